@@ -1,0 +1,41 @@
+// Bundles the entry points: the `fileflow` CLI (and, as they arrive, the extension host code,
+// the processing worker and the webview). Type checking is tsc's job (`npm run build`).
+import * as esbuild from 'esbuild';
+import { chmod } from 'node:fs/promises';
+
+const production = process.argv.includes('--production');
+const watch = process.argv.includes('--watch');
+
+/** @type {import('esbuild').BuildOptions} */
+const nodeDefaults = {
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  minify: production,
+  sourcemap: !production,
+  sourcesContent: false,
+  logLevel: 'warning',
+  external: ['vscode'],
+  // jsonc-parser's default (UMD) build hides its requires from the bundler; take its ES build.
+  mainFields: ['module', 'main'],
+};
+
+const builds = [
+  {
+    ...nodeDefaults,
+    entryPoints: { cli: 'src/cli/main.ts' },
+    outdir: 'dist',
+    banner: { js: '#!/usr/bin/env node' },
+  },
+];
+
+if (watch) {
+  for (const options of builds) {
+    const context = await esbuild.context(options);
+    await context.watch();
+  }
+} else {
+  await Promise.all(builds.map((options) => esbuild.build(options)));
+  await chmod('dist/cli.js', 0o755);
+}

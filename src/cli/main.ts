@@ -1,0 +1,175 @@
+// Entry point of the `fileflow` command: parses arguments, runs the command, maps outcomes
+// to exit codes (0 all processed, 1 some file failed, 2 usage or configuration error).
+
+import { existsSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import * as path from 'node:path';
+import {
+  DEFAULT_PIPELINE_FILE,
+  loadDefaultConfig,
+  loadPipelineFile,
+  type LoadedConfig,
+} from '../core/config/pipelineConfig';
+import { ConfigError } from '../core/errors';
+import { streamLogger, type Logger } from '../core/logger';
+import { MetricsCollector } from '../core/metrics';
+import { processFile } from '../core/processFile';
+import { writeSamples } from '../core/samples';
+import { SUMMARY_SUFFIX, type FileSummary } from '../core/summary';
+import { uniqueName } from '../core/util/uniqueName';
+import { HELP, parseCommandLine, UsageError, type Command } from './args';
+import { version } from '../../package.json';
+
+export interface CliIo {
+  out(text: string): void;
+  err(text: string): void;
+  /** Whether stderr is a terminal (progress lines are only drawn there). */
+  errIsTty: boolean;
+  cwd: string;
+}
+
+export const EXIT_OK = 0;
+export const EXIT_FAILED_FILES = 1;
+export const EXIT_USAGE = 2;
+
+export async function main(argv: string[], io: CliIo): Promise<number> {
+  let command: Command;
+  try {
+    command = parseCommandLine(argv);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.err(`fileflow: ${error.message}\nRun "fileflow --help" for usage.\n`);
+      return EXIT_USAGE;
+    }
+    throw error;
+  }
+  try {
+    switch (command.kind) {
+      case 'help':
+        io.out(HELP);
+        return EXIT_OK;
+      case 'version':
+        io.out(`${version}\n`);
+        return EXIT_OK;
+      case 'validate':
+        return await validateCommand(command, io);
+      case 'samples': {
+        const files = await writeSamples(path.resolve(io.cwd, command.dir), command);
+        io.out(`wrote ${files.length} sample log file(s) of ${command.lines} lines to ${command.dir}\n`);
+        return EXIT_OK;
+      }
+      case 'run':
+        return await runCommand(command, io);
+      case 'watch':
+        io.err('fileflow: watch is not available in this build yet; use "fileflow run FILE..."\n');
+        return EXIT_USAGE;
+    }
+  } catch (error) {
+    if (error instanceof ConfigError || error instanceof UsageError) {
+      io.err(`fileflow: ${error.message}\n`);
+      return EXIT_USAGE;
+    }
+    throw error;
+  }
+}
+
+async function validateCommand(command: Extract<Command, { kind: 'validate' }>, io: CliIo): Promise<number> {
+  const config = await loadPipelineFile(path.resolve(io.cwd, command.file));
+  const pipelines = [...config.pipelines.values()].map((p) => `${p.name} (${p.nodes.length} nodes)`);
+  const routes = config.routes.length === 0 ? 'no routes (one pipeline for every file)' : `${config.routes.length} route(s)`;
+  io.out(`${command.file}: ok — pipelines: ${pipelines.join(', ')}; ${routes}\n`);
+  return EXIT_OK;
+}
+
+/** --pipeline, else ./fileflow.pipeline.json when present, else the built-in default. */
+export async function resolveConfig(pipeline: string | undefined, cwd: string): Promise<LoadedConfig> {
+  if (pipeline !== undefined) return loadPipelineFile(path.resolve(cwd, pipeline));
+  const local = path.join(cwd, DEFAULT_PIPELINE_FILE);
+  return existsSync(local) ? loadPipelineFile(local) : loadDefaultConfig();
+}
+
+async function runCommand(command: Extract<Command, { kind: 'run' }>, io: CliIo): Promise<number> {
+  const logger = streamLogger(command.logLevel, io.err);
+  // Check every input before touching any output, so a typo costs nothing.
+  for (const file of command.files) {
+    const info = await stat(path.resolve(io.cwd, file)).catch(() => undefined);
+    if (!info) throw new UsageError(`no such file: ${file}`);
+    if (info.isDirectory()) throw new UsageError(`${file} is a folder: pass its files, or use "fileflow watch"`);
+  }
+  const config = await resolveConfig(command.pipeline, io.cwd);
+  logger.debug(`pipeline file: ${config.source}`);
+  const outDir = path.resolve(io.cwd, command.out);
+  const metrics = new MetricsCollector();
+  metrics.queued = command.files.length;
+  const taken = new Set<string>();
+  const summaries: FileSummary[] = [];
+  const showProgress = io.errIsTty && !command.json && command.files.length > 1;
+
+  for (const [i, file] of command.files.entries()) {
+    const name = uniqueName(path.basename(file), (candidate) => taken.has(candidate));
+    taken.add(name);
+    if (showProgress) io.err(`\r\x1b[K[${i + 1}/${command.files.length}] ${name}`);
+    metrics.queued--;
+    metrics.inProgress++;
+    const summary = await processFile(
+      config,
+      {
+        name,
+        source: file,
+        input: { path: path.resolve(io.cwd, file) },
+        resultPath: path.join(outDir, name),
+        summaryPath: path.join(outDir, name + SUMMARY_SUFFIX),
+        detectedAt: Date.now(),
+      },
+      { logger },
+    );
+    metrics.inProgress--;
+    metrics.record(summary);
+    summaries.push(summary);
+    logFileOutcome(logger, summary);
+  }
+  if (showProgress) io.err('\r\x1b[K');
+
+  const snapshot = metrics.snapshot();
+  if (command.json) {
+    io.out(JSON.stringify({ summaries, metrics: snapshot }, null, 2) + '\n');
+  } else {
+    for (const s of summaries) {
+      const where = path.join(command.out, s.name);
+      io.out(
+        s.status === 'processed'
+          ? `✓ ${s.source} -> ${where} (${s.linesIn} lines in, ${s.linesOut} out, ${s.durationMs} ms)\n`
+          : `✗ ${s.source}: ${s.error?.message}\n`,
+      );
+    }
+    const { processed, failed } = snapshot.files;
+    io.out(`${processed} processed, ${failed} failed; ${snapshot.lines.in} lines in, ${snapshot.lines.out} out; summaries in ${command.out}\n`);
+  }
+  return snapshot.files.failed > 0 ? EXIT_FAILED_FILES : EXIT_OK;
+}
+
+export function logFileOutcome(logger: Logger, summary: FileSummary): void {
+  if (summary.status === 'processed') {
+    logger.info(`processed ${summary.name}: ${summary.linesIn} lines in, ${summary.linesOut} out, ${summary.durationMs} ms`);
+  } else {
+    const where = summary.error?.line === undefined ? '' : ` (line ${summary.error.line})`;
+    logger.error(`failed ${summary.name}${where}: ${summary.error?.message}`);
+  }
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2), {
+    out: (text) => process.stdout.write(text),
+    err: (text) => process.stderr.write(text),
+    errIsTty: process.stderr.isTTY === true,
+    cwd: process.cwd(),
+  }).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error: unknown) => {
+      process.stderr.write(`fileflow: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+      process.exitCode = EXIT_USAGE;
+    },
+  );
+}

@@ -1,0 +1,433 @@
+// Pipeline files (SPEC §2 "Configuration file"): parse JSON with comments, validate against
+// the shipped JSON Schema, then check what a schema cannot say (tags that lead nowhere,
+// regexes, templates, routes), load custom modules, and compile it all into PipelineSpecs.
+// Every problem is reported at once, each with its JSON path.
+
+import Ajv, { type ErrorObject } from 'ajv';
+import { parse as parseJsonc, printParseErrorCode, type ParseError } from 'jsonc-parser';
+import picomatch from 'picomatch';
+import { readFile } from 'node:fs/promises';
+import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { ConfigError, type ConfigIssue } from '../errors';
+import { BUILTINS, type ProcessorKind } from '../pipeline/builtins';
+import type { CreateProcessor, Processor, ProcessorOptions } from '../pipeline/processor';
+import { didYouMean } from '../util/didYouMean';
+import schema from './pipeline.schema.json';
+
+export const DEFAULT_PIPELINE_FILE = 'fileflow.pipeline.json';
+export const END_TAG = 'end';
+export const DEFAULT_MAX_HOPS = 64;
+
+/** The pipeline file as written (after schema validation). */
+export interface NodeConfig {
+  use: string | { module: string };
+  with?: ProcessorOptions;
+  then?: string;
+}
+export interface PipelineConfig {
+  start?: string;
+  maxHops?: number;
+  unmatched?: string;
+  nodes: Record<string, NodeConfig>;
+}
+export interface RouteConfig {
+  match?: string;
+  firstLine?: string;
+  pipeline: string;
+}
+export interface PipelineFile extends Partial<PipelineConfig> {
+  version?: 1;
+  routes?: RouteConfig[];
+  pipelines?: Record<string, PipelineConfig>;
+}
+
+/** One node, ready to instantiate once per file. */
+export interface NodeSpec {
+  name: string;
+  /** What `use` says, for messages: a built-in's name or the module path. */
+  use: string;
+  kind: ProcessorKind | 'custom';
+  /** Tag of the lines it emits without naming one. */
+  then: string;
+  create(): Processor;
+}
+
+export interface PipelineSpec {
+  name: string;
+  start: string;
+  maxHops: number;
+  unmatched: string | undefined;
+  /** In declaration order, which is also the end-of-file flush order. */
+  nodes: NodeSpec[];
+}
+
+export interface RouteSpec {
+  pipeline: PipelineSpec;
+  match?: (name: string) => boolean;
+  firstLine?: RegExp;
+}
+
+export interface LoadedConfig {
+  /** The pipeline file's path, or "built-in default". */
+  source: string;
+  pipelines: Map<string, PipelineSpec>;
+  /** Empty when one pipeline serves every file. */
+  routes: RouteSpec[];
+  /** True when some route looks at the first line, so the choice waits for it. */
+  needsFirstLine: boolean;
+  usesCustomModules: boolean;
+}
+
+export interface LoadOptions {
+  /**
+   * Custom modules run user code. The extension passes VS Code's workspace trust here; a
+   * pipeline that needs a module is refused, with the reason, when this is false.
+   */
+  allowCustomModules?: boolean;
+}
+
+/** The built-in default: SPEC §2's `logs` pipeline (log triage with file and line number). */
+export const DEFAULT_PIPELINE_FILE_CONTENT: PipelineFile = {
+  version: 1,
+  pipelines: {
+    logs: {
+      start: 'start',
+      maxHops: 64,
+      nodes: {
+        start: { use: 'tagByLevel' },
+        debug: { use: 'drop' },
+        info: { use: 'drop' },
+        other: { use: 'drop' },
+        warn: { use: 'template', with: { format: '{file}:{n}: {line}' } },
+        error: { use: 'template', with: { format: '{file}:{n}: {line}' } },
+        critical: { use: 'template', with: { format: '{file}:{n}: {line}' } },
+      },
+    },
+  },
+};
+
+export const DEFAULT_CONFIG_SOURCE = 'built-in default';
+
+const ajv = new Ajv({ allErrors: true, strict: false, verbose: true });
+const validateSchema = ajv.compile(schema);
+
+/** Reads, validates and compiles a pipeline file. Throws ConfigError listing every problem. */
+export async function loadPipelineFile(file: string, options: LoadOptions = {}): Promise<LoadedConfig> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    throw new ConfigError(file, [{ path: '', message: `cannot read the pipeline file: ${(error as Error).message}` }]);
+  }
+  return compilePipelineText(text, file, options);
+}
+
+export async function compilePipelineText(text: string, file: string, options: LoadOptions = {}): Promise<LoadedConfig> {
+  const errors: ParseError[] = [];
+  const raw: unknown = parseJsonc(text.replace(/^\uFEFF/, ''), errors, { allowTrailingComma: true });
+  if (errors.length > 0) {
+    throw new ConfigError(
+      file,
+      errors.map((e) => ({ path: '', message: `invalid JSON at ${lineColumn(text, e.offset)}: ${printParseErrorCode(e.error)}` })),
+    );
+  }
+  return compilePipelineObject(raw, file, options);
+}
+
+export function loadDefaultConfig(): Promise<LoadedConfig> {
+  return compilePipelineObject(DEFAULT_PIPELINE_FILE_CONTENT, DEFAULT_CONFIG_SOURCE);
+}
+
+export async function compilePipelineObject(raw: unknown, file: string, options: LoadOptions = {}): Promise<LoadedConfig> {
+  if (!validateSchema(raw)) {
+    const issues = schemaIssues(validateSchema.errors ?? []);
+    // Semantic checks on a structurally broken file would mostly repeat the same problems.
+    if (issues.length > 0) throw new ConfigError(file, issues.concat(useIssues(raw)));
+  }
+  const compiler = new Compiler(file, options);
+  const config = await compiler.compile(raw as PipelineFile);
+  if (compiler.issues.length > 0) throw new ConfigError(file, compiler.issues);
+  return config;
+}
+
+/** The pipeline for a file, or undefined when no route fits. */
+export function selectPipeline(config: LoadedConfig, name: string, firstLine: string | undefined): PipelineSpec | undefined {
+  if (config.routes.length === 0) return config.pipelines.values().next().value;
+  for (const route of config.routes) {
+    if (route.match && !route.match(name)) continue;
+    if (route.firstLine && (firstLine === undefined || !route.firstLine.test(firstLine))) continue;
+    return route.pipeline;
+  }
+  return undefined;
+}
+
+// ---------------------------------------------------------------------------------------
+
+class Compiler {
+  readonly issues: ConfigIssue[] = [];
+  private usesCustomModules = false;
+
+  constructor(
+    private readonly file: string,
+    private readonly options: LoadOptions,
+  ) {}
+
+  async compile(raw: PipelineFile): Promise<LoadedConfig> {
+    const pipelines = new Map<string, PipelineSpec>();
+    const shorthand = raw.nodes !== undefined;
+    if (shorthand && raw.pipelines !== undefined) {
+      this.issue('/pipelines', 'give either top-level "nodes" (one pipeline) or "pipelines", not both');
+    } else if (!shorthand && raw.pipelines === undefined) {
+      this.issue('', 'no pipeline: add "nodes" (one pipeline) or "pipelines"');
+    }
+    if (!shorthand) {
+      for (const key of ['start', 'maxHops', 'unmatched'] as const) {
+        if (raw[key] !== undefined) this.issue(`/${key}`, `"${key}" belongs inside a pipeline (or use top-level "nodes")`);
+      }
+    }
+    const entries: [string, PipelineConfig, string][] = shorthand
+      ? [['default', raw as PipelineConfig, '']]
+      : Object.entries(raw.pipelines ?? {}).map(([name, p]) => [name, p, `/pipelines/${pointer(name)}`]);
+    for (const [name, pipeline, at] of entries) {
+      pipelines.set(name, await this.compilePipeline(name, pipeline, at));
+    }
+
+    const routes: RouteSpec[] = [];
+    let needsFirstLine = false;
+    if (raw.routes === undefined) {
+      if (pipelines.size > 1) {
+        this.issue('/routes', `there are ${pipelines.size} pipelines but no "routes" to choose between them`);
+      }
+    } else {
+      raw.routes.forEach((route, i) => {
+        const pipeline = pipelines.get(route.pipeline);
+        if (!pipeline) {
+          this.issue(`/routes/${i}/pipeline`, `no pipeline named "${route.pipeline}"${didYouMean(route.pipeline, pipelines.keys())}`);
+          return;
+        }
+        const spec: RouteSpec = { pipeline };
+        if (route.match !== undefined) {
+          try {
+            spec.match = picomatch(route.match, { dot: true });
+          } catch (error) {
+            this.issue(`/routes/${i}/match`, `invalid glob: ${(error as Error).message}`);
+          }
+        }
+        if (route.firstLine !== undefined) {
+          needsFirstLine = true;
+          try {
+            spec.firstLine = new RegExp(route.firstLine);
+          } catch (error) {
+            this.issue(`/routes/${i}/firstLine`, `invalid regular expression: ${(error as Error).message}`);
+          }
+        }
+        routes.push(spec);
+      });
+    }
+    return { source: this.file, pipelines, routes, needsFirstLine, usesCustomModules: this.usesCustomModules };
+  }
+
+  private async compilePipeline(name: string, config: PipelineConfig, at: string): Promise<PipelineSpec> {
+    const nodeNames = Object.keys(config.nodes);
+    const start = config.start ?? 'start';
+    const unmatched = config.unmatched;
+    const has = (tag: string): boolean => tag === END_TAG || Object.hasOwn(config.nodes, tag);
+    const known = [...nodeNames, END_TAG];
+
+    if (!Object.hasOwn(config.nodes, start)) {
+      this.issue(`${at}/start`, `the start node "${start}" does not exist${didYouMean(start, nodeNames)} (nodes: ${nodeNames.join(', ')})`);
+    }
+    if (unmatched !== undefined && !has(unmatched)) {
+      this.issue(`${at}/unmatched`, `no node named "${unmatched}"${didYouMean(unmatched, known)}; "unmatched" must name a node or "end"`);
+    }
+    const leadsSomewhere = (tag: string, where: string, what: string): void => {
+      if (has(tag) || unmatched !== undefined) return;
+      this.issue(where, `${what} "${tag}", but there is no node "${tag}"${didYouMean(tag, known)} (add that node, use "end", or set "unmatched")`);
+    };
+
+    const nodes: NodeSpec[] = [];
+    for (const nodeName of nodeNames) {
+      const node = config.nodes[nodeName];
+      const nodeAt = `${at}/nodes/${pointer(nodeName)}`;
+      if (nodeName === END_TAG) {
+        this.issue(nodeAt, `"${END_TAG}" is the terminal tag (lines that reach it are written to the result) and cannot be a node`);
+        continue;
+      }
+      const options = node.with ?? {};
+      const then = node.then ?? END_TAG;
+      if (typeof node.use === 'object') {
+        const spec = await this.customNode(nodeName, node.use.module, options, then, `${nodeAt}/use/module`);
+        if (spec) nodes.push(spec);
+        if (node.then !== undefined) leadsSomewhere(then, `${nodeAt}/then`, `node "${nodeName}" sends its lines to tag`);
+        continue;
+      }
+      const builtin = BUILTINS[node.use];
+      if (!builtin) continue; // reported by useIssues()
+      for (const issue of builtin.check?.(options) ?? []) this.issue(`${nodeAt}/with${issue.path}`, issue.message);
+      if (builtin.kind !== 'transform' && node.then !== undefined) {
+        const why = builtin.kind === 'sink' ? 'discards its lines' : 'chooses the tag of each line itself';
+        this.issue(`${nodeAt}/then`, `"then" has no effect: ${node.use} ${why}`);
+      }
+      if (builtin.kind === 'transform') {
+        leadsSomewhere(then, node.then === undefined ? nodeAt : `${nodeAt}/then`, `node "${nodeName}" sends its lines to tag`);
+      }
+      for (const tag of builtin.emits?.(options) ?? []) {
+        leadsSomewhere(tag, `${nodeAt}/with`, `node "${nodeName}" (${node.use}) can emit tag`);
+      }
+      nodes.push({ name: nodeName, use: node.use, kind: builtin.kind, then, create: () => builtin.create(options) });
+    }
+    for (const issue of useIssuesOf(config, at)) this.issues.push(issue);
+    return { name, start, maxHops: config.maxHops ?? DEFAULT_MAX_HOPS, unmatched, nodes };
+  }
+
+  private async customNode(
+    name: string,
+    modulePath: string,
+    options: ProcessorOptions,
+    then: string,
+    at: string,
+  ): Promise<NodeSpec | undefined> {
+    this.usesCustomModules = true;
+    if (this.options.allowCustomModules === false) {
+      this.issue(
+        at,
+        `custom processor module "${modulePath}" was not loaded: modules run code from the workspace, ` +
+          'so they are only loaded in a trusted workspace (Restricted Mode is on). Built-in processors still work.',
+      );
+      return undefined;
+    }
+    const base = this.file === DEFAULT_CONFIG_SOURCE ? process.cwd() : path.dirname(path.resolve(this.file));
+    const resolved = path.resolve(base, modulePath);
+    let createProcessor: CreateProcessor | undefined;
+    try {
+      const loaded = (await import(pathToFileURL(resolved).href)) as {
+        createProcessor?: unknown;
+        default?: { createProcessor?: unknown };
+      };
+      const candidate = loaded.createProcessor ?? loaded.default?.createProcessor;
+      if (typeof candidate === 'function') createProcessor = candidate as CreateProcessor;
+    } catch (error) {
+      this.issue(at, `cannot load module ${resolved}: ${(error as Error).message}`);
+      return undefined;
+    }
+    if (!createProcessor) {
+      this.issue(at, `module ${resolved} does not export a createProcessor(options) function`);
+      return undefined;
+    }
+    const factory = createProcessor;
+    return {
+      name,
+      use: modulePath,
+      kind: 'custom',
+      then,
+      create(): Processor {
+        const processor = factory({ ...options });
+        if (!processor || typeof processor.process !== 'function') {
+          throw new Error(`createProcessor() of ${modulePath} did not return an object with a process(line, ctx) method`);
+        }
+        return processor;
+      },
+    };
+  }
+
+  private issue(path: string, message: string): void {
+    this.issues.push({ path, message });
+  }
+}
+
+/** JSON Pointer escaping for a key. */
+function pointer(key: string): string {
+  return key.replace(/~/g, '~0').replace(/\//g, '~1');
+}
+
+/** `use` is checked here rather than by the schema, whose anyOf errors would be noise. */
+function useIssues(raw: unknown): ConfigIssue[] {
+  if (!isObject(raw)) return [];
+  const issues: ConfigIssue[] = [];
+  if (isObject(raw.nodes)) issues.push(...useIssuesOf(raw as unknown as PipelineConfig, ''));
+  if (isObject(raw.pipelines)) {
+    for (const [name, pipeline] of Object.entries(raw.pipelines)) {
+      if (isObject(pipeline) && isObject(pipeline.nodes)) {
+        issues.push(...useIssuesOf(pipeline as unknown as PipelineConfig, `/pipelines/${pointer(name)}`));
+      }
+    }
+  }
+  return issues;
+}
+
+function useIssuesOf(pipeline: PipelineConfig, at: string): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  for (const [name, node] of Object.entries(pipeline.nodes)) {
+    if (!isObject(node) || !('use' in node)) continue;
+    const use: unknown = node.use;
+    const where = `${at}/nodes/${pointer(name)}/use`;
+    if (typeof use === 'string') {
+      if (!Object.hasOwn(BUILTINS, use)) {
+        issues.push({ path: where, message: `unknown processor "${use}"${didYouMean(use, Object.keys(BUILTINS))} (built-ins: ${Object.keys(BUILTINS).join(', ')})` });
+      }
+    } else if (!isObject(use) || typeof use.module !== 'string' || Object.keys(use).length !== 1) {
+      issues.push({ path: where, message: 'must be the name of a built-in processor or { "module": "./path.js" }' });
+    }
+  }
+  return issues;
+}
+
+function schemaIssues(errors: ErrorObject[]): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  const seen = new Set<string>();
+  for (const error of errors) {
+    // `use` has its own check; if/then and anyOf wrappers only repeat their inner errors.
+    if (/\/use(\/|$)/.test(error.instancePath) || error.keyword === 'if' || error.keyword === 'anyOf') continue;
+    const issue = describeSchemaError(error);
+    const key = `${issue.path}\n${issue.message}`;
+    if (!seen.has(key)) {
+      seen.add(key);
+      issues.push(issue);
+    }
+  }
+  return issues;
+}
+
+function describeSchemaError(error: ErrorObject): ConfigIssue {
+  const at = error.instancePath;
+  const params = error.params as Record<string, unknown>;
+  switch (error.keyword) {
+    case 'additionalProperties': {
+      const name = String(params.additionalProperty);
+      const parent = error.parentSchema as { properties?: Record<string, unknown> } | undefined;
+      const known = Object.keys(parent?.properties ?? {});
+      const hint = known.length === 0 ? ' (this processor takes no options)' : didYouMean(name, known) || ` (known: ${known.join(', ')})`;
+      return { path: `${at}/${pointer(name)}`, message: `unknown property "${name}"${hint}` };
+    }
+    case 'required':
+      return { path: at, message: `missing required property "${String(params.missingProperty)}"` };
+    case 'type':
+      return { path: at, message: `must be ${article(String(params.type))}, not ${describeValue(error.data)}` };
+    case 'const':
+      return { path: at, message: `must be ${JSON.stringify(params.allowedValue)}` };
+    case 'pattern':
+      return { path: at, message: at.endsWith('flags') ? 'invalid regular expression flags (allowed: d g i m s u v y)' : `${error.message}` };
+    default:
+      return { path: at, message: error.message ?? 'is invalid' };
+  }
+}
+
+function article(type: string): string {
+  return /^[aeiou]/.test(type) ? `an ${type}` : `a ${type}`;
+}
+
+function describeValue(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return article(typeof value);
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function lineColumn(text: string, offset: number): string {
+  const before = text.slice(0, offset).split('\n');
+  return `line ${before.length}, column ${before[before.length - 1].length + 1}`;
+}

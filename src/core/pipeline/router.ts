@@ -1,0 +1,237 @@
+// The tag router (SPEC §2): runs one file's lines through a pipeline's nodes. Each emitted
+// line is delivered at once, depth first, so output order is fully determined by input order.
+// This is the per-line hot path: no allocation per hop beyond what processors do themselves.
+
+import { END_TAG, type PipelineSpec } from '../config/pipelineConfig';
+import { FileProcessingError } from '../errors';
+import type { Processor, ProcessorContext } from './processor';
+
+export interface NodeStats {
+  in: number;
+  out: number;
+  errors: number;
+  ms: number;
+}
+
+export interface RouteStats {
+  linesOut: number;
+  tags: Record<string, number>;
+  nodes: Record<string, NodeStats>;
+  processors: Record<string, Record<string, unknown>>;
+}
+
+/** Called with each line that reaches `end`. */
+export type LineSink = (line: string) => void;
+/** Called for every hop when trace logging is on. */
+export type RouteTracer = (message: string) => void;
+
+// Node time is measured on a sample of input lines (and everything they fan out into), so
+// that timing costs almost nothing per line; `ms` is extrapolated from the sample.
+const TIMED_PREFIX = 16;
+const TIMING_INTERVAL = 16;
+
+class NodeRuntime {
+  in = 0;
+  out = 0;
+  errors = 0;
+  sampledMs = 0;
+  sampledIn = 0;
+  flushMs = 0;
+  /** Received a line since it was last flushed. */
+  dirty = false;
+  lastN = 0;
+  /** Where untagged emits go: null means `end`, undefined a tag with no node. */
+  then: NodeRuntime | null | undefined = null;
+  thenTag = END_TAG;
+  readonly ctx: ProcessorContext & { n: number };
+
+  constructor(
+    readonly name: string,
+    readonly processor: Processor,
+    file: string,
+    emit: (from: NodeRuntime, line: string, tag: string | undefined) => void,
+  ) {
+    const ctx = {
+      n: 0,
+      file,
+      tag: name,
+      emit: (line: string, tag?: string): void => emit(this, line, tag),
+    };
+    this.ctx = ctx;
+  }
+}
+
+export class PipelineRun {
+  linesOut = 0;
+  private readonly nodes: NodeRuntime[] = [];
+  private readonly byTag = new Map<string, NodeRuntime | null>();
+  private readonly start: NodeRuntime;
+  private readonly unmatched: NodeRuntime | null | undefined;
+  private readonly unknownTags = new Map<string, number>();
+  private readonly maxHops: number;
+  private depth = 0;
+  private timing = false;
+  private nestedMs = 0;
+
+  constructor(
+    readonly spec: PipelineSpec,
+    private readonly file: string,
+    private readonly sink: LineSink,
+    private readonly trace?: RouteTracer,
+  ) {
+    this.maxHops = spec.maxHops;
+    const emit = (from: NodeRuntime, line: string, tag: string | undefined): void => this.emit(from, line, tag);
+    this.byTag.set(END_TAG, null);
+    for (const node of spec.nodes) {
+      let processor: Processor;
+      try {
+        processor = node.create();
+      } catch (error) {
+        throw new FileProcessingError(`node "${node.name}" could not start: ${(error as Error).message}`, 'EPROCESSOR', node.name);
+      }
+      const runtime = new NodeRuntime(node.name, processor, file, emit);
+      this.nodes.push(runtime);
+      this.byTag.set(node.name, runtime);
+    }
+    spec.nodes.forEach((node, i) => {
+      this.nodes[i].thenTag = node.then;
+      this.nodes[i].then = this.byTag.get(node.then);
+    });
+    this.start = this.byTag.get(spec.start) as NodeRuntime;
+    this.unmatched = spec.unmatched === undefined ? undefined : (this.byTag.get(spec.unmatched) ?? null);
+  }
+
+  /** Routes one input line, and everything it fans out into, before returning. */
+  push(line: string, n: number): void {
+    this.timing = n <= TIMED_PREFIX || n % TIMING_INTERVAL === 0;
+    this.depth = 0;
+    this.deliver(this.start, line, n);
+  }
+
+  /**
+   * End of file: flushes every node that holds lines back, in declaration order. Lines a
+   * flush sends to a node that was already flushed are flushed in a further pass, so nothing
+   * held back is ever lost whatever the declaration order.
+   */
+  finish(lastInputLine: number): void {
+    this.timing = true;
+    let pending = this.nodes.filter((node) => typeof node.processor.flush === 'function');
+    for (let pass = 0; pending.length > 0 && pass <= this.nodes.length; pass++) {
+      for (const node of pending) node.dirty = false;
+      for (const node of pending) {
+        const ctx = node.ctx;
+        ctx.n = node.lastN || lastInputLine;
+        this.depth = 1;
+        const started = performance.now();
+        this.nestedMs = 0;
+        try {
+          node.processor.flush?.(ctx);
+        } catch (error) {
+          throw this.processorError(node, error, ctx.n);
+        }
+        node.flushMs += performance.now() - started - this.nestedMs;
+      }
+      pending = pending.filter((node) => node.dirty);
+    }
+  }
+
+  stats(): RouteStats {
+    const tags: Record<string, number> = {};
+    const nodes: Record<string, NodeStats> = {};
+    const processors: Record<string, Record<string, unknown>> = {};
+    for (const node of this.nodes) {
+      if (node.in > 0) tags[node.name] = node.in;
+      const perLine = node.sampledIn > 0 ? node.sampledMs / node.sampledIn : 0;
+      nodes[node.name] = {
+        in: node.in,
+        out: node.out,
+        errors: node.errors,
+        ms: round3(perLine * node.in + node.flushMs),
+      };
+      const summary = node.processor.summary?.();
+      if (summary) processors[node.name] = summary;
+    }
+    for (const [tag, count] of this.unknownTags) tags[tag] = (tags[tag] ?? 0) + count;
+    tags[END_TAG] = this.linesOut;
+    return { linesOut: this.linesOut, tags, nodes, processors };
+  }
+
+  private emit(from: NodeRuntime, line: string, tag: string | undefined): void {
+    from.out++;
+    let target: NodeRuntime | null | undefined;
+    if (tag === undefined) {
+      target = from.then;
+      if (target === undefined) target = this.unknownTag(from, from.thenTag);
+    } else {
+      target = this.byTag.get(tag);
+      if (target === undefined) target = this.unknownTag(from, tag);
+    }
+    if (this.trace) this.trace(`${this.file}:${from.ctx.n} ${from.name} -> ${target ? target.name : END_TAG}: ${line}`);
+    this.deliver(target, line, from.ctx.n);
+  }
+
+  private deliver(node: NodeRuntime | null, line: string, n: number): void {
+    if (node === null) {
+      this.linesOut++;
+      this.sink(line);
+      return;
+    }
+    if (++this.depth > this.maxHops) {
+      throw new FileProcessingError(
+        `routing loop: a line passed through more than maxHops (${this.maxHops}) nodes, the last "${node.name}"`,
+        'EROUTING',
+        node.name,
+        n,
+      );
+    }
+    node.in++;
+    node.dirty = true;
+    node.lastN = n;
+    const ctx = node.ctx;
+    const previousN = ctx.n;
+    ctx.n = n;
+    if (this.timing) {
+      const outerNested = this.nestedMs;
+      this.nestedMs = 0;
+      const started = performance.now();
+      this.run(node, line, ctx);
+      const elapsed = performance.now() - started;
+      node.sampledMs += elapsed - this.nestedMs;
+      node.sampledIn++;
+      this.nestedMs = outerNested + elapsed;
+    } else {
+      this.run(node, line, ctx);
+    }
+    ctx.n = previousN;
+    this.depth--;
+  }
+
+  private run(node: NodeRuntime, line: string, ctx: ProcessorContext): void {
+    try {
+      node.processor.process(line, ctx);
+    } catch (error) {
+      throw this.processorError(node, error, ctx.n);
+    }
+  }
+
+  private processorError(node: NodeRuntime, error: unknown, n: number): FileProcessingError {
+    if (error instanceof FileProcessingError) return error;
+    node.errors++;
+    const message = error instanceof Error ? error.message : String(error);
+    const wrapped = new FileProcessingError(`node "${node.name}" failed on line ${n}: ${message}`, 'EPROCESSOR', node.name, n);
+    if (error instanceof Error && error.stack) wrapped.stack = error.stack;
+    return wrapped;
+  }
+
+  private unknownTag(from: NodeRuntime, tag: string): NodeRuntime | null {
+    this.unknownTags.set(tag, (this.unknownTags.get(tag) ?? 0) + 1);
+    if (this.unmatched === undefined) {
+      throw new FileProcessingError(`no node for tag "${tag}" (emitted by node "${from.name}")`, 'EROUTING', from.name, from.ctx.n);
+    }
+    return this.unmatched;
+  }
+}
+
+function round3(value: number): number {
+  return Math.round(value * 1000) / 1000;
+}

@@ -1,0 +1,216 @@
+// Turns one file into a result and a summary (SPEC §2, §4): streams it through the line
+// splitter and the chosen pipeline, writes the result atomically, then the summary.
+
+import { constants as fsConstants } from 'node:fs';
+import { open, rm, type FileHandle } from 'node:fs/promises';
+import { selectPipeline, type LoadedConfig, type PipelineSpec } from './config/pipelineConfig';
+import { FileProcessingError, isTransientFsError } from './errors';
+import { levelEnabled, silentLogger, type Logger } from './logger';
+import { PipelineRun } from './pipeline/router';
+import type { FileSummary } from './summary';
+import { DEFAULT_MAX_LINE_BYTES, LineSplitter } from './text/lineSplitter';
+import { AtomicFileWriter, writeFileAtomic } from './util/atomicFile';
+
+const READ_CHUNK_BYTES = 256 * 1024;
+// Output is handed to the filesystem in pieces of about this many characters.
+const WRITE_THRESHOLD = 64 * 1024;
+
+export type FileInput = { path: string; followSymlinks?: boolean } | { text: string };
+
+export interface FileJob {
+  /** The file's name as in its summary (and `{file}` in templates). */
+  name: string;
+  /** The summary's `source`. */
+  source: string;
+  input: FileInput;
+  resultPath: string;
+  summaryPath: string;
+  /** When the file was detected (ms since epoch); latency is measured from here. */
+  detectedAt?: number;
+  /** 1 for the first attempt. */
+  attempt?: number;
+}
+
+export interface ProcessOptions {
+  maxLineBytes?: number;
+  logger?: Logger;
+  /**
+   * When false, a transient filesystem error (EACCES, ENOSPC…) is thrown to the caller, which
+   * retries later, instead of failing the file. Default true.
+   */
+  finalAttempt?: boolean;
+}
+
+/** Processes one file and writes its result and summary. Resolves with the summary. */
+export async function processFile(config: LoadedConfig, job: FileJob, options: ProcessOptions = {}): Promise<FileSummary> {
+  const logger = options.logger ?? silentLogger;
+  const started = Date.now();
+  const splitter = new LineSplitter((line, n) => onLine(line, n), options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES);
+  const tracer = levelEnabled(logger, 'trace') ? (message: string) => logger.trace(message) : undefined;
+
+  let run: PipelineRun | undefined;
+  let eol = '\n';
+  let pending = '';
+  const sink = (line: string): void => {
+    pending += line;
+    pending += eol;
+  };
+  const begin = (firstLine: string | undefined): PipelineRun => {
+    const spec = choosePipeline(config, job.name, firstLine);
+    logger.debug(`${job.name}: pipeline "${spec.name}"`);
+    return new PipelineRun(spec, job.name, sink, tracer);
+  };
+  function onLine(line: string, n: number): void {
+    if (n === 1 && splitter.crlf) eol = '\r\n';
+    run ??= begin(line);
+    run.push(line, n);
+  }
+
+  let writer: AtomicFileWriter | undefined;
+  let input: FileHandle | undefined;
+  try {
+    if (!config.needsFirstLine) run = begin(undefined);
+    writer = await AtomicFileWriter.create(job.resultPath);
+    const out = writer;
+    const flushPending = async (): Promise<void> => {
+      const text = pending;
+      pending = '';
+      await out.write(text);
+    };
+    if ('text' in job.input) {
+      splitter.push(Buffer.from(job.input.text, 'utf8'));
+      if (pending.length >= WRITE_THRESHOLD) await flushPending();
+    } else {
+      input = await openRegularFile(job.input.path, job.input.followSymlinks ?? true);
+      const buffer = Buffer.allocUnsafe(READ_CHUNK_BYTES);
+      for (;;) {
+        const { bytesRead } = await input.read(buffer, 0, buffer.length, null);
+        if (bytesRead === 0) break;
+        splitter.push(buffer.subarray(0, bytesRead));
+        if (pending.length >= WRITE_THRESHOLD) await flushPending();
+      }
+    }
+    splitter.end();
+    run ??= begin(undefined);
+    run.finish(splitter.linesIn);
+    await flushPending();
+    await writer.commit();
+    writer = undefined;
+    const stats = run.stats();
+    const summary = makeSummary(job, started, {
+      status: 'processed',
+      pipeline: run.spec.name,
+      linesIn: splitter.linesIn,
+      bytesIn: splitter.bytesIn,
+      bytesOut: out.bytesWritten,
+      ...stats,
+    });
+    await writeSummary(job, summary);
+    return summary;
+  } catch (caught) {
+    await writer?.abort().catch(() => undefined);
+    const error = asFileError(caught);
+    if (options.finalAttempt === false && isTransientFsError(error)) throw error;
+    const stats = run?.stats();
+    const summary = makeSummary(job, started, {
+      status: 'failed',
+      pipeline: run?.spec.name ?? null,
+      linesIn: splitter.linesIn,
+      bytesIn: splitter.bytesIn,
+      bytesOut: 0,
+      linesOut: 0,
+      tags: stats?.tags ?? {},
+      nodes: stats?.nodes ?? {},
+      processors: stats?.processors ?? {},
+      error: {
+        message: error.message,
+        code: error.code,
+        ...(error.node === undefined ? {} : { node: error.node }),
+        ...(error.line === undefined ? {} : { line: error.line }),
+      },
+    });
+    // A failed file has no result; an older one under the same name would mislead.
+    await rm(job.resultPath, { force: true }).catch(() => undefined);
+    await writeSummary(job, summary);
+    return summary;
+  } finally {
+    await input?.close().catch(() => undefined);
+  }
+}
+
+function choosePipeline(config: LoadedConfig, name: string, firstLine: string | undefined): PipelineSpec {
+  const spec = selectPipeline(config, name, firstLine);
+  if (spec === undefined) {
+    throw new FileProcessingError(`no route fits "${name}" (add a route without "match" and "firstLine" as a catch-all)`, 'ENOROUTE');
+  }
+  return spec;
+}
+
+/**
+ * Opens a file for reading, refusing anything but a regular file. O_NONBLOCK keeps a FIFO
+ * from blocking the open; O_NOFOLLOW (when asked) refuses symbolic links.
+ */
+async function openRegularFile(file: string, followSymlinks: boolean): Promise<FileHandle> {
+  let flags = fsConstants.O_RDONLY | fsConstants.O_NONBLOCK;
+  if (!followSymlinks) flags |= fsConstants.O_NOFOLLOW;
+  let handle: FileHandle;
+  try {
+    handle = await open(file, flags);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (!followSymlinks && code === 'ELOOP') {
+      throw new FileProcessingError('symbolic link: links are never followed in a queue (move the file itself in)', 'ENOTFILE');
+    }
+    if (code === 'ENXIO') throw new FileProcessingError('not a regular file (a socket or device): never read', 'ENOTFILE');
+    throw error;
+  }
+  const stat = await handle.stat();
+  if (!stat.isFile()) {
+    await handle.close();
+    const what = stat.isFIFO() ? 'a FIFO' : stat.isSocket() ? 'a socket' : stat.isDirectory() ? 'a directory' : 'a device';
+    throw new FileProcessingError(`not a regular file (${what}): never read`, 'ENOTFILE');
+  }
+  return handle;
+}
+
+function asFileError(error: unknown): FileProcessingError {
+  if (error instanceof FileProcessingError) return error;
+  const errno = error as NodeJS.ErrnoException;
+  if (errno && typeof errno.code === 'string') {
+    return new FileProcessingError(`filesystem error: ${errno.message}`, 'EIO', undefined, undefined, errno.code);
+  }
+  return new FileProcessingError(error instanceof Error ? error.message : String(error), 'EPROCESSOR');
+}
+
+type Outcome = Pick<
+  FileSummary,
+  'status' | 'pipeline' | 'linesIn' | 'linesOut' | 'bytesIn' | 'bytesOut' | 'tags' | 'nodes' | 'processors' | 'error'
+>;
+
+function makeSummary(job: FileJob, started: number, outcome: Outcome): FileSummary {
+  const finished = Date.now();
+  const { error, ...rest } = outcome;
+  return {
+    name: job.name,
+    source: job.source,
+    status: rest.status,
+    pipeline: rest.pipeline,
+    attempts: job.attempt ?? 1,
+    startedAt: new Date(started).toISOString(),
+    finishedAt: new Date(finished).toISOString(),
+    durationMs: finished - started,
+    latencyMs: finished - (job.detectedAt ?? started),
+    linesIn: rest.linesIn,
+    linesOut: rest.linesOut,
+    bytesIn: rest.bytesIn,
+    bytesOut: rest.bytesOut,
+    tags: rest.tags,
+    nodes: rest.nodes,
+    processors: rest.processors,
+    ...(error ? { error } : {}),
+  };
+}
+
+async function writeSummary(job: FileJob, summary: FileSummary): Promise<void> {
+  await writeFileAtomic(job.summaryPath, JSON.stringify(summary, null, 2) + '\n');
+}

@@ -1,0 +1,68 @@
+// Results are never seen half-written: they are written under a temporary name in the same
+// folder and renamed into place. Temporary names start with "." and end with ".tmp", a shape
+// the folder queue never gives a result, so recovery can remove leftovers safely.
+
+import { mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises';
+import * as path from 'node:path';
+
+let counter = 0;
+
+export function temporaryPathFor(finalPath: string): string {
+  const dir = path.dirname(finalPath);
+  return path.join(dir, `.${path.basename(finalPath)}.${process.pid}-${++counter}.tmp`);
+}
+
+export function isTemporaryName(baseName: string): boolean {
+  return baseName.startsWith('.') && baseName.endsWith('.tmp');
+}
+
+/** A file being written under a temporary name; `commit` renames it into place. */
+export class AtomicFileWriter {
+  bytesWritten = 0;
+
+  private constructor(
+    private readonly handle: FileHandle,
+    readonly temporaryPath: string,
+    readonly finalPath: string,
+  ) {}
+
+  static async create(finalPath: string): Promise<AtomicFileWriter> {
+    await mkdir(path.dirname(finalPath), { recursive: true });
+    const temporaryPath = temporaryPathFor(finalPath);
+    const handle = await open(temporaryPath, 'wx');
+    return new AtomicFileWriter(handle, temporaryPath, finalPath);
+  }
+
+  async write(text: string): Promise<void> {
+    if (text.length === 0) return;
+    const bytes = Buffer.from(text, 'utf8');
+    // write() may take less than all of it; loop until everything is down.
+    let offset = 0;
+    while (offset < bytes.length) {
+      const { bytesWritten } = await this.handle.write(bytes, offset, bytes.length - offset, null);
+      offset += bytesWritten;
+    }
+    this.bytesWritten += bytes.length;
+  }
+
+  async commit(): Promise<void> {
+    await this.handle.close();
+    await rename(this.temporaryPath, this.finalPath);
+  }
+
+  async abort(): Promise<void> {
+    await this.handle.close().catch(() => undefined);
+    await rm(this.temporaryPath, { force: true });
+  }
+}
+
+export async function writeFileAtomic(finalPath: string, content: string): Promise<void> {
+  const writer = await AtomicFileWriter.create(finalPath);
+  try {
+    await writer.write(content);
+    await writer.commit();
+  } catch (error) {
+    await writer.abort();
+    throw error;
+  }
+}
