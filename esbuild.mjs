@@ -28,6 +28,9 @@ const builds = [
     outdir: 'dist',
     banner: { js: '#!/usr/bin/env node' },
   },
+  // The processing worker thread, loaded by src/core/queue/workerPool.ts from beside the
+  // bundle that starts it.
+  { ...nodeDefaults, entryPoints: { worker: 'src/core/queue/worker.ts' }, outdir: 'dist' },
 ];
 
 if (watch) {

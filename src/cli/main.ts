@@ -18,6 +18,7 @@ import { writeSamples } from '../core/samples';
 import { SUMMARY_SUFFIX, type FileSummary } from '../core/summary';
 import { uniqueName } from '../core/util/uniqueName';
 import { HELP, parseCommandLine, UsageError, type Command } from './args';
+import { watchCommand } from './watchCommand';
 import { version } from '../../package.json';
 
 export interface CliIo {
@@ -26,6 +27,8 @@ export interface CliIo {
   /** Whether stderr is a terminal (progress lines are only drawn there). */
   errIsTty: boolean;
   cwd: string;
+  /** Registers a SIGINT/SIGTERM handler (long-running commands); returns its remover. */
+  onSignal?(handler: (signal: string) => void): () => void;
 }
 
 export const EXIT_OK = 0;
@@ -61,8 +64,10 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       case 'run':
         return await runCommand(command, io);
       case 'watch':
-        io.err('fileflow: watch is not available in this build yet; use "fileflow run FILE..."\n');
-        return EXIT_USAGE;
+        return await watchCommand(command, await resolvePipelinePath(command.pipeline, io.cwd), {
+          ...io,
+          onSignal: io.onSignal ?? (() => () => undefined),
+        });
     }
   } catch (error) {
     if (error instanceof ConfigError || error instanceof UsageError) {
@@ -81,11 +86,19 @@ async function validateCommand(command: Extract<Command, { kind: 'validate' }>, 
   return EXIT_OK;
 }
 
-/** --pipeline, else ./fileflow.pipeline.json when present, else the built-in default. */
-export async function resolveConfig(pipeline: string | undefined, cwd: string): Promise<LoadedConfig> {
-  if (pipeline !== undefined) return loadPipelineFile(path.resolve(cwd, pipeline));
+/**
+ * The pipeline file to use: --pipeline, else ./fileflow.pipeline.json when present;
+ * undefined means the built-in default.
+ */
+export async function resolvePipelinePath(pipeline: string | undefined, cwd: string): Promise<string | undefined> {
+  if (pipeline !== undefined) return path.resolve(cwd, pipeline);
   const local = path.join(cwd, DEFAULT_PIPELINE_FILE);
-  return existsSync(local) ? loadPipelineFile(local) : loadDefaultConfig();
+  return existsSync(local) ? local : undefined;
+}
+
+export async function resolveConfig(pipeline: string | undefined, cwd: string): Promise<LoadedConfig> {
+  const file = await resolvePipelinePath(pipeline, cwd);
+  return file === undefined ? loadDefaultConfig() : loadPipelineFile(file);
 }
 
 async function runCommand(command: Extract<Command, { kind: 'run' }>, io: CliIo): Promise<number> {
@@ -163,6 +176,15 @@ if (require.main === module) {
     err: (text) => process.stderr.write(text),
     errIsTty: process.stderr.isTTY === true,
     cwd: process.cwd(),
+    onSignal(handler) {
+      const listener = (signal: NodeJS.Signals): void => handler(signal);
+      process.on('SIGINT', listener);
+      process.on('SIGTERM', listener);
+      return () => {
+        process.off('SIGINT', listener);
+        process.off('SIGTERM', listener);
+      };
+    },
   }).then(
     (code) => {
       process.exitCode = code;

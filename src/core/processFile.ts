@@ -112,30 +112,50 @@ export async function processFile(config: LoadedConfig, job: FileJob, options: P
     const error = asFileError(caught);
     if (options.finalAttempt === false && isTransientFsError(error)) throw error;
     const stats = run?.stats();
-    const summary = makeSummary(job, started, {
-      status: 'failed',
+    return await recordFailure(job, error, started, {
       pipeline: run?.spec.name ?? null,
       linesIn: splitter.linesIn,
       bytesIn: splitter.bytesIn,
-      bytesOut: 0,
-      linesOut: 0,
       tags: stats?.tags ?? {},
       nodes: stats?.nodes ?? {},
       processors: stats?.processors ?? {},
-      error: {
-        message: error.message,
-        code: error.code,
-        ...(error.node === undefined ? {} : { node: error.node }),
-        ...(error.line === undefined ? {} : { line: error.line }),
-      },
     });
-    // A failed file has no result; an older one under the same name would mislead.
-    await rm(job.resultPath, { force: true }).catch(() => undefined);
-    await writeSummary(job, summary);
-    return summary;
   } finally {
     await input?.close().catch(() => undefined);
   }
+}
+
+/**
+ * Writes the summary of a file that failed (and removes any older result under its name:
+ * a failed file has no result, and a stale one would mislead). Also used by the queue when
+ * a file fails outside processFile, e.g. when its worker died.
+ */
+export async function recordFailure(
+  job: FileJob,
+  error: FileProcessingError,
+  started: number = Date.now(),
+  partial: Partial<Pick<FileSummary, 'pipeline' | 'linesIn' | 'bytesIn' | 'tags' | 'nodes' | 'processors'>> = {},
+): Promise<FileSummary> {
+  const summary = makeSummary(job, started, {
+    status: 'failed',
+    pipeline: partial.pipeline ?? null,
+    linesIn: partial.linesIn ?? 0,
+    bytesIn: partial.bytesIn ?? 0,
+    bytesOut: 0,
+    linesOut: 0,
+    tags: partial.tags ?? {},
+    nodes: partial.nodes ?? {},
+    processors: partial.processors ?? {},
+    error: {
+      message: error.message,
+      code: error.code,
+      ...(error.node === undefined ? {} : { node: error.node }),
+      ...(error.line === undefined ? {} : { line: error.line }),
+    },
+  });
+  await rm(job.resultPath, { force: true }).catch(() => undefined);
+  await writeSummary(job, summary);
+  return summary;
 }
 
 function choosePipeline(config: LoadedConfig, name: string, firstLine: string | undefined): PipelineSpec {

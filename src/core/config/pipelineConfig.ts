@@ -109,6 +109,11 @@ export const DEFAULT_PIPELINE_FILE_CONTENT: PipelineFile = {
 
 export const DEFAULT_CONFIG_SOURCE = 'built-in default';
 
+// A real dynamic import. tsc (module: commonjs) rewrites `import()` into `require()`, which
+// cannot load an ES module or a file: URL, so custom modules failed whenever this file was
+// compiled by tsc rather than bundled by esbuild.
+const importModule = new Function('specifier', 'return import(specifier)') as (specifier: string) => Promise<unknown>;
+
 const ajv = new Ajv({ allErrors: true, strict: false, verbose: true });
 const validateSchema = ajv.compile(schema);
 
@@ -125,11 +130,13 @@ export async function loadPipelineFile(file: string, options: LoadOptions = {}):
 
 export async function compilePipelineText(text: string, file: string, options: LoadOptions = {}): Promise<LoadedConfig> {
   const errors: ParseError[] = [];
-  const raw: unknown = parseJsonc(text.replace(/^\uFEFF/, ''), errors, { allowTrailingComma: true });
+  // Offsets in parse errors are into the text without its BOM.
+  const json = text.replace(/^\uFEFF/, '');
+  const raw: unknown = parseJsonc(json, errors, { allowTrailingComma: true });
   if (errors.length > 0) {
     throw new ConfigError(
       file,
-      errors.map((e) => ({ path: '', message: `invalid JSON at ${lineColumn(text, e.offset)}: ${printParseErrorCode(e.error)}` })),
+      errors.map((e) => ({ path: '', message: `invalid JSON at ${lineColumn(json, e.offset)}: ${printParseErrorCode(e.error)}` })),
     );
   }
   return compilePipelineObject(raw, file, options);
@@ -256,6 +263,7 @@ class Compiler {
       }
       const options = node.with ?? {};
       const then = node.then ?? END_TAG;
+      if (typeof node.use !== 'string' && (!isObject(node.use) || typeof node.use.module !== 'string')) continue; // reported by useIssues()
       if (typeof node.use === 'object') {
         const spec = await this.customNode(nodeName, node.use.module, options, then, `${nodeAt}/use/module`);
         if (spec) nodes.push(spec);
@@ -301,7 +309,7 @@ class Compiler {
     const resolved = path.resolve(base, modulePath);
     let createProcessor: CreateProcessor | undefined;
     try {
-      const loaded = (await import(pathToFileURL(resolved).href)) as {
+      const loaded = (await importModule(pathToFileURL(resolved).href)) as {
         createProcessor?: unknown;
         default?: { createProcessor?: unknown };
       };

@@ -1,0 +1,398 @@
+// The folder queue (SPEC §1): unprocessed/ → underprocess/ → processed/ | failed/, with
+// results in results/. Crash safety comes from doing every state change as one rename and
+// writing results before the original moves; on start, whatever a crash left in
+// underprocess/ is processed again first.
+
+import { EventEmitter } from 'node:events';
+import { mkdir, rename, rm } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
+import * as path from 'node:path';
+import { loadDefaultConfig, loadPipelineFile } from '../config/pipelineConfig';
+import { FileProcessingError, isTransientFsError } from '../errors';
+import { silentLogger, type Logger } from '../logger';
+import { MetricsCollector } from '../metrics';
+import { recordFailure, type FileJob } from '../processFile';
+import type { FileSummary } from '../summary';
+import { DEFAULT_MAX_LINE_BYTES } from '../text/lineSplitter';
+import { candidateNames } from '../util/uniqueName';
+import { Intake, type InboxFile } from './intake';
+import { exists, inboxFilter, QueueLayout, walkFiles } from './layout';
+import { PoolClosedError, WorkerPool } from './workerPool';
+
+export interface FolderQueueOptions {
+  root: string;
+  /** Pipeline file; undefined for the built-in default. */
+  pipelineFile?: string;
+  /** Files processed at once (default: number of CPUs). */
+  concurrency?: number;
+  stabilityMs?: number;
+  /** Extra ignore globs, matched against names in unprocessed/. */
+  ignore?: string[];
+  maxLineBytes?: number;
+  retry?: { maxAttempts?: number; baseDelayMs?: number };
+  /** Poll instead of using native events (network drives, WSL mounts). */
+  usePolling?: boolean;
+  allowCustomModules?: boolean;
+  logger?: Logger;
+  /** How long stop() lets files in flight finish (default 10 s). */
+  shutdownTimeoutMs?: number;
+  /** Watch for new arrivals (default true); false only recovers and scans. */
+  watch?: boolean;
+  /** Worker script override (tests). */
+  workerScript?: string;
+}
+
+export type QueueEvent =
+  | { type: 'detected'; name: string }
+  | { type: 'claimed'; name: string; source: string; recovered: boolean }
+  | { type: 'finished'; summary: FileSummary }
+  | { type: 'retrying'; name: string; attempt: number; delayMs: number; message: string }
+  | { type: 'skipped'; name: string; reason: string }
+  | { type: 'moved'; name: string; from: string; to: string }
+  | { type: 'idle' };
+
+interface WorkItem {
+  /** Where the file is now. */
+  path: string;
+  /** Name in unprocessed/ (inbox items) or the claimed name (recovered items). */
+  name: string;
+  detectedAt: number;
+  recovered: boolean;
+}
+
+const DEFAULT_STABILITY_MS = 500;
+const DEFAULT_SHUTDOWN_MS = 10_000;
+
+export class FolderQueue extends EventEmitter<{ event: [QueueEvent] }> {
+  readonly layout: QueueLayout;
+  readonly metrics = new MetricsCollector();
+  private readonly logger: Logger;
+  private readonly concurrency: number;
+  private readonly maxAttempts: number;
+  private readonly baseDelayMs: number;
+  private readonly maxLineBytes: number;
+  private pool: WorkerPool | undefined;
+  private intake: Intake | undefined;
+  /** Complete files waiting for a slot, oldest first; recovered files ahead of all. */
+  private readonly ready: WorkItem[] = [];
+  private readonly readyPaths = new Set<string>();
+  /** Names claimed by files in flight: kept until they leave underprocess/. */
+  private readonly reserved = new Set<string>();
+  private readonly inFlight = new Set<Promise<void>>();
+  private paused = false;
+  private stopping = false;
+  private started = false;
+  private idleWaiters: (() => void)[] = [];
+
+  constructor(private readonly options: FolderQueueOptions) {
+    super();
+    this.layout = new QueueLayout(options.root);
+    this.logger = options.logger ?? silentLogger;
+    this.concurrency = Math.max(1, options.concurrency ?? availableParallelism());
+    this.maxAttempts = Math.max(1, options.retry?.maxAttempts ?? 3);
+    this.baseDelayMs = options.retry?.baseDelayMs ?? 1000;
+    this.maxLineBytes = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
+  }
+
+  /**
+   * Validates the pipeline (a ConfigError leaves every file where it is), creates the
+   * layout, removes interrupted temporary results, recovers underprocess/, scans the inbox
+   * and, unless `watch` is false, watches it.
+   */
+  async start(): Promise<void> {
+    if (this.started) throw new Error('the queue was already started');
+    this.started = true;
+    const pipelineFile = this.options.pipelineFile === undefined ? undefined : path.resolve(this.options.pipelineFile);
+    const allowCustomModules = this.options.allowCustomModules ?? true;
+    // Validate here first: a broken pipeline must not move a single file.
+    await (pipelineFile === undefined ? loadDefaultConfig() : loadPipelineFile(pipelineFile, { allowCustomModules }));
+
+    await this.layout.create();
+    const removed = await this.layout.removeTemporaryResults();
+    if (removed > 0) this.logger.info(`removed ${removed} temporary file(s) an interrupted run left in results/`);
+
+    this.pool = new WorkerPool({
+      size: this.concurrency,
+      settings: { pipelineFile, allowCustomModules, logLevel: this.logger.level },
+      logger: this.logger,
+      script: this.options.workerScript,
+    });
+    await this.pool.start();
+
+    await this.recover();
+    this.intake = new Intake({
+      layout: this.layout,
+      stabilityMs: this.options.stabilityMs ?? DEFAULT_STABILITY_MS,
+      accepts: inboxFilter(this.options.ignore),
+      usePolling: this.options.usePolling ?? false,
+      logger: this.logger,
+      onReady: (file) => this.enqueue(file),
+      onForget: () => {
+        this.updateCounts();
+        this.checkIdle();
+      },
+    });
+    if (this.options.watch !== false) await this.intake.watch();
+    await this.intake.scan();
+    this.updateCounts();
+    this.dispatch();
+  }
+
+  /** Resolves once nothing is waiting, ready or in flight. */
+  drain(): Promise<void> {
+    if (this.isIdle()) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  pause(): void {
+    this.paused = true;
+  }
+
+  resume(): void {
+    this.paused = false;
+    this.dispatch();
+  }
+
+  get isPaused(): boolean {
+    return this.paused;
+  }
+
+  /**
+   * Stops taking files, lets files in flight finish (up to shutdownTimeoutMs), and leaves the
+   * rest where they are: unclaimed files stay in unprocessed/, unfinished ones in underprocess/.
+   */
+  async stop(): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    await this.intake?.close();
+    const timeout = this.options.shutdownTimeoutMs ?? DEFAULT_SHUTDOWN_MS;
+    let timer: NodeJS.Timeout | undefined;
+    const finished = await Promise.race([
+      Promise.allSettled([...this.inFlight]).then(() => true),
+      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), timeout))),
+    ]);
+    clearTimeout(timer);
+    if (!finished) this.logger.warn(`stopped with ${this.inFlight.size} file(s) unfinished; they stay in underprocess/ and are recovered next time`);
+    await this.pool?.close();
+    for (const resolve of this.idleWaiters.splice(0)) resolve();
+  }
+
+  /** Moves a failed file back to the inbox (removing its failed summary) so it is taken again. */
+  async retryFailed(name: string): Promise<string> {
+    return this.moveBack('failed', name);
+  }
+
+  /** Moves a processed file back to the inbox (removing its result) so it is processed again. */
+  async reprocess(name: string): Promise<string> {
+    return this.moveBack('processed', name);
+  }
+
+  async retryAllFailed(): Promise<number> {
+    let count = 0;
+    for await (const file of walkFiles(this.layout.folder('failed'))) {
+      await this.retryFailed(this.layout.nameOf('failed', file));
+      count++;
+    }
+    return count;
+  }
+
+  // -------------------------------------------------------------------------------------
+
+  private async recover(): Promise<void> {
+    const recovered: WorkItem[] = [];
+    const now = Date.now();
+    for await (const file of walkFiles(this.layout.folder('underprocess'))) {
+      const name = this.layout.nameOf('underprocess', file);
+      this.reserved.add(name);
+      recovered.push({ path: file, name, detectedAt: now, recovered: true });
+    }
+    if (recovered.length > 0) this.logger.info(`recovering ${recovered.length} file(s) an interrupted run left in underprocess/`);
+    this.ready.unshift(...recovered);
+    for (const item of recovered) this.readyPaths.add(item.path);
+  }
+
+  private enqueue(file: InboxFile): void {
+    if (this.stopping || this.readyPaths.has(file.path)) return;
+    const item: WorkItem = { path: file.path, name: file.name, detectedAt: file.detectedAt, recovered: false };
+    // Keep oldest-first order; arrivals are nearly always in order, so search from the end.
+    let at = this.ready.length;
+    while (at > 0 && !this.ready[at - 1].recovered && this.ready[at - 1].detectedAt > item.detectedAt) at--;
+    this.ready.splice(at, 0, item);
+    this.readyPaths.add(item.path);
+    this.emit('event', { type: 'detected', name: file.name });
+    this.updateCounts();
+    this.dispatch();
+  }
+
+  private dispatch(): void {
+    while (!this.paused && !this.stopping && this.inFlight.size < this.concurrency && this.ready.length > 0) {
+      const item = this.ready.shift() as WorkItem;
+      this.readyPaths.delete(item.path);
+      const work = this.handle(item).catch((error: unknown) => {
+        this.logger.error(`unexpected error while handling ${item.name}`, error);
+      });
+      this.inFlight.add(work);
+      void work.finally(() => {
+        this.inFlight.delete(work);
+        this.updateCounts();
+        this.dispatch();
+        this.checkIdle();
+      });
+    }
+    this.updateCounts();
+  }
+
+  private async handle(item: WorkItem): Promise<void> {
+    const claimed = item.recovered ? item.name : await this.claim(item);
+    if (claimed === undefined) return;
+    const source = item.recovered ? `underprocess/${claimed}` : `unprocessed/${item.name}`;
+    this.emit('event', { type: 'claimed', name: claimed, source, recovered: item.recovered });
+    try {
+      const summary = await this.processWithRetries(claimed, source, item.detectedAt);
+      if (summary === undefined) return; // stopping: the file stays in underprocess/
+      const destination = summary.status === 'processed' ? 'processed' : 'failed';
+      const moved = await this.withRetries(`move ${claimed} to ${destination}/`, claimed, () =>
+        this.moveFile(this.layout.pathOf('underprocess', claimed), this.layout.pathOf(destination, claimed)),
+      );
+      if (!moved) return; // left in underprocess/, recovered next start
+      this.metrics.record(summary);
+      this.logOutcome(summary);
+      this.emit('event', { type: 'finished', summary });
+    } finally {
+      this.reserved.delete(claimed);
+    }
+  }
+
+  /** Moves a file from the inbox to underprocess/ under a unique name. */
+  private async claim(item: WorkItem): Promise<string | undefined> {
+    let name: string | undefined;
+    for (const candidate of candidateNames(item.name)) {
+      if (this.reserved.has(candidate)) continue;
+      // Reserve before looking, so that no concurrent claim can pick the same name.
+      this.reserved.add(candidate);
+      if (!(await this.layout.nameTaken(candidate))) {
+        name = candidate;
+        break;
+      }
+      this.reserved.delete(candidate);
+    }
+    const claimed = name as string;
+    const moved = await this.withRetries(`claim ${item.name}`, item.name, () =>
+      this.moveFile(item.path, this.layout.pathOf('underprocess', claimed)),
+    );
+    if (!moved) {
+      this.reserved.delete(claimed);
+      return undefined;
+    }
+    return claimed;
+  }
+
+  private async processWithRetries(name: string, source: string, detectedAt: number): Promise<FileSummary | undefined> {
+    const job: FileJob = {
+      name,
+      source,
+      input: { path: this.layout.pathOf('underprocess', name), followSymlinks: false },
+      resultPath: this.layout.resultPath(name),
+      summaryPath: this.layout.summaryPath(name),
+      detectedAt,
+    };
+    const pool = this.pool as WorkerPool;
+    for (let attempt = 1; ; attempt++) {
+      job.attempt = attempt;
+      try {
+        return await pool.run(job, this.maxLineBytes, attempt >= this.maxAttempts);
+      } catch (error) {
+        if (error instanceof PoolClosedError) return undefined;
+        const fileError = error instanceof FileProcessingError ? error : new FileProcessingError(String(error), 'EPROCESSOR');
+        if (attempt >= this.maxAttempts || !isTransientFsError(fileError)) {
+          // The worker could not write a summary itself (it died, or the disk refused).
+          return recordFailure(job, fileError).catch((writeError: unknown) => {
+            this.logger.error(`could not write the summary of ${name}`, writeError);
+            return undefined;
+          });
+        }
+        const delayMs = this.baseDelayMs * 2 ** (attempt - 1);
+        this.logger.warn(`${name}: ${fileError.message}; retrying in ${delayMs} ms (attempt ${attempt + 1} of ${this.maxAttempts})`);
+        this.emit('event', { type: 'retrying', name, attempt, delayMs, message: fileError.message });
+        await sleep(delayMs);
+        if (this.stopping) return undefined;
+      }
+    }
+  }
+
+  /**
+   * Runs a filesystem step, retrying transient errors with exponential backoff. Returns
+   * false when it finally could not (the file then stays where it was).
+   */
+  private async withRetries(what: string, name: string, step: () => Promise<void>): Promise<boolean> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await step();
+        return true;
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code === 'ENOENT') {
+          this.logger.info(`${what}: the file disappeared before it could be taken`);
+          this.emit('event', { type: 'skipped', name, reason: 'disappeared before it could be taken' });
+          return false;
+        }
+        if (!isTransientFsError(error) || attempt >= this.maxAttempts || this.stopping) {
+          this.logger.error(`${what} failed: ${(error as Error).message}; the file stays where it is`);
+          return false;
+        }
+        await sleep(this.baseDelayMs * 2 ** (attempt - 1));
+      }
+    }
+  }
+
+  private async moveFile(from: string, to: string): Promise<void> {
+    await mkdir(path.dirname(to), { recursive: true });
+    await rename(from, to);
+  }
+
+  /** Moves `state/name` back to the inbox and removes its results, for another go. */
+  private async moveBack(state: 'failed' | 'processed', name: string): Promise<string> {
+    const from = this.layout.pathOf(state, name);
+    if (!(await exists(from))) throw new Error(`${state}/${name} does not exist`);
+    let target = name;
+    for (const candidate of candidateNames(name)) {
+      if (!(await exists(this.layout.pathOf('unprocessed', candidate)))) {
+        target = candidate;
+        break;
+      }
+    }
+    await rm(this.layout.resultPath(name), { force: true });
+    await rm(this.layout.summaryPath(name), { force: true });
+    await this.moveFile(from, this.layout.pathOf('unprocessed', target));
+    this.emit('event', { type: 'moved', name, from: state, to: 'unprocessed' });
+    return target;
+  }
+
+  private logOutcome(summary: FileSummary): void {
+    if (summary.status === 'processed') {
+      this.logger.info(`processed ${summary.name}: ${summary.linesIn} lines in, ${summary.linesOut} out, ${summary.durationMs} ms`);
+    } else {
+      const where = summary.error?.line === undefined ? '' : ` (line ${summary.error.line})`;
+      this.logger.error(`failed ${summary.name}${where}: ${summary.error?.message}`);
+    }
+  }
+
+  private updateCounts(): void {
+    this.metrics.queued = this.ready.length + (this.intake?.waiting ?? 0);
+    this.metrics.inProgress = this.inFlight.size;
+  }
+
+  private isIdle(): boolean {
+    return this.inFlight.size === 0 && this.ready.length === 0 && (this.intake?.waiting ?? 0) === 0;
+  }
+
+  private checkIdle(): void {
+    if (!this.isIdle()) return;
+    this.emit('event', { type: 'idle' });
+    for (const resolve of this.idleWaiters.splice(0)) resolve();
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

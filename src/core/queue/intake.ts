@@ -1,0 +1,163 @@
+// Finds files in unprocessed/ and decides when each is complete (SPEC §1 "Write-finish
+// detection"): a file is handed on once its size and mtime have stayed the same for
+// stabilityMs. Live arrivals come from chokidar; files already there from a scan.
+
+import { watch, type FSWatcher } from 'chokidar';
+import { lstat } from 'node:fs/promises';
+import * as path from 'node:path';
+import type { Logger } from '../logger';
+import { walkFiles, type QueueLayout } from './layout';
+
+/**
+ * A file last modified this long ago cannot still be being written, even on filesystems
+ * whose mtime only has 1–2 s resolution, so it is taken without waiting.
+ */
+const OLD_ENOUGH_MS = 3000;
+
+export interface InboxFile {
+  /** Absolute path in unprocessed/. */
+  path: string;
+  /** Path relative to unprocessed/, with `/` separators. */
+  name: string;
+  /** When it was first seen (ms since epoch): the queue takes files oldest first by this. */
+  detectedAt: number;
+}
+
+interface Candidate extends InboxFile {
+  size: number;
+  mtimeMs: number;
+  timer?: NodeJS.Timeout;
+}
+
+export interface IntakeOptions {
+  layout: QueueLayout;
+  stabilityMs: number;
+  accepts: (name: string) => boolean;
+  usePolling: boolean;
+  logger: Logger;
+  /** Called once per file when it is complete. */
+  onReady: (file: InboxFile) => void;
+  /** Called when a file that was being watched disappeared. */
+  onForget?: () => void;
+}
+
+export class Intake {
+  private readonly candidates = new Map<string, Candidate>();
+  private watcher: FSWatcher | undefined;
+  private closed = false;
+  private readonly inbox: string;
+
+  constructor(private readonly options: IntakeOptions) {
+    this.inbox = options.layout.folder('unprocessed');
+  }
+
+  /** Files seen but not yet complete. */
+  get waiting(): number {
+    return this.candidates.size;
+  }
+
+  /** Starts watching for new files (resolves once the watcher is ready). */
+  async watch(): Promise<void> {
+    const watcher = watch(this.inbox, {
+      ignoreInitial: true,
+      followSymlinks: false,
+      usePolling: this.options.usePolling,
+      interval: 100,
+      binaryInterval: 100,
+      atomic: false,
+      ignorePermissionErrors: true,
+      // Never descend into hidden folders; files are filtered in observe().
+      ignored: (file: string) => file !== this.inbox && path.basename(file).startsWith('.'),
+    });
+    this.watcher = watcher;
+    watcher.on('add', (file) => void this.observe(file));
+    watcher.on('change', (file) => void this.observe(file));
+    watcher.on('unlink', (file) => this.forget(file));
+    watcher.on('error', (error) => this.options.logger.warn(`watcher error in ${this.inbox}: ${(error as Error).message}`));
+    await new Promise<void>((resolve) => watcher.once('ready', () => resolve()));
+  }
+
+  /** Looks at every file already in the inbox. */
+  async scan(): Promise<void> {
+    for await (const file of walkFiles(this.inbox)) {
+      if (this.closed) return;
+      await this.observe(file);
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const candidate of this.candidates.values()) clearTimeout(candidate.timer);
+    this.candidates.clear();
+    await this.watcher?.close();
+  }
+
+  /** Forget a file (it was taken, or it vanished). */
+  forget(file: string): void {
+    const candidate = this.candidates.get(file);
+    if (!candidate) return;
+    clearTimeout(candidate.timer);
+    this.candidates.delete(file);
+    this.options.onForget?.();
+  }
+
+  private async observe(file: string): Promise<void> {
+    if (this.closed) return;
+    const name = this.options.layout.nameOf('unprocessed', file);
+    if (!this.options.accepts(name)) return;
+    let stat;
+    try {
+      stat = await lstat(file);
+    } catch {
+      this.forget(file); // gone already
+      return;
+    }
+    if (this.closed || stat.isDirectory()) return;
+    const now = Date.now();
+    let candidate = this.candidates.get(file);
+    if (candidate && candidate.size === stat.size && candidate.mtimeMs === stat.mtimeMs) return;
+    if (!candidate) {
+      candidate = { path: file, name, detectedAt: now, size: stat.size, mtimeMs: stat.mtimeMs };
+      this.candidates.set(file, candidate);
+      this.options.logger.debug(`detected ${name}`);
+    } else {
+      candidate.size = stat.size;
+      candidate.mtimeMs = stat.mtimeMs;
+    }
+    clearTimeout(candidate.timer);
+    // Links, FIFOs and sockets are never read, so there is nothing to wait for.
+    if (!stat.isFile() || now - stat.mtimeMs >= Math.max(this.options.stabilityMs, OLD_ENOUGH_MS)) {
+      this.ready(candidate);
+      return;
+    }
+    this.schedule(candidate, this.options.stabilityMs);
+  }
+
+  private schedule(candidate: Candidate, delay: number): void {
+    candidate.timer = setTimeout(() => void this.recheck(candidate), delay);
+  }
+
+  private async recheck(candidate: Candidate): Promise<void> {
+    if (this.closed || this.candidates.get(candidate.path) !== candidate) return;
+    let stat;
+    try {
+      stat = await lstat(candidate.path);
+    } catch {
+      this.forget(candidate.path);
+      return;
+    }
+    if (this.candidates.get(candidate.path) !== candidate) return;
+    if (stat.size === candidate.size && stat.mtimeMs === candidate.mtimeMs) {
+      this.ready(candidate);
+    } else {
+      candidate.size = stat.size;
+      candidate.mtimeMs = stat.mtimeMs;
+      this.schedule(candidate, this.options.stabilityMs);
+    }
+  }
+
+  private ready(candidate: Candidate): void {
+    this.candidates.delete(candidate.path);
+    this.options.onReady({ path: candidate.path, name: candidate.name, detectedAt: candidate.detectedAt });
+  }
+}

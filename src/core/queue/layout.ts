@@ -1,0 +1,113 @@
+// The queue root's folders (SPEC §1) and the rules for which names the inbox takes.
+
+import { lstat, mkdir, readdir, rm } from 'node:fs/promises';
+import * as path from 'node:path';
+import picomatch from 'picomatch';
+import { SUMMARY_SUFFIX } from '../summary';
+import { isTemporaryName } from '../util/atomicFile';
+
+export const STATE_FOLDERS = ['unprocessed', 'underprocess', 'processed', 'failed', 'results'] as const;
+export type StateFolder = (typeof STATE_FOLDERS)[number];
+
+/** Suffixes of files still being written by other programs (rsync, browsers, editors). */
+const TEMPORARY_SUFFIXES = ['.tmp', '.part', '.partial', '.crdownload', '.swp', '~'];
+
+export class QueueLayout {
+  readonly root: string;
+
+  constructor(root: string) {
+    this.root = path.resolve(root);
+  }
+
+  folder(state: StateFolder): string {
+    return path.join(this.root, state);
+  }
+
+  /** Absolute path of `name` (a `/`-separated relative path) in a state folder. */
+  pathOf(state: StateFolder, name: string): string {
+    return path.join(this.root, state, ...name.split('/'));
+  }
+
+  resultPath(name: string): string {
+    return this.pathOf('results', name);
+  }
+
+  summaryPath(name: string): string {
+    return this.pathOf('results', name + SUMMARY_SUFFIX);
+  }
+
+  /** A file's name: its path relative to the state folder, with `/` separators. */
+  nameOf(state: StateFolder, file: string): string {
+    return path.relative(this.folder(state), file).split(path.sep).join('/');
+  }
+
+  async create(): Promise<void> {
+    for (const state of STATE_FOLDERS) await mkdir(this.folder(state), { recursive: true });
+  }
+
+  /** True when `name` is in use anywhere a claimed file leaves a trace (SPEC §1 "Claim"). */
+  async nameTaken(name: string): Promise<boolean> {
+    const candidates = [
+      this.pathOf('underprocess', name),
+      this.pathOf('processed', name),
+      this.pathOf('failed', name),
+      this.resultPath(name),
+      this.summaryPath(name),
+    ];
+    for (const candidate of candidates) {
+      if (await exists(candidate)) return true;
+    }
+    return false;
+  }
+
+  /** Removes temporary files an interrupted write left in results/. Returns how many. */
+  async removeTemporaryResults(): Promise<number> {
+    let removed = 0;
+    for await (const file of walkFiles(this.folder('results'))) {
+      if (isTemporaryName(path.basename(file))) {
+        await rm(file, { force: true });
+        removed++;
+      }
+    }
+    return removed;
+  }
+}
+
+/** Builds the inbox filter: built-in rules for temporary files plus the user's ignore globs. */
+export function inboxFilter(ignoreGlobs: readonly string[] = []): (name: string) => boolean {
+  const ignoredByGlob = ignoreGlobs.length === 0 ? () => false : picomatch([...ignoreGlobs], { dot: true });
+  return (name: string): boolean => {
+    const base = name.slice(name.lastIndexOf('/') + 1);
+    if (base.startsWith('.')) return false;
+    if (TEMPORARY_SUFFIXES.some((suffix) => base.endsWith(suffix))) return false;
+    return !ignoredByGlob(name);
+  };
+}
+
+export async function exists(file: string): Promise<boolean> {
+  try {
+    await lstat(file);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Every non-directory entry below `dir` (symlinks, FIFOs and sockets included, never
+ * followed). A missing folder yields nothing.
+ */
+export async function* walkFiles(dir: string): AsyncGenerator<string> {
+  let entries;
+  try {
+    entries = await readdir(dir, { withFileTypes: true });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw error;
+  }
+  for (const entry of entries) {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) yield* walkFiles(full);
+    else yield full;
+  }
+}

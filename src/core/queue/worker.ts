@@ -1,0 +1,63 @@
+// A processing worker thread: loads the pipeline once, then processes files as the queue
+// sends them. Keeps line processing off the thread that hosts the UI (or the CLI's loop).
+
+import { parentPort, workerData } from 'node:worker_threads';
+import { loadDefaultConfig, loadPipelineFile, type LoadedConfig } from '../config/pipelineConfig';
+import { FileProcessingError } from '../errors';
+import { LOG_LEVELS, type Logger, type LogLevel } from '../logger';
+import { processFile } from '../processFile';
+import type { FromWorker, ToWorker, WorkerSettings } from './workerProtocol';
+
+const port = parentPort;
+if (!port) throw new Error('worker.ts must run as a worker thread');
+
+function post(message: FromWorker): void {
+  port?.postMessage(message);
+}
+
+function workerLogger(level: LogLevel): Logger {
+  const at = (wanted: Exclude<LogLevel, 'off'>) => (message: string) => {
+    if (level !== 'off' && LOG_LEVELS.indexOf(wanted) >= LOG_LEVELS.indexOf(level)) post({ type: 'log', level: wanted, message });
+  };
+  return { level, trace: at('trace'), debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
+}
+
+function load(settings: WorkerSettings): Promise<LoadedConfig> {
+  return settings.pipelineFile === undefined
+    ? loadDefaultConfig()
+    : loadPipelineFile(settings.pipelineFile, { allowCustomModules: settings.allowCustomModules });
+}
+
+let settings = workerData as WorkerSettings;
+let logger = workerLogger(settings.logLevel);
+let config: Promise<LoadedConfig> = load(settings);
+
+config.then(
+  () => post({ type: 'ready' }),
+  (error: unknown) => post({ type: 'startFailed', message: error instanceof Error ? error.message : String(error) }),
+);
+
+port.on('message', (message: ToWorker) => {
+  if (message.type === 'reload') {
+    settings = message.settings;
+    logger = workerLogger(settings.logLevel);
+    config = load(settings);
+    return;
+  }
+  void handleJob(message);
+});
+
+async function handleJob(message: Extract<ToWorker, { type: 'job' }>): Promise<void> {
+  try {
+    const summary = await processFile(await config, message.job, {
+      maxLineBytes: message.maxLineBytes,
+      finalAttempt: message.finalAttempt,
+      logger,
+    });
+    post({ type: 'done', id: message.id, summary });
+  } catch (error) {
+    const fileError =
+      error instanceof FileProcessingError ? error : new FileProcessingError(error instanceof Error ? error.message : String(error), 'EIO');
+    post({ type: 'transient', id: message.id, message: fileError.message, code: fileError.code, sysCode: fileError.sysCode });
+  }
+}

@@ -1,0 +1,24 @@
+// Messages between the queue (main thread) and its processing workers.
+
+import type { FileErrorCode } from '../errors';
+import type { LogLevel } from '../logger';
+import type { FileJob } from '../processFile';
+import type { FileSummary } from '../summary';
+
+export interface WorkerSettings {
+  /** Absolute path of the pipeline file; undefined for the built-in default. */
+  pipelineFile: string | undefined;
+  allowCustomModules: boolean;
+  logLevel: LogLevel;
+}
+
+export type ToWorker =
+  | { type: 'job'; id: number; job: FileJob; maxLineBytes: number; finalAttempt: boolean }
+  | { type: 'reload'; settings: WorkerSettings };
+
+export type FromWorker =
+  | { type: 'ready' }
+  | { type: 'startFailed'; message: string }
+  | { type: 'done'; id: number; summary: FileSummary }
+  | { type: 'transient'; id: number; message: string; code: FileErrorCode; sysCode?: string }
+  | { type: 'log'; level: Exclude<LogLevel, 'off'>; message: string };
