@@ -18,6 +18,7 @@ import { writeSamples } from '../core/samples';
 import { SUMMARY_SUFFIX, type FileSummary } from '../core/summary';
 import { uniqueName } from '../core/util/uniqueName';
 import { HELP, parseCommandLine, UsageError, type Command } from './args';
+import { formatMetrics } from './formatMetrics';
 import { watchCommand } from './watchCommand';
 import { version } from '../../package.json';
 
@@ -155,8 +156,7 @@ async function runCommand(command: Extract<Command, { kind: 'run' }>, io: CliIo)
           : `✗ ${s.source}: ${s.error?.message}\n`,
       );
     }
-    const { processed, failed } = snapshot.files;
-    io.out(`${processed} processed, ${failed} failed; ${snapshot.lines.in} lines in, ${snapshot.lines.out} out; summaries in ${command.out}\n`);
+    io.out(formatMetrics(snapshot, command.out));
   }
   return snapshot.files.failed > 0 ? EXIT_FAILED_FILES : EXIT_OK;
 }

@@ -6,6 +6,7 @@ import { streamLogger } from '../core/logger';
 import { FolderQueue } from '../core/queue/folderQueue';
 import type { FileSummary } from '../core/summary';
 import type { Command } from './args';
+import { formatMetrics } from './formatMetrics';
 
 type WatchCommand = Extract<Command, { kind: 'watch' }>;
 
@@ -63,8 +64,7 @@ export async function watchCommand(command: WatchCommand, pipelineFile: string |
   if (command.json) {
     io.out(JSON.stringify({ metrics: snapshot }, null, 2) + '\n');
   } else {
-    const { processed, failed } = snapshot.files;
-    io.out(`${processed} processed, ${failed} failed; results in ${path.join(command.root, 'results')}\n`);
+    io.out(formatMetrics(snapshot, path.join(command.root, 'results')));
   }
   return finished.some((s) => s.status === 'failed') ? 1 : 0;
 }
