@@ -1,7 +1,7 @@
 // Bundles the entry points: the `fileflow` CLI (and, as they arrive, the extension host code,
 // the processing worker and the webview). Type checking is tsc's job (`npm run build`).
 import * as esbuild from 'esbuild';
-import { chmod } from 'node:fs/promises';
+import { chmod, copyFile, mkdir } from 'node:fs/promises';
 
 const production = process.argv.includes('--production');
 const watch = process.argv.includes('--watch');
@@ -31,6 +31,8 @@ const builds = [
   // The processing worker thread, loaded by src/core/queue/workerPool.ts from beside the
   // bundle that starts it.
   { ...nodeDefaults, entryPoints: { worker: 'src/core/queue/worker.ts' }, outdir: 'dist' },
+  // The VS Code extension host entry (the only bundle with `vscode` as an external).
+  { ...nodeDefaults, entryPoints: { extension: 'src/extension/extension.ts' }, outdir: 'dist' },
 ];
 
 if (watch) {
@@ -41,4 +43,7 @@ if (watch) {
 } else {
   await Promise.all(builds.map((options) => esbuild.build(options)));
   await chmod('dist/cli.js', 0o755);
+  // VS Code's jsonValidation points at this copy of the pipeline schema.
+  await mkdir('dist', { recursive: true });
+  await copyFile('src/core/config/pipeline.schema.json', 'dist/pipeline.schema.json');
 }

@@ -117,8 +117,10 @@ export class PipelineRun {
     this.timing = true;
     let pending = this.nodes.filter((node) => typeof node.processor.flush === 'function');
     for (let pass = 0; pending.length > 0 && pass <= this.nodes.length; pass++) {
-      for (const node of pending) node.dirty = false;
       for (const node of pending) {
+        // Cleared here, not at the start of the pass: lines an earlier node's flush sent to
+        // this node are flushed now, so they must not earn it a second flush.
+        node.dirty = false;
         const ctx = node.ctx;
         ctx.n = node.lastN || lastInputLine;
         this.depth = 1;

@@ -4,7 +4,7 @@
 // underprocess/ is processed again first.
 
 import { EventEmitter } from 'node:events';
-import { mkdir, rename, rm } from 'node:fs/promises';
+import { mkdir, rename } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import * as path from 'node:path';
 import { loadDefaultConfig, loadPipelineFile } from '../config/pipelineConfig';
@@ -16,7 +16,7 @@ import type { FileSummary } from '../summary';
 import { DEFAULT_MAX_LINE_BYTES } from '../text/lineSplitter';
 import { candidateNames } from '../util/uniqueName';
 import { Intake, type InboxFile } from './intake';
-import { exists, inboxFilter, QueueLayout, walkFiles } from './layout';
+import { inboxFilter, QueueLayout, requeue, walkFiles } from './layout';
 import { PoolClosedError, WorkerPool } from './workerPool';
 
 export interface FolderQueueOptions {
@@ -48,7 +48,8 @@ export type QueueEvent =
   | { type: 'finished'; summary: FileSummary }
   | { type: 'retrying'; name: string; attempt: number; delayMs: number; message: string }
   | { type: 'skipped'; name: string; reason: string }
-  | { type: 'moved'; name: string; from: string; to: string }
+  /** A file went back to the inbox (Retry, Reprocess): `to` is its name in unprocessed/. */
+  | { type: 'moved'; name: string; from: 'failed' | 'processed'; to: string }
   | { type: 'idle' };
 
 interface WorkItem {
@@ -350,21 +351,9 @@ export class FolderQueue extends EventEmitter<{ event: [QueueEvent] }> {
     await rename(from, to);
   }
 
-  /** Moves `state/name` back to the inbox and removes its results, for another go. */
   private async moveBack(state: 'failed' | 'processed', name: string): Promise<string> {
-    const from = this.layout.pathOf(state, name);
-    if (!(await exists(from))) throw new Error(`${state}/${name} does not exist`);
-    let target = name;
-    for (const candidate of candidateNames(name)) {
-      if (!(await exists(this.layout.pathOf('unprocessed', candidate)))) {
-        target = candidate;
-        break;
-      }
-    }
-    await rm(this.layout.resultPath(name), { force: true });
-    await rm(this.layout.summaryPath(name), { force: true });
-    await this.moveFile(from, this.layout.pathOf('unprocessed', target));
-    this.emit('event', { type: 'moved', name, from: state, to: 'unprocessed' });
+    const target = await requeue(this.layout, state, name);
+    this.emit('event', { type: 'moved', name, from: state, to: target });
     return target;
   }
 

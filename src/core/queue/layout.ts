@@ -1,10 +1,11 @@
 // The queue root's folders (SPEC §1) and the rules for which names the inbox takes.
 
-import { lstat, mkdir, readdir, rm } from 'node:fs/promises';
+import { lstat, mkdir, readdir, rename, rm } from 'node:fs/promises';
 import * as path from 'node:path';
 import picomatch from 'picomatch';
 import { SUMMARY_SUFFIX } from '../summary';
 import { isTemporaryName } from '../util/atomicFile';
+import { candidateNames } from '../util/uniqueName';
 
 export const STATE_FOLDERS = ['unprocessed', 'underprocess', 'processed', 'failed', 'results'] as const;
 export type StateFolder = (typeof STATE_FOLDERS)[number];
@@ -71,6 +72,28 @@ export class QueueLayout {
     }
     return removed;
   }
+}
+
+/**
+ * Moves `state/name` back to the inbox for another go (Retry, Reprocess), first removing its
+ * result and summary so that it is claimed under the same name again. Returns its inbox name.
+ */
+export async function requeue(layout: QueueLayout, state: 'failed' | 'processed', name: string): Promise<string> {
+  const from = layout.pathOf(state, name);
+  if (!(await exists(from))) throw new Error(`${state}/${name} does not exist`);
+  let target = name;
+  for (const candidate of candidateNames(name)) {
+    if (!(await exists(layout.pathOf('unprocessed', candidate)))) {
+      target = candidate;
+      break;
+    }
+  }
+  await rm(layout.resultPath(name), { force: true });
+  await rm(layout.summaryPath(name), { force: true });
+  const to = layout.pathOf('unprocessed', target);
+  await mkdir(path.dirname(to), { recursive: true });
+  await rename(from, to);
+  return target;
 }
 
 /** Builds the inbox filter: built-in rules for temporary files plus the user's ignore globs. */

@@ -1,0 +1,108 @@
+// Composition root: creates the log channel first, then the queue manager, the single-run
+// runner, the tree view, the status bar and the commands, and restores watched folders.
+// Activation does no file work itself; restoring roots runs after activate() returns.
+
+import * as vscode from 'vscode';
+import { registerCommands } from './commands';
+import { OUTPUT_CHANNEL_NAME, PIPELINE_FILE_NAME, SECTION, TREE_VIEW } from './constants';
+import { channelLogger } from './logAdapter';
+import { QueueManager } from './queueManager';
+import { SingleRunner } from './singleRuns';
+import { StatusBar } from './statusBar';
+import { FileflowTreeProvider } from './treeView';
+
+/** What activate() returns: the host tests drive the extension through it. */
+export interface FileflowApi {
+  manager: QueueManager;
+  singles: SingleRunner;
+  tree: FileflowTreeProvider;
+  statusBar: StatusBar;
+  /** Resolves once the watched folders of the settings are running. */
+  ready: Promise<void>;
+  /** How long activate() itself took, in ms. */
+  activateMs: number;
+}
+
+let api: FileflowApi | undefined;
+
+export function activate(context: vscode.ExtensionContext): FileflowApi {
+  const started = performance.now();
+  const log = vscode.window.createOutputChannel(OUTPUT_CHANNEL_NAME, { log: true });
+  context.subscriptions.push(log);
+  const logger = channelLogger(log);
+  const isTrusted = (): boolean => vscode.workspace.isTrusted;
+
+  const manager = new QueueManager(logger, isTrusted);
+  const singles = new SingleRunner(logger, isTrusted);
+  const tree = new FileflowTreeProvider(manager, singles);
+  const view = vscode.window.createTreeView(TREE_VIEW, { treeDataProvider: tree, showCollapseAll: true });
+  const statusBar = new StatusBar(manager);
+  const updateBadge = (): void => {
+    const failed = tree.failedCount();
+    view.badge = failed > 0 ? { value: failed, tooltip: vscode.l10n.t('{0} failed file(s)', failed) } : undefined;
+  };
+  const restartAll = (): void => {
+    singles.reset();
+    void manager.restartFolder(undefined);
+  };
+  context.subscriptions.push(
+    tree,
+    view,
+    statusBar,
+    singles,
+    tree.onDidChangeTreeData(updateBadge),
+    ...registerCommands({
+      manager,
+      singles,
+      tree,
+      log,
+      showMetrics: () => void vscode.commands.executeCommand(`${TREE_VIEW}.focus`),
+    }),
+    vscode.workspace.onDidChangeConfiguration((event) => {
+      if (event.affectsConfiguration(`${SECTION}.watchFolders`)) void manager.restore();
+      const keys = ['pipelineFile', 'concurrency', 'stabilityMs', 'ignore', 'maxLineBytes', 'retry', 'usePolling'];
+      for (const folder of vscode.workspace.workspaceFolders ?? []) {
+        if (keys.some((key) => event.affectsConfiguration(`${SECTION}.${key}`, folder.uri))) {
+          singles.reset();
+          void manager.restartFolder(folder);
+        }
+      }
+    }),
+    vscode.workspace.onDidChangeWorkspaceFolders(() => void manager.restore()),
+    // Trust granted: roots refused for custom modules can start now.
+    vscode.workspace.onDidGrantWorkspaceTrust(restartAll),
+    // Workers take the log level when they start (trace shows every routing hop).
+    log.onDidChangeLogLevel(restartAll),
+    watchPipelineFiles(manager, singles),
+  );
+  void vscode.commands.executeCommand('setContext', 'fileflow.paused', false);
+
+  const ready = (async () => {
+    await manager.restore();
+    await singles.loadExisting();
+    tree.scheduleRefresh();
+  })().catch((error: unknown) => logger.error('could not restore watched folders', error));
+
+  const activateMs = performance.now() - started;
+  log.info(`Fileflow ${String(context.extension.packageJSON.version)} activated in ${activateMs.toFixed(1)} ms`);
+  api = { manager, singles, tree, statusBar, ready, activateMs };
+  return api;
+}
+
+/** Stops every queue gracefully: in-flight files finish (up to 10 s), the rest stay put. */
+export async function deactivate(): Promise<void> {
+  await api?.manager.dispose();
+  api = undefined;
+}
+
+/** Restarts a folder's queues when its pipeline file is created, changed or deleted. */
+function watchPipelineFiles(manager: QueueManager, singles: SingleRunner): vscode.Disposable {
+  const watcher = vscode.workspace.createFileSystemWatcher(`**/${PIPELINE_FILE_NAME}`);
+  const onChange = (uri: vscode.Uri): void => {
+    const folder = vscode.workspace.getWorkspaceFolder(uri);
+    if (!folder) return;
+    singles.reset();
+    void manager.restartFolder(folder);
+  };
+  return vscode.Disposable.from(watcher, watcher.onDidChange(onChange), watcher.onDidCreate(onChange), watcher.onDidDelete(onChange));
+}

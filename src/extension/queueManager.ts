@@ -1,0 +1,275 @@
+// Owns the queue roots being watched: starts and stops FolderQueues, keeps
+// fileflow.watchFolders of each workspace folder in step, and keeps a per-root model of
+// which files are in which state for the tree view and status bar.
+
+import { existsSync } from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { Logger } from '../core/logger';
+import { FolderQueue, type QueueEvent } from '../core/queue/folderQueue';
+import { QueueLayout, requeue } from '../core/queue/layout';
+import { listState, type FileState, type ListedFile } from '../core/queue/stateListing';
+import { readSettings, settingPathFor, writeWatchFolders } from './settings';
+
+export const FILE_STATES: FileState[] = ['queued', 'inProgress', 'processed', 'failed'];
+
+export type RootStatus = 'starting' | 'watching' | 'paused' | 'error' | 'stopping';
+
+/** Which files are where, kept current from the queue's events. */
+export class StateModel {
+  private readonly files: Record<FileState, Map<string, number>> = {
+    queued: new Map(),
+    inProgress: new Map(),
+    processed: new Map(),
+    failed: new Map(),
+  };
+
+  count(state: FileState): number {
+    return this.files[state].size;
+  }
+
+  /** Newest first. */
+  list(state: FileState): ListedFile[] {
+    return [...this.files[state]].map(([name, time]) => ({ name, time })).sort((a, b) => b.time - a.time || a.name.localeCompare(b.name));
+  }
+
+  replace(state: FileState, files: ListedFile[]): void {
+    this.files[state] = new Map(files.map((f) => [f.name, f.time]));
+  }
+
+  apply(event: QueueEvent): boolean {
+    const now = Date.now();
+    switch (event.type) {
+      case 'detected':
+        this.files.queued.set(event.name, now);
+        return true;
+      case 'claimed':
+        if (event.source.startsWith('unprocessed/')) this.files.queued.delete(event.source.slice('unprocessed/'.length));
+        this.files.inProgress.set(event.name, now);
+        return true;
+      case 'finished':
+        this.files.inProgress.delete(event.summary.name);
+        this.files[event.summary.status === 'processed' ? 'processed' : 'failed'].set(event.summary.name, now);
+        return true;
+      case 'moved':
+        this.files[event.from].delete(event.name);
+        this.files.queued.set(event.to, now);
+        return true;
+      case 'skipped':
+        this.files.queued.delete(event.name);
+        return true;
+      default:
+        return false;
+    }
+  }
+}
+
+export class QueueRoot {
+  status: RootStatus = 'starting';
+  error: string | undefined;
+  queue: FolderQueue | undefined;
+  readonly model = new StateModel();
+  readonly layout: QueueLayout;
+
+  constructor(
+    readonly root: string,
+    readonly folder: vscode.WorkspaceFolder,
+  ) {
+    this.layout = new QueueLayout(root);
+  }
+
+  get name(): string {
+    return path.basename(this.root);
+  }
+}
+
+export class QueueManager implements vscode.Disposable {
+  private readonly roots = new Map<string, QueueRoot>();
+  private readonly changed = new vscode.EventEmitter<QueueRoot | undefined>();
+  /** Fires (unbatched) whenever a root or its files change; consumers batch. */
+  readonly onDidChange = this.changed.event;
+  private readonly finished = new vscode.EventEmitter<{ root: QueueRoot; event: QueueEvent }>();
+  /** Every queue event, with its root (the metrics panel and log use these). */
+  readonly onQueueEvent = this.finished.event;
+  private paused = false;
+
+  constructor(
+    private readonly logger: Logger,
+    private readonly isTrusted: () => boolean,
+  ) {}
+
+  list(): QueueRoot[] {
+    return [...this.roots.values()].sort((a, b) => a.root.localeCompare(b.root));
+  }
+
+  get(root: string): QueueRoot | undefined {
+    return this.roots.get(path.resolve(root));
+  }
+
+  get isPaused(): boolean {
+    return this.paused;
+  }
+
+  /** Watching folder X makes X a queue root; a folder named `unprocessed` means its parent. */
+  static rootFor(folder: string): string {
+    const resolved = path.resolve(folder);
+    return path.basename(resolved) === 'unprocessed' ? path.dirname(resolved) : resolved;
+  }
+
+  /** Starts every root listed in fileflow.watchFolders of every workspace folder. */
+  async restore(): Promise<void> {
+    const wanted = new Map<string, vscode.WorkspaceFolder>();
+    for (const folder of vscode.workspace.workspaceFolders ?? []) {
+      for (const entry of readSettings(folder).watchFolders) {
+        wanted.set(QueueManager.rootFor(path.resolve(folder.uri.fsPath, entry)), folder);
+      }
+    }
+    for (const root of [...this.roots.keys()]) if (!wanted.has(root)) await this.stopRoot(root);
+    await Promise.all([...wanted].filter(([root]) => !this.roots.has(root)).map(([root, folder]) => this.startRoot(root, folder)));
+  }
+
+  /** Watch Folder: start the root and remember it in the folder's settings. */
+  async watch(folderPath: string): Promise<QueueRoot> {
+    const root = QueueManager.rootFor(folderPath);
+    const folder = vscode.workspace.getWorkspaceFolder(vscode.Uri.file(root)) ?? vscode.workspace.workspaceFolders?.[0];
+    if (!folder) throw new Error('Open a folder or workspace first: watched folders are kept in its settings.');
+    const entries = readSettings(folder).watchFolders;
+    const entry = settingPathFor(folder, root);
+    const known = entries.some((e) => QueueManager.rootFor(path.resolve(folder.uri.fsPath, e)) === root);
+    const started = this.roots.get(root) ?? (await this.startRoot(root, folder));
+    if (!known) await writeWatchFolders(folder, [...entries, entry]);
+    return started;
+  }
+
+  /** Stop Watching Folder: stop the root and forget it in the folder's settings. */
+  async unwatch(folderPath: string): Promise<void> {
+    const root = QueueManager.rootFor(folderPath);
+    const entry = this.roots.get(root);
+    await this.stopRoot(root);
+    const folder = entry?.folder ?? vscode.workspace.getWorkspaceFolder(vscode.Uri.file(root));
+    if (!folder) return;
+    const entries = readSettings(folder).watchFolders;
+    const kept = entries.filter((e) => QueueManager.rootFor(path.resolve(folder.uri.fsPath, e)) !== root);
+    if (kept.length !== entries.length) await writeWatchFolders(folder, kept);
+  }
+
+  /** Restarts the roots of a workspace folder (its settings or pipeline file changed). */
+  async restartFolder(folder: vscode.WorkspaceFolder | undefined): Promise<void> {
+    const affected = this.list().filter((r) => folder === undefined || r.folder.uri.toString() === folder.uri.toString());
+    for (const root of affected) {
+      await this.stopRoot(root.root);
+      await this.startRoot(root.root, root.folder);
+    }
+  }
+
+  pauseAll(): void {
+    this.paused = true;
+    for (const root of this.roots.values()) {
+      root.queue?.pause();
+      if (root.status === 'watching') root.status = 'paused';
+    }
+    this.changed.fire(undefined);
+  }
+
+  resumeAll(): void {
+    this.paused = false;
+    for (const root of this.roots.values()) {
+      root.queue?.resume();
+      if (root.status === 'paused') root.status = 'watching';
+    }
+    this.changed.fire(undefined);
+  }
+
+  /** Moves a failed file back to the inbox. Works on disk even while the root is not running. */
+  async retry(root: QueueRoot, name: string): Promise<string> {
+    return this.moveBack(root, 'failed', name);
+  }
+
+  async retryAll(root: QueueRoot): Promise<number> {
+    const names = root.model.list('failed').map((f) => f.name);
+    for (const name of names) await this.moveBack(root, 'failed', name);
+    return names.length;
+  }
+
+  async reprocess(root: QueueRoot, name: string): Promise<string> {
+    return this.moveBack(root, 'processed', name);
+  }
+
+  private async moveBack(root: QueueRoot, from: 'failed' | 'processed', name: string): Promise<string> {
+    if (root.queue) return from === 'failed' ? root.queue.retryFailed(name) : root.queue.reprocess(name);
+    const to = await requeue(root.layout, from, name);
+    if (root.model.apply({ type: 'moved', name, from, to })) this.changed.fire(root);
+    return to;
+  }
+
+  /** Re-reads every root's folders (manual refresh). */
+  async rescan(): Promise<void> {
+    await Promise.all(this.list().map((root) => this.rescanRoot(root)));
+  }
+
+  async dispose(): Promise<void> {
+    await Promise.all([...this.roots.keys()].map((root) => this.stopRoot(root)));
+    this.changed.dispose();
+    this.finished.dispose();
+  }
+
+  private async startRoot(rootPath: string, folder: vscode.WorkspaceFolder): Promise<QueueRoot> {
+    const root = new QueueRoot(rootPath, folder);
+    this.roots.set(rootPath, root);
+    this.changed.fire(root);
+    const settings = readSettings(folder);
+    const queue = new FolderQueue({
+      root: rootPath,
+      pipelineFile: existsSync(settings.pipelineFile) ? settings.pipelineFile : undefined,
+      concurrency: settings.concurrency,
+      stabilityMs: settings.stabilityMs,
+      ignore: settings.ignore,
+      maxLineBytes: settings.maxLineBytes,
+      retry: { maxAttempts: settings.maxAttempts },
+      usePolling: settings.usePolling,
+      allowCustomModules: this.isTrusted(),
+      logger: this.logger,
+    });
+    queue.on('event', (event) => {
+      if (root.model.apply(event)) this.changed.fire(root);
+      this.finished.fire({ root, event });
+    });
+    try {
+      if (this.paused) queue.pause();
+      await queue.start();
+      root.queue = queue;
+      root.status = this.paused ? 'paused' : 'watching';
+      root.error = undefined;
+      this.logger.info(`watching ${path.join(rootPath, 'unprocessed')}`);
+    } catch (error) {
+      await queue.stop().catch(() => undefined);
+      root.status = 'error';
+      root.error = error instanceof Error ? error.message : String(error);
+      this.logger.error(`could not watch ${rootPath}: ${root.error}`);
+      void vscode.window.showErrorMessage(vscode.l10n.t('Fileflow could not watch {0}: {1}', rootPath, firstLine(root.error)));
+    }
+    await this.rescanRoot(root);
+    return root;
+  }
+
+  private async stopRoot(rootPath: string): Promise<void> {
+    const root = this.roots.get(rootPath);
+    if (!root) return;
+    root.status = 'stopping';
+    this.changed.fire(root);
+    await root.queue?.stop();
+    this.roots.delete(rootPath);
+    this.logger.info(`stopped watching ${rootPath}`);
+    this.changed.fire(undefined);
+  }
+
+  private async rescanRoot(root: QueueRoot): Promise<void> {
+    for (const state of FILE_STATES) root.model.replace(state, await listState(root.layout, state));
+    this.changed.fire(root);
+  }
+}
+
+function firstLine(text: string): string {
+  const lines = text.split('\n');
+  return lines.length > 1 ? `${lines[0]} ${lines[1].trim()}${lines.length > 2 ? ' …' : ''}` : text;
+}
