@@ -33,6 +33,19 @@ const builds = [
   { ...nodeDefaults, entryPoints: { worker: 'src/core/queue/worker.ts' }, outdir: 'dist' },
   // The VS Code extension host entry (the only bundle with `vscode` as an external).
   { ...nodeDefaults, entryPoints: { extension: 'src/extension/extension.ts' }, outdir: 'dist' },
+  // The metrics panel's page: a browser bundle (no Node), loaded under the panel's CSP.
+  {
+    bundle: true,
+    platform: 'browser',
+    format: 'iife',
+    target: 'es2022',
+    minify: production,
+    sourcemap: !production,
+    sourcesContent: false,
+    logLevel: 'warning',
+    entryPoints: { main: 'webview/main.ts' },
+    outdir: 'dist/webview',
+  },
 ];
 
 if (watch) {
@@ -46,4 +59,5 @@ if (watch) {
   // VS Code's jsonValidation points at this copy of the pipeline schema.
   await mkdir('dist', { recursive: true });
   await copyFile('src/core/config/pipeline.schema.json', 'dist/pipeline.schema.json');
+  await copyFile('webview/styles.css', 'dist/webview/styles.css');
 }

@@ -1,43 +1,14 @@
 // Live metrics (SPEC §5), fed with each finished file's summary. Bounded memory: latencies
 // keep a window of the most recent files, throughput keeps one bucket per second for a minute.
 
-import type { NodeStats } from './pipeline/router';
+import type { MetricsSnapshot, NodeStats, Rates, RecentError } from '../shared/metrics';
 import type { FileSummary } from './summary';
+
+export type { MetricsSnapshot, Rates, RecentError } from '../shared/metrics';
 
 const LATENCY_WINDOW = 10_000;
 const THROUGHPUT_WINDOW_SEC = 60;
 const RECENT_ERRORS = 100;
-
-export interface Rates {
-  filesPerSec: number;
-  linesPerSec: number;
-  bytesPerSec: number;
-}
-
-export interface RecentError {
-  time: string;
-  file: string;
-  node?: string;
-  line?: number;
-  message: string;
-}
-
-export interface MetricsSnapshot {
-  time: string;
-  uptimeSec: number;
-  files: { processed: number; failed: number; inProgress: number; queued: number };
-  /** processed / (processed + failed); null before the first file finishes. */
-  successRate: number | null;
-  lines: { in: number; out: number };
-  bytes: { in: number; out: number };
-  throughput: { lastMinute: Rates; sinceStart: Rates };
-  /** From detection to finish, over the most recent files (max over all). */
-  latencyMs: { p50: number; p95: number; p99: number; max: number; samples: number };
-  /** Per pipeline, per node: totals over all files. */
-  nodes: Record<string, Record<string, NodeStats>>;
-  recentErrors: RecentError[];
-  process: { rssBytes: number; heapUsedBytes: number; cpuPercent: number };
-}
 
 interface Bucket {
   second: number;
@@ -60,6 +31,7 @@ export class MetricsCollector {
   private latencyMax = 0;
   private readonly buckets: Bucket[] = [];
   private readonly nodes: Record<string, Record<string, NodeStats>> = {};
+  private readonly edges: Record<string, Record<string, Record<string, number>>> = {};
   private readonly errors: RecentError[] = [];
   private readonly startedAt: number;
   private readonly cpuAtStart = process.cpuUsage();
@@ -87,6 +59,11 @@ export class MetricsCollector {
         total.errors += stats.errors;
         total.ms = Math.round((total.ms + stats.ms) * 1000) / 1000;
       }
+      const edges = (this.edges[summary.pipeline] ??= {});
+      for (const [from, targets] of Object.entries(summary.edges ?? {})) {
+        const total = (edges[from] ??= {});
+        for (const [to, count] of Object.entries(targets)) total[to] = (total[to] ?? 0) + count;
+      }
     }
     if (summary.error) {
       this.errors.push({
@@ -98,6 +75,11 @@ export class MetricsCollector {
       });
       if (this.errors.length > RECENT_ERRORS) this.errors.shift();
     }
+  }
+
+  /** Input lines of finished files so far. */
+  get linesProcessed(): number {
+    return this.linesIn;
   }
 
   snapshot(): MetricsSnapshot {
@@ -130,6 +112,7 @@ export class MetricsCollector {
         samples: sorted.length,
       },
       nodes: structuredClone(this.nodes),
+      edges: structuredClone(this.edges),
       recentErrors: [...this.errors],
       process: {
         rssBytes: memory.rss,

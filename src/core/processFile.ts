@@ -204,7 +204,7 @@ function asFileError(error: unknown): FileProcessingError {
 
 type Outcome = Pick<
   FileSummary,
-  'status' | 'pipeline' | 'linesIn' | 'linesOut' | 'bytesIn' | 'bytesOut' | 'tags' | 'nodes' | 'processors' | 'error'
+  'status' | 'pipeline' | 'linesIn' | 'linesOut' | 'bytesIn' | 'bytesOut' | 'tags' | 'nodes' | 'edges' | 'processors' | 'error'
 >;
 
 function makeSummary(job: FileJob, started: number, outcome: Outcome): FileSummary {
@@ -226,6 +226,7 @@ function makeSummary(job: FileJob, started: number, outcome: Outcome): FileSumma
     bytesOut: rest.bytesOut,
     tags: rest.tags,
     nodes: rest.nodes,
+    ...(rest.edges ? { edges: rest.edges } : {}),
     processors: rest.processors,
     ...(error ? { error } : {}),
   };

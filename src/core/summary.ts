@@ -1,7 +1,7 @@
 // The per-file report of SPEC §4, written as results/<name>.summary.json.
 
 import type { FileErrorCode } from './errors';
-import type { NodeStats } from './pipeline/router';
+import type { NodeStats } from '../shared/metrics';
 
 export type FileStatus = 'processed' | 'failed';
 
@@ -29,6 +29,8 @@ export interface FileSummary {
   bytesOut: number;
   tags: Record<string, number>;
   nodes: Record<string, NodeStats>;
+  /** Lines sent from each node to each tag (an addition to SPEC §4, for the pipeline graph). */
+  edges?: Record<string, Record<string, number>>;
   processors: Record<string, Record<string, unknown>>;
   error?: FileErrorInfo;
 }

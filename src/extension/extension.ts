@@ -6,6 +6,8 @@ import * as vscode from 'vscode';
 import { registerCommands } from './commands';
 import { OUTPUT_CHANNEL_NAME, PIPELINE_FILE_NAME, SECTION, TREE_VIEW } from './constants';
 import { channelLogger } from './logAdapter';
+import { MetricsHistory } from './metricsHistory';
+import { MetricsPanel } from './metricsPanel';
 import { QueueManager } from './queueManager';
 import { SingleRunner } from './singleRuns';
 import { StatusBar } from './statusBar';
@@ -17,6 +19,9 @@ export interface FileflowApi {
   singles: SingleRunner;
   tree: FileflowTreeProvider;
   statusBar: StatusBar;
+  history: MetricsHistory;
+  /** The metrics panel, while it is open. */
+  metricsPanel(): MetricsPanel | undefined;
   /** Resolves once the watched folders of the settings are running. */
   ready: Promise<void>;
   /** How long activate() itself took, in ms. */
@@ -37,6 +42,7 @@ export function activate(context: vscode.ExtensionContext): FileflowApi {
   const tree = new FileflowTreeProvider(manager, singles);
   const view = vscode.window.createTreeView(TREE_VIEW, { treeDataProvider: tree, showCollapseAll: true });
   const statusBar = new StatusBar(manager);
+  const history = new MetricsHistory(manager);
   const updateBadge = (): void => {
     const failed = tree.failedCount();
     view.badge = failed > 0 ? { value: failed, tooltip: vscode.l10n.t('{0} failed file(s)', failed) } : undefined;
@@ -50,13 +56,15 @@ export function activate(context: vscode.ExtensionContext): FileflowApi {
     view,
     statusBar,
     singles,
+    history,
     tree.onDidChangeTreeData(updateBadge),
+    MetricsPanel.registerSerializer(context.extensionUri, manager, history),
     ...registerCommands({
       manager,
       singles,
       tree,
       log,
-      showMetrics: () => void vscode.commands.executeCommand(`${TREE_VIEW}.focus`),
+      showMetrics: () => MetricsPanel.show(context.extensionUri, manager, history),
     }),
     vscode.workspace.onDidChangeConfiguration((event) => {
       if (event.affectsConfiguration(`${SECTION}.watchFolders`)) void manager.restore();
@@ -85,7 +93,7 @@ export function activate(context: vscode.ExtensionContext): FileflowApi {
 
   const activateMs = performance.now() - started;
   log.info(`Fileflow ${String(context.extension.packageJSON.version)} activated in ${activateMs.toFixed(1)} ms`);
-  api = { manager, singles, tree, statusBar, ready, activateMs };
+  api = { manager, singles, tree, statusBar, history, metricsPanel: () => MetricsPanel.instance, ready, activateMs };
   return api;
 }
 

@@ -13,6 +13,7 @@ import { ConfigError, type ConfigIssue } from '../errors';
 import { BUILTINS, type ProcessorKind } from '../pipeline/builtins';
 import type { CreateProcessor, Processor, ProcessorOptions } from '../pipeline/processor';
 import { didYouMean } from '../util/didYouMean';
+import type { PipelineShape } from '../../shared/metrics';
 import schema from './pipeline.schema.json';
 
 export const DEFAULT_PIPELINE_FILE = 'fileflow.pipeline.json';
@@ -50,6 +51,8 @@ export interface NodeSpec {
   kind: ProcessorKind | 'custom';
   /** Tag of the lines it emits without naming one. */
   then: string;
+  /** Tags it can emit, as far as the configuration tells (for drawing the pipeline). */
+  tags: string[];
   create(): Processor;
 }
 
@@ -156,6 +159,15 @@ export async function compilePipelineObject(raw: unknown, file: string, options:
   const config = await compiler.compile(raw as PipelineFile);
   if (compiler.issues.length > 0) throw new ConfigError(file, compiler.issues);
   return config;
+}
+
+/** The shapes of a configuration's pipelines, for drawing them (no functions: they cross threads). */
+export function pipelineShapes(config: LoadedConfig): PipelineShape[] {
+  return [...config.pipelines.values()].map((p) => ({
+    name: p.name,
+    start: p.start,
+    nodes: p.nodes.map((n) => ({ name: n.name, use: n.use, kind: n.kind, tags: n.tags })),
+  }));
 }
 
 /** The pipeline for a file, or undefined when no route fits. */
@@ -283,7 +295,8 @@ class Compiler {
       for (const tag of builtin.emits?.(options) ?? []) {
         leadsSomewhere(tag, `${nodeAt}/with`, `node "${nodeName}" (${node.use}) can emit tag`);
       }
-      nodes.push({ name: nodeName, use: node.use, kind: builtin.kind, then, create: () => builtin.create(options) });
+      const tags = builtin.kind === 'routing' ? [...new Set(builtin.emits?.(options) ?? [])] : builtin.kind === 'sink' ? [] : [then];
+      nodes.push({ name: nodeName, use: node.use, kind: builtin.kind, then, tags, create: () => builtin.create(options) });
     }
     for (const issue of useIssuesOf(config, at)) this.issues.push(issue);
     return { name, start, maxHops: config.maxHops ?? DEFAULT_MAX_HOPS, unmatched, nodes };
@@ -328,6 +341,7 @@ class Compiler {
       name,
       use: modulePath,
       kind: 'custom',
+      tags: [then],
       then,
       create(): Processor {
         const processor = factory({ ...options });

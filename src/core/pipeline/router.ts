@@ -6,17 +6,16 @@ import { END_TAG, type PipelineSpec } from '../config/pipelineConfig';
 import { FileProcessingError } from '../errors';
 import type { Processor, ProcessorContext } from './processor';
 
-export interface NodeStats {
-  in: number;
-  out: number;
-  errors: number;
-  ms: number;
-}
+import type { NodeStats } from '../../shared/metrics';
+
+export type { NodeStats } from '../../shared/metrics';
 
 export interface RouteStats {
   linesOut: number;
   tags: Record<string, number>;
   nodes: Record<string, NodeStats>;
+  /** Lines sent from each node to each tag. */
+  edges: Record<string, Record<string, number>>;
   processors: Record<string, Record<string, unknown>>;
 }
 
@@ -43,6 +42,9 @@ class NodeRuntime {
   /** Where untagged emits go: null means `end`, undefined a tag with no node. */
   then: NodeRuntime | null | undefined = null;
   thenTag = END_TAG;
+  /** Lines emitted without a tag (so to `then`), and with each explicit tag. */
+  thenOut = 0;
+  readonly tagged = new Map<string, number>();
   readonly ctx: ProcessorContext & { n: number };
 
   constructor(
@@ -141,7 +143,12 @@ export class PipelineRun {
     const tags: Record<string, number> = {};
     const nodes: Record<string, NodeStats> = {};
     const processors: Record<string, Record<string, unknown>> = {};
+    const edges: Record<string, Record<string, number>> = {};
     for (const node of this.nodes) {
+      const out: Record<string, number> = {};
+      if (node.thenOut > 0) out[node.thenTag] = node.thenOut;
+      for (const [tag, count] of node.tagged) out[tag] = (out[tag] ?? 0) + count;
+      if (node.out > 0) edges[node.name] = out;
       if (node.in > 0) tags[node.name] = node.in;
       const perLine = node.sampledIn > 0 ? node.sampledMs / node.sampledIn : 0;
       nodes[node.name] = {
@@ -155,16 +162,18 @@ export class PipelineRun {
     }
     for (const [tag, count] of this.unknownTags) tags[tag] = (tags[tag] ?? 0) + count;
     tags[END_TAG] = this.linesOut;
-    return { linesOut: this.linesOut, tags, nodes, processors };
+    return { linesOut: this.linesOut, tags, nodes, edges, processors };
   }
 
   private emit(from: NodeRuntime, line: string, tag: string | undefined): void {
     from.out++;
     let target: NodeRuntime | null | undefined;
     if (tag === undefined) {
+      from.thenOut++;
       target = from.then;
       if (target === undefined) target = this.unknownTag(from, from.thenTag);
     } else {
+      from.tagged.set(tag, (from.tagged.get(tag) ?? 0) + 1);
       target = this.byTag.get(tag);
       if (target === undefined) target = this.unknownTag(from, tag);
     }

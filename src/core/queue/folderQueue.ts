@@ -7,6 +7,7 @@ import { EventEmitter } from 'node:events';
 import { mkdir, rename } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import * as path from 'node:path';
+import type { PipelineShape } from '../../shared/metrics';
 import { loadDefaultConfig, loadPipelineFile } from '../config/pipelineConfig';
 import { FileProcessingError, isTransientFsError } from '../errors';
 import { silentLogger, type Logger } from '../logger';
@@ -156,6 +157,11 @@ export class FolderQueue extends EventEmitter<{ event: [QueueEvent] }> {
 
   get isPaused(): boolean {
     return this.paused;
+  }
+
+  /** The shapes of the pipelines in use (empty before start). */
+  get pipelines(): PipelineShape[] {
+    return this.pool?.pipelines ?? [];
   }
 
   /**

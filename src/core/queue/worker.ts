@@ -2,7 +2,7 @@
 // sends them. Keeps line processing off the thread that hosts the UI (or the CLI's loop).
 
 import { parentPort, workerData } from 'node:worker_threads';
-import { loadDefaultConfig, loadPipelineFile, type LoadedConfig } from '../config/pipelineConfig';
+import { loadDefaultConfig, loadPipelineFile, pipelineShapes, type LoadedConfig } from '../config/pipelineConfig';
 import { FileProcessingError } from '../errors';
 import { LOG_LEVELS, type Logger, type LogLevel } from '../logger';
 import { processFile } from '../processFile';
@@ -33,7 +33,7 @@ let logger = workerLogger(settings.logLevel);
 let config: Promise<LoadedConfig> = load(settings);
 
 config.then(
-  () => post({ type: 'ready' }),
+  (loaded) => post({ type: 'ready', pipelines: pipelineShapes(loaded) }),
   (error: unknown) => post({ type: 'startFailed', message: error instanceof Error ? error.message : String(error) }),
 );
 

@@ -4,6 +4,7 @@
 
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
+import type { PipelineShape } from '../../shared/metrics';
 import { FileProcessingError } from '../errors';
 import { silentLogger, type Logger } from '../logger';
 import type { FileJob } from '../processFile';
@@ -45,6 +46,9 @@ export class WorkerPool {
     this.script = options.script ?? path.join(__dirname, 'worker.js');
     this.settings = options.settings;
   }
+
+  /** The pipelines' shapes, as the workers loaded them (for drawing the pipeline). */
+  pipelines: PipelineShape[] = [];
 
   /** Starts the workers and waits until each has loaded the pipeline. */
   async start(): Promise<void> {
@@ -96,6 +100,7 @@ export class WorkerPool {
         switch (message.type) {
           case 'ready':
             started = true;
+            this.pipelines = message.pipelines;
             resolve();
             break;
           case 'startFailed':

@@ -1,5 +1,6 @@
 // Messages between the queue (main thread) and its processing workers.
 
+import type { PipelineShape } from '../../shared/metrics';
 import type { FileErrorCode } from '../errors';
 import type { LogLevel } from '../logger';
 import type { FileJob } from '../processFile';
@@ -17,7 +18,7 @@ export type ToWorker =
   | { type: 'reload'; settings: WorkerSettings };
 
 export type FromWorker =
-  | { type: 'ready' }
+  | { type: 'ready'; pipelines: PipelineShape[] }
   | { type: 'startFailed'; message: string }
   | { type: 'done'; id: number; summary: FileSummary }
   | { type: 'transient'; id: number; message: string; code: FileErrorCode; sysCode?: string }

@@ -1,0 +1,208 @@
+// Hosts the metrics webview (SPEC §5, §7): builds its HTML under a strict CSP, answers the
+// webview's `ready` with a full snapshot, then sends throttled updates. No
+// retainContextWhenHidden: the webview keeps its state with setState and gets a fresh
+// snapshot when shown again; a serializer brings the panel back after a reload.
+
+import { randomBytes } from 'node:crypto';
+import * as vscode from 'vscode';
+import type { HostToWebview, PanelState, RenderedFigures, RootSummary, WebviewToHost } from '../shared/protocol';
+import { METRICS_PANEL } from './constants';
+import type { MetricsHistory } from './metricsHistory';
+import type { QueueManager } from './queueManager';
+
+/** At most this many updates a second reach the webview, however busy the queue is. */
+const MAX_UPDATES_PER_SEC = 4;
+const TICK_MS = 2000;
+
+export class MetricsPanel implements vscode.Disposable {
+  private static current: MetricsPanel | undefined;
+  private readonly disposables: vscode.Disposable[] = [];
+  private selected: string | undefined;
+  private pending: NodeJS.Timeout | undefined;
+  private lastSent = 0;
+  private lastPoint = 0;
+  /** For tests and the note: what the webview last said it rendered, and how many messages went. */
+  lastRendered: RenderedFigures | undefined;
+  messagesSent = 0;
+  readonly openedAt = Date.now();
+
+  static show(extensionUri: vscode.Uri, manager: QueueManager, history: MetricsHistory): MetricsPanel {
+    if (MetricsPanel.current) {
+      MetricsPanel.current.panel.reveal();
+      return MetricsPanel.current;
+    }
+    const panel = vscode.window.createWebviewPanel(METRICS_PANEL, vscode.l10n.t('Fileflow Metrics'), vscode.ViewColumn.Active, panelOptions(extensionUri));
+    MetricsPanel.current = new MetricsPanel(panel, extensionUri, manager, history, undefined);
+    return MetricsPanel.current;
+  }
+
+  /** Registers the serializer that restores the panel when VS Code reloads. */
+  static registerSerializer(extensionUri: vscode.Uri, manager: QueueManager, history: MetricsHistory): vscode.Disposable {
+    return vscode.window.registerWebviewPanelSerializer(METRICS_PANEL, {
+      async deserializeWebviewPanel(panel: vscode.WebviewPanel, state: unknown): Promise<void> {
+        panel.webview.options = panelOptions(extensionUri);
+        MetricsPanel.current?.dispose();
+        const selected = (state as Partial<PanelState> | undefined)?.selected;
+        MetricsPanel.current = new MetricsPanel(panel, extensionUri, manager, history, selected);
+      },
+    });
+  }
+
+  static get instance(): MetricsPanel | undefined {
+    return MetricsPanel.current;
+  }
+
+  private constructor(
+    readonly panel: vscode.WebviewPanel,
+    extensionUri: vscode.Uri,
+    private readonly manager: QueueManager,
+    private readonly history: MetricsHistory,
+    selected: string | undefined,
+  ) {
+    this.selected = selected;
+    panel.iconPath = vscode.Uri.joinPath(extensionUri, 'media', 'icon.png');
+    panel.webview.html = html(panel.webview, extensionUri);
+    const tick = setInterval(() => this.scheduleUpdate(), TICK_MS);
+    this.disposables.push(
+      panel.onDidDispose(() => this.dispose()),
+      panel.webview.onDidReceiveMessage((message: WebviewToHost) => void this.onMessage(message)),
+      manager.onDidChange(() => this.scheduleUpdate()),
+      { dispose: () => clearInterval(tick) },
+    );
+  }
+
+  /** The root shown: the chosen one if still watched, else the first. */
+  private root(): string | undefined {
+    const roots = this.manager.list();
+    if (this.selected && roots.some((r) => r.root === this.selected)) return this.selected;
+    return roots[0]?.root;
+  }
+
+  private roots(): RootSummary[] {
+    return this.manager.list().map((r) => ({ root: r.root, label: r.name, status: r.status }));
+  }
+
+  private snapshotState(): PanelState {
+    const selected = this.root();
+    const queue = selected ? this.manager.get(selected)?.queue : undefined;
+    return {
+      roots: this.roots(),
+      selected,
+      metrics: queue?.metrics.snapshot(),
+      pipelines: queue?.pipelines ?? [],
+      history: selected ? this.history.history(selected) : [],
+    };
+  }
+
+  private async onMessage(message: WebviewToHost): Promise<void> {
+    switch (message.type) {
+      case 'ready':
+        this.send({ type: 'snapshot', state: this.snapshotState() });
+        break;
+      case 'selectRoot':
+        this.selected = message.root;
+        this.send({ type: 'snapshot', state: this.snapshotState() });
+        break;
+      case 'openSummary': {
+        const root = this.manager.get(message.root);
+        if (!root) return;
+        await vscode.window.showTextDocument(vscode.Uri.file(root.layout.summaryPath(message.file)), { viewColumn: vscode.ViewColumn.Beside });
+        break;
+      }
+      case 'rendered':
+        this.lastRendered = message.figures;
+        break;
+    }
+  }
+
+  /** Coalesces bursts of changes into at most MAX_UPDATES_PER_SEC messages. */
+  private scheduleUpdate(): void {
+    if (this.pending || !this.panel.visible) return;
+    const wait = Math.max(0, this.lastSent + 1000 / MAX_UPDATES_PER_SEC - Date.now());
+    this.pending = setTimeout(() => {
+      this.pending = undefined;
+      const selected = this.root();
+      const queue = selected ? this.manager.get(selected)?.queue : undefined;
+      const point = selected ? this.history.latest(selected) : undefined;
+      const fresh = point && point.t > this.lastPoint ? point : undefined;
+      if (fresh) this.lastPoint = fresh.t;
+      this.send({ type: 'update', roots: this.roots(), selected, metrics: queue?.metrics.snapshot(), point: fresh });
+    }, wait);
+  }
+
+  private send(message: HostToWebview): void {
+    this.lastSent = Date.now();
+    this.messagesSent++;
+    void this.panel.webview.postMessage(message);
+  }
+
+  dispose(): void {
+    if (MetricsPanel.current === this) MetricsPanel.current = undefined;
+    clearTimeout(this.pending);
+    for (const d of this.disposables.splice(0)) d.dispose();
+    this.panel.dispose();
+  }
+}
+
+function panelOptions(extensionUri: vscode.Uri): vscode.WebviewPanelOptions & vscode.WebviewOptions {
+  return {
+    enableScripts: true,
+    localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'dist', 'webview'), vscode.Uri.joinPath(extensionUri, 'media')],
+  };
+}
+
+function html(webview: vscode.Webview, extensionUri: vscode.Uri): string {
+  const nonce = randomBytes(16).toString('base64');
+  const asset = (file: string): string => webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'webview', file)).toString();
+  const csp = [
+    "default-src 'none'",
+    `script-src 'nonce-${nonce}'`,
+    `style-src ${webview.cspSource}`,
+    `font-src ${webview.cspSource}`,
+    `img-src ${webview.cspSource}`,
+  ].join('; ');
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="UTF-8">
+<meta http-equiv="Content-Security-Policy" content="${csp}">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+<link rel="stylesheet" href="${asset('styles.css')}">
+<title>Fileflow Metrics</title>
+</head>
+<body>
+<header>
+  <h1>Fileflow</h1>
+  <span id="root-status"></span>
+  <span id="root-path"></span>
+  <div id="root-picker" hidden><label for="root-select">Queue root</label><vscode-single-select id="root-select"></vscode-single-select></div>
+</header>
+<div id="empty">No folder is being watched. Right-click a folder in the Explorer and choose <b>Watch Folder</b>, or run <b>Fileflow: Watch Folder</b>.</div>
+<main id="content" hidden>
+  <section class="cards" id="cards"></section>
+  <h2>Throughput, last 15 minutes <span class="legend"><span class="files">files/s</span><span class="lines">lines/s</span></span></h2>
+  <div id="chart"></div>
+  <h2>Pipeline <span class="legend">line counts per tag; the busiest path is highlighted</span></h2>
+  <div id="graph"></div>
+  <h2>Nodes</h2>
+  <vscode-table zebra bordered-rows resizable columns='["auto","auto","90px","90px","70px","90px","90px"]'>
+    <vscode-table-header slot="header">
+      <vscode-table-header-cell>pipeline</vscode-table-header-cell>
+      <vscode-table-header-cell>node</vscode-table-header-cell>
+      <vscode-table-header-cell>in</vscode-table-header-cell>
+      <vscode-table-header-cell>out</vscode-table-header-cell>
+      <vscode-table-header-cell>errors</vscode-table-header-cell>
+      <vscode-table-header-cell>time (ms)</vscode-table-header-cell>
+      <vscode-table-header-cell>µs / line</vscode-table-header-cell>
+    </vscode-table-header>
+    <vscode-table-body slot="body" id="node-rows"></vscode-table-body>
+  </vscode-table>
+  <h2>Recent errors <vscode-badge id="error-count">0</vscode-badge></h2>
+  <ul id="errors"></ul>
+</main>
+<script nonce="${nonce}" src="${asset('main.js')}"></script>
+</body>
+</html>`;
+}
+
+

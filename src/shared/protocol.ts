@@ -1,0 +1,49 @@
+// Messages between the metrics panel's host (src/extension/metricsPanel.ts) and its webview
+// (webview/main.ts): one typed union each way. The webview says `ready`; the host answers
+// with a full `snapshot`, then sends `update`s at most a few times a second.
+
+import type { MetricsSnapshot, PipelineShape } from './metrics';
+
+export interface RootSummary {
+  /** Absolute path of the queue root; its id in messages. */
+  root: string;
+  label: string;
+  status: string;
+}
+
+/** One point of the throughput chart. */
+export interface ThroughputPoint {
+  /** ms since epoch */
+  t: number;
+  filesPerSec: number;
+  linesPerSec: number;
+}
+
+export interface PanelState {
+  roots: RootSummary[];
+  /** The root shown, or undefined when nothing is watched. */
+  selected: string | undefined;
+  metrics: MetricsSnapshot | undefined;
+  pipelines: PipelineShape[];
+  /** The last 15 minutes, oldest first. */
+  history: ThroughputPoint[];
+}
+
+export type HostToWebview =
+  | { type: 'snapshot'; state: PanelState }
+  | { type: 'update'; roots: RootSummary[]; selected: string | undefined; metrics: MetricsSnapshot | undefined; point: ThroughputPoint | undefined };
+
+/** What the webview shows, reported back so tests (and only tests) can compare numbers. */
+export interface RenderedFigures {
+  processed: number;
+  failed: number;
+  inProgress: number;
+  queued: number;
+  linesIn: number;
+}
+
+export type WebviewToHost =
+  | { type: 'ready' }
+  | { type: 'selectRoot'; root: string }
+  | { type: 'openSummary'; root: string; file: string }
+  | { type: 'rendered'; figures: RenderedFigures };
