@@ -1,0 +1,239 @@
+// Custom processors (SPEC §3): CommonJS and ES modules exporting createProcessor(options),
+// loaded relative to the pipeline file, with ctx.emit/n/file/tag, flush and summary().
+
+import assert from 'node:assert/strict';
+import { copyFile, mkdir, writeFile } from 'node:fs/promises';
+import * as path from 'node:path';
+import { compilePipelineObject, loadPipelineFile } from '../../src/core/config/pipelineConfig';
+import { configIssues, FIXTURES, runConfig, runPipeline, useTempDirs } from './support/harness';
+
+const fixture = (name: string): string => path.join(FIXTURES, name);
+
+describe('custom processor modules (SPEC §3)', () => {
+  const tempDir = useTempDirs('fileflow-custom-');
+
+  describe('loading', () => {
+    it('loads a CommonJS module, relative to the pipeline file (not the working folder)', async () => {
+      const dir = await tempDir();
+      await mkdir(path.join(dir, 'conf', 'processors'), { recursive: true });
+      await copyFile(fixture('ctxEcho.cjs'), path.join(dir, 'conf', 'processors', 'echo.cjs'));
+      const pipelineFile = path.join(dir, 'conf', 'fileflow.pipeline.json');
+      await writeFile(pipelineFile, JSON.stringify({ version: 1, nodes: { start: { use: { module: './processors/echo.cjs' } } } }));
+      assert.notEqual(process.cwd(), path.join(dir, 'conf'));
+
+      const config = await loadPipelineFile(pipelineFile);
+      assert.equal(config.usesCustomModules, true);
+      const result = await runConfig(config, dir, 'hello\n');
+      assert.equal(result.summary.status, 'processed', JSON.stringify(result.summary.error));
+      assert.equal(result.output, 'hello n=1 file=input.log tag=start\n');
+    });
+
+    it('loads a CommonJS module with a .js extension', async () => {
+      const dir = await tempDir();
+      const result = await runPipeline({ nodes: { start: { use: { module: fixture('thrower.js') } } } }, dir, 'fine\n');
+      assert.equal(result.summary.status, 'processed');
+      assert.equal(result.output, 'fine\n');
+    });
+
+    it('loads an ES module (.mjs)', async () => {
+      const dir = await tempDir();
+      await copyFile(fixture('tagger.mjs'), path.join(dir, 'tagger.mjs'));
+      const pipeline = {
+        nodes: {
+          start: { use: { module: './tagger.mjs' }, with: { tag: 'hash' } },
+          hash: { use: 'template', with: { format: 'H:{line}' } },
+        },
+      };
+      const result = await runPipeline(pipeline, dir, 'a\n#b\n');
+      assert.equal(result.summary.status, 'processed', JSON.stringify(result.summary.error));
+      assert.deepEqual(result.lines, ['a', 'H:b', 'footer: 2 line(s), n=2, tag=start']);
+    });
+
+    it('accepts createProcessor as a property of an ES module default export', async () => {
+      const dir = await tempDir();
+      const result = await runPipeline({ nodes: { start: { use: { module: fixture('defaultExport.mjs') }, with: { mark: '> ' } } } }, dir, 'x\n');
+      assert.equal(result.output, '> x\n');
+    });
+
+    it('a pipeline of built-ins only does not use custom modules', async () => {
+      const config = await compilePipelineObject({ nodes: { start: { use: 'trim' } } }, 'p.json');
+      assert.equal(config.usesCustomModules, false);
+    });
+  });
+
+  describe('the processor contract', () => {
+    it('passes `with` to createProcessor', async () => {
+      const dir = await tempDir();
+      const options = { prefix: '* ', nested: { list: [1, 2] }, flag: true };
+      const result = await runPipeline({ nodes: { start: { use: { module: fixture('ctxEcho.cjs') }, with: options } } }, dir, 'a\n');
+      assert.equal(result.output, '* a n=1 file=input.log tag=start\n');
+      assert.deepEqual(result.summary.processors.start, { lines: 1, options });
+    });
+
+    it('gives createProcessor {} when there is no `with`', async () => {
+      const dir = await tempDir();
+      const result = await runPipeline({ nodes: { start: { use: { module: fixture('ctxEcho.cjs') } } } }, dir, 'a\n');
+      assert.deepEqual(result.summary.processors.start, { lines: 1, options: {} });
+    });
+
+    it('ctx.n is the input line number (also after a fan-out), ctx.file the name, ctx.tag the node', async () => {
+      const dir = await tempDir();
+      const pipeline = {
+        nodes: {
+          start: { use: 'split', then: 'echo' },
+          echo: { use: { module: fixture('ctxEcho.cjs') } },
+        },
+      };
+      const result = await runPipeline(pipeline, dir, 'a,b\n\nc\n', { name: 'logs/app.log' });
+      assert.deepEqual(result.lines, [
+        'a n=1 file=logs/app.log tag=echo',
+        'b n=1 file=logs/app.log tag=echo',
+        'c n=3 file=logs/app.log tag=echo',
+      ]);
+    });
+
+    it('ctx.emit without a tag goes to the node\'s `then`; with a tag, to that node', async () => {
+      const dir = await tempDir();
+      const pipeline = {
+        nodes: {
+          start: { use: { module: fixture('tagger.mjs') }, with: { tag: 'special' }, then: 'plain' },
+          plain: { use: 'template', with: { format: 'plain:{line}' } },
+          special: { use: 'template', with: { format: 'special:{line}' } },
+        },
+      };
+      const result = await runPipeline(pipeline, dir, 'one\n#two\nthree\n');
+      assert.deepEqual(result.lines, ['plain:one', 'special:two', 'plain:three', 'plain:footer: 3 line(s), n=3, tag=start']);
+      assert.deepEqual(result.summary.tags, { start: 3, plain: 3, special: 1, end: 4 });
+    });
+
+    it('ctx.emit may name "end" directly', async () => {
+      const dir = await tempDir();
+      const pipeline = {
+        nodes: {
+          start: { use: { module: fixture('tagger.mjs') }, with: { tag: 'end' }, then: 'gone' },
+          gone: { use: 'drop' },
+        },
+      };
+      const result = await runPipeline(pipeline, dir, 'x\n#kept\n');
+      assert.deepEqual(result.lines, ['kept']);
+    });
+
+    it('flush runs at end of file and summary() appears under summary.processors', async () => {
+      const dir = await tempDir();
+      const result = await runPipeline({ nodes: { start: { use: { module: fixture('tagger.mjs') }, with: { tag: 'end' } } } }, dir, 'a\nb\n');
+      assert.deepEqual(result.lines, ['a', 'b', 'footer: 2 line(s), n=2, tag=start']);
+      assert.deepEqual(result.summary.processors, { start: { seen: 2 } });
+      assert.deepEqual(result.written.processors, { start: { seen: 2 } });
+    });
+
+    it('a processor without summary() has no entry under summary.processors', async () => {
+      const dir = await tempDir();
+      const result = await runPipeline({ nodes: { start: { use: { module: fixture('thrower.js') } } } }, dir, 'a\n');
+      assert.deepEqual(result.summary.processors, {});
+    });
+
+    it('every file gets a fresh processor instance', async () => {
+      const dir = await tempDir();
+      const config = await compilePipelineObject({ nodes: { start: { use: { module: fixture('tagger.mjs') }, with: { tag: 'end' } } } }, path.join(dir, 'p.json'));
+      const first = await runConfig(config, dir, 'a\nb\nc\n', { name: 'one.log' });
+      const second = await runConfig(config, dir, 'd\n', { name: 'two.log' });
+      assert.deepEqual(first.summary.processors, { start: { seen: 3 } });
+      assert.deepEqual(second.summary.processors, { start: { seen: 1 } });
+      assert.deepEqual(second.lines, ['d', 'footer: 1 line(s), n=1, tag=start']);
+    });
+  });
+
+  describe('failures', () => {
+    it('a module that throws in process() fails the file, naming the node and the line', async () => {
+      const dir = await tempDir();
+      const pipeline = { nodes: { start: { use: 'trim', then: 'risky' }, risky: { use: { module: fixture('thrower.js') } } } };
+      const result = await runPipeline(pipeline, dir, 'ok\n boom \nnever\n');
+      assert.equal(result.summary.status, 'failed');
+      assert.deepEqual(result.summary.error, {
+        message: 'node "risky" failed on line 2: exploded on "boom"',
+        code: 'EPROCESSOR',
+        node: 'risky',
+        line: 2,
+      });
+      assert.deepEqual(result.written.error, result.summary.error);
+      assert.equal(result.summary.nodes.risky.errors, 1);
+      assert.equal(result.summary.linesOut, 0);
+      assert.equal(result.resultExists, false, 'a failed file leaves no result');
+    });
+
+    it('a module that throws in flush() fails the file, naming the node and its last line', async () => {
+      const dir = await tempDir();
+      const pipeline = { nodes: { start: { use: 'filter', with: { pattern: 'x' }, then: 'risky' }, risky: { use: { module: fixture('thrower.js') }, with: { inFlush: true } } } };
+      const result = await runPipeline(pipeline, dir, 'x1\nx2\ny\n');
+      assert.equal(result.summary.status, 'failed');
+      assert.deepEqual(result.summary.error, { message: 'node "risky" failed on line 2: exploded in flush', code: 'EPROCESSOR', node: 'risky', line: 2 });
+      assert.equal(result.resultExists, false);
+    });
+
+    it('createProcessor returning something without process() fails the file with a clear message', async () => {
+      const dir = await tempDir();
+      const result = await runPipeline({ nodes: { start: { use: { module: fixture('badFactory.cjs') } } } }, dir, 'a\n');
+      assert.equal(result.summary.status, 'failed');
+      assert.equal(result.summary.error?.node, 'start');
+      assert.match(result.summary.error?.message ?? '', /^node "start" could not start: createProcessor\(\) of .*badFactory\.cjs did not return an object with a process\(line, ctx\) method$/);
+    });
+
+    it('a missing module is a config error at use/module', async () => {
+      const dir = await tempDir();
+      const issues = await configIssues(compilePipelineObject({ nodes: { start: { use: { module: './nope.js' } } } }, path.join(dir, 'p.json')));
+      assert.equal(issues.length, 1);
+      assert.equal(issues[0].path, '/nodes/start/use/module');
+      assert.ok(issues[0].message.startsWith(`cannot load module ${path.join(dir, 'nope.js')}: `), issues[0].message);
+    });
+
+    it('a module that cannot be parsed is a config error at use/module', async () => {
+      const dir = await tempDir();
+      await writeFile(path.join(dir, 'broken.cjs'), 'module.exports = { createProcessor( };\n');
+      const issues = await configIssues(compilePipelineObject({ nodes: { start: { use: { module: './broken.cjs' } } } }, path.join(dir, 'p.json')));
+      assert.deepEqual(issues.map((i) => i.path), ['/nodes/start/use/module']);
+      assert.match(issues[0].message, /^cannot load module .*broken\.cjs: /);
+    });
+
+    it('a module without createProcessor is a config error at use/module', async () => {
+      const issues = await configIssues(
+        compilePipelineObject({ pipelines: { p: { nodes: { start: { use: { module: fixture('noFactory.js') } } } } } }, 'p.json'),
+      );
+      assert.deepEqual(issues, [
+        { path: '/pipelines/p/nodes/start/use/module', message: `module ${fixture('noFactory.js')} does not export a createProcessor(options) function` },
+      ]);
+    });
+
+    it('a custom node\'s `then` must lead somewhere', async () => {
+      const issues = await configIssues(compilePipelineObject({ nodes: { start: { use: { module: fixture('ctxEcho.cjs') }, then: 'nowhere' } } }, 'p.json'));
+      assert.deepEqual(issues.map((i) => i.path), ['/nodes/start/then']);
+      assert.match(issues[0].message, /no node "nowhere"/);
+    });
+
+    it('allowCustomModules: false refuses the pipeline, saying why (trust / Restricted Mode)', async () => {
+      const issues = await configIssues(
+        compilePipelineObject(
+          { nodes: { start: { use: 'trim', then: 'x' }, x: { use: { module: fixture('ctxEcho.cjs') } } } },
+          'p.json',
+          { allowCustomModules: false },
+        ),
+      );
+      assert.equal(issues.length, 1);
+      assert.equal(issues[0].path, '/nodes/x/use/module');
+      assert.match(issues[0].message, /trusted workspace/);
+      assert.match(issues[0].message, /Restricted Mode/);
+      assert.match(issues[0].message, /ctxEcho\.cjs/);
+    });
+
+    it('allowCustomModules: false still accepts built-in-only pipelines', async () => {
+      const config = await compilePipelineObject({ nodes: { start: { use: 'trim' } } }, 'p.json', { allowCustomModules: false });
+      assert.equal(config.pipelines.size, 1);
+    });
+
+    it('allowCustomModules: false does not load the module at all', async () => {
+      // The module does not exist: with loading allowed this would be a "cannot load" error.
+      const issues = await configIssues(compilePipelineObject({ nodes: { start: { use: { module: './missing.js' } } } }, 'p.json', { allowCustomModules: false }));
+      assert.equal(issues.length, 1);
+      assert.doesNotMatch(issues[0].message, /cannot load/);
+    });
+  });
+});

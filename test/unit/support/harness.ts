@@ -1,0 +1,112 @@
+// Shared helpers for the unit tests: fresh temp folders that are removed afterwards, and a
+// way to run text through the real engine (compile a pipeline object, processFile, read back).
+
+import assert from 'node:assert/strict';
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { compilePipelineObject, type LoadedConfig, type LoadOptions } from '../../../src/core/config/pipelineConfig';
+import { ConfigError, type ConfigIssue } from '../../../src/core/errors';
+import type { Logger } from '../../../src/core/logger';
+import { processFile } from '../../../src/core/processFile';
+import type { FileSummary } from '../../../src/core/summary';
+
+/** The repository root (tests run from out/test/unit/support or out/test/unit). */
+export const REPO_ROOT = path.resolve(__dirname, '../../../..');
+
+/** Fixture modules live in the source tree; they are not compiled. */
+export const FIXTURES = path.join(REPO_ROOT, 'test', 'unit', 'fixtures');
+
+/**
+ * Registers an afterEach hook in the calling describe block that removes every folder made
+ * by the returned function.
+ */
+export function useTempDirs(prefix = 'fileflow-test-'): () => Promise<string> {
+  const made: string[] = [];
+  afterEach(async () => {
+    while (made.length > 0) await rm(made.pop() as string, { recursive: true, force: true });
+  });
+  return async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), prefix));
+    made.push(dir);
+    return dir;
+  };
+}
+
+export interface RunResult {
+  /** The result file's content ('' when there is none). */
+  output: string;
+  /** The output split into lines (terminators removed). */
+  lines: string[];
+  summary: FileSummary;
+  /** The summary as written to disk. */
+  written: FileSummary;
+  resultExists: boolean;
+}
+
+export interface RunOptions {
+  name?: string;
+  maxLineBytes?: number;
+  logger?: Logger;
+}
+
+/** Runs `text` through an already compiled config, in `dir`. */
+export async function runConfig(config: LoadedConfig, dir: string, text: string | Buffer, options: RunOptions = {}): Promise<RunResult> {
+  const name = options.name ?? 'input.log';
+  const resultPath = path.join(dir, 'results', name);
+  const summaryPath = resultPath + '.summary.json';
+  let input: { text: string } | { path: string };
+  if (typeof text === 'string') {
+    input = { text };
+  } else {
+    const source = path.join(dir, 'inputs', name);
+    await mkdir(path.dirname(source), { recursive: true });
+    await writeFile(source, text);
+    input = { path: source };
+  }
+  const summary = await processFile(
+    config,
+    { name, source: name, input, resultPath, summaryPath },
+    { maxLineBytes: options.maxLineBytes, logger: options.logger },
+  );
+  const resultExists = await exists(resultPath);
+  const output = resultExists ? await readFile(resultPath, 'utf8') : '';
+  const written = JSON.parse(await readFile(summaryPath, 'utf8')) as FileSummary;
+  return { output, lines: splitOutput(output), summary, written, resultExists };
+}
+
+/** Compiles a pipeline object (as if read from `<dir>/pipeline.json`) and runs `text` through it. */
+export async function runPipeline(
+  pipeline: unknown,
+  dir: string,
+  text: string | Buffer,
+  options: RunOptions & LoadOptions = {},
+): Promise<RunResult> {
+  const config = await compilePipelineObject(pipeline, path.join(dir, 'pipeline.json'), options);
+  return runConfig(config, dir, text, options);
+}
+
+export function splitOutput(output: string): string[] {
+  if (output === '') return [];
+  const lines = output.split(/\r?\n/);
+  lines.pop();
+  return lines;
+}
+
+export async function exists(file: string): Promise<boolean> {
+  return stat(file).then(
+    () => true,
+    () => false,
+  );
+}
+
+/** The ConfigError's issues, failing the test when something else (or nothing) is thrown. */
+export async function configIssues(promise: Promise<unknown>): Promise<ConfigIssue[]> {
+  try {
+    await promise;
+  } catch (error) {
+    assert.ok(error instanceof ConfigError, `expected a ConfigError, got ${String(error)}`);
+    return error.issues;
+  }
+  assert.fail('expected a ConfigError, but the pipeline compiled');
+}
