@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { main, type CliIo } from '../../src/cli/main';
@@ -23,6 +23,7 @@ function capture(cwd: string): CliIo & { stdout: string; stderr: string } {
 describe('fileflow CLI (smoke)', () => {
   it('generates samples and triages them with the built-in default pipeline', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'fileflow-smoke-'));
+    after(() => rm(dir, { recursive: true, force: true }));
     const io = capture(dir);
     assert.equal(await main(['samples', 'in', '--count', '2', '--lines', '50'], io), 0);
     assert.equal(await main(['run', 'in/sample-001.log', 'in/sample-002.log'], io), 0, io.stderr);

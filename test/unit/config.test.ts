@@ -342,8 +342,8 @@ describe('pipeline configuration (SPEC §2)', () => {
     it('route rule tags and default with no node are reported', async () => {
       const issues = await issuesOf(single({ use: 'route', with: { rules: [{ pattern: 'a', tag: 'x' }], default: 'y' } }));
       assert.deepEqual(issues, [
-        { path: '/nodes/start/with', message: `node "start" (route) can emit tag "x", but there is no node "x" ${NO_NODE_HINT}` },
-        { path: '/nodes/start/with', message: `node "start" (route) can emit tag "y", but there is no node "y" ${NO_NODE_HINT}` },
+        { path: '/nodes/start/with/rules/0/tag', message: `node "start" (route) can emit tag "x", but there is no node "x" ${NO_NODE_HINT}` },
+        { path: '/nodes/start/with/default', message: `node "start" (route) can emit tag "y", but there is no node "y" ${NO_NODE_HINT}` },
       ]);
     });
 
@@ -351,7 +351,8 @@ describe('pipeline configuration (SPEC §2)', () => {
       const issues = await issuesOf({ nodes: { start: { use: 'tagByLevel' }, warn: { use: 'drop' } } });
       assert.deepEqual(
         issues.map((i) => i.path),
-        Array(5).fill('/nodes/start/with'),
+        // The level tags are built in, so they are reported at the node itself.
+        Array(5).fill('/nodes/start'),
       );
       const tags = issues.map((i) => /can emit tag "(\w+)"/.exec(i.message)?.[1]);
       assert.deepEqual(tags, ['debug', 'info', 'error', 'critical', 'other']);
@@ -361,6 +362,7 @@ describe('pipeline configuration (SPEC §2)', () => {
       const nodes = Object.fromEntries(['debug', 'info', 'warn', 'error', 'critical'].map((t) => [t, { use: 'drop' }]));
       const issues = await issuesOf({ nodes: { start: { use: 'tagByLevel', with: { default: 'misc' } }, ...nodes } });
       assert.equal(issues.length, 1);
+      assert.equal(issues[0].path, '/nodes/start/with/default');
       assert.match(issues[0].message, /can emit tag "misc"/);
     });
 

@@ -292,10 +292,10 @@ class Compiler {
       if (builtin.kind === 'transform') {
         leadsSomewhere(then, node.then === undefined ? nodeAt : `${nodeAt}/then`, `node "${nodeName}" sends its lines to tag`);
       }
-      for (const tag of builtin.emits?.(options) ?? []) {
-        leadsSomewhere(tag, `${nodeAt}/with`, `node "${nodeName}" (${node.use}) can emit tag`);
+      for (const { tag, path: where } of builtin.emits?.(options) ?? []) {
+        leadsSomewhere(tag, where === '' ? nodeAt : `${nodeAt}/with${where}`, `node "${nodeName}" (${node.use}) can emit tag`);
       }
-      const tags = builtin.kind === 'routing' ? [...new Set(builtin.emits?.(options) ?? [])] : builtin.kind === 'sink' ? [] : [then];
+      const tags = builtin.kind === 'routing' ? [...new Set((builtin.emits?.(options) ?? []).map((e) => e.tag))] : builtin.kind === 'sink' ? [] : [then];
       nodes.push({ name: nodeName, use: node.use, kind: builtin.kind, then, tags, create: () => builtin.create(options) });
     }
     for (const issue of useIssuesOf(config, at)) this.issues.push(issue);
@@ -424,6 +424,8 @@ function describeSchemaError(error: ErrorObject): ConfigIssue {
     }
     case 'required':
       return { path: at, message: `missing required property "${String(params.missingProperty)}"` };
+    case 'minProperties':
+      return { path: at, message: at.endsWith('/nodes') ? 'needs at least one node' : 'must not be empty' };
     case 'type':
       return { path: at, message: `must be ${article(String(params.type))}, not ${describeValue(error.data)}` };
     case 'const':

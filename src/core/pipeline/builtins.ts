@@ -11,8 +11,11 @@ export interface BuiltinProcessor {
   kind: ProcessorKind;
   /** Holds lines back until end of file (so it must be flushed). */
   flushes?: boolean;
-  /** For routing processors: every tag it can emit, for the static routing check. */
-  emits?(options: ProcessorOptions): string[];
+  /**
+   * For routing processors: every tag it can emit, each with the path (relative to the
+   * node's `with`) where the configuration names it, for the static routing check.
+   */
+  emits?(options: ProcessorOptions): { tag: string; path: string }[];
   /** Checks the schema cannot express; paths are relative to the node's `with`. */
   check?(options: ProcessorOptions): ConfigIssue[];
   create(options: ProcessorOptions): Processor;
@@ -248,7 +251,7 @@ export const BUILTINS: Record<string, BuiltinProcessor> = {
 
   route: {
     kind: 'routing',
-    emits: (o) => [...rules(o).map((rule) => rule.tag), str(o, 'default', '')],
+    emits: (o) => [...rules(o).map((rule, i) => ({ tag: rule.tag, path: `/rules/${i}/tag` })), { tag: str(o, 'default', ''), path: '/default' }],
     check: (o) => rules(o).flatMap((rule, i) => regexIssue(`/rules/${i}/pattern`, rule.pattern, rule.flags ?? '')),
     create(o) {
       const compiled = rules(o).map((rule) => ({ test: tester(rule.pattern, rule.flags ?? ''), tag: rule.tag }));
@@ -269,7 +272,11 @@ export const BUILTINS: Record<string, BuiltinProcessor> = {
 
   tagByLevel: {
     kind: 'routing',
-    emits: (o) => [...new Set(Object.values(LEVEL_TAGS)), str(o, 'default', 'other')],
+    // The level tags are fixed, so a missing node is reported at the node itself.
+    emits: (o) => [
+      ...[...new Set(Object.values(LEVEL_TAGS))].map((tag) => ({ tag, path: '' })),
+      { tag: str(o, 'default', 'other'), path: o.default === undefined ? '' : '/default' },
+    ],
     create(o) {
       const fallback = str(o, 'default', 'other');
       return {

@@ -35,8 +35,9 @@ export class LineSplitter {
   /** Feeds one chunk. The chunk may be reused by the caller afterwards. */
   push(chunk: Buffer): void {
     if (chunk.length === 0) return;
-    this.sniffBinary(chunk);
+    const offset = this.bytesIn;
     this.bytesIn += chunk.length;
+    this.sniffBinary(chunk, offset);
     if (this.head !== undefined) {
       const head = this.head.length === 0 ? chunk : Buffer.concat([this.head, chunk]);
       if (head.length < 3) {
@@ -120,13 +121,13 @@ export class LineSplitter {
     this.onLine(line, n);
   }
 
-  private sniffBinary(chunk: Buffer): void {
-    if (this.bytesIn >= BINARY_SNIFF_BYTES) return;
-    const window = chunk.subarray(0, BINARY_SNIFF_BYTES - this.bytesIn);
+  private sniffBinary(chunk: Buffer, offset: number): void {
+    if (offset >= BINARY_SNIFF_BYTES) return;
+    const window = chunk.subarray(0, BINARY_SNIFF_BYTES - offset);
     const nul = window.indexOf(0);
     if (nul !== -1) {
       throw new FileProcessingError(
-        `binary file: NUL byte at offset ${this.bytesIn + nul} (only text files are processed)`,
+        `binary file: NUL byte at offset ${offset + nul} (only text files are processed)`,
         'EBINARY',
       );
     }
