@@ -3,7 +3,7 @@
 
 import { constants as fsConstants } from 'node:fs';
 import { open, rm, type FileHandle } from 'node:fs/promises';
-import { selectPipeline, type LoadedConfig, type PipelineSpec } from './config/pipelineConfig';
+import { selectPipeline, type LoadedConfig, type PipelineSpec } from './config/pipelineSpec';
 import { FileProcessingError, isTransientFsError } from './errors';
 import { levelEnabled, silentLogger, type Logger } from './logger';
 import { PipelineRun } from './pipeline/router';

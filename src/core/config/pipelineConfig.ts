@@ -10,15 +10,18 @@ import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ConfigError, type ConfigIssue } from '../errors';
-import { BUILTINS, type ProcessorKind } from '../pipeline/builtins';
+import { BUILTINS } from '../pipeline/builtins';
 import type { CreateProcessor, Processor, ProcessorOptions } from '../pipeline/processor';
 import { didYouMean } from '../util/didYouMean';
-import type { PipelineShape } from '../../shared/metrics';
 import schema from './pipeline.schema.json';
+import { DEFAULT_MAX_HOPS, END_TAG, type LoadedConfig, type NodeSpec, type PipelineSpec, type RouteSpec } from './pipelineSpec';
+
+// The compiled forms live in pipelineSpec.ts (no validator there, so code that only runs
+// pipelines stays small); re-exported for callers that load and run.
+export { END_TAG, DEFAULT_MAX_HOPS, pipelineShapes, selectPipeline } from './pipelineSpec';
+export type { LoadedConfig, NodeSpec, PipelineSpec, RouteSpec } from './pipelineSpec';
 
 export const DEFAULT_PIPELINE_FILE = 'fileflow.pipeline.json';
-export const END_TAG = 'end';
-export const DEFAULT_MAX_HOPS = 64;
 
 /** The pipeline file as written (after schema validation). */
 export interface NodeConfig {
@@ -41,45 +44,6 @@ export interface PipelineFile extends Partial<PipelineConfig> {
   version?: 1;
   routes?: RouteConfig[];
   pipelines?: Record<string, PipelineConfig>;
-}
-
-/** One node, ready to instantiate once per file. */
-export interface NodeSpec {
-  name: string;
-  /** What `use` says, for messages: a built-in's name or the module path. */
-  use: string;
-  kind: ProcessorKind | 'custom';
-  /** Tag of the lines it emits without naming one. */
-  then: string;
-  /** Tags it can emit, as far as the configuration tells (for drawing the pipeline). */
-  tags: string[];
-  create(): Processor;
-}
-
-export interface PipelineSpec {
-  name: string;
-  start: string;
-  maxHops: number;
-  unmatched: string | undefined;
-  /** In declaration order, which is also the end-of-file flush order. */
-  nodes: NodeSpec[];
-}
-
-export interface RouteSpec {
-  pipeline: PipelineSpec;
-  match?: (name: string) => boolean;
-  firstLine?: RegExp;
-}
-
-export interface LoadedConfig {
-  /** The pipeline file's path, or "built-in default". */
-  source: string;
-  pipelines: Map<string, PipelineSpec>;
-  /** Empty when one pipeline serves every file. */
-  routes: RouteSpec[];
-  /** True when some route looks at the first line, so the choice waits for it. */
-  needsFirstLine: boolean;
-  usesCustomModules: boolean;
 }
 
 export interface LoadOptions {
@@ -159,26 +123,6 @@ export async function compilePipelineObject(raw: unknown, file: string, options:
   const config = await compiler.compile(raw as PipelineFile);
   if (compiler.issues.length > 0) throw new ConfigError(file, compiler.issues);
   return config;
-}
-
-/** The shapes of a configuration's pipelines, for drawing them (no functions: they cross threads). */
-export function pipelineShapes(config: LoadedConfig): PipelineShape[] {
-  return [...config.pipelines.values()].map((p) => ({
-    name: p.name,
-    start: p.start,
-    nodes: p.nodes.map((n) => ({ name: n.name, use: n.use, kind: n.kind, tags: n.tags })),
-  }));
-}
-
-/** The pipeline for a file, or undefined when no route fits. */
-export function selectPipeline(config: LoadedConfig, name: string, firstLine: string | undefined): PipelineSpec | undefined {
-  if (config.routes.length === 0) return config.pipelines.values().next().value;
-  for (const route of config.routes) {
-    if (route.match && !route.match(name)) continue;
-    if (route.firstLine && (firstLine === undefined || !route.firstLine.test(firstLine))) continue;
-    return route.pipeline;
-  }
-  return undefined;
 }
 
 // ---------------------------------------------------------------------------------------

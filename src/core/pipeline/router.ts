@@ -2,7 +2,7 @@
 // line is delivered at once, depth first, so output order is fully determined by input order.
 // This is the per-line hot path: no allocation per hop beyond what processors do themselves.
 
-import { END_TAG, type PipelineSpec } from '../config/pipelineConfig';
+import { END_TAG, type PipelineSpec } from '../config/pipelineSpec';
 import { FileProcessingError } from '../errors';
 import type { Processor, ProcessorContext } from './processor';
 

@@ -8,7 +8,6 @@ import { mkdir, rename } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import * as path from 'node:path';
 import type { PipelineShape } from '../../shared/metrics';
-import { loadDefaultConfig, loadPipelineFile } from '../config/pipelineConfig';
 import { FileProcessingError, isTransientFsError } from '../errors';
 import { silentLogger, type Logger } from '../logger';
 import { MetricsCollector } from '../metrics';
@@ -106,13 +105,8 @@ export class FolderQueue extends EventEmitter<{ event: [QueueEvent] }> {
     this.started = true;
     const pipelineFile = this.options.pipelineFile === undefined ? undefined : path.resolve(this.options.pipelineFile);
     const allowCustomModules = this.options.allowCustomModules ?? true;
-    // Validate here first: a broken pipeline must not move a single file.
-    await (pipelineFile === undefined ? loadDefaultConfig() : loadPipelineFile(pipelineFile, { allowCustomModules }));
-
-    await this.layout.create();
-    const removed = await this.layout.removeTemporaryResults();
-    if (removed > 0) this.logger.info(`removed ${removed} temporary file(s) an interrupted run left in results/`);
-
+    // The workers load (and so validate) the pipeline before a single file is touched: a
+    // broken pipeline rejects here with its ConfigError and nothing moves.
     this.pool = new WorkerPool({
       size: this.concurrency,
       settings: { pipelineFile, allowCustomModules, logLevel: this.logger.level },
@@ -120,6 +114,10 @@ export class FolderQueue extends EventEmitter<{ event: [QueueEvent] }> {
       script: this.options.workerScript,
     });
     await this.pool.start();
+
+    await this.layout.create();
+    const removed = await this.layout.removeTemporaryResults();
+    if (removed > 0) this.logger.info(`removed ${removed} temporary file(s) an interrupted run left in results/`);
 
     await this.recover();
     this.intake = new Intake({

@@ -100,8 +100,10 @@ export async function requeue(layout: QueueLayout, state: 'failed' | 'processed'
 export function inboxFilter(ignoreGlobs: readonly string[] = []): (name: string) => boolean {
   const ignoredByGlob = ignoreGlobs.length === 0 ? () => false : picomatch([...ignoreGlobs], { dot: true });
   return (name: string): boolean => {
+    // A hidden folder hides everything below it: the watcher never descends into one, so the
+    // startup scan must not take its files either.
+    if (name.split('/').some((segment) => segment.startsWith('.'))) return false;
     const base = name.slice(name.lastIndexOf('/') + 1);
-    if (base.startsWith('.')) return false;
     if (TEMPORARY_SUFFIXES.some((suffix) => base.endsWith(suffix))) return false;
     return !ignoredByGlob(name);
   };

@@ -3,7 +3,7 @@
 
 import { parentPort, workerData } from 'node:worker_threads';
 import { loadDefaultConfig, loadPipelineFile, pipelineShapes, type LoadedConfig } from '../config/pipelineConfig';
-import { FileProcessingError } from '../errors';
+import { ConfigError, FileProcessingError } from '../errors';
 import { LOG_LEVELS, type Logger, type LogLevel } from '../logger';
 import { processFile } from '../processFile';
 import type { FromWorker, ToWorker, WorkerSettings } from './workerProtocol';
@@ -34,7 +34,12 @@ let config: Promise<LoadedConfig> = load(settings);
 
 config.then(
   (loaded) => post({ type: 'ready', pipelines: pipelineShapes(loaded) }),
-  (error: unknown) => post({ type: 'startFailed', message: error instanceof Error ? error.message : String(error) }),
+  (error: unknown) =>
+    post(
+      error instanceof ConfigError
+        ? { type: 'startFailed', message: error.message, file: error.file, issues: error.issues }
+        : { type: 'startFailed', message: error instanceof Error ? error.message : String(error) },
+    ),
 );
 
 port.on('message', (message: ToWorker) => {

@@ -5,7 +5,7 @@
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { PipelineShape } from '../../shared/metrics';
-import { FileProcessingError } from '../errors';
+import { ConfigError, FileProcessingError } from '../errors';
 import { silentLogger, type Logger } from '../logger';
 import type { FileJob } from '../processFile';
 import type { FileSummary } from '../summary';
@@ -50,11 +50,19 @@ export class WorkerPool {
   /** The pipelines' shapes, as the workers loaded them (for drawing the pipeline). */
   pipelines: PipelineShape[] = [];
 
-  /** Starts the workers and waits until each has loaded the pipeline. */
+  /**
+   * Starts the workers and waits until each has loaded the pipeline. A pipeline that cannot
+   * be loaded rejects with its ConfigError (and ends the workers that did start).
+   */
   async start(): Promise<void> {
     const starting: Promise<void>[] = [];
     for (let i = 0; i < this.options.size; i++) starting.push(this.spawn(i));
-    await Promise.all(starting);
+    try {
+      await Promise.all(starting);
+    } catch (error) {
+      await this.close();
+      throw error;
+    }
   }
 
   /** Jobs currently held by workers. */
@@ -104,7 +112,11 @@ export class WorkerPool {
             resolve();
             break;
           case 'startFailed':
-            reject(new Error(`a processing worker could not load the pipeline: ${message.message}`));
+            reject(
+              message.issues && message.file !== undefined
+                ? new ConfigError(message.file, message.issues)
+                : new Error(`a processing worker could not load the pipeline: ${message.message}`),
+            );
             break;
           case 'done':
             this.settle(slot, message.id)?.resolve(message.summary);
@@ -129,7 +141,10 @@ export class WorkerPool {
           pending.reject(new FileProcessingError(`the processing worker stopped unexpectedly (exit code ${code})`, 'EPROCESSOR'));
         }
         slot.jobs.clear();
-        if (!started) return;
+        if (!started) {
+          reject(new Error(`a processing worker exited (code ${code}) while loading the pipeline`));
+          return;
+        }
         this.logger.warn(`processing worker ${index} exited (code ${code}); starting a new one`);
         this.spawn(index).catch((error: unknown) => this.logger.error('could not restart a processing worker', error));
       });

@@ -1,7 +1,7 @@
 // Messages between the queue (main thread) and its processing workers.
 
 import type { PipelineShape } from '../../shared/metrics';
-import type { FileErrorCode } from '../errors';
+import type { ConfigIssue, FileErrorCode } from '../errors';
 import type { LogLevel } from '../logger';
 import type { FileJob } from '../processFile';
 import type { FileSummary } from '../summary';
@@ -19,7 +19,8 @@ export type ToWorker =
 
 export type FromWorker =
   | { type: 'ready'; pipelines: PipelineShape[] }
-  | { type: 'startFailed'; message: string }
+  /** The pipeline could not be loaded; `issues` when it is a configuration error. */
+  | { type: 'startFailed'; message: string; file?: string; issues?: ConfigIssue[] }
   | { type: 'done'; id: number; summary: FileSummary }
   | { type: 'transient'; id: number; message: string; code: FileErrorCode; sysCode?: string }
   | { type: 'log'; level: Exclude<LogLevel, 'off'>; message: string };
