@@ -58,7 +58,8 @@ describe('watching folders', () => {
     assert.equal(groups.get('Queued')?.count, '0');
     assert.equal(groups.get('In progress')?.count, '0');
     assert.equal(api.tree.failedCount() >= 1, true);
-    assert.match(api.statusBar.text, /\$\(error\) [1-9]/);
+    // The status bar batches its updates too.
+    await waitFor('the status bar to count the failure', () => /\$\(error\) [1-9]/.test(api.statusBar.text));
 
     // Stop Watching forgets it in the settings and stops the queue.
     await vscode.commands.executeCommand(COMMANDS.stopWatchingFolder, vscode.Uri.file(dir));

@@ -1,0 +1,466 @@
+#!/usr/bin/env node
+// Runs the extension-host suites inside a real VS Code with no internet (TESTING.md): for each
+// suite, the VS Code server from code-server on Node 24, Debian's Chromium driven by
+// playwright-core, the extension loaded from this repo as a development extension, and
+// out/test/host/index.js as the tests module. Prints mocha-style results and exits non-zero on
+// any failure, on no results, on zero tests, or when VS Code could not start.
+//
+//   node test/host/launch.mjs [suite-name …]      (default: every test/host/suite*/ folder)
+//   FILEFLOW_HOST_TIMEOUT=600   seconds one suite may take once VS Code has loaded
+//   FILEFLOW_HOST_KEEP=1        keep the temporary folders (user data, workspace) for a look
+//
+// Per suite, test-results/host/<suite>/ holds host.log (server output, browser console),
+// result.json, VS Code's own logs, and failure.png when something went wrong.
+import { spawn } from 'node:child_process';
+import { appendFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { get } from 'node:http';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join, normalize, relative } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { pathToFileURL } from 'node:url';
+import { format } from 'node:util';
+import { chromium } from 'playwright-core';
+import { CHROMIUM, node24, serverMain } from './cache.mjs';
+import { discoverSuites, prepareSuiteDirs, repoRoot, resultsRoot, suiteConfig, suiteIsCompiled, testsModule } from './suites.mjs';
+
+const SERVER_START_LIMIT_MS = 60_000;
+const WORKBENCH_LOAD_LIMIT_MS = 120_000;
+const RUN_LIMIT_MS = Number(process.env.FILEFLOW_HOST_TIMEOUT || 600) * 1000;
+const KEEP_TEMP = process.env.FILEFLOW_HOST_KEEP === '1';
+// Exactly the flags TESTING.md lists: without the network ones Chromium keeps dialling out.
+const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+/** What must be stopped however we leave: filled as things start, emptied as they stop. */
+const live = { server: undefined, browser: undefined, tempDir: undefined };
+
+class LaunchError extends Error {}
+
+// Errors every run logs on a machine without internet; not worth showing as a cause.
+const NOISE = [/Failed to load resource/, /ENOTFOUND|ERR_NAME_NOT_RESOLVED/, /Service Worker/, /authentication provider/, /Canceled: Canceled/, /bad HTTP response code \(404\)/];
+
+function logTo(file) {
+  const started = Date.now();
+  return (line) => {
+    const stamp = `${((Date.now() - started) / 1000).toFixed(1).padStart(6)}s`;
+    appendFileSync(file, `${stamp} ${String(line).replace(/\n/g, `\n${' '.repeat(8)}`)}\n`);
+  };
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function answers(port) {
+  return new Promise((resolve) => {
+    const request = get({ host: '127.0.0.1', port, path: '/', timeout: 2000 }, (response) => {
+      response.resume();
+      resolve(response.statusCode !== undefined && response.statusCode < 500);
+    });
+    request.on('error', () => resolve(false));
+    request.on('timeout', () => {
+      request.destroy();
+      resolve(false);
+    });
+  });
+}
+
+function startServer({ port, userDataDir, serverDataDir, extensionsDir, cwd, log }) {
+  const env = { ...process.env };
+  // Run from a VS Code terminal, VSCODE_*/ELECTRON_* would make the server think it is a child of
+  // that VS Code; npm_* are the settings of the `npm test` that started us. Neither belongs in
+  // the extension host the tests run in.
+  for (const key of Object.keys(env)) if (/^(VSCODE_|ELECTRON_|npm_)/i.test(key)) delete env[key];
+  const args = [
+    serverMain,
+    '--host', '127.0.0.1',
+    '--port', String(port),
+    '--without-connection-token',
+    '--accept-server-license-terms',
+    '--enable-smoke-test-driver',
+    '--user-data-dir', userDataDir,
+    '--server-data-dir', serverDataDir,
+    '--extensions-dir', extensionsDir,
+  ];
+  log(`[launcher] starting: ${node24} ${args.join(' ')}`);
+  // Its own process group, so stopping it also stops the extension host and pty host it starts.
+  const server = spawn(node24, args, { cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  server.exited = new Promise((resolve) => server.on('exit', (code, signal) => resolve(code ?? signal)));
+  server.on('error', (error) => log(`[launcher] server process error: ${error.message}`));
+  for (const [stream, name] of [[server.stdout, 'server'], [server.stderr, 'server stderr']]) {
+    let pending = '';
+    stream.setEncoding('utf8');
+    stream.on('data', (chunk) => {
+      pending += chunk;
+      const lines = pending.split('\n');
+      pending = lines.pop();
+      for (const line of lines) log(`[${name}] ${line}`);
+    });
+    stream.on('end', () => pending && log(`[${name}] ${pending}`));
+  }
+  return server;
+}
+
+async function waitForServer(server, port) {
+  const deadline = Date.now() + SERVER_START_LIMIT_MS;
+  let exitCode;
+  void server.exited.then((code) => (exitCode = code));
+  while (Date.now() < deadline) {
+    if (exitCode !== undefined) throw new LaunchError(`the VS Code server exited (${exitCode}) before it answered on port ${port}`);
+    if (await answers(port)) return;
+    await sleep(250);
+  }
+  throw new LaunchError(`the VS Code server did not answer on port ${port} within ${SERVER_START_LIMIT_MS / 1000} s`);
+}
+
+async function stopServer(log) {
+  const server = live.server;
+  if (!server) return;
+  live.server = undefined;
+  const signalGroup = (signal) => {
+    try {
+      process.kill(-server.pid, signal);
+    } catch {
+      // Already gone.
+    }
+  };
+  if (server.exitCode === null && server.signalCode === null) {
+    signalGroup('SIGTERM');
+    await Promise.race([server.exited, sleep(5000)]);
+  }
+  // Whatever of its group is still there (extension host, pty host) goes too.
+  signalGroup('SIGKILL');
+  log?.(`[launcher] server (pid ${server.pid}) stopped`);
+}
+
+async function stopBrowser(log) {
+  const browser = live.browser;
+  if (!browser) return;
+  live.browser = undefined;
+  await Promise.race([browser.close().catch(() => undefined), sleep(10_000)]);
+  log?.('[launcher] browser closed');
+}
+
+async function cleanup(log) {
+  await stopBrowser(log);
+  await stopServer(log);
+  if (live.tempDir && !KEEP_TEMP) rmSync(live.tempDir, { recursive: true, force: true });
+  else if (live.tempDir) console.log(`  (kept ${live.tempDir})`);
+  live.tempDir = undefined;
+}
+
+/** A console message as the page would show it: VS Code logs with "%c…%s" format strings. */
+async function consoleText(message) {
+  try {
+    let values = await Promise.all(message.args().map((arg) => arg.jsonValue()));
+    // Forwarded extension-host output: ['%c INFO', 'color: …', '  ✔ %s (%dms)', title, ms].
+    let prefix = '';
+    while (typeof values[0] === 'string' && values[0].startsWith('%c') && values.length > 1) {
+      prefix += `${values[0].slice(2).trim()} `;
+      values = values.slice(2);
+    }
+    if (prefix || (typeof values[0] === 'string' && values[0].includes('%'))) return `${prefix}${format(...values)}`;
+  } catch {
+    // The page went away, or an argument does not serialise: the plain text will do.
+  }
+  return message.text();
+}
+
+/** Saves the logs VS Code hands over when its test run ends, under the suite's results folder. */
+function saveVscodeLogs(logs, dir) {
+  for (const entry of Array.isArray(logs) ? logs : []) {
+    if (typeof entry?.relativePath !== 'string' || typeof entry?.contents !== 'string') continue;
+    const target = normalize(join(dir, entry.relativePath));
+    if (relative(dir, target).startsWith('..')) continue;
+    mkdirSync(dirname(target), { recursive: true });
+    writeFileSync(target, entry.contents);
+  }
+}
+
+/** Runs one suite in a fresh server + browser; returns its report (if any) and what went wrong. */
+async function runSuite(name) {
+  const config = suiteConfig(name);
+  const outDir = join(resultsRoot, name);
+  rmSync(outDir, { recursive: true, force: true });
+  mkdirSync(outDir, { recursive: true });
+  const logFile = join(outDir, 'host.log');
+  const log = logTo(logFile);
+  const resultFile = join(outDir, 'result.json');
+  const started = Date.now();
+  let page;
+  let consoleLines = Promise.resolve();
+  const browserErrors = [];
+  let exitCode;
+  let report;
+  let problem;
+
+  try {
+    if (!suiteIsCompiled(config)) throw new LaunchError(`${config.compiledDir} has no compiled tests: run \`npm run build\` first`);
+    live.tempDir = mkdtempSync(join(tmpdir(), `fileflow-host-${name}-`));
+    const dirs = {
+      userDataDir: join(live.tempDir, 'user'),
+      serverDataDir: join(live.tempDir, 'server'),
+      extensionsDir: join(live.tempDir, 'extensions'),
+      workspaceDir: join(live.tempDir, 'workspace'),
+    };
+    mkdirSync(dirs.serverDataDir, { recursive: true });
+    mkdirSync(dirs.extensionsDir, { recursive: true });
+    prepareSuiteDirs(config, dirs);
+    log(`[launcher] suite ${name}: workspace ${dirs.workspaceDir}${config.fixture ? ` (copy of ${config.fixture})` : ''}`);
+    log(`[launcher] user settings: ${JSON.stringify(config.settings)}`);
+
+    const port = await freePort();
+    live.server = startServer({ port, cwd: live.tempDir, log, ...dirs });
+    await waitForServer(live.server, port);
+    log(`[launcher] server answers on port ${port}`);
+
+    live.browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: CHROMIUM_ARGS,
+      headless: true,
+      // We stop the browser ourselves, after the server, on every way out.
+      handleSIGINT: false,
+      handleSIGTERM: false,
+      handleSIGHUP: false,
+    });
+    const context = await live.browser.newContext({ viewport: { width: 1280, height: 800 } });
+    page = await context.newPage();
+    page.on('console', (message) => {
+      consoleLines = consoleLines.then(async () => {
+        const text = await consoleText(message);
+        log(`[browser ${message.type()}] ${text}`);
+        if (message.type() === 'error') browserErrors.push(text);
+      });
+    });
+    page.on('pageerror', (error) => log(`[browser page error] ${error.stack ?? error.message}`));
+
+    // VS Code's web workbench calls window.codeAutomationExit(code, logs) when the tests module's
+    // run() settles (or could not be loaded): the same hook VS Code's own browser tests use.
+    let signalEnd;
+    const ended = new Promise((resolve) => (signalEnd = resolve));
+    await page.exposeFunction('codeAutomationExit', (code, logs) => {
+      exitCode = code;
+      log(`[launcher] VS Code ended the test run with exit code ${code}`);
+      saveVscodeLogs(logs, join(outDir, 'vscode-logs'));
+      signalEnd('exit');
+    });
+    page.on('crash', () => signalEnd('crash'));
+    page.on('close', () => signalEnd('close'));
+    void live.server.exited.then((code) => signalEnd(`server-exit:${code}`));
+
+    const authority = `localhost:${port}`;
+    const remote = (path) => `vscode-remote://${authority}${pathToFileURL(path).pathname}`;
+    const payload = [
+      ['extensionDevelopmentPath', remote(repoRoot)],
+      ['extensionTestsPath', remote(testsModule)],
+      ['extensionEnvironment', JSON.stringify({ FILEFLOW_TEST_RESULT: resultFile, FILEFLOW_TEST_SUITE: name })],
+    ];
+    const url = `http://${authority}/?folder=${encodeURIComponent(dirs.workspaceDir)}&payload=${encodeURIComponent(JSON.stringify(payload))}`;
+    log(`[launcher] opening ${url}`);
+    try {
+      await page.goto(url, { waitUntil: 'domcontentloaded', timeout: WORKBENCH_LOAD_LIMIT_MS });
+      await page.waitForSelector('.monaco-workbench', { timeout: WORKBENCH_LOAD_LIMIT_MS });
+    } catch (error) {
+      throw new LaunchError(`VS Code's workbench did not load (${error.message.split('\n')[0]})`);
+    }
+    log(`[launcher] workbench loaded after ${((Date.now() - started) / 1000).toFixed(1)} s; waiting for the tests`);
+
+    // Results arrive as the file plus the exit hook; the file alone is enough after a grace period.
+    const deadline = Date.now() + RUN_LIMIT_MS;
+    let how;
+    void ended.then((value) => (how = value));
+    while (how === undefined && Date.now() < deadline) {
+      if (existsSync(resultFile)) {
+        await Promise.race([ended, sleep(15_000)]);
+        how ??= 'result-file';
+        break;
+      }
+      await sleep(250);
+    }
+    if (existsSync(resultFile)) {
+      report = JSON.parse(readFileSync(resultFile, 'utf8'));
+      if (report.passes === 0 && report.failures.length === 0) {
+        problem = `no tests ran (nothing in ${report.suiteDir ?? name} registered a test)`;
+      } else if (exitCode !== undefined && exitCode !== 0 && report.failures.length === 0) {
+        problem = `VS Code reported exit code ${exitCode} although no test failed`;
+      }
+    } else if (how === undefined) {
+      problem = `no results after ${RUN_LIMIT_MS / 1000} s (FILEFLOW_HOST_TIMEOUT): the tests hung or never started`;
+    } else if (how === 'exit') {
+      problem = `VS Code ended the test run (exit code ${exitCode}) without results: the tests module ${testsModule} could not be loaded, or its run() failed before writing them`;
+    } else if (how === 'crash' || how === 'close') {
+      problem = `the browser page ${how === 'crash' ? 'crashed' : 'closed'} before the tests finished`;
+    } else {
+      problem = `the VS Code server stopped (${how.slice('server-exit:'.length)}) before the tests finished`;
+    }
+  } catch (error) {
+    problem = error instanceof LaunchError ? error.message : `launcher error: ${error.stack ?? error}`;
+  }
+
+  const failed = problem || !report || report.failures.length > 0 || report.passes === 0;
+  if (failed && page && !page.isClosed()) {
+    await page.screenshot({ path: join(outDir, 'failure.png'), timeout: 10_000 }).catch(() => undefined);
+  }
+  if (live.tempDir) {
+    // The extension host runs on the server side; its logs (exthost*/) are under the user data dir.
+    const serverLogs = join(live.tempDir, 'user', 'logs');
+    if (existsSync(serverLogs)) cpSync(serverLogs, join(outDir, 'server-logs'), { recursive: true });
+  }
+  await Promise.race([consoleLines, sleep(5000)]);
+  await cleanup(log);
+  log(`[launcher] suite ${name} done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  // VS Code's own words on what went wrong are among the last errors its window logged.
+  const lastErrors = browserErrors.filter((text) => !NOISE.some((pattern) => pattern.test(text))).slice(-3);
+  return { name, report, problem, lastErrors, logFile, outDir, seconds: (Date.now() - started) / 1000 };
+}
+
+function printReport(outcome) {
+  const { report } = outcome;
+  const indent = (depth) => '  '.repeat(depth + 1);
+  let shown = [];
+  let failureNumber = 0;
+  console.log('');
+  for (const result of report.results) {
+    const suites = result.titlePath.slice(0, -1);
+    const title = result.titlePath.at(-1);
+    let common = 0;
+    while (common < suites.length && shown[common] === suites[common]) common++;
+    for (let depth = common; depth < suites.length; depth++) console.log(`${indent(depth)}${suites[depth]}`);
+    shown = suites;
+    const timing = result.durationMs !== undefined && result.durationMs >= 75 ? ` (${result.durationMs}ms)` : '';
+    if (result.state === 'passed') console.log(`${indent(suites.length)}✔ ${title}${timing}`);
+    else if (result.state === 'pending') console.log(`${indent(suites.length)}- ${title}`);
+    else console.log(`${indent(suites.length)}✖ ${++failureNumber}) ${title}`);
+  }
+  console.log('');
+  console.log(`  ${report.passes} passing (${(report.durationMs / 1000).toFixed(1)}s)`);
+  if (report.pending > 0) console.log(`  ${report.pending} pending`);
+  if (report.failures.length > 0) {
+    console.log(`  ${report.failures.length} failing`);
+    report.failures.forEach((failure, index) => {
+      console.log('');
+      console.log(`  ${index + 1}) ${failure.fullTitle}:`);
+      const body = failure.stack && failure.stack.includes(failure.message) ? failure.stack : `${failure.message}\n${failure.stack ?? ''}`;
+      console.log(body.trimEnd().split('\n').map((line) => `     ${line}`).join('\n'));
+      if (failure.actual !== undefined && failure.expected !== undefined && failure.actual !== failure.expected) {
+        console.log('\n     + expected - actual\n');
+        for (const line of failure.actual.split('\n')) console.log(`     -${line}`);
+        for (const line of failure.expected.split('\n')) console.log(`     +${line}`);
+      }
+    });
+  }
+  console.log('');
+}
+
+function printLogTail(file, lines = 60) {
+  if (!existsSync(file)) return;
+  const tail = readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines);
+  console.log(`  --- last ${tail.length} lines of ${relative(process.cwd(), file)} ---`);
+  for (const line of tail) console.log(`  | ${line}`);
+  console.log('  ---');
+}
+
+async function main() {
+  const missing = [
+    [node24, 'Node 24'],
+    [serverMain, 'the VS Code server'],
+    [CHROMIUM, 'Chromium'],
+  ].filter(([path]) => !existsSync(path));
+  if (missing.length > 0) {
+    console.error(`${missing.map(([path, what]) => `${what} (${path})`).join(', ')} not found: run \`node test/host/setup.mjs\` (\`npm run test:host\` does).`);
+    console.log('0 passed, 1 failed');
+    return 1;
+  }
+  if (!existsSync(testsModule)) {
+    console.error(`${testsModule} not found: run \`npm run build\` first.`);
+    console.log('0 passed, 1 failed');
+    return 1;
+  }
+  const names = process.argv.slice(2).length > 0 ? process.argv.slice(2) : discoverSuites();
+  if (names.length === 0) {
+    console.error('no host suites (test/host/suite*/) found.');
+    console.log('0 passed, 1 failed');
+    return 1;
+  }
+
+  let passed = 0;
+  let failed = 0;
+  let pending = 0;
+  for (const name of names) {
+    console.log(`\nExtension-host suite "${name}" in VS Code (web, code-server's server)`);
+    const outcome = await runSuite(name);
+    if (stopping) return 130; // interrupted: the signal handler reports and exits
+    const { report } = outcome;
+    if (report) {
+      printReport(outcome);
+      passed += report.passes;
+      failed += report.failures.length;
+      pending += report.pending;
+      if (report.passes === 0 && report.failures.length === 0) outcome.problem ??= 'no tests ran';
+    }
+    if (outcome.problem) {
+      console.log(`  ✖ suite "${name}": ${outcome.problem}`);
+      if (!report && outcome.lastErrors.length > 0) {
+        console.log('  Last errors in the VS Code window:');
+        for (const text of outcome.lastErrors) console.log(`    ${text.split('\n')[0]}`);
+      }
+      // A suite that could not run counts as a failure, so the closing line never reads clean.
+      if (!report || report.failures.length === 0) failed++;
+    }
+    const bad = outcome.problem || !report || report.failures.length > 0;
+    if (bad) {
+      printLogTail(outcome.logFile, outcome.problem ? 80 : 25);
+      console.log(`  Logs, result.json and a screenshot (if any) are in ${relative(process.cwd(), outcome.outDir)}/`);
+    }
+    console.log(`  suite "${name}" took ${outcome.seconds.toFixed(1)} s`);
+  }
+  console.log('');
+  console.log(`${passed} passed, ${failed} failed${pending > 0 ? `, ${pending} skipped` : ''}`);
+  return failed > 0 || passed === 0 ? 1 : 0;
+}
+
+let stopping = false;
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+  process.on(signal, () => {
+    if (stopping) return;
+    stopping = true;
+    console.error(`\n${signal}: stopping the VS Code server and the browser …`);
+    void cleanup().finally(() => process.exit(128 + ({ SIGINT: 2, SIGTERM: 15, SIGHUP: 1 }[signal])));
+  });
+}
+// Last resort if we leave some other way: never leave the server's process group behind.
+process.on('exit', () => {
+  if (live.server) {
+    try {
+      process.kill(-live.server.pid, 'SIGKILL');
+    } catch {
+      // Already gone.
+    }
+  }
+});
+
+main().then(
+  (code) => process.exit(code),
+  async (error) => {
+    console.error(error);
+    await cleanup();
+    console.log('0 passed, 1 failed');
+    process.exit(1);
+  },
+);
