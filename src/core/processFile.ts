@@ -68,25 +68,44 @@ export async function processFile(config: LoadedConfig, job: FileJob, options: P
 
   let writer: AtomicFileWriter | undefined;
   let input: FileHandle | undefined;
+  let reading: Promise<{ bytesRead: number }> | undefined;
+  let writing: Promise<void> = Promise.resolve();
   try {
     if (!config.needsFirstLine) run = begin(undefined);
     writer = await AtomicFileWriter.create(job.resultPath);
     const out = writer;
+    // One write may be in flight while the next chunk is processed; awaiting the previous
+    // one first keeps the order and bounds memory to two pieces of output.
     const flushPending = async (): Promise<void> => {
       const text = pending;
       pending = '';
-      await out.write(text);
+      await writing;
+      writing = out.write(text);
+      // Marked handled now; the error still surfaces at the next `await writing`.
+      writing.catch(() => undefined);
     };
     if ('text' in job.input) {
       splitter.push(Buffer.from(job.input.text, 'utf8'));
-      if (pending.length >= WRITE_THRESHOLD) await flushPending();
     } else {
       input = await openRegularFile(job.input.path, job.input.followSymlinks ?? true);
-      const buffer = Buffer.allocUnsafe(READ_CHUNK_BYTES);
+      // Two buffers: the next read runs while the current chunk is split and routed.
+      const buffers = [Buffer.allocUnsafe(READ_CHUNK_BYTES), Buffer.allocUnsafe(READ_CHUNK_BYTES)];
+      let current = 0;
+      const file = input;
+      const readInto = (buffer: Buffer): Promise<{ bytesRead: number }> => {
+        const read = file.read(buffer, 0, READ_CHUNK_BYTES, null);
+        read.catch(() => undefined); // handled where it is awaited
+        return read;
+      };
+      reading = readInto(buffers[0]);
       for (;;) {
-        const { bytesRead } = await input.read(buffer, 0, buffer.length, null);
+        const { bytesRead } = await reading;
+        reading = undefined;
         if (bytesRead === 0) break;
-        splitter.push(buffer.subarray(0, bytesRead));
+        const chunk = buffers[current].subarray(0, bytesRead);
+        current ^= 1;
+        reading = readInto(buffers[current]);
+        splitter.push(chunk);
         if (pending.length >= WRITE_THRESHOLD) await flushPending();
       }
     }
@@ -94,6 +113,7 @@ export async function processFile(config: LoadedConfig, job: FileJob, options: P
     run ??= begin(undefined);
     run.finish(splitter.linesIn);
     await flushPending();
+    await writing;
     await writer.commit();
     writer = undefined;
     const stats = run.stats();
@@ -108,6 +128,9 @@ export async function processFile(config: LoadedConfig, job: FileJob, options: P
     await writeSummary(job, summary);
     return summary;
   } catch (caught) {
+    // Let a read-ahead or a write still in flight settle before closing their files.
+    await reading?.catch(() => undefined);
+    await writing.catch(() => undefined);
     await writer?.abort().catch(() => undefined);
     const error = asFileError(caught);
     if (options.finalAttempt === false && isTransientFsError(error)) throw error;

@@ -3,7 +3,7 @@
 // regexes, templates, routes), load custom modules, and compile it all into PipelineSpecs.
 // Every problem is reported at once, each with its JSON path.
 
-import Ajv, { type ErrorObject } from 'ajv';
+import type { ErrorObject, ValidateFunction } from 'ajv';
 import { parse as parseJsonc, printParseErrorCode, type ParseError } from 'jsonc-parser';
 import picomatch from 'picomatch';
 import { readFile } from 'node:fs/promises';
@@ -13,7 +13,6 @@ import { ConfigError, type ConfigIssue } from '../errors';
 import { BUILTINS } from '../pipeline/builtins';
 import type { CreateProcessor, Processor, ProcessorOptions } from '../pipeline/processor';
 import { didYouMean } from '../util/didYouMean';
-import schema from './pipeline.schema.json';
 import { DEFAULT_MAX_HOPS, END_TAG, type LoadedConfig, type NodeSpec, type PipelineSpec, type RouteSpec } from './pipelineSpec';
 
 // The compiled forms live in pipelineSpec.ts (no validator there, so code that only runs
@@ -81,8 +80,9 @@ export const DEFAULT_CONFIG_SOURCE = 'built-in default';
 // compiled by tsc rather than bundled by esbuild.
 const importModule = new Function('specifier', 'return import(specifier)') as (specifier: string) => Promise<unknown>;
 
-const ajv = new Ajv({ allErrors: true, strict: false, verbose: true });
-const validateSchema = ajv.compile(schema);
+// Generated from pipeline.schema.json at build time (esbuild.mjs --codegen): no ajv at run time.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const validateSchema = require('./pipelineSchema.validate') as ValidateFunction;
 
 /** Reads, validates and compiles a pipeline file. Throws ConfigError listing every problem. */
 export async function loadPipelineFile(file: string, options: LoadOptions = {}): Promise<LoadedConfig> {

@@ -3,7 +3,7 @@
 
 import type { ConfigIssue } from '../errors';
 import type { Processor, ProcessorContext, ProcessorOptions } from './processor';
-import { parseTemplate, renderTemplate, type TemplatePart, type TemplateValue } from './template';
+import { compileTemplate, parseTemplate, type TemplatePart, type TemplateValue } from './template';
 
 export type ProcessorKind = 'transform' | 'routing' | 'sink';
 
@@ -129,7 +129,7 @@ export const BUILTINS: Record<string, BuiltinProcessor> = {
     kind: 'transform',
     check: (o) => templateIssue('/format', str(o, 'format', ''), TEMPLATE_VALUES),
     create(o) {
-      const parts = parseTemplate(str(o, 'format', ''), TEMPLATE_VALUES) as TemplatePart[];
+      const render = compileTemplate(parseTemplate(str(o, 'format', ''), TEMPLATE_VALUES) as TemplatePart[]);
       const values = { line: '', tag: '', n: 0, file: '', count: 0 };
       return {
         process(line, ctx) {
@@ -137,7 +137,7 @@ export const BUILTINS: Record<string, BuiltinProcessor> = {
           values.tag = ctx.tag;
           values.n = ctx.n;
           values.file = ctx.file;
-          ctx.emit(renderTemplate(parts, values));
+          ctx.emit(render(values));
         },
       };
     },
@@ -147,7 +147,7 @@ export const BUILTINS: Record<string, BuiltinProcessor> = {
     kind: 'transform',
     check: (o) => templateIssue('/format', str(o, 'format', '[{count}] {line}'), NUMBER_VALUES),
     create(o) {
-      const parts = parseTemplate(str(o, 'format', '[{count}] {line}'), NUMBER_VALUES) as TemplatePart[];
+      const render = compileTemplate(parseTemplate(str(o, 'format', '[{count}] {line}'), NUMBER_VALUES) as TemplatePart[]);
       const values = { line: '', tag: '', n: 0, file: '', count: int(o, 'start', 1) };
       return {
         process(line, ctx) {
@@ -155,7 +155,7 @@ export const BUILTINS: Record<string, BuiltinProcessor> = {
           values.tag = ctx.tag;
           values.n = ctx.n;
           values.file = ctx.file;
-          ctx.emit(renderTemplate(parts, values));
+          ctx.emit(render(values));
           values.count++;
         },
       };

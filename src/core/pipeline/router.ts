@@ -29,6 +29,13 @@ export type RouteTracer = (message: string) => void;
 const TIMED_PREFIX = 16;
 const TIMING_INTERVAL = 16;
 
+interface Edge {
+  target: NodeRuntime | null;
+  count: number;
+  /** The tag had no node; the lines went to `unmatched`. */
+  unknown: boolean;
+}
+
 class NodeRuntime {
   in = 0;
   out = 0;
@@ -42,9 +49,12 @@ class NodeRuntime {
   /** Where untagged emits go: null means `end`, undefined a tag with no node. */
   then: NodeRuntime | null | undefined = null;
   thenTag = END_TAG;
-  /** Lines emitted without a tag (so to `then`), and with each explicit tag. */
+  /** Lines emitted to `then` without naming a tag. */
   thenOut = 0;
-  readonly tagged = new Map<string, number>();
+  /** Every tag this node has emitted by name, resolved once, with its count. */
+  readonly edges = new Map<string, Edge>();
+  /** A `drop` node: delivering to it only counts the line. */
+  sink = false;
   readonly ctx: ProcessorContext & { n: number };
 
   constructor(
@@ -69,7 +79,6 @@ export class PipelineRun {
   private readonly byTag = new Map<string, NodeRuntime | null>();
   private readonly start: NodeRuntime;
   private readonly unmatched: NodeRuntime | null | undefined;
-  private readonly unknownTags = new Map<string, number>();
   private readonly maxHops: number;
   private depth = 0;
   private timing = false;
@@ -98,6 +107,7 @@ export class PipelineRun {
     spec.nodes.forEach((node, i) => {
       this.nodes[i].thenTag = node.then;
       this.nodes[i].then = this.byTag.get(node.then);
+      this.nodes[i].sink = node.kind === 'sink';
     });
     this.start = this.byTag.get(spec.start) as NodeRuntime;
     this.unmatched = spec.unmatched === undefined ? undefined : (this.byTag.get(spec.unmatched) ?? null);
@@ -144,10 +154,16 @@ export class PipelineRun {
     const nodes: Record<string, NodeStats> = {};
     const processors: Record<string, Record<string, unknown>> = {};
     const edges: Record<string, Record<string, number>> = {};
+    const unknown = new Map<string, number>();
     for (const node of this.nodes) {
       const out: Record<string, number> = {};
       if (node.thenOut > 0) out[node.thenTag] = node.thenOut;
-      for (const [tag, count] of node.tagged) out[tag] = (out[tag] ?? 0) + count;
+      for (const [tag, edge] of node.edges) {
+        if (edge.count === 0) continue;
+        out[tag] = (out[tag] ?? 0) + edge.count;
+        // A tag with no node still counts as delivered to that tag (then to `unmatched`).
+        if (edge.unknown) unknown.set(tag, (unknown.get(tag) ?? 0) + edge.count);
+      }
       if (node.out > 0) edges[node.name] = out;
       if (node.in > 0) tags[node.name] = node.in;
       const perLine = node.sampledIn > 0 ? node.sampledMs / node.sampledIn : 0;
@@ -160,25 +176,42 @@ export class PipelineRun {
       const summary = node.processor.summary?.();
       if (summary) processors[node.name] = summary;
     }
-    for (const [tag, count] of this.unknownTags) tags[tag] = (tags[tag] ?? 0) + count;
+    for (const [tag, count] of unknown) tags[tag] = (tags[tag] ?? 0) + count;
     tags[END_TAG] = this.linesOut;
     return { linesOut: this.linesOut, tags, nodes, edges, processors };
   }
 
   private emit(from: NodeRuntime, line: string, tag: string | undefined): void {
     from.out++;
-    let target: NodeRuntime | null | undefined;
-    if (tag === undefined) {
+    let target: NodeRuntime | null;
+    if (tag === undefined && from.then !== undefined) {
       from.thenOut++;
       target = from.then;
-      if (target === undefined) target = this.unknownTag(from, from.thenTag);
     } else {
-      from.tagged.set(tag, (from.tagged.get(tag) ?? 0) + 1);
-      target = this.byTag.get(tag);
-      if (target === undefined) target = this.unknownTag(from, tag);
+      const key = tag ?? from.thenTag;
+      const edge = from.edges.get(key) ?? this.resolveEdge(from, key);
+      edge.count++;
+      target = edge.target;
     }
     if (this.trace) this.trace(`${this.file}:${from.ctx.n} ${from.name} -> ${target ? target.name : END_TAG}: ${line}`);
     this.deliver(target, line, from.ctx.n);
+  }
+
+  /** First time a node emits a tag: find where it leads (a node, `end`, or `unmatched`). */
+  private resolveEdge(from: NodeRuntime, tag: string): Edge {
+    const known = this.byTag.get(tag);
+    let edge: Edge;
+    if (known !== undefined) {
+      edge = { target: known, count: 0, unknown: false };
+    } else if (this.unmatched !== undefined) {
+      edge = { target: this.unmatched, count: 0, unknown: true };
+    } else {
+      // Counted before failing, so the failed file's summary shows the tag that broke it.
+      from.edges.set(tag, { target: null, count: 1, unknown: true });
+      throw new FileProcessingError(`no node for tag "${tag}" (emitted by node "${from.name}")`, 'EROUTING', from.name, from.ctx.n);
+    }
+    from.edges.set(tag, edge);
+    return edge;
   }
 
   private deliver(node: NodeRuntime | null, line: string, n: number): void {
@@ -196,25 +229,31 @@ export class PipelineRun {
       );
     }
     node.in++;
+    if (node.sink) {
+      this.depth--;
+      return;
+    }
     node.dirty = true;
     node.lastN = n;
     const ctx = node.ctx;
     const previousN = ctx.n;
     ctx.n = n;
-    if (this.timing) {
-      const outerNested = this.nestedMs;
-      this.nestedMs = 0;
-      const started = performance.now();
-      this.run(node, line, ctx);
-      const elapsed = performance.now() - started;
-      node.sampledMs += elapsed - this.nestedMs;
-      node.sampledIn++;
-      this.nestedMs = outerNested + elapsed;
-    } else {
-      this.run(node, line, ctx);
-    }
+    if (this.timing) this.runTimed(node, line, ctx);
+    else this.run(node, line, ctx);
     ctx.n = previousN;
     this.depth--;
+  }
+
+  /** run(), measuring the node's own time (its emits' downstream time subtracted). */
+  private runTimed(node: NodeRuntime, line: string, ctx: ProcessorContext): void {
+    const outerNested = this.nestedMs;
+    this.nestedMs = 0;
+    const started = performance.now();
+    this.run(node, line, ctx);
+    const elapsed = performance.now() - started;
+    node.sampledMs += elapsed - this.nestedMs;
+    node.sampledIn++;
+    this.nestedMs = outerNested + elapsed;
   }
 
   private run(node: NodeRuntime, line: string, ctx: ProcessorContext): void {
@@ -232,14 +271,6 @@ export class PipelineRun {
     const wrapped = new FileProcessingError(`node "${node.name}" failed on line ${n}: ${message}`, 'EPROCESSOR', node.name, n);
     if (error instanceof Error && error.stack) wrapped.stack = error.stack;
     return wrapped;
-  }
-
-  private unknownTag(from: NodeRuntime, tag: string): NodeRuntime | null {
-    this.unknownTags.set(tag, (this.unknownTags.get(tag) ?? 0) + 1);
-    if (this.unmatched === undefined) {
-      throw new FileProcessingError(`no node for tag "${tag}" (emitted by node "${from.name}")`, 'EROUTING', from.name, from.ctx.n);
-    }
-    return this.unmatched;
   }
 }
 

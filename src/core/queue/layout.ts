@@ -120,19 +120,23 @@ export async function exists(file: string): Promise<boolean> {
 
 /**
  * Every non-directory entry below `dir` (symlinks, FIFOs and sockets included, never
- * followed). A missing folder yields nothing.
+ * followed). A missing folder yields nothing; subfolders that cannot be read are skipped.
  */
-export async function* walkFiles(dir: string): AsyncGenerator<string> {
+export async function* walkFiles(dir: string, nested = false): AsyncGenerator<string> {
   let entries;
   try {
     entries = await readdir(dir, { withFileTypes: true });
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return;
+    // A subfolder we may not read is skipped, as the watcher skips it: one locked folder in
+    // the inbox must not stop the whole queue from starting. (`dir` itself must be readable.)
+    if (nested && (code === 'EACCES' || code === 'EPERM')) return;
     throw error;
   }
   for (const entry of entries) {
     const full = path.join(dir, entry.name);
-    if (entry.isDirectory()) yield* walkFiles(full);
+    if (entry.isDirectory()) yield* walkFiles(full, true);
     else yield full;
   }
 }

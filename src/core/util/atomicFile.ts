@@ -4,12 +4,18 @@
 
 import { mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises';
 import * as path from 'node:path';
+import { threadId } from 'node:worker_threads';
 
 let counter = 0;
 
+/**
+ * Unique per process, thread and write. The thread id matters: every worker thread has its
+ * own counter, and a worker that died leaves its temporary file behind (until the next
+ * start), so a replacement worker writing the same result again must not reuse that name.
+ */
 export function temporaryPathFor(finalPath: string): string {
   const dir = path.dirname(finalPath);
-  return path.join(dir, `.${path.basename(finalPath)}.${process.pid}-${++counter}.tmp`);
+  return path.join(dir, `.${path.basename(finalPath)}.${process.pid}-${threadId}-${++counter}.tmp`);
 }
 
 export function isTemporaryName(baseName: string): boolean {
