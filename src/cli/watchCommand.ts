@@ -46,6 +46,9 @@ export async function watchCommand(command: WatchCommand, pipelineFile: string |
   const stopped = new Promise<void>((resolve) => (stopRequested = resolve));
   const removeSignalHandler = io.onSignal((signal) => {
     logger.warn(`${signal}: finishing files in flight, taking no new ones`);
+    // Take nothing from now on, even if the signal came while the queue was still starting
+    // (start() recovers and scans, and would otherwise hand files to the workers).
+    queue.pause();
     stopRequested?.();
   });
   try {
