@@ -77,6 +77,8 @@ export class FolderQueue extends EventEmitter<{ event: [QueueEvent] }> {
   /** Complete files waiting for a slot, oldest first; recovered files ahead of all. */
   private readonly ready: WorkItem[] = [];
   private readonly readyPaths = new Set<string>();
+  /** Inbox paths being renamed into underprocess/ right now (late events must not re-queue them). */
+  private readonly claiming = new Set<string>();
   /** Names claimed by files in flight: kept until they leave underprocess/. */
   private readonly reserved = new Set<string>();
   private readonly inFlight = new Set<Promise<void>>();
@@ -131,6 +133,7 @@ export class FolderQueue extends EventEmitter<{ event: [QueueEvent] }> {
         this.updateCounts();
         this.checkIdle();
       },
+      isQueued: (file) => this.readyPaths.has(file) || this.claiming.has(file),
     });
     if (this.options.watch !== false) await this.intake.watch();
     await this.intake.scan();
@@ -217,7 +220,7 @@ export class FolderQueue extends EventEmitter<{ event: [QueueEvent] }> {
   }
 
   private enqueue(file: InboxFile): void {
-    if (this.stopping || this.readyPaths.has(file.path)) return;
+    if (this.stopping || this.readyPaths.has(file.path) || this.claiming.has(file.path)) return;
     const item: WorkItem = { path: file.path, name: file.name, detectedAt: file.detectedAt, recovered: false };
     // Keep oldest-first order; arrivals are nearly always in order, so search from the end.
     let at = this.ready.length;
@@ -248,7 +251,17 @@ export class FolderQueue extends EventEmitter<{ event: [QueueEvent] }> {
   }
 
   private async handle(item: WorkItem): Promise<void> {
-    const claimed = item.recovered ? item.name : await this.claim(item);
+    let claimed: string | undefined;
+    if (item.recovered) {
+      claimed = item.name;
+    } else {
+      this.claiming.add(item.path);
+      try {
+        claimed = await this.claim(item);
+      } finally {
+        this.claiming.delete(item.path);
+      }
+    }
     if (claimed === undefined) return;
     const source = item.recovered ? `underprocess/${claimed}` : `unprocessed/${item.name}`;
     this.emit('event', { type: 'claimed', name: claimed, source, recovered: item.recovered });

@@ -6,6 +6,7 @@ import { watch, type FSWatcher } from 'chokidar';
 import { lstat } from 'node:fs/promises';
 import * as path from 'node:path';
 import type { Logger } from '../logger';
+import { DirectoryWatcher } from './directoryWatcher';
 import { walkFiles, type QueueLayout } from './layout';
 
 /**
@@ -39,11 +40,15 @@ export interface IntakeOptions {
   onReady: (file: InboxFile) => void;
   /** Called when a file that was being watched disappeared. */
   onForget?: () => void;
+  /** Whether a path was already handed on and is waiting for a slot (rescans skip it). */
+  isQueued: (file: string) => boolean;
 }
 
 export class Intake {
   private readonly candidates = new Map<string, Candidate>();
   private watcher: FSWatcher | undefined;
+  private native: DirectoryWatcher | undefined;
+  private rescanning = false;
   private closed = false;
   private readonly inbox: string;
 
@@ -58,6 +63,16 @@ export class Intake {
 
   /** Starts watching for new files (resolves once the watcher is ready). */
   async watch(): Promise<void> {
+    if (!this.options.usePolling) {
+      this.native = await DirectoryWatcher.start(this.inbox, {
+        onEntry: (file) => void this.observe(file),
+        onGone: (file) => this.forget(file),
+        onRescan: () => void this.rescan(),
+        onError: (message) => this.options.logger.warn(message),
+        skipDirectory: (dir) => path.basename(dir).startsWith('.'),
+      });
+      return;
+    }
     const watcher = watch(this.inbox, {
       ignoreInitial: true,
       followSymlinks: false,
@@ -85,10 +100,30 @@ export class Intake {
     }
   }
 
+  /**
+   * The native watcher's safety net: looks for files no event announced (the kernel drops
+   * events when its queue overflows). Files already waiting or handed on are skipped.
+   */
+  private async rescan(): Promise<void> {
+    if (this.rescanning) return;
+    this.rescanning = true;
+    try {
+      for await (const file of walkFiles(this.inbox)) {
+        if (this.closed) return;
+        if (!this.candidates.has(file) && !this.options.isQueued(file)) await this.observe(file);
+      }
+    } catch (error) {
+      this.options.logger.warn(`rescan of ${this.inbox} failed: ${(error as Error).message}`);
+    } finally {
+      this.rescanning = false;
+    }
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     for (const candidate of this.candidates.values()) clearTimeout(candidate.timer);
     this.candidates.clear();
+    this.native?.close();
     await this.watcher?.close();
   }
 
