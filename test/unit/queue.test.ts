@@ -199,12 +199,9 @@ describe('folder queue', function () {
     assert.deepEqual(await listState(root, 'processed'), ['x.log', 'x.log.summary (2).json', 'y (2).log', 'y.log.summary.json']);
   });
 
-  // KNOWN BUG (reported to the lead, not fixed here: the fix needs a naming decision). When
-  // an earlier file was named "a", processed/a and results/a are files, so "a/b.log" can be
-  // neither moved to processed/a/b.log nor given a result or summary; it stays in
-  // underprocess/ with no summary and no event, the queue reports idle, and every restart
-  // tries again. Unskip once claims make the folder part unique too (e.g. "a (2)/b.log").
-  it.skip('a file in a folder named like an earlier file ("a", then "a/b.log") still ends in processed/ or failed/', async () => {
+  // When an earlier file was named "a", processed/a and results/a are files, so "a/b.log"
+  // cannot live under "a/": the claim makes the folder part unique instead ("a (2)/b.log").
+  it('a file in a folder named like an earlier file ("a", then "a/b.log") is claimed as "a (2)/b.log"', async () => {
     const { root } = await makeArea(tempDir);
     const { queue } = await startQueue({ root, stabilityMs: 100 });
     await dropFile(root, 'a', '[ERROR] the file a\n');
@@ -214,6 +211,8 @@ describe('folder queue', function () {
     await queue.drain();
     assert.deepEqual(await listState(root, 'underprocess'), [], await describeRoot(root));
     assert.equal((await listState(root, 'processed')).length + (await listState(root, 'failed')).length, 2, await describeRoot(root));
+    assert.deepEqual((await listState(root, 'processed')).sort(), ['a', 'a (2)/b.log'], await describeRoot(root));
+    assert.equal((await readSummary(root, 'a (2)/b.log')).source, 'unprocessed/a/b.log');
   });
 
   it('leaves temporary, hidden and ignored names untouched in unprocessed/, and takes a .part file once renamed', async () => {

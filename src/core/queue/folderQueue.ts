@@ -283,18 +283,7 @@ export class FolderQueue extends EventEmitter<{ event: [QueueEvent] }> {
 
   /** Moves a file from the inbox to underprocess/ under a unique name. */
   private async claim(item: WorkItem): Promise<string | undefined> {
-    let name: string | undefined;
-    for (const candidate of candidateNames(item.name)) {
-      if (this.reserved.has(candidate)) continue;
-      // Reserve before looking, so that no concurrent claim can pick the same name.
-      this.reserved.add(candidate);
-      if (!(await this.layout.nameTaken(candidate))) {
-        name = candidate;
-        break;
-      }
-      this.reserved.delete(candidate);
-    }
-    const claimed = name as string;
+    const claimed = await this.uniqueName(item.name);
     const moved = await this.withRetries(`claim ${item.name}`, item.name, () =>
       this.moveFile(item.path, this.layout.pathOf('underprocess', claimed)),
     );
@@ -303,6 +292,29 @@ export class FolderQueue extends EventEmitter<{ event: [QueueEvent] }> {
       return undefined;
     }
     return claimed;
+  }
+
+  /**
+   * The first free name of `name`, `stem (2).ext`, …; when a folder of the name is a file in
+   * the state folders (an earlier "a" blocks "a/b.log"), the top folder varies instead:
+   * "a (2)/b.log", "a (3)/b.log", …
+   */
+  private async uniqueName(name: string): Promise<string> {
+    const slash = name.indexOf('/');
+    const folderVariants = slash === -1 ? [name] : candidateNames(name.slice(0, slash));
+    for (const folder of folderVariants) {
+      const base = slash === -1 ? name : `${folder}${name.slice(slash)}`;
+      for (const candidate of candidateNames(base)) {
+        if (this.reserved.has(candidate)) continue;
+        // Reserve before looking, so that no concurrent claim can pick the same name.
+        this.reserved.add(candidate);
+        const status = await this.layout.nameStatus(candidate);
+        if (status === 'free') return candidate;
+        this.reserved.delete(candidate);
+        if (status === 'blocked') break;
+      }
+    }
+    throw new Error(`no free name for ${name}`);
   }
 
   private async processWithRetries(name: string, source: string, detectedAt: number): Promise<FileSummary | undefined> {

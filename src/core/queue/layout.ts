@@ -46,8 +46,12 @@ export class QueueLayout {
     for (const state of STATE_FOLDERS) await mkdir(this.folder(state), { recursive: true });
   }
 
-  /** True when `name` is in use anywhere a claimed file leaves a trace (SPEC §1 "Claim"). */
-  async nameTaken(name: string): Promise<boolean> {
+  /**
+   * Whether `name` can be claimed (SPEC §1 "Claim"): `taken` when it is in use anywhere a
+   * claimed file leaves a trace; `blocked` when one of its folders is a file there (an earlier
+   * file "a" makes "a/b.log" impossible whatever its base name), so the folder part must change.
+   */
+  async nameStatus(name: string): Promise<'free' | 'taken' | 'blocked'> {
     const candidates = [
       this.pathOf('underprocess', name),
       this.pathOf('processed', name),
@@ -55,10 +59,20 @@ export class QueueLayout {
       this.resultPath(name),
       this.summaryPath(name),
     ];
-    for (const candidate of candidates) {
-      if (await exists(candidate)) return true;
-    }
-    return false;
+    const codes = await Promise.all(
+      candidates.map((candidate) =>
+        lstat(candidate).then(
+          () => 'EXISTS',
+          (error: NodeJS.ErrnoException) => error.code ?? 'ERROR',
+        ),
+      ),
+    );
+    if (codes.includes('ENOTDIR')) return 'blocked';
+    return codes.every((code) => code === 'ENOENT') ? 'free' : 'taken';
+  }
+
+  async nameTaken(name: string): Promise<boolean> {
+    return (await this.nameStatus(name)) !== 'free';
   }
 
   /** Removes temporary files an interrupted write left in results/. Returns how many. */
