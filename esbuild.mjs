@@ -1,13 +1,20 @@
-// Bundles the entry points: the `fileflow` CLI (and, as they arrive, the extension host code,
-// the processing worker and the webview). Type checking is tsc's job (`npm run build`).
+// Bundles the entry points: the `fileflow` CLI, the processing worker, the extension host
+// code and the metrics webview. Type checking is tsc's job (`npm run build`).
+//   node esbuild.mjs [--production] [--outdir DIR] [--watch]
+//   node esbuild.mjs --codegen | --check-codegen     the schema validator (see below)
+//   node esbuild.mjs --package                        fileflow.vsix (see the end)
 import * as esbuild from 'esbuild';
+import { spawnSync } from 'node:child_process';
+import { cpSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
 import { chmod, copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 const production = process.argv.includes('--production');
 const watch = process.argv.includes('--watch');
-// `--outdir DIR` writes the bundles somewhere else than dist/ (scripts/package.mjs builds the
-// .vsix's production bundles in a staging folder, so packaging never rewrites dist/).
+// `--outdir DIR` writes the bundles somewhere else than dist/ (--package builds the .vsix's
+// production bundles in a staging folder, so packaging never rewrites dist/).
 const outdirFlag = process.argv.indexOf('--outdir');
 const dist = outdirFlag === -1 ? 'dist' : process.argv[outdirFlag + 1];
 if (!dist) throw new Error('--outdir needs a folder');
@@ -16,6 +23,37 @@ if (!dist) throw new Error('--outdir needs a folder');
 // run pays ajv's ~80 ms load and ~200 ms schema compile. `--codegen` rewrites it from the
 // schema; `--check-codegen` fails when the committed copy is stale (a unit test runs it).
 const VALIDATOR = 'src/core/config/pipelineSchema.validate.ts';
+
+// --package: fileflow.vsix WITHOUT touching dist/ or out/. The production bundles go to a
+// staging folder with what the .vsix ships (package.json, README, CHANGELOG, media,
+// .vscodeignore) and vsce packages that folder, so packaging never swaps the development
+// bundles the tests run from dist/ for minified ones, even while those tests run.
+if (process.argv.includes('--package')) {
+  const stage = mkdtempSync(join(tmpdir(), 'fileflow-package-'));
+  const run = (command, args, cwd) => {
+    const result = spawnSync(command, args, { cwd, stdio: 'inherit' });
+    if (result.error) throw result.error;
+    if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} exited with ${result.status ?? result.signal}`);
+  };
+  try {
+    run(process.execPath, ['esbuild.mjs', '--production', '--outdir', join(stage, 'dist')], '.');
+    for (const entry of ['package.json', 'README.md', 'CHANGELOG.md', '.vscodeignore', 'media']) {
+      cpSync(entry, join(stage, entry), { recursive: true });
+    }
+    const partial = join(stage, 'fileflow.vsix');
+    const flags = ['--no-dependencies', '--allow-missing-repository', '--skip-license', '--no-rewrite-relative-links'];
+    run(join(process.cwd(), 'node_modules', '.bin', 'vsce'), ['package', ...flags, '--out', partial], stage);
+    // Renamed over the old package, so nobody ever reads half a .vsix.
+    try {
+      renameSync(partial, 'fileflow.vsix');
+    } catch {
+      cpSync(partial, 'fileflow.vsix'); // the staging folder is on another file system
+    }
+  } finally {
+    rmSync(stage, { recursive: true, force: true });
+  }
+  process.exit(0);
+}
 async function validatorSource() {
   const require = createRequire(import.meta.url);
   const { default: Ajv } = require('ajv');

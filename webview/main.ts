@@ -62,8 +62,28 @@ function formatDuration(sec: number): string {
   return `${Math.floor(sec / 3600)} h ${Math.floor((sec % 3600) / 60)} min`;
 }
 
+/** [number, unit]; a no-break space joins them where they are shown together. */
+function msParts(ms: number): [string, string] {
+  if (ms >= 10_000) return [(ms / 1000).toFixed(1), 's'];
+  return ms >= 1000 ? [(ms / 1000).toFixed(2), 's'] : [String(Math.round(ms)), 'ms'];
+}
+
 function formatMs(ms: number): string {
-  return ms >= 10_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms)} ms`;
+  return msParts(ms).join('\u00a0');
+}
+
+/** "1.48 / 1.78 s": two durations sharing their unit when they can (fits a card's width). */
+function formatMsPair(a: number, b: number): string {
+  const [x, xUnit] = msParts(a);
+  const [y, yUnit] = msParts(b);
+  return xUnit === yUnit ? `${x} / ${y}\u00a0${yUnit}` : `${formatMs(a)} / ${formatMs(b)}`;
+}
+
+/** The axis maximum: `value` rounded up to 1, 2, 4 or 8 × 10^n, so the quarter lines are round. */
+function niceMax(value: number): number {
+  const power = 10 ** Math.floor(Math.log10(value));
+  for (const step of [1, 2, 4, 8]) if (step * power >= value) return step * power;
+  return 10 * power;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -111,11 +131,11 @@ function renderCards(m: MetricsSnapshot): void {
     card('failed', 'Failed', formatCount(m.files.failed), m.recentErrors.length > 0 ? 'see recent errors' : 'none', m.files.failed > 0 ? 'bad' : ''),
     card('inProgress', 'In progress', formatCount(m.files.inProgress), 'in worker threads'),
     card('queued', 'Queued', formatCount(m.files.queued), 'waiting or being written'),
-    card('success', 'Success rate', rate, `${formatBytes(m.bytes.in)} in · ${formatBytes(m.bytes.out)} out`),
+    card('success', 'Success rate', rate, `${formatCount(m.files.processed)} of ${formatCount(m.files.processed + m.files.failed)} finished files`),
     card('throughput', 'Throughput (1 min)', `${last.filesPerSec.toFixed(1)} files/s`, `${formatCount(Math.round(last.linesPerSec))} lines/s · ${formatBytes(last.bytesPerSec)}/s`),
-    card('latency', 'Latency p50 / p95 / p99', `${formatMs(m.latencyMs.p50)} / ${formatMs(m.latencyMs.p95)}`, `p99 ${formatMs(m.latencyMs.p99)} · max ${formatMs(m.latencyMs.max)}`),
+    card('latency', 'Latency p50 / p95', formatMsPair(m.latencyMs.p50, m.latencyMs.p95), `p99 ${formatMs(m.latencyMs.p99)} · max ${formatMs(m.latencyMs.max)}`),
     card('uptime', 'Uptime', formatDuration(m.uptimeSec), `since start: ${m.throughput.sinceStart.filesPerSec.toFixed(1)} files/s`),
-    card('memory', 'Memory · CPU', formatBytes(m.process.rssBytes), `heap ${formatBytes(m.process.heapUsedBytes)} · CPU ${m.process.cpuPercent.toFixed(0)} %`),
+    card('memory', 'Host process memory · CPU', formatBytes(m.process.rssBytes), `heap ${formatBytes(m.process.heapUsedBytes)} · CPU ${m.process.cpuPercent.toFixed(0)} %`),
   ].join('');
 }
 
@@ -136,8 +156,8 @@ function renderChart(history: ThroughputPoint[]): void {
   const now = Date.now();
   const from = now - 15 * 60 * 1000;
   const points = history.filter((p) => p.t >= from);
-  const maxFiles = Math.max(1, ...points.map((p) => p.filesPerSec));
-  const maxLines = Math.max(1, ...points.map((p) => p.linesPerSec));
+  const maxFiles = niceMax(Math.max(1, ...points.map((p) => p.filesPerSec)));
+  const maxLines = niceMax(Math.max(1, ...points.map((p) => p.linesPerSec)));
   const x = (t: number): number => pad.left + ((t - from) / (now - from)) * (width - pad.left - pad.right);
   const yFiles = (v: number): number => height - pad.bottom - (v / maxFiles) * (height - pad.top - pad.bottom);
   const yLines = (v: number): number => height - pad.bottom - (v / maxLines) * (height - pad.top - pad.bottom);
@@ -167,9 +187,9 @@ function renderGraph(m: MetricsSnapshot): void {
     const nodes = m.nodes[shape.name] ?? {};
     const edges = m.edges[shape.name] ?? {};
     const layout = layoutPipeline(shape);
-    const boxW = 132;
+    const boxW = 168;
     const boxH = 46;
-    const gapX = 64;
+    const gapX = 96;
     const gapY = 18;
     const width = layout.columns * (boxW + gapX) - gapX + 24;
     const height = layout.rows * (boxH + gapY) - gapY + 24;
@@ -178,7 +198,16 @@ function renderGraph(m: MetricsSnapshot): void {
     title.textContent = pipelines.length > 1 ? `pipeline "${shape.name}"` : `pipeline "${shape.name}" (start: ${shape.start})`;
     host.appendChild(title);
     const root = svg('svg', { width, height, viewBox: `0 0 ${width} ${height}`, class: 'graph', role: 'img', 'aria-label': `pipeline ${shape.name}` }, host);
-    const pos = new Map(layout.nodes.map((n) => [n.name, { x: 12 + n.column * (boxW + gapX), y: 12 + n.row * (boxH + gapY) }]));
+    // Each column is centred vertically, so `start` and `end` sit level with the middle of the
+    // nodes they fan out to and collect from.
+    const columnRows = new Map<number, number>();
+    for (const n of layout.nodes) columnRows.set(n.column, Math.max(columnRows.get(n.column) ?? 0, n.row + 1));
+    const pos = new Map(
+      layout.nodes.map((n) => {
+        const offset = ((layout.rows - (columnRows.get(n.column) ?? 1)) * (boxH + gapY)) / 2;
+        return [n.name, { x: 12 + n.column * (boxW + gapX), y: 12 + offset + n.row * (boxH + gapY) }];
+      }),
+    );
     const hot = busiestPath(shape.start, edges);
     const maxCount = Math.max(1, ...Object.values(edges).flatMap((targets) => Object.values(targets)));
     const edgeLayer = svg('g', {}, root);
@@ -209,17 +238,29 @@ function renderGraph(m: MetricsSnapshot): void {
       }
     }
     const defs = svg('defs', {}, root);
-    const marker = svg('marker', { id: 'arrow', viewBox: '0 0 10 10', refX: 9, refY: 5, markerWidth: 6, markerHeight: 6, orient: 'auto-start-reverse' }, defs);
+    // Arrow heads in user units: sized by the stroke width, thick edges had huge arrows.
+    const marker = svg('marker', { id: 'arrow', viewBox: '0 0 10 10', refX: 9, refY: 5, markerUnits: 'userSpaceOnUse', markerWidth: 9, markerHeight: 9, orient: 'auto-start-reverse' }, defs);
     svg('path', { d: 'M0,0 L10,5 L0,10 z', class: 'arrow' }, marker);
     for (const placed of layout.nodes) {
       const p = pos.get(placed.name);
       if (!p) continue;
       const stats: NodeStats | undefined = nodes[placed.name];
-      const group = svg('g', { class: `node${placed.name === END ? ' end' : ''}${stats && stats.errors > 0 ? ' error' : ''}` }, root);
+      const isEnd = placed.name === END;
+      const group = svg('g', { class: `node${isEnd ? ' end' : ''}${stats && stats.errors > 0 ? ' error' : ''}` }, root);
+      svg('title', {}, group).textContent = isEnd
+        ? `end: ${m.lines.out} lines written`
+        : `${placed.name} (${placed.use}): ${stats?.in ?? 0} in, ${stats?.out ?? 0} out, ${stats?.errors ?? 0} errors, ${(stats?.ms ?? 0).toFixed(1)} ms`;
       svg('rect', { x: p.x, y: p.y, width: boxW, height: boxH, rx: 6 }, group);
-      svg('text', { x: p.x + 10, y: p.y + 18, class: 'node-name' }, group).textContent = placed.name;
-      const detail = placed.name === END ? `${formatCount(m.lines.out)} lines written` : `${placed.use} · ${formatCount(stats?.in ?? 0)} in · ${formatCount(stats?.out ?? 0)} out`;
-      svg('text', { x: p.x + 10, y: p.y + 35, class: 'node-detail' }, group).textContent = detail;
+      const name = svg('text', { x: p.x + 10, y: p.y + 18, class: 'node-name' }, group);
+      name.textContent = placed.name;
+      if (!isEnd) {
+        // The processor on the right of the first line, unless the name needs the room.
+        const use = svg('text', { x: p.x + boxW - 10, y: p.y + 18, class: 'node-use', 'text-anchor': 'end' }, group);
+        use.textContent = placed.use;
+        if (name.getComputedTextLength() + use.getComputedTextLength() + 12 > boxW - 20) use.remove();
+      }
+      const detail = isEnd ? `${formatCount(m.lines.out)} lines written` : `${formatCount(stats?.in ?? 0)} in · ${formatCount(stats?.out ?? 0)} out`;
+      svg('text', { x: p.x + 10, y: p.y + 36, class: 'node-detail' }, group).textContent = detail;
     }
   }
 }

@@ -8,6 +8,7 @@ import * as vscode from 'vscode';
 import { writeSamples } from '../core/samples';
 import { SUMMARY_SUFFIX } from '../core/summary';
 import { COMMANDS } from './constants';
+import { showError } from './errorMessages';
 import { STARTER_PIPELINE } from './pipelineStarter';
 import type { QueueManager, QueueRoot } from './queueManager';
 import { readSettings } from './settings';
@@ -32,9 +33,8 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
       try {
         return await handler(...args);
       } catch (error) {
-        const message = error instanceof Error ? error.message : String(error);
-        log.error(`${id}: ${message}`);
-        void vscode.window.showErrorMessage(message);
+        log.error(`${id}: ${error instanceof Error ? error.message : String(error)}`);
+        showError('Fileflow', error);
         return undefined;
       }
     });

@@ -9,6 +9,7 @@ import type { Logger } from '../core/logger';
 import { FolderQueue, type QueueEvent } from '../core/queue/folderQueue';
 import { QueueLayout, requeue } from '../core/queue/layout';
 import { listState, type FileState, type ListedFile } from '../core/queue/stateListing';
+import { showError } from './errorMessages';
 import { readSettings, settingPathFor, writeWatchFolders } from './settings';
 
 export const FILE_STATES: FileState[] = ['queued', 'inProgress', 'processed', 'failed'];
@@ -246,7 +247,7 @@ export class QueueManager implements vscode.Disposable {
       root.status = 'error';
       root.error = error instanceof Error ? error.message : String(error);
       this.logger.error(`could not watch ${rootPath}: ${root.error}`);
-      void vscode.window.showErrorMessage(vscode.l10n.t('Fileflow could not watch {0}: {1}', rootPath, firstLine(root.error)));
+      showError(vscode.l10n.t('Fileflow could not watch {0}', path.basename(rootPath)), error);
     }
     await this.rescanRoot(root);
     return root;
@@ -267,9 +268,4 @@ export class QueueManager implements vscode.Disposable {
     for (const state of FILE_STATES) root.model.replace(state, await listState(root.layout, state));
     this.changed.fire(root);
   }
-}
-
-function firstLine(text: string): string {
-  const lines = text.split('\n');
-  return lines.length > 1 ? `${lines[0]} ${lines[1].trim()}${lines.length > 2 ? ' …' : ''}` : text;
 }

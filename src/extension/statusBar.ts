@@ -37,7 +37,7 @@ export class StatusBar implements vscode.Disposable {
       failed += root.model.count('failed');
     }
     const working = inProgress > 0 ? '$(sync~spin)' : this.manager.isPaused ? '$(debug-pause)' : '$(sync)';
-    this.item.text = `$(inbox) ${queued} ${working} ${inProgress} $(error) ${failed}`;
+    this.item.text = `Fileflow $(inbox) ${queued} ${working} ${inProgress} $(error) ${failed}`;
     this.item.tooltip = vscode.l10n.t('Fileflow: {0} queued, {1} in progress, {2} failed — click for metrics', queued, inProgress, failed);
     this.item.backgroundColor = failed > 0 ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
     this.item.show();

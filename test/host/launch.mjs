@@ -11,150 +11,42 @@
 //
 // Per suite, test-results/host/<suite>/ holds host.log (server output, browser console),
 // result.json, VS Code's own logs, and failure.png when something went wrong.
-import { spawn } from 'node:child_process';
-import { appendFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { get } from 'node:http';
-import { createServer } from 'node:net';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, normalize, relative } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
-import { format } from 'node:util';
-import { chromium } from 'playwright-core';
 import { CHROMIUM, node24, serverMain } from './cache.mjs';
 import { discoverSuites, prepareSuiteDirs, repoRoot, resultsRoot, suiteConfig, suiteIsCompiled, testsModule } from './suites.mjs';
+import {
+  LaunchError,
+  NOISE,
+  WORKBENCH_LOAD_LIMIT_MS,
+  closeBrowser,
+  consoleText,
+  freePort,
+  launchBrowser,
+  logTo,
+  startServer,
+  stopServerProcess,
+  waitForServer,
+} from './vscodeWeb.mjs';
 
-const SERVER_START_LIMIT_MS = 60_000;
-const WORKBENCH_LOAD_LIMIT_MS = 120_000;
 const RUN_LIMIT_MS = Number(process.env.FILEFLOW_HOST_TIMEOUT || 600) * 1000;
 const KEEP_TEMP = process.env.FILEFLOW_HOST_KEEP === '1';
-// Exactly the flags TESTING.md lists: without the network ones Chromium keeps dialling out.
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-
 /** What must be stopped however we leave: filled as things start, emptied as they stop. */
 const live = { server: undefined, browser: undefined, tempDir: undefined };
 
-class LaunchError extends Error {}
-
-// Errors every run logs on a machine without internet; not worth showing as a cause.
-const NOISE = [/Failed to load resource/, /ENOTFOUND|ERR_NAME_NOT_RESOLVED/, /Service Worker/, /authentication provider/, /Canceled: Canceled/, /bad HTTP response code \(404\)/];
-
-function logTo(file) {
-  const started = Date.now();
-  return (line) => {
-    const stamp = `${((Date.now() - started) / 1000).toFixed(1).padStart(6)}s`;
-    appendFileSync(file, `${stamp} ${String(line).replace(/\n/g, `\n${' '.repeat(8)}`)}\n`);
-  };
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-function answers(port) {
-  return new Promise((resolve) => {
-    const request = get({ host: '127.0.0.1', port, path: '/', timeout: 2000 }, (response) => {
-      response.resume();
-      resolve(response.statusCode !== undefined && response.statusCode < 500);
-    });
-    request.on('error', () => resolve(false));
-    request.on('timeout', () => {
-      request.destroy();
-      resolve(false);
-    });
-  });
-}
-
-function startServer({ port, userDataDir, serverDataDir, extensionsDir, cwd, log }) {
-  const env = { ...process.env };
-  // Run from a VS Code terminal, VSCODE_*/ELECTRON_* would make the server think it is a child of
-  // that VS Code; npm_* are the settings of the `npm test` that started us. Neither belongs in
-  // the extension host the tests run in.
-  for (const key of Object.keys(env)) if (/^(VSCODE_|ELECTRON_|npm_)/i.test(key)) delete env[key];
-  const args = [
-    serverMain,
-    '--host', '127.0.0.1',
-    '--port', String(port),
-    '--without-connection-token',
-    '--accept-server-license-terms',
-    '--enable-smoke-test-driver',
-    '--user-data-dir', userDataDir,
-    '--server-data-dir', serverDataDir,
-    '--extensions-dir', extensionsDir,
-  ];
-  log(`[launcher] starting: ${node24} ${args.join(' ')}`);
-  // Its own process group, so stopping it also stops the extension host and pty host it starts.
-  const server = spawn(node24, args, { cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-  server.exited = new Promise((resolve) => server.on('exit', (code, signal) => resolve(code ?? signal)));
-  server.on('error', (error) => log(`[launcher] server process error: ${error.message}`));
-  for (const [stream, name] of [[server.stdout, 'server'], [server.stderr, 'server stderr']]) {
-    let pending = '';
-    stream.setEncoding('utf8');
-    stream.on('data', (chunk) => {
-      pending += chunk;
-      const lines = pending.split('\n');
-      pending = lines.pop();
-      for (const line of lines) log(`[${name}] ${line}`);
-    });
-    stream.on('end', () => pending && log(`[${name}] ${pending}`));
-  }
-  return server;
-}
-
-async function waitForServer(server, port) {
-  const deadline = Date.now() + SERVER_START_LIMIT_MS;
-  let exitCode;
-  void server.exited.then((code) => (exitCode = code));
-  while (Date.now() < deadline) {
-    if (exitCode !== undefined) throw new LaunchError(`the VS Code server exited (${exitCode}) before it answered on port ${port}`);
-    if (await answers(port)) return;
-    await sleep(250);
-  }
-  throw new LaunchError(`the VS Code server did not answer on port ${port} within ${SERVER_START_LIMIT_MS / 1000} s`);
-}
-
 async function stopServer(log) {
   const server = live.server;
-  if (!server) return;
   live.server = undefined;
-  const signalGroup = (signal) => {
-    try {
-      process.kill(-server.pid, signal);
-    } catch {
-      // Already gone.
-    }
-  };
-  if (server.exitCode === null && server.signalCode === null) {
-    signalGroup('SIGTERM');
-    await Promise.race([server.exited, sleep(5000)]);
-  }
-  // Whatever of its group is still there (extension host, pty host) goes too.
-  signalGroup('SIGKILL');
-  log?.(`[launcher] server (pid ${server.pid}) stopped`);
+  await stopServerProcess(server, log);
 }
 
 async function stopBrowser(log) {
   const browser = live.browser;
-  if (!browser) return;
   live.browser = undefined;
-  await Promise.race([browser.close().catch(() => undefined), sleep(10_000)]);
-  log?.('[launcher] browser closed');
+  await closeBrowser(browser, log);
 }
 
 async function cleanup(log) {
@@ -163,23 +55,6 @@ async function cleanup(log) {
   if (live.tempDir && !KEEP_TEMP) rmSync(live.tempDir, { recursive: true, force: true });
   else if (live.tempDir) console.log(`  (kept ${live.tempDir})`);
   live.tempDir = undefined;
-}
-
-/** A console message as the page would show it: VS Code logs with "%c…%s" format strings. */
-async function consoleText(message) {
-  try {
-    let values = await Promise.all(message.args().map((arg) => arg.jsonValue()));
-    // Forwarded extension-host output: ['%c INFO', 'color: …', '  ✔ %s (%dms)', title, ms].
-    let prefix = '';
-    while (typeof values[0] === 'string' && values[0].startsWith('%c') && values.length > 1) {
-      prefix += `${values[0].slice(2).trim()} `;
-      values = values.slice(2);
-    }
-    if (prefix || (typeof values[0] === 'string' && values[0].includes('%'))) return `${prefix}${format(...values)}`;
-  } catch {
-    // The page went away, or an argument does not serialise: the plain text will do.
-  }
-  return message.text();
 }
 
 /** Saves the logs VS Code hands over when its test run ends, under the suite's results folder. */
@@ -230,15 +105,7 @@ async function runSuite(name) {
     await waitForServer(live.server, port);
     log(`[launcher] server answers on port ${port}`);
 
-    live.browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: CHROMIUM_ARGS,
-      headless: true,
-      // We stop the browser ourselves, after the server, on every way out.
-      handleSIGINT: false,
-      handleSIGTERM: false,
-      handleSIGHUP: false,
-    });
+    live.browser = await launchBrowser();
     const context = await live.browser.newContext({ viewport: { width: 1280, height: 800 } });
     page = await context.newPage();
     page.on('console', (message) => {
