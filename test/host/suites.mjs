@@ -4,7 +4,8 @@
 // it needs (workspace trust above all) hold for the whole window. An optional suite.json beside
 // the tests says what differs:
 //   { "settings": { "security.workspace.trust.enabled": true },   // merged over the defaults
-//     "workspace": "fixtures/other" }                              // relative to test/host
+//     "workspace": "fixtures/other",                               // relative to test/host
+//     "manual": true }              // not run by default (only by name, e.g. from npm run bench)
 import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -35,8 +36,19 @@ const SUITE_NAME = /^suite(-[a-z0-9][a-z0-9-]*)?$/;
 export function discoverSuites() {
   return readdirSync(hostSourceDir, { withFileTypes: true })
     .filter((entry) => entry.isDirectory() && SUITE_NAME.test(entry.name))
+    .filter((entry) => !isManual(entry.name))
     .map((entry) => entry.name)
     .sort((a, b) => (a === 'suite' ? -1 : b === 'suite' ? 1 : a.localeCompare(b)));
+}
+
+function isManual(name) {
+  const configFile = join(hostSourceDir, name, 'suite.json');
+  if (!existsSync(configFile)) return false;
+  try {
+    return JSON.parse(readFileSync(configFile, 'utf8')).manual === true;
+  } catch {
+    return false; // suiteConfig() reports the broken file when the suite runs
+  }
 }
 
 /** What a suite needs: its settings and the fixture folder its workspace starts as (if any). */

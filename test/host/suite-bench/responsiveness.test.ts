@@ -1,0 +1,56 @@
+// Performance probe, not a test of behaviour (run by `npm run bench`, never by `npm test`):
+// the extension host's event-loop delay while the queue processes a big file and a burst of
+// small ones, against the same host idle. Processing runs in worker threads, so the host
+// thread should stay responsive. Figures go to the JSON named by FILEFLOW_BENCH_OUT.
+import { mkdir, open, writeFile } from 'node:fs/promises';
+import * as path from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import * as vscode from 'vscode';
+import { sampleLogLines, seededRandom } from '../../../src/core/samples';
+import { COMMANDS } from '../../../src/extension/constants';
+import { extensionApi, listNames, scratchFolder, waitFor } from '../suite/helpers';
+
+const BIG_MB = Number(process.env.FILEFLOW_BENCH_BIG_MB ?? 1024);
+const BURST = Number(process.env.FILEFLOW_BENCH_BURST ?? 2000);
+const RESOLUTION_MS = 10;
+
+async function delayOver(ms: number, work?: () => Promise<void>): Promise<{ p50: number; p99: number; max: number; seconds: number }> {
+  const histogram = monitorEventLoopDelay({ resolution: RESOLUTION_MS });
+  histogram.enable();
+  const started = Date.now();
+  if (work) await work();
+  else await new Promise((resolve) => setTimeout(resolve, ms));
+  histogram.disable();
+  // The histogram holds the time between samples; the delay is what exceeds the resolution.
+  const toMs = (ns: number): number => Math.max(0, Math.round((ns / 1e6 - RESOLUTION_MS) * 10) / 10);
+  return { p50: toMs(histogram.percentile(50)), p99: toMs(histogram.percentile(99)), max: toMs(histogram.max), seconds: (Date.now() - started) / 1000 };
+}
+
+describe('extension host responsiveness (benchmark)', () => {
+  it(`stays responsive while a ${BIG_MB} MB file and ${BURST} small files are processed`, async () => {
+    await extensionApi();
+    const dir = await scratchFolder('responsiveness');
+    const staging = path.join(dir, 'staging');
+    await mkdir(staging, { recursive: true });
+    // The big file: sample lines repeated up to the size (written outside the inbox, moved in).
+    const chunk = Buffer.from(sampleLogLines(8000, seededRandom(3)).join('\n') + '\n');
+    const big = await open(path.join(staging, 'big.log'), 'w');
+    for (let written = 0; written < BIG_MB * 1024 * 1024; written += chunk.length) await big.write(chunk);
+    await big.close();
+    const random = seededRandom(5);
+    for (let i = 0; i < BURST; i++) await writeFile(path.join(staging, `s${i}.log`), sampleLogLines(50, random).join('\n') + '\n');
+
+    await vscode.commands.executeCommand(COMMANDS.watchFolder, vscode.Uri.file(dir));
+    const idle = await delayOver(3000);
+    const busy = await delayOver(0, async () => {
+      const { rename } = await import('node:fs/promises');
+      await rename(path.join(staging, 'big.log'), path.join(dir, 'unprocessed', 'big.log'));
+      for (let i = 0; i < BURST; i++) await rename(path.join(staging, `s${i}.log`), path.join(dir, 'unprocessed', `s${i}.log`));
+      await waitFor('everything processed', async () => (await listNames(path.join(dir, 'processed'))).length === BURST + 1, 30 * 60_000);
+    });
+    await vscode.commands.executeCommand(COMMANDS.stopWatchingFolder, vscode.Uri.file(dir));
+    const out = process.env.FILEFLOW_BENCH_OUT ?? path.resolve(__dirname, '../../../../test-results/host/responsiveness.json');
+    await mkdir(path.dirname(out), { recursive: true });
+    await writeFile(out, JSON.stringify({ bigMB: BIG_MB, burst: BURST, idle, busy }, null, 2));
+  });
+});
