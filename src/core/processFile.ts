@@ -87,7 +87,10 @@ export async function processFile(config: LoadedConfig, job: FileJob, options: P
     if ('text' in job.input) {
       splitter.push(Buffer.from(job.input.text, 'utf8'));
     } else {
-      input = await openRegularFile(job.input.path, job.input.followSymlinks ?? true);
+      const opened = await openRegularFile(job.input.path, job.input.followSymlinks ?? true);
+      input = opened.handle;
+      const expected = opened.size;
+      let total = 0;
       // Two buffers: the next read runs while the current chunk is split and routed.
       const buffers = [Buffer.allocUnsafe(READ_CHUNK_BYTES), Buffer.allocUnsafe(READ_CHUNK_BYTES)];
       let current = 0;
@@ -98,13 +101,16 @@ export async function processFile(config: LoadedConfig, job: FileJob, options: P
         return read;
       };
       reading = readInto(buffers[0]);
-      for (;;) {
-        const { bytesRead } = await reading;
+      while (reading) {
+        const { bytesRead }: { bytesRead: number } = await reading;
         reading = undefined;
         if (bytesRead === 0) break;
         const chunk = buffers[current].subarray(0, bytesRead);
+        total += bytesRead;
         current ^= 1;
-        reading = readInto(buffers[current]);
+        // A short read that reaches the size fstat gave is the end: no read-ahead to find EOF
+        // (one syscall less per small file, which is most files in a queue).
+        reading = bytesRead < READ_CHUNK_BYTES && total >= expected ? undefined : readInto(buffers[current]);
         splitter.push(chunk);
         if (pending.length >= WRITE_THRESHOLD) await flushPending();
       }
@@ -193,7 +199,7 @@ function choosePipeline(config: LoadedConfig, name: string, firstLine: string | 
  * Opens a file for reading, refusing anything but a regular file. O_NONBLOCK keeps a FIFO
  * from blocking the open; O_NOFOLLOW (when asked) refuses symbolic links.
  */
-async function openRegularFile(file: string, followSymlinks: boolean): Promise<FileHandle> {
+async function openRegularFile(file: string, followSymlinks: boolean): Promise<{ handle: FileHandle; size: number }> {
   let flags = fsConstants.O_RDONLY | fsConstants.O_NONBLOCK;
   if (!followSymlinks) flags |= fsConstants.O_NOFOLLOW;
   let handle: FileHandle;
@@ -213,7 +219,7 @@ async function openRegularFile(file: string, followSymlinks: boolean): Promise<F
     const what = stat.isFIFO() ? 'a FIFO' : stat.isSocket() ? 'a socket' : stat.isDirectory() ? 'a directory' : 'a device';
     throw new FileProcessingError(`not a regular file (${what}): never read`, 'ENOTFILE');
   }
-  return handle;
+  return { handle, size: stat.size };
 }
 
 function asFileError(error: unknown): FileProcessingError {

@@ -4,7 +4,7 @@
 // underprocess/ is processed again first.
 
 import { EventEmitter } from 'node:events';
-import { mkdir, rename } from 'node:fs/promises';
+import { rename } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import * as path from 'node:path';
 import type { PipelineShape } from '../../shared/metrics';
@@ -14,6 +14,7 @@ import { MetricsCollector } from '../metrics';
 import { recordFailure, type FileJob } from '../processFile';
 import type { FileSummary } from '../summary';
 import { DEFAULT_MAX_LINE_BYTES } from '../text/lineSplitter';
+import { withDir } from '../util/ensureDir';
 import { candidateNames } from '../util/uniqueName';
 import { Intake, type InboxFile } from './intake';
 import { inboxFilter, QueueLayout, requeue, walkFiles } from './layout';
@@ -376,8 +377,9 @@ export class FolderQueue extends EventEmitter<{ event: [QueueEvent] }> {
   }
 
   private async moveFile(from: string, to: string): Promise<void> {
-    await mkdir(path.dirname(to), { recursive: true });
-    await rename(from, to);
+    // withDir retries once on ENOENT only when the folder itself was gone; a vanished source
+    // still surfaces as ENOENT (the claim then reports "disappeared").
+    await withDir(to, () => rename(from, to));
   }
 
   private async moveBack(state: 'failed' | 'processed', name: string): Promise<string> {

@@ -2,8 +2,9 @@
 // folder and renamed into place. Temporary names start with "." and end with ".tmp", a shape
 // the folder queue never gives a result, so recovery can remove leftovers safely.
 
-import { mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises';
+import { open, rename, rm, type FileHandle } from 'node:fs/promises';
 import * as path from 'node:path';
+import { withDir } from './ensureDir';
 import { threadId } from 'node:worker_threads';
 
 let counter = 0;
@@ -33,9 +34,8 @@ export class AtomicFileWriter {
   ) {}
 
   static async create(finalPath: string): Promise<AtomicFileWriter> {
-    await mkdir(path.dirname(finalPath), { recursive: true });
     const temporaryPath = temporaryPathFor(finalPath);
-    const handle = await open(temporaryPath, 'wx');
+    const handle = await withDir(temporaryPath, () => open(temporaryPath, 'wx'));
     return new AtomicFileWriter(handle, temporaryPath, finalPath);
   }
 
