@@ -5,8 +5,7 @@
 
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { lstat, mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { lstat, mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { FolderQueue, type FolderQueueOptions, type QueueEvent } from '../../../src/core/queue/folderQueue';
 import type { FileSummary } from '../../../src/core/summary';
@@ -26,21 +25,8 @@ export function sleep(ms: number): Promise<void> {
 // ---------------------------------------------------------------------------------------
 // Temporary folders
 
-/**
- * Registers an afterEach hook (in the calling describe block) that removes every folder the
- * returned function made. Each folder is a fresh mkdtemp under the OS temp dir.
- */
-export function useTempDirs(prefix = 'fileflow-queue-'): () => Promise<string> {
-  const made: string[] = [];
-  afterEach(async () => {
-    while (made.length > 0) await rm(made.pop() as string, { recursive: true, force: true });
-  });
-  return async () => {
-    const dir = await mkdtemp(path.join(tmpdir(), prefix));
-    made.push(dir);
-    return dir;
-  };
-}
+// Fresh temporary folders, removed after each test: shared with the engine's unit tests.
+export { useTempDirs } from '../support/harness';
 
 /** A test area: `root` (the queue root) and `staging` (same filesystem, for atomic drops). */
 export interface Area {
