@@ -733,8 +733,18 @@ async function main() {
   const outcomes = [];
   const logs = [];
   for (const group of GROUPS.filter((g) => wanted.length === 0 || wanted.includes(g.name))) {
-    const result = await runGroup(group);
+    let result = await runGroup(group);
     if (stopping) return 130;
+    // UI timing on a shared 2-core machine is noisy (a lost click, a slow quick pick): a group
+    // with failures runs once more in a fresh VS Code, and that run decides. Both are reported,
+    // so a flaky scenario stays visible; a real regression fails twice.
+    const firstFailures = result.outcomes.filter((o) => o.error);
+    if (firstFailures.length > 0 && process.env.FILEFLOW_E2E_NO_RETRY !== '1') {
+      console.log(`    (${group.name}: ${firstFailures.length} failed: ${firstFailures.map((o) => o.title).join('; ')} — running the group once more)`);
+      printFailures(firstFailures);
+      result = await runGroup(group);
+      if (stopping) return 130;
+    }
     outcomes.push(...result.outcomes);
     logs.push(result);
     console.log(`    (${group.name}: ${result.seconds.toFixed(1)} s, log ${relative(process.cwd(), result.logFile)})`);
