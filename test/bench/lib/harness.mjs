@@ -13,11 +13,13 @@ import {
   mkdirSync,
   mkdtempSync,
   openSync,
+  readdirSync,
   readFileSync,
   readSync,
   renameSync,
   rmSync,
   statSync,
+  writeFileSync,
   writeSync,
 } from 'node:fs';
 import * as os from 'node:os';
@@ -386,4 +388,64 @@ export async function timedPair(ctx, { fileflow, baseline, baselineName, verify 
 /** An information row (no target) comparing median CPU time (user + system) of both sides. */
 export function cpuRow(result, what = 'cpu time user+sys (info)') {
   return { what, unit: 'ms', fileflow: result.fileflow.medianCpuMs, baseline: result.baseline.medianCpuMs, ratio: result.cpuRatio, target: 'info', pass: null };
+}
+
+/** Median figures of a list of measure() results (what timedPair reports per side). */
+export function summariseSamples(list) {
+  const medianOf = (key) => (list.length > 0 && list.every((s) => s[key] !== null && s[key] !== undefined) ? median(list.map((s) => s[key])) : null);
+  return {
+    ms: list.map((s) => Math.round(s.ms * 10) / 10),
+    cpuMs: list.map((s) => s.cpuMs),
+    maxRssKiB: list.map((s) => s.maxRssKiB),
+    medianMs: median(list.map((s) => s.ms)),
+    medianCpuMs: medianOf('cpuMs'),
+    medianRssKiB: medianOf('maxRssKiB'),
+  };
+}
+
+/**
+ * timedPair for any number of sides, each with an untimed `prepare()` before every run (e.g.
+ * refilling a queue's inbox): one warm-up run of each side, then `verify()`, then `runs`
+ * rounds of side 1, side 2, … in turn. `sides` is { key: { label, prepare?, run } } where run()
+ * returns a measure() promise. Returns { [key]: summariseSamples(...) }.
+ */
+export async function timedSides(ctx, sides, { verify, runs = ctx.runs } = {}) {
+  const keys = Object.keys(sides);
+  const once = async (key) => {
+    await sides[key].prepare?.();
+    return sides[key].run();
+  };
+  ctx.log('warm-up and correctness check…');
+  for (const key of keys) await once(key);
+  if (verify) await verify();
+  const samples = Object.fromEntries(keys.map((k) => [k, []]));
+  for (let i = 0; i < runs; i++) {
+    for (const key of keys) samples[key].push(await once(key));
+    ctx.log(`run ${i + 1}/${runs}: ${keys.map((k) => `${sides[k].label ?? k} ${fmt.ms(samples[k][i].ms)}`).join(', ')}`);
+  }
+  return Object.fromEntries(keys.map((k) => [k, summariseSamples(samples[k])]));
+}
+
+/**
+ * A folder of `count` sample logs of `lines` lines each, as `fileflow samples DIR --count N
+ * --lines M --seed S` writes them (sample-0001.log …), generated once by the CLI under test
+ * and cached like sampleLog(). Returns the folder and its sorted file names.
+ */
+export async function sampleFolder(count, lines, seed = 7) {
+  const dir = path.join(cacheDir(), 'data', `samples-${count}x${lines}-seed${seed}-${generatorFingerprint()}`);
+  if (!existsSync(path.join(dir, '.complete'))) {
+    rmSync(dir, { recursive: true, force: true });
+    process.stderr.write(`  generating ${count} sample logs of ${lines} lines (seed ${seed}) with the CLI…\n`);
+    await measure({
+      cmd: NODE,
+      args: [CLI, 'samples', dir, '--count', String(count), '--lines', String(lines), '--seed', String(seed)],
+      label: 'fileflow samples',
+    });
+    writeFileSync(path.join(dir, '.complete'), '');
+  }
+  const names = readdirSync(dir)
+    .filter((n) => !n.startsWith('.'))
+    .sort();
+  if (names.length !== count) throw new BenchFailure(`${dir} holds ${names.length} files, expected ${count}: delete it to regenerate`);
+  return { dir, names };
 }

@@ -1,0 +1,141 @@
+// burst: a queue root whose inbox already holds 2,000 small logs (50 lines each, the seed's
+// format from `fileflow samples … --seed 7`), drained by `fileflow watch ROOT --once` with the
+// built-in default pipeline (log triage; run in a folder without fileflow.pipeline.json).
+// Whole-process wall time against
+//   (a) baselines/burstQueue.mjs: the same queue steps by hand in plain Node, 8 files in flight
+//       (rename in, read, triage, write the result, rename out) — the target, and
+//   (b) baselines/burstQueue.sh: a bash loop of mv / awk / mv per file — information.
+// The inbox files are dated an hour back (fs.utimes) before each run: files dropped before the
+// queue started, which it takes at once (no stabilityMs wait; see lib/queue.mjs fillInbox).
+// Results must be byte-identical to the Node baseline's before anything is timed.
+import { mkdirSync } from 'node:fs';
+import * as path from 'node:path';
+import { CLI, NODE, cpuRow, measure, sampleFolder, timedSides, workDir } from '../lib/harness.mjs';
+import { BASELINES, checkBaselineRoot, checkFileflowRoot, compareResults, fillInbox } from '../lib/queue.mjs';
+
+export const name = 'burst';
+export const order = 200;
+// Target (performance issue): at most 2× the hand-written script at first, 1.5× later.
+export const RATIO_TARGET = 1.5;
+export const target = `wall-time ratio ≤ ${RATIO_TARGET.toFixed(2)}× vs hand-written Node queue script`;
+export const description = '2,000 queued 50-line logs drained by `fileflow watch --once` vs a hand-written Node queue script and a bash loop';
+
+export const BURST_LINES = 50;
+export const BURST_SEED = 7;
+export const NODE_IN_FLIGHT = 8;
+const NODE_BASELINE = path.join(BASELINES, 'burstQueue.mjs');
+const SH_BASELINE = path.join(BASELINES, 'burstQueue.sh');
+
+/** Files in the burst: 2,000, or 500 with --quick. */
+export function burstFiles(ctx) {
+  return ctx.quick ? 500 : 2000;
+}
+
+/** `fileflow watch ROOT --once [args]`, timed as a whole process, in a folder with no pipeline file. */
+export function runFileflowOnce(root, cwd, args = []) {
+  return measure({ cmd: NODE, args: [CLI, 'watch', root, '--once', ...args], cwd, label: 'fileflow watch --once' });
+}
+
+export async function run(ctx) {
+  const count = burstFiles(ctx);
+  const { dir: source, names } = await sampleFolder(count, BURST_LINES, BURST_SEED);
+  const dir = workDir(name);
+  const cwd = path.join(dir, 'cwd'); // no fileflow.pipeline.json here: the built-in default pipeline
+  mkdirSync(cwd, { recursive: true });
+  const roots = { fileflow: path.join(dir, 'fileflow'), node: path.join(dir, 'node'), bash: path.join(dir, 'bash') };
+
+  const result = await timedSides(
+    ctx,
+    {
+      fileflow: {
+        label: 'fileflow',
+        prepare: () => fillInbox(roots.fileflow, source, names),
+        run: async () => {
+          const sample = await runFileflowOnce(roots.fileflow, cwd);
+          checkFileflowRoot(roots.fileflow, names); // after the clock stopped: nothing lost, every run
+          return sample;
+        },
+      },
+      node: {
+        label: 'node script',
+        prepare: () => fillInbox(roots.node, source, names),
+        run: () => measure({ cmd: NODE, args: [NODE_BASELINE, roots.node, String(NODE_IN_FLIGHT)], cwd, label: 'baseline burstQueue.mjs' }),
+      },
+      bash: {
+        label: 'bash loop',
+        prepare: () => fillInbox(roots.bash, source, names),
+        run: () => measure({ cmd: 'bash', args: [SH_BASELINE, roots.bash], cwd, label: 'baseline burstQueue.sh' }),
+      },
+    },
+    {
+      verify: () => {
+        checkFileflowRoot(roots.fileflow, names);
+        checkBaselineRoot(roots.node, names, 'burstQueue.mjs');
+        checkBaselineRoot(roots.bash, names, 'burstQueue.sh');
+        compareResults(roots.node, roots.fileflow, names, 'burstQueue.mjs', 'fileflow');
+        compareResults(roots.node, roots.bash, names, 'burstQueue.mjs', 'burstQueue.sh');
+        ctx.log(`results of all ${names.length} files are byte-identical (fileflow, node script, bash loop)`);
+      },
+    },
+  );
+  const { fileflow, node, bash } = result;
+  const ratio = fileflow.medianMs / node.medianMs;
+  const filesPerSec = (side) => count / (side.medianMs / 1000);
+  const label = `${count} files`;
+  return {
+    rows: [
+      {
+        what: `wall time, ${label}`,
+        unit: 'ms',
+        fileflow: fileflow.medianMs,
+        baseline: node.medianMs,
+        baselineName: `Node script, ${NODE_IN_FLIGHT} in flight`,
+        ratio,
+        target: `≤ ${RATIO_TARGET.toFixed(2)}×`,
+        pass: ratio <= RATIO_TARGET,
+      },
+      {
+        what: `wall time, ${label} (info)`,
+        unit: 'ms',
+        fileflow: fileflow.medianMs,
+        baseline: bash.medianMs,
+        baselineName: 'bash mv/awk/mv loop',
+        ratio: fileflow.medianMs / bash.medianMs,
+        target: 'info',
+        pass: null,
+      },
+      {
+        what: 'throughput (info)',
+        unit: 'text',
+        fileflow: filesPerSec(fileflow),
+        baseline: filesPerSec(node),
+        display: { fileflow: `${filesPerSec(fileflow).toFixed(0)} files/s`, baseline: `${filesPerSec(node).toFixed(0)} files/s` },
+        ratio,
+        target: 'info',
+        pass: null,
+      },
+      cpuRow({ fileflow, baseline: node, cpuRatio: fileflow.medianCpuMs && node.medianCpuMs ? fileflow.medianCpuMs / node.medianCpuMs : null }),
+      {
+        what: 'peak RSS (info)',
+        unit: 'KiB',
+        fileflow: fileflow.medianRssKiB,
+        baseline: node.medianRssKiB,
+        ratio: fileflow.medianRssKiB && node.medianRssKiB ? fileflow.medianRssKiB / node.medianRssKiB : null,
+        target: 'info',
+        pass: null,
+      },
+    ],
+    details: {
+      files: count,
+      linesPerFile: BURST_LINES,
+      seed: BURST_SEED,
+      inboxFiles: 'dated 1 h back with fs.utimes (taken at once); default stabilityMs and concurrency',
+      fileflow,
+      nodeScript: node,
+      bashLoop: bash,
+      ratio,
+      bashRatio: fileflow.medianMs / bash.medianMs,
+      filesPerSec: { fileflow: filesPerSec(fileflow), nodeScript: filesPerSec(node), bashLoop: filesPerSec(bash) },
+    },
+  };
+}
