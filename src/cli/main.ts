@@ -11,11 +11,11 @@ import {
   type LoadedConfig,
 } from '../core/config/pipelineConfig';
 import { ConfigError } from '../core/errors';
-import { streamLogger, type Logger } from '../core/logger';
+import { streamLogger } from '../core/logger';
 import { MetricsCollector } from '../core/metrics';
 import { processFile } from '../core/processFile';
 import { writeSamples } from '../core/samples';
-import { SUMMARY_SUFFIX, type FileSummary } from '../core/summary';
+import { logFileOutcome, SUMMARY_SUFFIX, type FileSummary } from '../core/summary';
 import { uniqueName } from '../core/util/uniqueName';
 import { HELP, parseCommandLine, UsageError, type Command } from './args';
 import { formatMetrics } from './formatMetrics';
@@ -159,15 +159,6 @@ async function runCommand(command: Extract<Command, { kind: 'run' }>, io: CliIo)
     io.out(formatMetrics(snapshot, command.out));
   }
   return snapshot.files.failed > 0 ? EXIT_FAILED_FILES : EXIT_OK;
-}
-
-export function logFileOutcome(logger: Logger, summary: FileSummary): void {
-  if (summary.status === 'processed') {
-    logger.info(`processed ${summary.name}: ${summary.linesIn} lines in, ${summary.linesOut} out, ${summary.durationMs} ms`);
-  } else {
-    const where = summary.error?.line === undefined ? '' : ` (line ${summary.error.line})`;
-    logger.error(`failed ${summary.name}${where}: ${summary.error?.message}`);
-  }
 }
 
 if (require.main === module) {

@@ -1,6 +1,7 @@
 // The per-file report of SPEC §4, written as results/<name>.summary.json.
 
 import type { FileErrorCode } from './errors';
+import type { Logger } from './logger';
 import type { NodeStats } from '../shared/metrics';
 
 export type FileStatus = 'processed' | 'failed';
@@ -36,3 +37,13 @@ export interface FileSummary {
 }
 
 export const SUMMARY_SUFFIX = '.summary.json';
+
+/** The one log line per finished file (info when processed, error when failed). */
+export function logFileOutcome(logger: Logger, summary: FileSummary): void {
+  if (summary.status === 'processed') {
+    logger.info(`processed ${summary.name}: ${summary.linesIn} lines in, ${summary.linesOut} out, ${summary.durationMs} ms`);
+  } else {
+    const where = summary.error?.line === undefined ? '' : ` (line ${summary.error.line})`;
+    logger.error(`failed ${summary.name}${where}: ${summary.error?.message}`);
+  }
+}

@@ -89,9 +89,6 @@ export class QueueManager implements vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<QueueRoot | undefined>();
   /** Fires (unbatched) whenever a root or its files change; consumers batch. */
   readonly onDidChange = this.changed.event;
-  private readonly finished = new vscode.EventEmitter<{ root: QueueRoot; event: QueueEvent }>();
-  /** Every queue event, with its root (the metrics panel and log use these). */
-  readonly onQueueEvent = this.finished.event;
   private paused = false;
 
   constructor(
@@ -211,7 +208,6 @@ export class QueueManager implements vscode.Disposable {
   async dispose(): Promise<void> {
     await Promise.all([...this.roots.keys()].map((root) => this.stopRoot(root)));
     this.changed.dispose();
-    this.finished.dispose();
   }
 
   private async startRoot(rootPath: string, folder: vscode.WorkspaceFolder): Promise<QueueRoot> {
@@ -233,7 +229,6 @@ export class QueueManager implements vscode.Disposable {
     });
     queue.on('event', (event) => {
       if (root.model.apply(event)) this.changed.fire(root);
-      this.finished.fire({ root, event });
     });
     try {
       if (this.paused) queue.pause();

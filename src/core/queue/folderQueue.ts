@@ -12,7 +12,7 @@ import { FileProcessingError, isTransientFsError } from '../errors';
 import { silentLogger, type Logger } from '../logger';
 import { MetricsCollector } from '../metrics';
 import { recordFailure, type FileJob } from '../processFile';
-import type { FileSummary } from '../summary';
+import { logFileOutcome, type FileSummary } from '../summary';
 import { DEFAULT_MAX_LINE_BYTES } from '../text/lineSplitter';
 import { withDir } from '../util/ensureDir';
 import { candidateNames } from '../util/uniqueName';
@@ -275,7 +275,7 @@ export class FolderQueue extends EventEmitter<{ event: [QueueEvent] }> {
       );
       if (!moved) return; // left in underprocess/, recovered next start
       this.metrics.record(summary);
-      this.logOutcome(summary);
+      logFileOutcome(this.logger, summary);
       this.emit('event', { type: 'finished', summary });
     } finally {
       this.reserved.delete(claimed);
@@ -386,15 +386,6 @@ export class FolderQueue extends EventEmitter<{ event: [QueueEvent] }> {
     const target = await requeue(this.layout, state, name);
     this.emit('event', { type: 'moved', name, from: state, to: target });
     return target;
-  }
-
-  private logOutcome(summary: FileSummary): void {
-    if (summary.status === 'processed') {
-      this.logger.info(`processed ${summary.name}: ${summary.linesIn} lines in, ${summary.linesOut} out, ${summary.durationMs} ms`);
-    } else {
-      const where = summary.error?.line === undefined ? '' : ` (line ${summary.error.line})`;
-      this.logger.error(`failed ${summary.name}${where}: ${summary.error?.message}`);
-    }
   }
 
   private updateCounts(): void {

@@ -71,10 +71,6 @@ export class QueueLayout {
     return codes.every((code) => code === 'ENOENT') ? 'free' : 'taken';
   }
 
-  async nameTaken(name: string): Promise<boolean> {
-    return (await this.nameStatus(name)) !== 'free';
-  }
-
   /** Removes temporary files an interrupted write left in results/. Returns how many. */
   async removeTemporaryResults(): Promise<number> {
     let removed = 0;
