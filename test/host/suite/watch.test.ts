@@ -130,11 +130,16 @@ describe('watching folders', () => {
     const dir = await scratchFolder('burst');
     await vscode.commands.executeCommand(COMMANDS.watchFolder, vscode.Uri.file(dir));
     const before = api.tree.refreshCount;
+    const started = Date.now();
     await Promise.all(Array.from({ length: 300 }, (_, i) => writeFile(path.join(dir, 'unprocessed', `f${i}.log`), `l [WARN] ${i}\n`)));
     await waitFor('300 processed files', async () => (await listNames(path.join(dir, 'processed'))).length === 300, 60_000);
     const refreshes = api.tree.refreshCount - before;
-    // 300 files go through 3 events each (detected, claimed, finished): ~900 changes.
-    assert.ok(refreshes < 100, `expected batched refreshes, got ${refreshes}`);
+    const elapsedMs = Date.now() - started;
+    // 300 files go through 3 events each (detected, claimed, finished): ~900 changes. Batched,
+    // that is at most one redraw per 250 ms window (however slow a loaded machine makes the
+    // burst), and far fewer than one per file.
+    assert.ok(refreshes <= Math.ceil(elapsedMs / 250) + 5, `expected at most one refresh per 250 ms, got ${refreshes} in ${elapsedMs} ms`);
+    assert.ok(refreshes < 300, `expected fewer refreshes than files, got ${refreshes}`);
     const root = api.manager.get(dir) as QueueRoot;
     await waitFor('the model to count 300 processed', () => root.model.count('processed') === 300);
     const group = api.tree.getChildren({ kind: 'root', root }).find((n) => n.kind === 'group' && n.state === 'processed') as FileflowNode;
