@@ -39,17 +39,28 @@ export function runFileflowOnce(root, cwd, args = []) {
 export async function run(ctx) {
   const count = burstFiles(ctx);
   const { dir: source, names } = await sampleFolder(count, BURST_LINES, BURST_SEED);
-  const dir = workDir(name);
+  const dir = workDir(name, { deferRemoval: true });
   const cwd = path.join(dir, 'cwd'); // no fileflow.pipeline.json here: the built-in default pipeline
   mkdirSync(cwd, { recursive: true });
-  const roots = { fileflow: path.join(dir, 'fileflow'), node: path.join(dir, 'node'), bash: path.join(dir, 'bash') };
+  // A fresh root for every run, all removed only after the benchmark: deleting thousands of
+  // files just before a timed run makes the next run's file creations slow on some file systems
+  // (ext4 without a journal skips inodes freed in the last minute), which distorts the figures.
+  const roots = {};
+  let round = 0;
+  const fresh = (side) => {
+    roots[side] = path.join(dir, `${side}-${round}`);
+    fillInbox(roots[side], source, names);
+  };
 
   const result = await timedSides(
     ctx,
     {
       fileflow: {
         label: 'fileflow',
-        prepare: () => fillInbox(roots.fileflow, source, names),
+        prepare: () => {
+          round++;
+          fresh('fileflow');
+        },
         run: async () => {
           const sample = await runFileflowOnce(roots.fileflow, cwd);
           checkFileflowRoot(roots.fileflow, names); // after the clock stopped: nothing lost, every run
@@ -58,12 +69,12 @@ export async function run(ctx) {
       },
       node: {
         label: 'node script',
-        prepare: () => fillInbox(roots.node, source, names),
+        prepare: () => fresh('node'),
         run: () => measure({ cmd: NODE, args: [NODE_BASELINE, roots.node, String(NODE_IN_FLIGHT)], cwd, label: 'baseline burstQueue.mjs' }),
       },
       bash: {
         label: 'bash loop',
-        prepare: () => fillInbox(roots.bash, source, names),
+        prepare: () => fresh('bash'),
         run: () => measure({ cmd: 'bash', args: [SH_BASELINE, roots.bash], cwd, label: 'baseline burstQueue.sh' }),
       },
     },

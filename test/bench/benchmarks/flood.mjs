@@ -125,7 +125,7 @@ export async function run(ctx) {
   const count = ctx.quick ? 2000 : 20_000;
   const { dir: source, names } = await sampleFolder(ctx.quick ? 500 : 2000, BURST_LINES, BURST_SEED);
   const contents = names.map((n) => readFileSync(path.join(source, n)));
-  const dir = workDir(name);
+  const dir = workDir(name, { deferRemoval: true });
   const cwd = path.join(dir, 'cwd');
   mkdirSync(cwd, { recursive: true });
 

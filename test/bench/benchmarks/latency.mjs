@@ -91,7 +91,7 @@ export async function run(ctx) {
   const durationMs = ctx.quick ? 4000 : 10_000;
   const { dir: source, names } = await sampleFolder(ctx.quick ? 500 : 2000, BURST_LINES, BURST_SEED);
   const contents = names.slice(0, 200).map((n) => readFileSync(path.join(source, n)));
-  const dir = workDir(name);
+  const dir = workDir(name, { deferRemoval: true });
   const cwd = path.join(dir, 'cwd');
   mkdirSync(cwd, { recursive: true });
 

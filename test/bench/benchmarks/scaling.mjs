@@ -19,15 +19,20 @@ export const description = 'the burst at --concurrency 1, 2, 4: files/s and spee
 export async function run(ctx) {
   const count = burstFiles(ctx);
   const { dir: source, names } = await sampleFolder(count, BURST_LINES, BURST_SEED);
-  const dir = workDir(name);
+  const dir = workDir(name, { deferRemoval: true });
   const cwd = path.join(dir, 'cwd');
   mkdirSync(cwd, { recursive: true });
   const sides = {};
+  // A fresh root for every run, removed after the benchmark (see burst.mjs).
+  let run = 0;
   for (const level of LEVELS) {
-    const root = path.join(dir, `c${level}`);
+    let root;
     sides[`c${level}`] = {
       label: `concurrency ${level}`,
-      prepare: () => fillInbox(root, source, names),
+      prepare: () => {
+        root = path.join(dir, `c${level}-${++run}`);
+        fillInbox(root, source, names);
+      },
       run: async () => {
         const sample = await runFileflowOnce(root, cwd, ['--concurrency', String(level)]);
         checkFileflowRoot(root, names);

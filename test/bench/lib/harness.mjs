@@ -144,21 +144,40 @@ export function cacheDir() {
 }
 
 const workDirs = new Set();
+const deferredDirs = new Set();
+let deferredHook = false;
 /**
  * A fresh, empty scratch folder under the cache for one benchmark's outputs (per process, so
  * two suites running at once do not collide). removeWorkDirs() deletes them; the driver does
  * so after each benchmark that passed its checks, and keeps them for inspection otherwise.
+ *
+ * `deferRemoval`: delete it when the driver exits instead. For the queue benchmarks, whose
+ * folders hold tens of thousands of files: deleting those between benchmarks slows the next
+ * benchmark's file creations for a minute or more on some file systems (ext4 without a
+ * journal skips recently freed inodes), which would distort its timings.
  */
-export function workDir(name) {
+export function workDir(name, { deferRemoval = false } = {}) {
   const dir = path.join(cacheDir(), 'work', `${name}-${process.pid}`);
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   workDirs.add(dir);
+  if (deferRemoval) {
+    deferredDirs.add(dir);
+    if (!deferredHook) {
+      deferredHook = true;
+      process.on('exit', () => {
+        for (const d of deferredDirs) rmSync(d, { recursive: true, force: true });
+      });
+    }
+  }
   return dir;
 }
 
 export function removeWorkDirs({ keep = false } = {}) {
-  if (!keep) for (const dir of workDirs) rmSync(dir, { recursive: true, force: true });
+  for (const dir of workDirs) {
+    if (keep) deferredDirs.delete(dir); // kept for inspection, also at exit
+    else if (!deferredDirs.has(dir)) rmSync(dir, { recursive: true, force: true });
+  }
   workDirs.clear();
 }
 
