@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { Logger } from '../core/logger';
+import type { MetricsCollector } from '../core/metrics';
 import { FolderQueue, type QueueEvent } from '../core/queue/folderQueue';
 import { QueueLayout, requeue } from '../core/queue/layout';
 import { listState, type FileState, type ListedFile } from '../core/queue/stateListing';
@@ -155,8 +156,11 @@ export class QueueManager implements vscode.Disposable {
   async restartFolder(folder: vscode.WorkspaceFolder | undefined): Promise<void> {
     const affected = this.list().filter((r) => folder === undefined || r.folder.uri.toString() === folder.uri.toString());
     for (const root of affected) {
+      // The counts are "since you started watching this folder": a new pipeline or setting
+      // does not reset them (the panel and status bar would otherwise drop to zero).
+      const metrics = root.queue?.metrics;
       await this.stopRoot(root.root);
-      await this.startRoot(root.root, root.folder);
+      await this.startRoot(root.root, root.folder, metrics);
     }
   }
 
@@ -210,7 +214,7 @@ export class QueueManager implements vscode.Disposable {
     this.changed.dispose();
   }
 
-  private async startRoot(rootPath: string, folder: vscode.WorkspaceFolder): Promise<QueueRoot> {
+  private async startRoot(rootPath: string, folder: vscode.WorkspaceFolder, metrics?: MetricsCollector): Promise<QueueRoot> {
     const root = new QueueRoot(rootPath, folder);
     this.roots.set(rootPath, root);
     this.changed.fire(root);
@@ -226,6 +230,7 @@ export class QueueManager implements vscode.Disposable {
       usePolling: settings.usePolling,
       allowCustomModules: this.isTrusted(),
       logger: this.logger,
+      metrics,
     });
     queue.on('event', (event) => {
       if (root.model.apply(event)) this.changed.fire(root);

@@ -60,6 +60,25 @@ describe('folder queue', function () {
     assert.equal(finished[0].name, 'app.log');
   });
 
+  it('a restarted queue given the old queue\'s metrics keeps counting from there', async () => {
+    const { root } = await makeArea(tempDir);
+    const first = await startQueue({ root });
+    await dropFile(root, 'one.log', 'a [ERROR] x\n');
+    await waitFor('one.log to finish', () => first.finished.length === 1, { root });
+    await first.queue.stop();
+    const second = await startQueue({ root, metrics: first.queue.metrics });
+    await dropFile(root, 'two.log', 'b [ERROR] y\nc [INFO] z\n');
+    await waitFor('two.log to finish', () => second.finished.length === 1, { root });
+    assert.equal(second.queue.metrics, first.queue.metrics);
+    const snapshot = second.queue.metrics.snapshot();
+    assert.deepEqual(snapshot.files, { processed: 2, failed: 0, inProgress: 0, queued: 0 });
+    assert.equal(snapshot.lines.in, 3);
+    // Without the option a queue starts from zero.
+    await second.queue.stop();
+    const third = await startQueue({ root });
+    assert.equal(third.queue.metrics.snapshot().files.processed, 0);
+  });
+
   it('does not take a file that is still being written (appended every 100 ms for 3 s, stabilityMs 1000)', async () => {
     // A premature take is certain to be caught: the writers keep appending for 3 s after the
     // file appears, never pausing anywhere near stabilityMs, so a file taken before its last

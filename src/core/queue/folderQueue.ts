@@ -41,6 +41,11 @@ export interface FolderQueueOptions {
   watch?: boolean;
   /** Worker script override (tests). */
   workerScript?: string;
+  /**
+   * Metrics to continue from: a host that restarts a root's queue (its pipeline or settings
+   * changed) passes the old queue's collector so the counts do not drop back to zero.
+   */
+  metrics?: MetricsCollector;
 }
 
 export type QueueEvent =
@@ -67,7 +72,7 @@ const DEFAULT_SHUTDOWN_MS = 10_000;
 
 export class FolderQueue extends EventEmitter<{ event: [QueueEvent] }> {
   readonly layout: QueueLayout;
-  readonly metrics = new MetricsCollector();
+  readonly metrics: MetricsCollector;
   private readonly logger: Logger;
   private readonly concurrency: number;
   private readonly maxAttempts: number;
@@ -91,6 +96,7 @@ export class FolderQueue extends EventEmitter<{ event: [QueueEvent] }> {
   constructor(private readonly options: FolderQueueOptions) {
     super();
     this.layout = new QueueLayout(options.root);
+    this.metrics = options.metrics ?? new MetricsCollector();
     this.logger = options.logger ?? silentLogger;
     this.concurrency = Math.max(1, options.concurrency ?? availableParallelism());
     this.maxAttempts = Math.max(1, options.retry?.maxAttempts ?? 3);

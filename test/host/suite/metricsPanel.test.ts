@@ -39,6 +39,16 @@ describe('metrics panel', () => {
     assert.equal(engine.lines.in, 36); // binary files fail before their first line
     const shown = await waitFor('the webview to show 12 processed', () => (panel.lastRendered?.processed === 12 && panel.lastRendered.failed === 2 ? panel.lastRendered : undefined));
     assert.deepEqual(shown, { processed: engine.files.processed, failed: engine.files.failed, inProgress: 0, queued: 0, linesIn: engine.lines.in });
+
+    // A restart (the pipeline file or a setting changed) keeps the counts: one more file
+    // after it makes 13, in the engine and on screen.
+    await api.manager.restartFolder(root.folder);
+    const restarted = api.manager.get(dir) as QueueRoot;
+    assert.notEqual(restarted.queue, root.queue, 'restartFolder should start a new queue');
+    await writeFile(path.join(dir, 'unprocessed', 'ok-after.log'), 'a [ERROR] after\n');
+    await waitFor('13 processed files', async () => (await listNames(path.join(dir, 'processed'))).length === 13);
+    await waitFor('the webview to show 13 processed', () => panel.lastRendered?.processed === 13);
+    assert.equal((restarted.queue as NonNullable<QueueRoot['queue']>).metrics.snapshot().lines.in, 37);
     await vscode.commands.executeCommand(COMMANDS.stopWatchingFolder, vscode.Uri.file(dir));
   });
 
