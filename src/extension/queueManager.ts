@@ -87,6 +87,13 @@ export class QueueRoot {
 
 export class QueueManager implements vscode.Disposable {
   private readonly roots = new Map<string, QueueRoot>();
+  /**
+   * The tail of each root's chain of start/stop/restart operations. They run one after
+   * another per root: a restart that arrives while the root is still starting (events from
+   * a settings write or a pipeline file come late) must not leave a second queue running on
+   * the same folder.
+   */
+  private readonly operations = new Map<string, Promise<void>>();
   private readonly changed = new vscode.EventEmitter<QueueRoot | undefined>();
   /** Fires (unbatched) whenever a root or its files change; consumers batch. */
   readonly onDidChange = this.changed.event;
@@ -123,8 +130,10 @@ export class QueueManager implements vscode.Disposable {
         wanted.set(QueueManager.rootFor(path.resolve(folder.uri.fsPath, entry)), folder);
       }
     }
-    for (const root of [...this.roots.keys()]) if (!wanted.has(root)) await this.stopRoot(root);
-    await Promise.all([...wanted].filter(([root]) => !this.roots.has(root)).map(([root, folder]) => this.startRoot(root, folder)));
+    for (const root of [...this.roots.keys()]) if (!wanted.has(root)) await this.serially(root, () => this.stopRoot(root));
+    await Promise.all(
+      [...wanted].filter(([root]) => !this.roots.has(root)).map(([root, folder]) => this.serially(root, async () => this.roots.get(root) ?? this.startRoot(root, folder))),
+    );
   }
 
   /** Watch Folder: start the root and remember it in the folder's settings. */
@@ -135,7 +144,7 @@ export class QueueManager implements vscode.Disposable {
     const entries = readSettings(folder).watchFolders;
     const entry = settingPathFor(folder, root);
     const known = entries.some((e) => QueueManager.rootFor(path.resolve(folder.uri.fsPath, e)) === root);
-    const started = this.roots.get(root) ?? (await this.startRoot(root, folder));
+    const started = await this.serially(root, async () => this.roots.get(root) ?? this.startRoot(root, folder));
     if (!known) await writeWatchFolders(folder, [...entries, entry]);
     return started;
   }
@@ -144,7 +153,7 @@ export class QueueManager implements vscode.Disposable {
   async unwatch(folderPath: string): Promise<void> {
     const root = QueueManager.rootFor(folderPath);
     const entry = this.roots.get(root);
-    await this.stopRoot(root);
+    await this.serially(root, () => this.stopRoot(root));
     const folder = entry?.folder ?? vscode.workspace.getWorkspaceFolder(vscode.Uri.file(root));
     if (!folder) return;
     const entries = readSettings(folder).watchFolders;
@@ -155,12 +164,16 @@ export class QueueManager implements vscode.Disposable {
   /** Restarts the roots of a workspace folder (its settings or pipeline file changed). */
   async restartFolder(folder: vscode.WorkspaceFolder | undefined): Promise<void> {
     const affected = this.list().filter((r) => folder === undefined || r.folder.uri.toString() === folder.uri.toString());
-    for (const root of affected) {
-      // The counts are "since you started watching this folder": a new pipeline or setting
-      // does not reset them (the panel and status bar would otherwise drop to zero).
-      const metrics = root.queue?.metrics;
-      await this.stopRoot(root.root);
-      await this.startRoot(root.root, root.folder, metrics);
+    for (const { root: rootPath } of affected) {
+      await this.serially(rootPath, async () => {
+        const current = this.roots.get(rootPath);
+        if (!current) return; // stopped meanwhile
+        // The counts are "since you started watching this folder": a new pipeline or setting
+        // does not reset them (the panel and status bar would otherwise drop to zero).
+        const metrics = current.queue?.metrics;
+        await this.stopRoot(rootPath);
+        await this.startRoot(rootPath, current.folder, metrics);
+      });
     }
   }
 
@@ -210,8 +223,23 @@ export class QueueManager implements vscode.Disposable {
   }
 
   async dispose(): Promise<void> {
-    await Promise.all([...this.roots.keys()].map((root) => this.stopRoot(root)));
+    await Promise.all([...this.roots.keys()].map((root) => this.serially(root, () => this.stopRoot(root))));
     this.changed.dispose();
+  }
+
+  /** Runs a start/stop/restart of one root after the ones already asked for. */
+  private serially<T>(rootPath: string, operation: () => Promise<T>): Promise<T> {
+    const previous = this.operations.get(rootPath) ?? Promise.resolve();
+    const result = previous.then(operation);
+    const tail = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.operations.set(rootPath, tail);
+    void tail.then(() => {
+      if (this.operations.get(rootPath) === tail) this.operations.delete(rootPath);
+    });
+    return result;
   }
 
   private async startRoot(rootPath: string, folder: vscode.WorkspaceFolder, metrics?: MetricsCollector): Promise<QueueRoot> {

@@ -67,6 +67,33 @@ describe('watching folders', () => {
     assert.equal(api.manager.get(dir), undefined);
   });
 
+  it('restarts that arrive while a folder is still starting leave one queue, which counts every file', async () => {
+    // Settings writes and pipeline-file events reach the extension late; here two restarts
+    // land while the worker pool is still starting.
+    const dir = await scratchFolder('restart-race');
+    const seen = new Set<QueueRoot>();
+    const listener = api.manager.onDidChange((root) => {
+      if (root?.root === dir) seen.add(root);
+    });
+    const watching = api.manager.watch(dir);
+    await waitFor('the root to be starting', () => api.manager.get(dir)?.status === 'starting', 20_000, 2);
+    await Promise.all([watching, api.manager.restartFolder(workspaceFolder()), api.manager.restartFolder(workspaceFolder())]);
+    const root = await waitFor('the root to be watching', () => (api.manager.get(dir)?.status === 'watching' ? api.manager.get(dir) : undefined));
+    const files = 10;
+    for (let i = 0; i < files; i++) await writeFile(path.join(dir, 'unprocessed', `f${i}.log`), `x [ERROR] ${i}\n`);
+    await waitFor(`${files} processed files`, async () => (await listNames(path.join(dir, 'processed'))).length === files);
+    // A second queue left running on the folder would have taken some of the files.
+    const metrics = (root.queue as NonNullable<QueueRoot['queue']>).metrics;
+    await waitFor('the root to count every file', () => metrics.processed === files, 3000);
+    assert.equal(api.manager.list().filter((r) => r.root === dir).length, 1);
+    // Every earlier root object for the folder was stopped, none left watching on its own.
+    listener.dispose();
+    const orphans = [...seen].filter((r) => r !== root && r.status !== 'stopping');
+    assert.deepEqual(orphans.map((r) => r.status), [], 'roots replaced by a restart must be stopped');
+    assert.ok(seen.size >= 3, `two restarts should have replaced the root twice (saw ${seen.size} root objects)`);
+    await vscode.commands.executeCommand(COMMANDS.stopWatchingFolder, vscode.Uri.file(dir));
+  });
+
   it('right-clicking a folder named unprocessed watches its parent', async () => {
     const dir = await scratchFolder('inbox-click');
     const root = (await vscode.commands.executeCommand(COMMANDS.watchFolder, vscode.Uri.file(path.join(dir, 'unprocessed')))) as string;
