@@ -131,9 +131,10 @@ export class QueueManager implements vscode.Disposable {
       }
     }
     for (const root of [...this.roots.keys()]) if (!wanted.has(root)) await this.serially(root, () => this.stopRoot(root));
-    await Promise.all(
-      [...wanted].filter(([root]) => !this.roots.has(root)).map(([root, folder]) => this.serially(root, async () => this.roots.get(root) ?? this.startRoot(root, folder))),
-    );
+    // Every wanted root goes through its chain, even one already in the map: a root another
+    // restore is still starting (each folder's watchFolders write triggers one) is only done
+    // once its start is, and callers (`ready`, tests) rely on restore() meaning "running".
+    await Promise.all([...wanted].map(([root, folder]) => this.serially(root, async () => this.roots.get(root) ?? this.startRoot(root, folder))));
   }
 
   /** Watch Folder: start the root and remember it in the folder's settings. */

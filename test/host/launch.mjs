@@ -96,8 +96,9 @@ async function runSuite(name) {
     };
     mkdirSync(dirs.serverDataDir, { recursive: true });
     mkdirSync(dirs.extensionsDir, { recursive: true });
-    prepareSuiteDirs(config, dirs);
+    const opened = prepareSuiteDirs(config, dirs);
     log(`[launcher] suite ${name}: workspace ${dirs.workspaceDir}${config.fixture ? ` (copy of ${config.fixture})` : ''}`);
+    if (opened.isWorkspaceFile) log(`[launcher] multi-root: opening ${opened.openPath} (folders ${config.workspaceFolders.join(', ')})`);
     log(`[launcher] user settings: ${JSON.stringify(config.settings)}`);
 
     const port = await freePort();
@@ -138,7 +139,9 @@ async function runSuite(name) {
       ['extensionTestsPath', remote(testsModule)],
       ['extensionEnvironment', JSON.stringify({ FILEFLOW_TEST_RESULT: resultFile, FILEFLOW_TEST_SUITE: name })],
     ];
-    const url = `http://${authority}/?folder=${encodeURIComponent(dirs.workspaceDir)}&payload=${encodeURIComponent(JSON.stringify(payload))}`;
+    // The web workbench opens a .code-workspace file with ?workspace=, a single folder with ?folder=.
+    const open = `${opened.isWorkspaceFile ? 'workspace' : 'folder'}=${encodeURIComponent(opened.openPath)}`;
+    const url = `http://${authority}/?${open}&payload=${encodeURIComponent(JSON.stringify(payload))}`;
     log(`[launcher] opening ${url}`);
     try {
       await page.goto(url, { waitUntil: 'domcontentloaded', timeout: WORKBENCH_LOAD_LIMIT_MS });

@@ -53,10 +53,11 @@ for (const name of names) {
   // Fresh user data (settings from suite.json), extensions and workspace for every suite.
   const tempDir = mkdtempSync(join(tmpdir(), `fileflow-desktop-${name}-`));
   const dirs = { userDataDir: join(tempDir, 'user'), workspaceDir: join(tempDir, 'workspace') };
-  prepareSuiteDirs(config, dirs);
+  // The folder, or for a multi-root suite the .code-workspace file listing its folders.
+  const { openPath } = prepareSuiteDirs(config, dirs);
   const trust = config.settings['security.workspace.trust.enabled'] === true;
   const args = [
-    dirs.workspaceDir,
+    openPath,
     `--user-data-dir=${dirs.userDataDir}`,
     `--extensions-dir=${join(tempDir, 'extensions')}`,
     '--disable-extensions',

@@ -5,9 +5,13 @@
 // the tests says what differs:
 //   { "settings": { "security.workspace.trust.enabled": true },   // merged over the defaults
 //     "workspace": "fixtures/other",                               // relative to test/host
+//     "workspaceFolders": ["one", "two"],  // a multi-root window: these folders of the workspace
 //     "manual": true }              // not run by default (only by name, e.g. from npm run bench)
+// With "workspaceFolders", the window opens a .code-workspace file listing those folders (paths
+// relative to the copied workspace; missing ones are created empty) instead of the folder
+// itself: the only way to get more than one workspace folder at start, on the web and desktop.
 import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, isAbsolute, join, normalize, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -71,16 +75,46 @@ export function suiteConfig(name) {
     name,
     settings: { ...defaultSettings, ...(config.settings ?? {}) },
     fixture: existsSync(workspace) ? workspace : undefined,
+    workspaceFolders: workspaceFoldersOf(config, configFile),
     compiledDir: join(hostOutDir, name),
   };
 }
 
-/** Lays out a fresh workspace folder (a copy of the suite's fixture) and user settings. */
+/** suite.json's "workspaceFolders", checked: folders inside the workspace, at least two. */
+function workspaceFoldersOf(config, configFile) {
+  if (config.workspaceFolders === undefined) return undefined;
+  const folders = config.workspaceFolders;
+  if (!Array.isArray(folders) || folders.length < 2 || !folders.every((f) => typeof f === 'string' && f !== '')) {
+    throw new Error(`${configFile}: "workspaceFolders" must list at least two folder paths (one folder needs no workspace file)`);
+  }
+  for (const folder of folders) {
+    // Inside the temporary workspace, so a run never touches (or opens) anything outside it.
+    if (isAbsolute(folder) || normalize(folder).split(/[\\/]/)[0] === '..') {
+      throw new Error(`${configFile}: workspace folder "${folder}" must be a path inside the workspace`);
+    }
+  }
+  return folders;
+}
+
+/** The .code-workspace file of a multi-root suite, beside (not inside) its workspace folders. */
+const WORKSPACE_FILE_NAME = 'fileflow-tests.code-workspace';
+
+/**
+ * Lays out a fresh workspace folder (a copy of the suite's fixture) and user settings. Returns
+ * what the window must open: the workspace folder, or for a multi-root suite the
+ * .code-workspace file written there (`isWorkspaceFile` says which).
+ */
 export function prepareSuiteDirs(config, { workspaceDir, userDataDir }) {
   mkdirSync(workspaceDir, { recursive: true });
   if (config.fixture) cpSync(config.fixture, workspaceDir, { recursive: true });
   mkdirSync(join(userDataDir, 'User'), { recursive: true });
   writeFileSync(join(userDataDir, 'User', 'settings.json'), `${JSON.stringify(config.settings, null, 2)}\n`);
+  if (!config.workspaceFolders) return { openPath: workspaceDir, isWorkspaceFile: false };
+  for (const folder of config.workspaceFolders) mkdirSync(join(workspaceDir, folder), { recursive: true });
+  const workspaceFile = join(workspaceDir, WORKSPACE_FILE_NAME);
+  const folders = config.workspaceFolders.map((folder) => ({ path: folder }));
+  writeFileSync(workspaceFile, `${JSON.stringify({ folders }, null, 2)}\n`);
+  return { openPath: workspaceFile, isWorkspaceFile: true };
 }
 
 /** True when `npm run build` has compiled the suite's tests (the launchers check before starting). */
