@@ -1,7 +1,7 @@
 // Turns one file into a result and a summary (SPEC §2, §4): streams it through the line
 // splitter and the chosen pipeline, writes the result atomically, then the summary.
 
-import { constants as fsConstants } from 'node:fs';
+import { closeSync, constants as fsConstants, fstatSync, openSync, readSync, type Stats } from 'node:fs';
 import { open, rm, type FileHandle } from 'node:fs/promises';
 import { selectPipeline, type LoadedConfig, type PipelineSpec } from './config/pipelineSpec';
 import { FileProcessingError, isTransientFsError } from './errors';
@@ -9,7 +9,7 @@ import { levelEnabled, silentLogger, type Logger } from './logger';
 import { PipelineRun } from './pipeline/router';
 import type { FileSummary } from './summary';
 import { DEFAULT_MAX_LINE_BYTES, LineSplitter } from './text/lineSplitter';
-import { AtomicFileWriter, writeFileAtomic } from './util/atomicFile';
+import { AtomicFileWriter, writeFileAtomic, writeFileAtomicSync } from './util/atomicFile';
 
 const READ_CHUNK_BYTES = 256 * 1024;
 // Output is handed to the filesystem in pieces of about this many characters.
@@ -39,6 +39,12 @@ export interface ProcessOptions {
    * retries later, instead of failing the file. Default true.
    */
   finalAttempt?: boolean;
+  /**
+   * Files up to this many bytes are read, and their result and summary written, with
+   * synchronous calls. For worker threads, where blocking is harmless: a small file's dozen
+   * thread-pool round trips cost far more than its processing. Default 0 (never).
+   */
+  syncBelowBytes?: number;
 }
 
 /** Processes one file and writes its result and summary. Resolves with the summary. */
@@ -72,6 +78,18 @@ export async function processFile(config: LoadedConfig, job: FileJob, options: P
   let writing: Promise<void> = Promise.resolve();
   try {
     if (!config.needsFirstLine) run = begin(undefined);
+    const small = 'path' in job.input && options.syncBelowBytes ? readSmallFileSync(job.input.path, job.input.followSymlinks ?? true, options.syncBelowBytes) : undefined;
+    if (small !== undefined) {
+      splitter.push(small);
+      splitter.end();
+      run ??= begin(undefined);
+      run.finish(splitter.linesIn);
+      const bytesOut = writeFileAtomicSync(job.resultPath, pending);
+      pending = '';
+      const summary = makeSummary(job, started, { status: 'processed', pipeline: run.spec.name, linesIn: splitter.linesIn, bytesIn: splitter.bytesIn, bytesOut, ...run.stats() });
+      writeFileAtomicSync(job.summaryPath, summaryText(summary));
+      return summary;
+    }
     writer = await AtomicFileWriter.create(job.resultPath);
     const out = writer;
     // One write may be in flight while the next chunk is processed; awaiting the previous
@@ -200,26 +218,69 @@ function choosePipeline(config: LoadedConfig, name: string, firstLine: string | 
  * from blocking the open; O_NOFOLLOW (when asked) refuses symbolic links.
  */
 async function openRegularFile(file: string, followSymlinks: boolean): Promise<{ handle: FileHandle; size: number }> {
-  let flags = fsConstants.O_RDONLY | fsConstants.O_NONBLOCK;
-  if (!followSymlinks) flags |= fsConstants.O_NOFOLLOW;
   let handle: FileHandle;
   try {
-    handle = await open(file, flags);
+    handle = await open(file, openFlags(followSymlinks));
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (!followSymlinks && code === 'ELOOP') {
-      throw new FileProcessingError('symbolic link: links are never followed in a queue (move the file itself in)', 'ENOTFILE');
-    }
-    if (code === 'ENXIO') throw new FileProcessingError('not a regular file (a socket or device): never read', 'ENOTFILE');
-    throw error;
+    throw openError(error, followSymlinks);
   }
   const stat = await handle.stat();
   if (!stat.isFile()) {
     await handle.close();
-    const what = stat.isFIFO() ? 'a FIFO' : stat.isSocket() ? 'a socket' : stat.isDirectory() ? 'a directory' : 'a device';
-    throw new FileProcessingError(`not a regular file (${what}): never read`, 'ENOTFILE');
+    throw notRegularFile(stat);
   }
   return { handle, size: stat.size };
+}
+
+/**
+ * The whole content of a regular file of at most `limit` bytes, read with synchronous calls;
+ * undefined when the file is larger (the caller streams it instead). The same refusals as
+ * openRegularFile.
+ */
+function readSmallFileSync(file: string, followSymlinks: boolean, limit: number): Buffer | undefined {
+  let fd: number;
+  try {
+    fd = openSync(file, openFlags(followSymlinks));
+  } catch (error) {
+    throw openError(error, followSymlinks);
+  }
+  try {
+    const stat = fstatSync(fd);
+    if (!stat.isFile()) throw notRegularFile(stat);
+    if (stat.size > limit) return undefined;
+    // One byte more than fstat said, so that a file still growing is noticed and streamed.
+    const buffer = Buffer.allocUnsafe(stat.size + 1);
+    let total = 0;
+    for (;;) {
+      const bytesRead = readSync(fd, buffer, total, buffer.length - total, null);
+      if (bytesRead === 0) return buffer.subarray(0, total);
+      total += bytesRead;
+      if (total === buffer.length) return undefined;
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function openFlags(followSymlinks: boolean): number {
+  // O_NONBLOCK keeps a FIFO from blocking the open; O_NOFOLLOW refuses symbolic links.
+  let flags = fsConstants.O_RDONLY | fsConstants.O_NONBLOCK;
+  if (!followSymlinks) flags |= fsConstants.O_NOFOLLOW;
+  return flags;
+}
+
+function openError(error: unknown, followSymlinks: boolean): unknown {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (!followSymlinks && code === 'ELOOP') {
+    return new FileProcessingError('symbolic link: links are never followed in a queue (move the file itself in)', 'ENOTFILE');
+  }
+  if (code === 'ENXIO') return new FileProcessingError('not a regular file (a socket or device): never read', 'ENOTFILE');
+  return error;
+}
+
+function notRegularFile(stat: Stats): FileProcessingError {
+  const what = stat.isFIFO() ? 'a FIFO' : stat.isSocket() ? 'a socket' : stat.isDirectory() ? 'a directory' : 'a device';
+  return new FileProcessingError(`not a regular file (${what}): never read`, 'ENOTFILE');
 }
 
 function asFileError(error: unknown): FileProcessingError {
@@ -262,5 +323,9 @@ function makeSummary(job: FileJob, started: number, outcome: Outcome): FileSumma
 }
 
 async function writeSummary(job: FileJob, summary: FileSummary): Promise<void> {
-  await writeFileAtomic(job.summaryPath, JSON.stringify(summary, null, 2) + '\n');
+  await writeFileAtomic(job.summaryPath, summaryText(summary));
+}
+
+function summaryText(summary: FileSummary): string {
+  return JSON.stringify(summary, null, 2) + '\n';
 }

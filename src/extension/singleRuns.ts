@@ -128,7 +128,7 @@ export class SingleRunner implements vscode.Disposable {
       summaryPath: path.join(resultsFolder, ...name.split('/')) + SUMMARY_SUFFIX,
       detectedAt: Date.now(),
     };
-    const summary = await (pool ?? (await this.pool(folder))).run(job, settings?.maxLineBytes ?? 1024 * 1024, true);
+    const summary = await (pool ?? (await this.pool(folder))).process(job, settings?.maxLineBytes ?? 1024 * 1024, true);
     const run: SingleRun = { folder, resultsFolder, summary };
     const previous = this.runs.findIndex((r) => r.resultsFolder === resultsFolder && r.summary.name === name);
     if (previous !== -1) this.runs.splice(previous, 1);

@@ -4,6 +4,10 @@
 import assert from 'node:assert/strict';
 import { FileProcessingError } from '../../src/core/errors';
 import { BINARY_SNIFF_BYTES, DEFAULT_MAX_LINE_BYTES, LineSplitter } from '../../src/core/text/lineSplitter';
+import { readFile, writeFile } from 'node:fs/promises';
+import * as path from 'node:path';
+import { compilePipelineObject } from '../../src/core/config/pipelineConfig';
+import { processFile } from '../../src/core/processFile';
 import { runPipeline, useTempDirs } from './support/harness';
 
 const CHUNK_SIZES = [1, 2, 3, 7, Infinity];
@@ -318,6 +322,23 @@ describe('line splitter (SPEC §2 text handling)', () => {
       assert.equal(result.summary.status, 'failed');
       assert.equal(result.summary.error?.code, 'EBINARY');
       assert.equal(result.resultExists, false);
+    });
+
+    it('syncBelowBytes: a file over the limit is streamed, one under it read whole; both give the same result', async () => {
+      const dir = await tempDir();
+      const config = await compilePipelineObject(passThrough, path.join(dir, 'pipeline.json'));
+      const input = path.join(dir, 'in.log');
+      const text = 'line one\r\nline two\r\nlast';
+      await writeFile(input, text);
+      const outputs = [];
+      for (const syncBelowBytes of [0, 8, text.length, text.length + 1]) {
+        const resultPath = path.join(dir, `out-${syncBelowBytes}.log`);
+        const summary = await processFile(config, { name: 'in.log', source: 'in.log', input: { path: input }, resultPath, summaryPath: `${resultPath}.summary.json` }, { syncBelowBytes });
+        assert.equal(summary.status, 'processed');
+        assert.equal(summary.bytesIn, text.length);
+        outputs.push(await readFile(resultPath, 'utf8'));
+      }
+      assert.deepEqual(outputs, Array(4).fill('line one\r\nline two\r\nlast\r\n'));
     });
 
     it('maxLineBytes is honoured and the failure names the line', async () => {

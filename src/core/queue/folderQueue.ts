@@ -15,10 +15,11 @@ import { recordFailure, type FileJob } from '../processFile';
 import { logFileOutcome, type FileSummary } from '../summary';
 import { DEFAULT_MAX_LINE_BYTES } from '../text/lineSplitter';
 import { withDir } from '../util/ensureDir';
-import { candidateNames } from '../util/uniqueName';
+import { NameCandidates } from '../util/uniqueName';
 import { Intake, type InboxFile } from './intake';
 import { inboxFilter, QueueLayout, requeue, walkFiles } from './layout';
 import { PoolClosedError, WorkerPool } from './workerPool';
+import type { JobOutcome, QueueSteps } from './workerProtocol';
 
 export interface FolderQueueOptions {
   root: string;
@@ -258,103 +259,162 @@ export class FolderQueue extends EventEmitter<{ event: [QueueEvent] }> {
   }
 
   private async handle(item: WorkItem): Promise<void> {
-    let claimed: string | undefined;
-    if (item.recovered) {
-      claimed = item.name;
-    } else {
-      this.claiming.add(item.path);
-      try {
-        claimed = await this.claim(item);
-      } finally {
-        this.claiming.delete(item.path);
-      }
-    }
-    if (claimed === undefined) return;
-    const source = item.recovered ? `underprocess/${claimed}` : `unprocessed/${item.name}`;
-    this.emit('event', { type: 'claimed', name: claimed, source, recovered: item.recovered });
+    const started = item.recovered ? await this.runRecovered(item) : await this.claimAndRun(item);
+    if (started === undefined) return; // not claimed: the file was refused, vanished, or we are stopping
     try {
-      const summary = await this.processWithRetries(claimed, source, item.detectedAt);
-      if (summary === undefined) return; // stopping: the file stays in underprocess/
-      const destination = summary.status === 'processed' ? 'processed' : 'failed';
-      const moved = await this.withRetries(`move ${claimed} to ${destination}/`, claimed, () =>
-        this.moveFile(this.layout.pathOf('underprocess', claimed), this.layout.pathOf(destination, claimed)),
-      );
-      if (!moved) return; // left in underprocess/, recovered next start
+      const summary = await this.complete(started);
+      if (summary === undefined) return; // stopping, or the file could not leave underprocess/
       this.metrics.record(summary);
       logFileOutcome(this.logger, summary);
       this.emit('event', { type: 'finished', summary });
     } finally {
-      this.reserved.delete(claimed);
+      this.reserved.delete(started.name);
     }
-  }
-
-  /** Moves a file from the inbox to underprocess/ under a unique name. */
-  private async claim(item: WorkItem): Promise<string | undefined> {
-    const claimed = await this.uniqueName(item.name);
-    const moved = await this.withRetries(`claim ${item.name}`, item.name, () =>
-      this.moveFile(item.path, this.layout.pathOf('underprocess', claimed)),
-    );
-    if (!moved) {
-      this.reserved.delete(claimed);
-      return undefined;
-    }
-    return claimed;
   }
 
   /**
-   * The first free name of `name`, `stem (2).ext`, …; when a folder of the name is a file in
-   * the state folders (an earlier "a" blocks "a/b.log"), the top folder varies instead:
-   * "a (2)/b.log", "a (3)/b.log", …
+   * Claims an inbox file and processes it, both in a worker (one job: claim, process, move
+   * out). The name is reserved here, so that no two jobs try the same one; the worker checks
+   * it is free on disk and refuses it if not, and the next candidate is tried.
    */
-  private async uniqueName(name: string): Promise<string> {
-    const slash = name.indexOf('/');
-    const folderVariants = slash === -1 ? [name] : candidateNames(name.slice(0, slash));
-    for (const folder of folderVariants) {
-      const base = slash === -1 ? name : `${folder}${name.slice(slash)}`;
-      for (const candidate of candidateNames(base)) {
-        if (this.reserved.has(candidate)) continue;
-        // Reserve before looking, so that no concurrent claim can pick the same name.
-        this.reserved.add(candidate);
-        const status = await this.layout.nameStatus(candidate);
-        if (status === 'free') return candidate;
-        this.reserved.delete(candidate);
-        if (status === 'blocked') break;
+  private async claimAndRun(item: WorkItem): Promise<Started | undefined> {
+    const source = `unprocessed/${item.name}`;
+    let names = new NameCandidates(item.name);
+    this.claiming.add(item.path);
+    try {
+      for (let attempt = 1; ; ) {
+        const name = this.reserveName(names);
+        let claimed = false;
+        const onClaimed = (): void => {
+          claimed = true;
+          // Gone from the inbox: a new file of the same name may be queued from now on.
+          this.claiming.delete(item.path);
+          this.emit('event', { type: 'claimed', name, source, recovered: false });
+        };
+        let outcome: JobOutcome;
+        try {
+          outcome = await this.runJob(name, source, item.detectedAt, 1, { from: item.path }, onClaimed);
+        } catch (error) {
+          if (claimed) return { name, source, detectedAt: item.detectedAt, first: { error } };
+          // Neither claimed nor refused: the pool closed (stopping) or the worker died first.
+          this.reserved.delete(name);
+          if (error instanceof PoolClosedError || this.stopping) return undefined;
+          if (attempt >= this.maxAttempts) {
+            this.logger.error(`claim ${item.name} failed: ${(error as Error).message}; the file stays where it is`);
+            return undefined;
+          }
+          await sleep(this.baseDelayMs * 2 ** (attempt++ - 1));
+          continue;
+        }
+        if (outcome.type === 'done') return { name, source, detectedAt: item.detectedAt, first: { outcome } };
+        this.reserved.delete(name);
+        const { refusal } = outcome;
+        if (refusal.reason === 'taken') continue;
+        if (refusal.reason === 'blocked') {
+          names.skipFolder();
+          continue;
+        }
+        if (refusal.reason === 'vanished') {
+          this.logger.info(`claim ${item.name}: the file disappeared before it could be taken`);
+          this.emit('event', { type: 'skipped', name: item.name, reason: 'disappeared before it could be taken' });
+          return undefined;
+        }
+        if (!isTransientFsError({ code: refusal.code }) || attempt >= this.maxAttempts || this.stopping) {
+          this.logger.error(`claim ${item.name} failed: ${refusal.message}; the file stays where it is`);
+          return undefined;
+        }
+        await sleep(this.baseDelayMs * 2 ** (attempt++ - 1));
+        names = new NameCandidates(item.name); // the disk may have changed meanwhile
       }
+    } finally {
+      this.claiming.delete(item.path);
     }
-    throw new Error(`no free name for ${name}`);
   }
 
-  private async processWithRetries(name: string, source: string, detectedAt: number): Promise<FileSummary | undefined> {
-    const job: FileJob = {
+  /** A file a crash left in underprocess/: processed again under the name it has. */
+  private async runRecovered(item: WorkItem): Promise<Started> {
+    const source = `underprocess/${item.name}`;
+    this.emit('event', { type: 'claimed', name: item.name, source, recovered: true });
+    return { name: item.name, source, detectedAt: item.detectedAt, first: await settle(this.runJob(item.name, source, item.detectedAt, 1)) };
+  }
+
+  /**
+   * From a claimed file's first attempt to its summary: retries transient errors with
+   * backoff, writes the summary itself when a worker could not, and finishes a move out of
+   * underprocess/ that the worker could not do.
+   */
+  private async complete(started: Started): Promise<FileSummary | undefined> {
+    const { name, source, detectedAt } = started;
+    let settled = started.first;
+    for (let attempt = 1; ; attempt++) {
+      if ('outcome' in settled) {
+        const { summary, moveError } = settled.outcome as Extract<JobOutcome, { type: 'done' }>;
+        if (moveError === undefined) return summary;
+        this.logger.warn(`${name}: moving it out of underprocess/ failed (${moveError.message}); trying again`);
+        return (await this.moveOut(name, summary)) ? summary : undefined;
+      }
+      const { error } = settled;
+      if (error instanceof PoolClosedError) return undefined; // stopping: the file stays in underprocess/
+      const fileError = error instanceof FileProcessingError ? error : new FileProcessingError(String(error), 'EPROCESSOR');
+      if (attempt >= this.maxAttempts || !isTransientFsError(fileError)) {
+        // The worker could not write a summary itself (it died, or the disk refused).
+        const summary = await recordFailure(this.jobFor(name, source, detectedAt, attempt), fileError).catch((writeError: unknown) => {
+          this.logger.error(`could not write the summary of ${name}`, writeError);
+          return undefined;
+        });
+        return summary !== undefined && (await this.moveOut(name, summary)) ? summary : undefined;
+      }
+      const delayMs = this.baseDelayMs * 2 ** (attempt - 1);
+      this.logger.warn(`${name}: ${fileError.message}; retrying in ${delayMs} ms (attempt ${attempt + 1} of ${this.maxAttempts})`);
+      this.emit('event', { type: 'retrying', name, attempt, delayMs, message: fileError.message });
+      await sleep(delayMs);
+      if (this.stopping) return undefined;
+      settled = await settle(this.runJob(name, source, detectedAt, attempt + 1));
+    }
+  }
+
+  /** Sends one job: claim (when `claimFrom` is given), process, move out of underprocess/. */
+  private runJob(name: string, source: string, detectedAt: number, attempt: number, claim?: { from: string }, onClaimed?: () => void): Promise<JobOutcome> {
+    const steps: QueueSteps = {
+      finish: { processed: this.layout.pathOf('processed', name), failed: this.layout.pathOf('failed', name) },
+      ...(claim ? { claim: { from: claim.from, mustBeFree: this.tracesOf(name) } } : {}),
+    };
+    const job = this.jobFor(name, source, detectedAt, attempt);
+    return (this.pool as WorkerPool).run({ job, maxLineBytes: this.maxLineBytes, finalAttempt: attempt >= this.maxAttempts, steps, onClaimed });
+  }
+
+  private jobFor(name: string, source: string, detectedAt: number, attempt: number): FileJob {
+    return {
       name,
       source,
       input: { path: this.layout.pathOf('underprocess', name), followSymlinks: false },
       resultPath: this.layout.resultPath(name),
       summaryPath: this.layout.summaryPath(name),
       detectedAt,
+      attempt,
     };
-    const pool = this.pool as WorkerPool;
-    for (let attempt = 1; ; attempt++) {
-      job.attempt = attempt;
-      try {
-        return await pool.run(job, this.maxLineBytes, attempt >= this.maxAttempts);
-      } catch (error) {
-        if (error instanceof PoolClosedError) return undefined;
-        const fileError = error instanceof FileProcessingError ? error : new FileProcessingError(String(error), 'EPROCESSOR');
-        if (attempt >= this.maxAttempts || !isTransientFsError(fileError)) {
-          // The worker could not write a summary itself (it died, or the disk refused).
-          return recordFailure(job, fileError).catch((writeError: unknown) => {
-            this.logger.error(`could not write the summary of ${name}`, writeError);
-            return undefined;
-          });
-        }
-        const delayMs = this.baseDelayMs * 2 ** (attempt - 1);
-        this.logger.warn(`${name}: ${fileError.message}; retrying in ${delayMs} ms (attempt ${attempt + 1} of ${this.maxAttempts})`);
-        this.emit('event', { type: 'retrying', name, attempt, delayMs, message: fileError.message });
-        await sleep(delayMs);
-        if (this.stopping) return undefined;
-      }
+  }
+
+  /** Everywhere a claimed name leaves a trace: a name is free only when none of these exists. */
+  private tracesOf(name: string): string[] {
+    const { layout } = this;
+    return [layout.pathOf('underprocess', name), layout.pathOf('processed', name), layout.pathOf('failed', name), layout.resultPath(name), layout.summaryPath(name)];
+  }
+
+  /** The next candidate name no job in flight holds, reserved for the caller. */
+  private reserveName(names: NameCandidates): string {
+    for (;;) {
+      const candidate = names.next();
+      if (this.reserved.has(candidate)) continue;
+      this.reserved.add(candidate);
+      return candidate;
     }
+  }
+
+  /** Moves a claimed file to processed/ or failed/ by its summary, retrying transient errors. */
+  private moveOut(name: string, summary: FileSummary): Promise<boolean> {
+    const destination = summary.status === 'processed' ? 'processed' : 'failed';
+    return this.withRetries(`move ${name} to ${destination}/`, name, () => this.moveFile(this.layout.pathOf('underprocess', name), this.layout.pathOf(destination, name)));
   }
 
   /**
@@ -408,6 +468,23 @@ export class FolderQueue extends EventEmitter<{ event: [QueueEvent] }> {
     this.emit('event', { type: 'idle' });
     for (const resolve of this.idleWaiters.splice(0)) resolve();
   }
+}
+
+/** A claimed file, and how its first processing attempt ended. */
+interface Started {
+  name: string;
+  source: string;
+  detectedAt: number;
+  first: Settled;
+}
+
+type Settled = { outcome: JobOutcome } | { error: unknown };
+
+function settle(job: Promise<JobOutcome>): Promise<Settled> {
+  return job.then(
+    (outcome) => ({ outcome }),
+    (error: unknown) => ({ error }),
+  );
 }
 
 function sleep(ms: number): Promise<void> {

@@ -46,31 +46,6 @@ export class QueueLayout {
     for (const state of STATE_FOLDERS) await mkdir(this.folder(state), { recursive: true });
   }
 
-  /**
-   * Whether `name` can be claimed (SPEC §1 "Claim"): `taken` when it is in use anywhere a
-   * claimed file leaves a trace; `blocked` when one of its folders is a file there (an earlier
-   * file "a" makes "a/b.log" impossible whatever its base name), so the folder part must change.
-   */
-  async nameStatus(name: string): Promise<'free' | 'taken' | 'blocked'> {
-    const candidates = [
-      this.pathOf('underprocess', name),
-      this.pathOf('processed', name),
-      this.pathOf('failed', name),
-      this.resultPath(name),
-      this.summaryPath(name),
-    ];
-    const codes = await Promise.all(
-      candidates.map((candidate) =>
-        lstat(candidate).then(
-          () => 'EXISTS',
-          (error: NodeJS.ErrnoException) => error.code ?? 'ERROR',
-        ),
-      ),
-    );
-    if (codes.includes('ENOTDIR')) return 'blocked';
-    return codes.every((code) => code === 'ENOENT') ? 'free' : 'taken';
-  }
-
   /** Removes temporary files an interrupted write left in results/. Returns how many. */
   async removeTemporaryResults(): Promise<number> {
     let removed = 0;

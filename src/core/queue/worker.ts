@@ -7,6 +7,11 @@ import { ConfigError, FileProcessingError } from '../errors';
 import { LOG_LEVELS, type Logger, type LogLevel } from '../logger';
 import { processFile } from '../processFile';
 import type { FromWorker, ToWorker, WorkerSettings } from './workerProtocol';
+import { claimSync, moveSync } from './workerSteps';
+
+// Most queued files are small; this thread may block, so their I/O is synchronous (see
+// ProcessOptions.syncBelowBytes). Larger files stream as everywhere else.
+const SYNC_BELOW_BYTES = 1024 * 1024;
 
 const port = parentPort;
 if (!port) throw new Error('worker.ts must run as a worker thread');
@@ -53,16 +58,39 @@ port.on('message', (message: ToWorker) => {
 });
 
 async function handleJob(message: Extract<ToWorker, { type: 'job' }>): Promise<void> {
+  const { id, job, steps } = message;
+  const inputPath = 'path' in job.input ? job.input.path : undefined;
+  if (steps?.claim && inputPath !== undefined) {
+    const refusal = claimSync(steps.claim.from, inputPath, steps.claim.mustBeFree);
+    if (refusal) {
+      post({ type: 'notClaimed', id, refusal });
+      return;
+    }
+    post({ type: 'claimed', id });
+  }
+  let summary;
   try {
-    const summary = await processFile(await config, message.job, {
+    summary = await processFile(await config, job, {
       maxLineBytes: message.maxLineBytes,
       finalAttempt: message.finalAttempt,
       logger,
+      syncBelowBytes: SYNC_BELOW_BYTES,
     });
-    post({ type: 'done', id: message.id, summary });
   } catch (error) {
     const fileError =
       error instanceof FileProcessingError ? error : new FileProcessingError(error instanceof Error ? error.message : String(error), 'EIO');
-    post({ type: 'transient', id: message.id, message: fileError.message, code: fileError.code, sysCode: fileError.sysCode });
+    post({ type: 'transient', id, message: fileError.message, code: fileError.code, sysCode: fileError.sysCode });
+    return;
   }
+  if (steps && inputPath !== undefined) {
+    try {
+      moveSync(inputPath, summary.status === 'processed' ? steps.finish.processed : steps.finish.failed);
+    } catch (error) {
+      // The queue retries the move (or leaves the file in underprocess/ for recovery).
+      const { message: text, code } = error as NodeJS.ErrnoException;
+      post({ type: 'done', id, summary, moveError: { message: text, ...(code === undefined ? {} : { code }) } });
+      return;
+    }
+  }
+  post({ type: 'done', id, summary });
 }

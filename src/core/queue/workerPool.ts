@@ -9,7 +9,7 @@ import { ConfigError, FileProcessingError } from '../errors';
 import { silentLogger, type Logger } from '../logger';
 import type { FileJob } from '../processFile';
 import type { FileSummary } from '../summary';
-import type { FromWorker, ToWorker, WorkerSettings } from './workerProtocol';
+import type { FromWorker, JobOutcome, QueueSteps, ToWorker, WorkerSettings } from './workerProtocol';
 
 export interface WorkerPoolOptions {
   size: number;
@@ -20,8 +20,9 @@ export interface WorkerPoolOptions {
 }
 
 interface Pending {
-  resolve(summary: FileSummary): void;
+  resolve(outcome: JobOutcome): void;
   reject(error: Error): void;
+  onClaimed?: () => void;
 }
 
 interface Slot {
@@ -70,15 +71,29 @@ export class WorkerPool {
     return this.slots.reduce((sum, slot) => sum + slot.jobs.size, 0);
   }
 
-  run(job: FileJob, maxLineBytes: number, finalAttempt: boolean): Promise<FileSummary> {
+  /**
+   * Runs a job on the least busy worker. Rejects with a FileProcessingError when processing
+   * hit a transient filesystem error (finalAttempt false) or the worker died, and with
+   * PoolClosedError when the pool closed first. `onClaimed` is called when the claim step
+   * has moved the file.
+   */
+  run(request: { job: FileJob; maxLineBytes: number; finalAttempt: boolean; steps?: QueueSteps; onClaimed?: () => void }): Promise<JobOutcome> {
     if (this.closed) return Promise.reject(new PoolClosedError('the worker pool is closed'));
     let slot = this.slots[0];
     for (const candidate of this.slots) if (candidate.jobs.size < slot.jobs.size) slot = candidate;
     const id = this.nextId++;
-    return new Promise<FileSummary>((resolve, reject) => {
-      slot.jobs.set(id, { resolve, reject });
-      slot.worker.postMessage({ type: 'job', id, job, maxLineBytes, finalAttempt } satisfies ToWorker);
+    const { job, maxLineBytes, finalAttempt, steps, onClaimed } = request;
+    return new Promise<JobOutcome>((resolve, reject) => {
+      slot.jobs.set(id, { resolve, reject, onClaimed });
+      slot.worker.postMessage({ type: 'job', id, job, maxLineBytes, finalAttempt, ...(steps ? { steps } : {}) } satisfies ToWorker);
     });
+  }
+
+  /** Processes a file with no queue steps (single runs): resolves with its summary. */
+  async process(job: FileJob, maxLineBytes: number, finalAttempt: boolean): Promise<FileSummary> {
+    const outcome = await this.run({ job, maxLineBytes, finalAttempt });
+    if (outcome.type !== 'done') throw new Error('a job without a claim step cannot be refused');
+    return outcome.summary;
   }
 
   /** New pipeline settings; jobs sent after this use them. */
@@ -118,8 +133,14 @@ export class WorkerPool {
                 : new Error(`a processing worker could not load the pipeline: ${message.message}`),
             );
             break;
+          case 'claimed':
+            slot.jobs.get(message.id)?.onClaimed?.();
+            break;
           case 'done':
-            this.settle(slot, message.id)?.resolve(message.summary);
+            this.settle(slot, message.id)?.resolve({ type: 'done', summary: message.summary, ...(message.moveError ? { moveError: message.moveError } : {}) });
+            break;
+          case 'notClaimed':
+            this.settle(slot, message.id)?.resolve({ type: 'notClaimed', refusal: message.refusal });
             break;
           case 'transient':
             this.settle(slot, message.id)?.reject(

@@ -2,9 +2,10 @@
 // folder and renamed into place. Temporary names start with "." and end with ".tmp", a shape
 // the folder queue never gives a result, so recovery can remove leftovers safely.
 
+import { closeSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { open, rename, rm, type FileHandle } from 'node:fs/promises';
 import * as path from 'node:path';
-import { withDir } from './ensureDir';
+import { withDir, withDirSync } from './ensureDir';
 import { threadId } from 'node:worker_threads';
 
 let counter = 0;
@@ -71,4 +72,32 @@ export async function writeFileAtomic(finalPath: string, content: string): Promi
     await writer.abort();
     throw error;
   }
+}
+
+/** writeFileAtomic with synchronous calls (worker threads, small files). Returns the bytes written. */
+export function writeFileAtomicSync(finalPath: string, content: string): number {
+  const temporaryPath = temporaryPathFor(finalPath);
+  const bytes = Buffer.from(content, 'utf8');
+  const fd = withDirSync(temporaryPath, () => openSync(temporaryPath, 'wx'));
+  // Closed exactly once: fd numbers are shared by every thread, so a second close could
+  // close another thread's file.
+  let isOpen = true;
+  try {
+    let offset = 0;
+    while (offset < bytes.length) offset += writeSync(fd, bytes, offset, bytes.length - offset);
+    isOpen = false;
+    closeSync(fd);
+    renameSync(temporaryPath, finalPath);
+  } catch (error) {
+    if (isOpen) {
+      try {
+        closeSync(fd);
+      } catch {
+        // the first error is the one to report
+      }
+    }
+    rmSync(temporaryPath, { force: true });
+    throw error;
+  }
+  return bytes.length;
 }

@@ -2,6 +2,7 @@
 // mkdir per move was a measurable share of a burst's system time. A folder someone removes
 // behind our back is recreated: callers retry once through `withDir` on ENOENT.
 
+import { mkdirSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import * as path from 'node:path';
 
@@ -26,6 +27,27 @@ export async function withDir<T>(target: string, step: () => Promise<T>): Promis
     // The folder was removed since we made it: forget it, make it again, try once more.
     known.delete(dir);
     await ensureDir(dir);
+    return step();
+  }
+}
+
+/** The same for worker threads, which do a small file's whole life with synchronous calls. */
+export function ensureDirSync(dir: string): void {
+  if (known.has(dir)) return;
+  mkdirSync(dir, { recursive: true });
+  if (known.size >= LIMIT) known.clear();
+  known.add(dir);
+}
+
+export function withDirSync<T>(target: string, step: () => T): T {
+  const dir = path.dirname(target);
+  ensureDirSync(dir);
+  try {
+    return step();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || !known.has(dir)) throw error;
+    known.delete(dir);
+    ensureDirSync(dir);
     return step();
   }
 }

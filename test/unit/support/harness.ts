@@ -72,7 +72,30 @@ export async function runConfig(config: LoadedConfig, dir: string, text: string 
   const resultExists = await exists(resultPath);
   const output = resultExists ? await readFile(resultPath, 'utf8') : '';
   const written = JSON.parse(await readFile(summaryPath, 'utf8')) as FileSummary;
+  if ('path' in input) {
+    // Queue workers read small files whole with synchronous calls (syncBelowBytes) instead of
+    // streaming them: every test with a file input checks that both ways agree exactly.
+    const syncResult = path.join(dir, 'results-sync', name);
+    const syncSummary = await processFile(
+      config,
+      { name, source: name, input, resultPath: syncResult, summaryPath: syncResult + '.summary.json' },
+      { maxLineBytes: options.maxLineBytes, logger: options.logger, syncBelowBytes: 64 * 1024 * 1024 },
+    );
+    const syncExists = await exists(syncResult);
+    assert.equal(syncExists, resultExists, 'synchronous path: a result file exactly when the streamed path writes one');
+    if (syncExists) assert.equal(await readFile(syncResult, 'utf8'), output, 'synchronous path: the same result');
+    assert.deepEqual(withoutTimes(syncSummary), withoutTimes(summary), 'synchronous path: the same summary');
+    const syncWritten = JSON.parse(await readFile(syncResult + '.summary.json', 'utf8')) as FileSummary;
+    assert.deepEqual(withoutTimes(syncWritten), withoutTimes(written), 'synchronous path: the same summary on disk');
+  }
   return { output, lines: splitOutput(output), summary, written, resultExists };
+}
+
+/** A summary without what depends on the clock (times, durations, per-node milliseconds). */
+function withoutTimes(summary: FileSummary): unknown {
+  const { startedAt, finishedAt, durationMs, latencyMs, nodes, ...rest } = summary;
+  void [startedAt, finishedAt, durationMs, latencyMs];
+  return { ...rest, nodes: Object.fromEntries(Object.entries(nodes).map(([node, stats]) => [node, { ...stats, ms: 0 }])) };
 }
 
 /** Compiles a pipeline object (as if read from `<dir>/pipeline.json`) and runs `text` through it. */
