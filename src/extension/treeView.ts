@@ -97,6 +97,8 @@ export class FileflowTreeProvider implements vscode.TreeDataProvider<FileflowNod
         const item = new vscode.TreeItem(node.root.name, vscode.TreeItemCollapsibleState.Expanded);
         item.id = `root:${node.root.root}`;
         item.description = node.root.status === 'error' ? vscode.l10n.t('error') : vscode.l10n.t(node.root.status);
+        // In a multi-root window, roots of the same name in different folders are told apart here.
+        if ((vscode.workspace.workspaceFolders?.length ?? 0) > 1) item.description += ` · ${node.root.folder.name}`;
         item.tooltip = node.root.error ? `${node.root.root}\n\n${node.root.error}` : node.root.root;
         item.iconPath = new vscode.ThemeIcon(node.root.status === 'error' ? 'warning' : node.root.status === 'paused' ? 'debug-pause' : 'eye');
         item.contextValue = `root.${node.root.status}`;

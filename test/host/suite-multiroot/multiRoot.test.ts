@@ -118,6 +118,10 @@ describe('multi-root workspace', () => {
     assert.deepEqual(items.map((item) => item.resourceUri?.fsPath).sort(), [one, two].sort());
     // VS Code refuses a tree whose rows share an id.
     assert.equal(new Set(items.map((item) => item.id)).size, 2, 'the two roots have distinct tree ids');
+    // Both rows are labelled with the same folder name; the description tells them apart.
+    const described = new Map(items.map((item) => [item.resourceUri?.fsPath, String(item.description)]));
+    assert.equal(described.get(one), 'watching · one');
+    assert.equal(described.get(two), 'watching · two');
   });
 
   it('Stop Watching removes the entry only from the folder that holds the root', async () => {
