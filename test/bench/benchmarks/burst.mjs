@@ -4,13 +4,15 @@
 // Whole-process wall time against
 //   (a) baselines/burstQueue.mjs: the same queue steps by hand in plain Node, 8 files in flight
 //       (rename in, read, triage, write the result, rename out) — the target, and
-//   (b) baselines/burstQueue.sh: a bash loop of mv / awk / mv per file — information.
+//   (b) baselines/burstQueue.sh: a bash loop of mv / awk / mv per file — information, and
+//   (c) baselines/burstQueueSameWork.mjs: (a) plus the filesystem work Fileflow's guarantees
+//       cost (name checks, atomic result and summary) — information: what those cost by hand.
 // The inbox files are dated an hour back (fs.utimes) before each run: files dropped before the
 // queue started, which it takes at once (no stabilityMs wait; see lib/queue.mjs fillInbox).
 // Results must be byte-identical to the Node baseline's before anything is timed.
 import { mkdirSync } from 'node:fs';
 import * as path from 'node:path';
-import { CLI, NODE, cpuRow, measure, sampleFolder, timedSides, workDir } from '../lib/harness.mjs';
+import { CLI, NODE, cpuRow, fmt, measure, sampleFolder, timedSides, workDir } from '../lib/harness.mjs';
 import { BASELINES, checkBaselineRoot, checkFileflowRoot, compareResults, fillInbox } from '../lib/queue.mjs';
 
 export const name = 'burst';
@@ -25,6 +27,7 @@ export const BURST_SEED = 7;
 export const NODE_IN_FLIGHT = 8;
 const NODE_BASELINE = path.join(BASELINES, 'burstQueue.mjs');
 const SH_BASELINE = path.join(BASELINES, 'burstQueue.sh');
+const SAME_WORK_BASELINE = path.join(BASELINES, 'burstQueueSameWork.mjs');
 
 /** Files in the burst: 2,000, or 500 with --quick. */
 export function burstFiles(ctx) {
@@ -72,6 +75,11 @@ export async function run(ctx) {
         prepare: () => fresh('node'),
         run: () => measure({ cmd: NODE, args: [NODE_BASELINE, roots.node, String(NODE_IN_FLIGHT)], cwd, label: 'baseline burstQueue.mjs' }),
       },
+      same: {
+        label: 'node, same guarantees',
+        prepare: () => fresh('same'),
+        run: () => measure({ cmd: NODE, args: [SAME_WORK_BASELINE, roots.same, String(NODE_IN_FLIGHT)], cwd, label: 'baseline burstQueueSameWork.mjs' }),
+      },
       bash: {
         label: 'bash loop',
         prepare: () => fresh('bash'),
@@ -83,13 +91,15 @@ export async function run(ctx) {
         checkFileflowRoot(roots.fileflow, names);
         checkBaselineRoot(roots.node, names, 'burstQueue.mjs');
         checkBaselineRoot(roots.bash, names, 'burstQueue.sh');
+        checkBaselineRoot(roots.same, names, 'burstQueueSameWork.mjs');
+        compareResults(roots.node, roots.same, names, 'burstQueue.mjs', 'burstQueueSameWork.mjs');
         compareResults(roots.node, roots.fileflow, names, 'burstQueue.mjs', 'fileflow');
         compareResults(roots.node, roots.bash, names, 'burstQueue.mjs', 'burstQueue.sh');
         ctx.log(`results of all ${names.length} files are byte-identical (fileflow, node script, bash loop)`);
       },
     },
   );
-  const { fileflow, node, bash } = result;
+  const { fileflow, node, bash, same } = result;
   const ratio = fileflow.medianMs / node.medianMs;
   const filesPerSec = (side) => count / (side.medianMs / 1000);
   const label = `${count} files`;
@@ -112,6 +122,26 @@ export async function run(ctx) {
         baseline: bash.medianMs,
         baselineName: 'bash mv/awk/mv loop',
         ratio: fileflow.medianMs / bash.medianMs,
+        target: 'info',
+        pass: null,
+      },
+      {
+        what: `wall time, ${label} (info)`,
+        unit: 'ms',
+        fileflow: fileflow.medianMs,
+        baseline: same.medianMs,
+        baselineName: 'Node script + name checks, atomic result and summary',
+        ratio: fileflow.medianMs / same.medianMs,
+        target: 'info',
+        pass: null,
+      },
+      {
+        what: 'the guarantees by hand (info)',
+        unit: 'ms',
+        fileflow: same.medianMs,
+        baseline: node.medianMs,
+        display: { fileflow: `${fmt.ms(same.medianMs)} (same guarantees)`, baseline: `${fmt.ms(node.medianMs)} (minimal script)` },
+        ratio: same.medianMs / node.medianMs,
         target: 'info',
         pass: null,
       },
