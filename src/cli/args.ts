@@ -16,7 +16,7 @@ interface Common {
 
 export type Command =
   | ({ kind: 'run'; files: string[]; out: string } & Common)
-  | ({ kind: 'watch'; root: string; concurrency?: number; stabilityMs?: number; once: boolean } & Common)
+  | ({ kind: 'watch'; root: string; concurrency?: number; stabilityMs?: number; fileTimeoutSec?: number; once: boolean } & Common)
   | ({ kind: 'validate'; file: string } & Common)
   | ({ kind: 'samples'; dir: string; count: number; lines: number; seed: number } & Common)
   | { kind: 'help'; topic?: string }
@@ -29,6 +29,7 @@ const OPTIONS = {
   json: { type: 'boolean' },
   concurrency: { type: 'string' },
   'stability-ms': { type: 'string' },
+  'file-timeout': { type: 'string' },
   once: { type: 'boolean' },
   count: { type: 'string' },
   lines: { type: 'string' },
@@ -93,6 +94,10 @@ export function parseCommandLine(argv: string[]): Command {
       return { kind: 'help', topic: rest[0] };
     case 'run':
       if (rest.length === 0) throw new UsageError('run: give at least one FILE');
+      // Silently ignoring a safety limit would be worse than refusing it.
+      if (values['file-timeout'] !== undefined) {
+        throw new UsageError('run: --file-timeout works only with watch (run processes files in this process, where a stuck processor cannot be stopped)');
+      }
       return { kind: 'run', files: rest, out: values.out ?? 'results', ...common };
     case 'watch':
       if (rest.length !== 1) throw new UsageError('watch: give exactly one ROOT folder');
@@ -102,6 +107,7 @@ export function parseCommandLine(argv: string[]): Command {
         once: values.once ?? false,
         concurrency: optionalInt('--concurrency', values.concurrency, 1),
         stabilityMs: optionalInt('--stability-ms', values['stability-ms'], 0),
+        fileTimeoutSec: optionalInt('--file-timeout', values['file-timeout'], 0),
         ...common,
       };
     case 'validate': {
@@ -148,9 +154,12 @@ Usage:
   fileflow run FILE... [--pipeline P] [--out DIR] [--json]
       Process files in place (they are never moved). Writes DIR/<name> and
       DIR/<name>.summary.json for each (DIR defaults to ./results).
-  fileflow watch ROOT [--pipeline P] [--concurrency N] [--stability-ms MS] [--once] [--json]
+  fileflow watch ROOT [--pipeline P] [--concurrency N] [--stability-ms MS] [--file-timeout S]
+                     [--once] [--json]
       Run the folder queue on ROOT: ROOT/unprocessed -> underprocess -> processed | failed,
       results in ROOT/results. --once recovers, drains what is there, and exits.
+      --file-timeout S: a file still processing after S seconds (default 600; 0 = no
+      limit) is stopped and fails, so a stuck processor cannot hold up the queue.
   fileflow validate PIPELINE
       Check a pipeline file and list every problem with its JSON path.
   fileflow samples DIR [--count N] [--lines M] [--seed S]

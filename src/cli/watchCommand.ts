@@ -25,6 +25,7 @@ export async function watchCommand(command: WatchCommand, pipelineFile: string |
     pipelineFile,
     concurrency: command.concurrency,
     stabilityMs: command.stabilityMs,
+    fileTimeoutMs: command.fileTimeoutSec === undefined ? undefined : command.fileTimeoutSec * 1000,
     watch: !command.once,
     logger,
   });

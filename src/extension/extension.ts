@@ -68,7 +68,7 @@ export function activate(context: vscode.ExtensionContext): FileflowApi {
     }),
     vscode.workspace.onDidChangeConfiguration((event) => {
       if (event.affectsConfiguration(`${SECTION}.watchFolders`)) void manager.restore();
-      const keys = ['pipelineFile', 'concurrency', 'stabilityMs', 'ignore', 'maxLineBytes', 'retry', 'usePolling'];
+      const keys = ['pipelineFile', 'concurrency', 'stabilityMs', 'ignore', 'maxLineBytes', 'retry', 'usePolling', 'fileTimeoutSec'];
       for (const folder of vscode.workspace.workspaceFolders ?? []) {
         if (keys.some((key) => event.affectsConfiguration(`${SECTION}.${key}`, folder.uri))) {
           singles.reset();

@@ -257,6 +257,7 @@ export class QueueManager implements vscode.Disposable {
       maxLineBytes: settings.maxLineBytes,
       retry: { maxAttempts: settings.maxAttempts },
       usePolling: settings.usePolling,
+      fileTimeoutMs: settings.fileTimeoutMs,
       allowCustomModules: this.isTrusted(),
       logger: this.logger,
       metrics,

@@ -18,6 +18,8 @@ export interface FolderSettings {
   maxLineBytes: number;
   maxAttempts: number;
   usePolling: boolean;
+  /** fileflow.fileTimeoutSec in milliseconds; 0 = no limit. */
+  fileTimeoutMs: number;
 }
 
 export function readSettings(folder: vscode.WorkspaceFolder): FolderSettings {
@@ -34,6 +36,7 @@ export function readSettings(folder: vscode.WorkspaceFolder): FolderSettings {
     maxLineBytes: config.get<number>('maxLineBytes', 1024 * 1024),
     maxAttempts: config.get<number>('retry.maxAttempts', 3),
     usePolling: config.get<boolean>('usePolling', false),
+    fileTimeoutMs: Math.max(0, config.get<number>('fileTimeoutSec', 600)) * 1000,
   };
 }
 

@@ -6,8 +6,10 @@ import { existsSync } from 'node:fs';
 import { lstat, readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { FileProcessingError } from '../core/errors';
 import type { Logger } from '../core/logger';
-import type { FileJob, FileInput } from '../core/processFile';
+import { recordFailure, type FileJob, type FileInput } from '../core/processFile';
+import { DEFAULT_FILE_TIMEOUT_MS } from '../core/queue/folderQueue';
 import { inboxFilter, walkFiles } from '../core/queue/layout';
 import { WorkerPool } from '../core/queue/workerPool';
 import { SUMMARY_SUFFIX, type FileSummary } from '../core/summary';
@@ -128,7 +130,12 @@ export class SingleRunner implements vscode.Disposable {
       summaryPath: path.join(resultsFolder, ...name.split('/')) + SUMMARY_SUFFIX,
       detectedAt: Date.now(),
     };
-    const summary = await (pool ?? (await this.pool(folder))).process(job, settings?.maxLineBytes ?? 1024 * 1024, true);
+    const summary = await (pool ?? (await this.pool(folder))).process(job, settings?.maxLineBytes ?? 1024 * 1024, true).catch((error: unknown) => {
+      // Its worker was ended (time limit) or died: a failed run with the reason, as in a queue,
+      // so that Process Folder… goes on with the other files.
+      if (error instanceof FileProcessingError) return recordFailure(job, error);
+      throw error;
+    });
     const run: SingleRun = { folder, resultsFolder, summary };
     const previous = this.runs.findIndex((r) => r.resultsFolder === resultsFolder && r.summary.name === name);
     if (previous !== -1) this.runs.splice(previous, 1);
@@ -148,13 +155,15 @@ export class SingleRunner implements vscode.Disposable {
     const settings = folder ? readSettings(folder) : undefined;
     const pipelineFile = settings && existsSync(settings.pipelineFile) ? settings.pipelineFile : undefined;
     const allowCustomModules = this.isTrusted();
-    const key = `${pipelineFile ?? ''}|${allowCustomModules}|${this.logger.level}`;
+    const fileTimeoutMs = settings?.fileTimeoutMs ?? DEFAULT_FILE_TIMEOUT_MS;
+    const key = `${pipelineFile ?? ''}|${allowCustomModules}|${this.logger.level}|${fileTimeoutMs}`;
     let pool = this.pools.get(key);
     if (!pool) {
       const created = new WorkerPool({
         size: Math.min(settings?.concurrency ?? 2, 4),
         settings: { pipelineFile, allowCustomModules, logLevel: this.logger.level },
         logger: this.logger,
+        fileTimeoutMs,
       });
       pool = created.start().then(
         () => created,

@@ -38,6 +38,12 @@ export interface FolderQueueOptions {
   logger?: Logger;
   /** How long stop() lets files in flight finish (default 10 s). */
   shutdownTimeoutMs?: number;
+  /**
+   * A file whose processing runs longer than this fails ('EPROCESSOR', saying so) and its
+   * worker is replaced, so a stuck processor cannot hold a slot for ever. Default 600 s;
+   * 0 means no limit.
+   */
+  fileTimeoutMs?: number;
   /** Watch for new arrivals (default true); false only recovers and scans. */
   watch?: boolean;
   /** Worker script override (tests). */
@@ -70,6 +76,7 @@ interface WorkItem {
 
 const DEFAULT_STABILITY_MS = 500;
 const DEFAULT_SHUTDOWN_MS = 10_000;
+export const DEFAULT_FILE_TIMEOUT_MS = 600_000;
 
 export class FolderQueue extends EventEmitter<{ event: [QueueEvent] }> {
   readonly layout: QueueLayout;
@@ -122,6 +129,7 @@ export class FolderQueue extends EventEmitter<{ event: [QueueEvent] }> {
       settings: { pipelineFile, allowCustomModules, logLevel: this.logger.level },
       logger: this.logger,
       script: this.options.workerScript,
+      fileTimeoutMs: this.options.fileTimeoutMs ?? DEFAULT_FILE_TIMEOUT_MS,
     });
     await this.pool.start();
 

@@ -1,6 +1,8 @@
 // A fixed set of worker threads that process files. Jobs go to the least busy worker; a
 // worker that dies is replaced, and the jobs it held are reported as failures of the pool
-// (the queue decides what happens to those files).
+// (the queue decides what happens to those files). A job that runs past the time limit has
+// its worker ended: terminating the thread is the only way to stop synchronous JavaScript
+// (a processor's endless loop, a regular expression backtracking for ever).
 
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -9,6 +11,7 @@ import { ConfigError, FileProcessingError } from '../errors';
 import { silentLogger, type Logger } from '../logger';
 import type { FileJob } from '../processFile';
 import type { FileSummary } from '../summary';
+import { removeTemporaryFilesOf } from '../util/atomicFile';
 import type { FromWorker, JobOutcome, QueueSteps, ToWorker, WorkerSettings } from './workerProtocol';
 
 export interface WorkerPoolOptions {
@@ -17,18 +20,45 @@ export interface WorkerPoolOptions {
   logger?: Logger;
   /** The worker script. Defaults to worker.js beside this module (dist/ or out/). */
   script?: string;
+  /**
+   * A job that runs longer than this (from when its worker is ready for it) is stopped: its
+   * worker is ended and replaced, and the job rejects with a FileProcessingError
+   * 'EPROCESSOR'. 0 or undefined: no limit.
+   */
+  fileTimeoutMs?: number;
 }
 
 interface Pending {
+  job: FileJob;
   resolve(outcome: JobOutcome): void;
   reject(error: Error): void;
   onClaimed?: () => void;
+  /** The job's time limit; armed once the worker has loaded the pipeline. */
+  timer?: NodeJS.Timeout;
 }
 
 interface Slot {
+  index: number;
   worker: Worker;
+  /** Kept from the start: worker.threadId reads -1 once the thread has ended. */
+  threadId: number;
+  /** The pipeline is loaded: time spent loading it does not count against a job's limit. */
+  ready: boolean;
   jobs: Map<number, Pending>;
 }
+
+/** A worker ended for a job's time limit, until its thread is gone and its jobs are rejected. */
+interface Retiring {
+  slot: Slot;
+  done: Promise<void>;
+}
+
+/**
+ * How long to wait for an ended worker's thread to go before rejecting its jobs anyway. A
+ * thread blocked in a system call (a hung network drive) ends only when the call returns.
+ */
+const TERMINATE_GRACE_MS = 2000;
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export class PoolClosedError extends Error {
   override name = 'PoolClosedError';
@@ -41,6 +71,7 @@ export class WorkerPool {
   private settings: WorkerSettings;
   private nextId = 1;
   private closed = false;
+  private readonly retiring = new Set<Retiring>();
 
   constructor(private readonly options: WorkerPoolOptions) {
     this.logger = options.logger ?? silentLogger;
@@ -84,7 +115,9 @@ export class WorkerPool {
     const id = this.nextId++;
     const { job, maxLineBytes, finalAttempt, steps, onClaimed } = request;
     return new Promise<JobOutcome>((resolve, reject) => {
-      slot.jobs.set(id, { resolve, reject, onClaimed });
+      const pending: Pending = { job, resolve, reject, onClaimed };
+      slot.jobs.set(id, pending);
+      if (slot.ready) this.startClock(slot, id, pending);
       slot.worker.postMessage({ type: 'job', id, job, maxLineBytes, finalAttempt, ...(steps ? { steps } : {}) } satisfies ToWorker);
     });
   }
@@ -102,20 +135,85 @@ export class WorkerPool {
     for (const slot of this.slots) slot.worker.postMessage({ type: 'reload', settings } satisfies ToWorker);
   }
 
-  /** Ends every worker now; jobs still held are rejected with PoolClosedError. */
+  /**
+   * Ends every worker now; jobs still held (also those of a worker being ended for its time
+   * limit) are rejected with PoolClosedError. Resolves once every thread has ended.
+   */
   async close(): Promise<void> {
     this.closed = true;
     const slots = this.slots.splice(0);
     for (const slot of slots) {
-      for (const pending of slot.jobs.values()) pending.reject(new PoolClosedError('the worker pool was closed'));
+      for (const pending of slot.jobs.values()) {
+        clearTimeout(pending.timer);
+        pending.reject(new PoolClosedError('the worker pool was closed'));
+      }
       slot.jobs.clear();
     }
-    await Promise.all(slots.map((slot) => slot.worker.terminate()));
+    const retiring = [...this.retiring];
+    for (const { slot } of retiring) for (const pending of slot.jobs.values()) pending.reject(new PoolClosedError('the worker pool was closed'));
+    await Promise.all([...slots.map((slot) => slot.worker.terminate()), ...retiring.map((r) => r.done)]);
+  }
+
+  private startClock(slot: Slot, id: number, pending: Pending): void {
+    const limit = this.options.fileTimeoutMs ?? 0;
+    // setTimeout fires at once for delays past 2^31-1 ms; anything that long is a limit of 24 days.
+    if (limit > 0 && pending.timer === undefined) pending.timer = setTimeout(() => this.timedOut(slot, id), Math.min(limit, MAX_TIMER_MS));
+  }
+
+  /**
+   * A job ran past the limit. Its worker is replaced at once (the queue's next file need not
+   * wait), then ended. Its jobs are rejected only once the thread is gone, so nothing the
+   * worker still does can race the queue's own handling of the file (the failed summary, the
+   * move to failed/); an answer the worker sent just before the end still counts.
+   */
+  private timedOut(slot: Slot, id: number): void {
+    const stuck = slot.jobs.get(id);
+    if (this.closed || this.slots[slot.index] !== slot || stuck === undefined) return;
+    for (const pending of slot.jobs.values()) clearTimeout(pending.timer);
+    const limit = formatSeconds(this.options.fileTimeoutMs ?? 0);
+    this.logger.warn(`processing worker ${slot.index}: ${stuck.job.name} took longer than ${limit}; ending the worker and starting a new one`);
+    this.spawn(slot.index).catch((error: unknown) => this.logger.error('could not restart a processing worker', error));
+    const retiring: Retiring = { slot, done: this.endWorker(slot, id, limit) };
+    this.retiring.add(retiring);
+    void retiring.done.finally(() => this.retiring.delete(retiring));
+  }
+
+  private async endWorker(slot: Slot, stuckId: number, limit: string): Promise<void> {
+    let grace: NodeJS.Timeout | undefined;
+    await Promise.race([
+      slot.worker.terminate().then(
+        () => undefined,
+        () => undefined,
+      ),
+      new Promise<void>((resolve) => (grace = setTimeout(resolve, TERMINATE_GRACE_MS))),
+    ]);
+    clearTimeout(grace);
+    // A file streamed in pieces has its temporary result open while it is processed.
+    for (const { job } of slot.jobs.values()) {
+      for (const file of [job.resultPath, job.summaryPath]) {
+        await removeTemporaryFilesOf(file, slot.threadId).catch((error: unknown) =>
+          this.logger.warn(`could not remove a temporary file of ${job.name}: ${error instanceof Error ? error.message : String(error)}`),
+        );
+      }
+    }
+    // After close() these were rejected with PoolClosedError already (a second reject does nothing).
+    for (const [id, pending] of slot.jobs) {
+      pending.reject(
+        id === stuckId
+          ? new FileProcessingError(
+              `processing took longer than ${limit} and was stopped (a processor may be stuck); raise fileflow.fileTimeoutSec / --file-timeout if files are just big`,
+              'EPROCESSOR',
+            )
+          : // Not this file's fault, but its thread is gone: as when a worker dies.
+            new FileProcessingError(`the processing worker was stopped because another file on it took longer than ${limit}`, 'EPROCESSOR'),
+      );
+    }
+    slot.jobs.clear();
   }
 
   private spawn(index: number): Promise<void> {
     const worker = new Worker(this.script, { workerData: this.settings });
-    const slot: Slot = { worker, jobs: new Map() };
+    const slot: Slot = { index, worker, threadId: worker.threadId, ready: false, jobs: new Map() };
     this.slots[index] = slot;
     return new Promise<void>((resolve, reject) => {
       let started = false;
@@ -123,6 +221,8 @@ export class WorkerPool {
         switch (message.type) {
           case 'ready':
             started = true;
+            slot.ready = true;
+            for (const [id, pending] of slot.jobs) this.startClock(slot, id, pending);
             this.pipelines = message.pipelines;
             resolve();
             break;
@@ -159,6 +259,7 @@ export class WorkerPool {
       worker.on('exit', (code) => {
         if (this.closed || this.slots[index] !== slot) return;
         for (const pending of slot.jobs.values()) {
+          clearTimeout(pending.timer);
           pending.reject(new FileProcessingError(`the processing worker stopped unexpectedly (exit code ${code})`, 'EPROCESSOR'));
         }
         slot.jobs.clear();
@@ -175,6 +276,12 @@ export class WorkerPool {
   private settle(slot: Slot, id: number): Pending | undefined {
     const pending = slot.jobs.get(id);
     slot.jobs.delete(id);
+    clearTimeout(pending?.timer);
     return pending;
   }
+}
+
+/** 600000 → "600 s", 1500 → "1.5 s". */
+function formatSeconds(ms: number): string {
+  return `${Number((ms / 1000).toFixed(3))} s`;
 }

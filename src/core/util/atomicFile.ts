@@ -3,7 +3,7 @@
 // the folder queue never gives a result, so recovery can remove leftovers safely.
 
 import { closeSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
-import { open, rename, rm, type FileHandle } from 'node:fs/promises';
+import { open, readdir, rename, rm, type FileHandle } from 'node:fs/promises';
 import * as path from 'node:path';
 import { withDir, withDirSync } from './ensureDir';
 import { threadId } from 'node:worker_threads';
@@ -16,8 +16,30 @@ let counter = 0;
  * start), so a replacement worker writing the same result again must not reuse that name.
  */
 export function temporaryPathFor(finalPath: string): string {
+  return `${temporaryPrefixFor(finalPath, threadId)}${++counter}.tmp`;
+}
+
+function temporaryPrefixFor(finalPath: string, thread: number): string {
+  return path.join(path.dirname(finalPath), `.${path.basename(finalPath)}.${process.pid}-${thread}-`);
+}
+
+/**
+ * Removes the temporary files that thread `thread` of this process left for `finalPath`. For
+ * a worker that was ended mid-write: the next start would remove them too, but a queue that
+ * keeps running should not show them until then. Only call it once that thread has ended.
+ */
+export async function removeTemporaryFilesOf(finalPath: string, thread: number): Promise<void> {
+  const prefix = path.basename(temporaryPrefixFor(finalPath, thread));
   const dir = path.dirname(finalPath);
-  return path.join(dir, `.${path.basename(finalPath)}.${process.pid}-${threadId}-${++counter}.tmp`);
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch {
+    return; // no folder, no leftovers
+  }
+  for (const name of names) {
+    if (name.startsWith(prefix) && name.endsWith('.tmp')) await rm(path.join(dir, name), { force: true });
+  }
 }
 
 export function isTemporaryName(baseName: string): boolean {
