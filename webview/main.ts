@@ -15,6 +15,7 @@ import '@vscode-elements/elements/dist/vscode-table-header-cell/index.js';
 import '@vscode-elements/elements/dist/vscode-table-row/index.js';
 import type { MetricsSnapshot, NodeStats, PipelineShape } from '../src/shared/metrics';
 import type { HostToWebview, PanelState, ThroughputPoint, WebviewToHost } from '../src/shared/protocol';
+import { chartWindow, MAX_CHART_MINUTES } from './chartWindow';
 import { busiestPath, END, layoutPipeline } from './graphLayout';
 
 interface VsCodeApi {
@@ -152,10 +153,11 @@ function renderChart(history: ThroughputPoint[]): void {
   const width = Math.max(320, host.clientWidth || 640);
   const height = 180;
   const pad = { left: 48, right: 56, top: 12, bottom: 24 };
-  const root = svg('svg', { width, height, viewBox: `0 0 ${width} ${height}`, role: 'img', 'aria-label': 'throughput over the last 15 minutes' }, host);
   const now = Date.now();
-  const from = now - 15 * 60 * 1000;
-  const points = history.filter((p) => p.t >= from);
+  const recent = history.filter((p) => p.t >= now - MAX_CHART_MINUTES * 60_000);
+  const { from, minutes, ticks } = chartWindow(recent[0]?.t, now);
+  const points = recent.filter((p) => p.t >= from);
+  const root = svg('svg', { width, height, viewBox: `0 0 ${width} ${height}`, role: 'img', 'aria-label': `throughput over the last ${minutes} minute(s)` }, host);
   const maxFiles = niceMax(Math.max(1, ...points.map((p) => p.filesPerSec)));
   const maxLines = niceMax(Math.max(1, ...points.map((p) => p.linesPerSec)));
   const x = (t: number): number => pad.left + ((t - from) / (now - from)) * (width - pad.left - pad.right);
@@ -167,8 +169,8 @@ function renderChart(history: ThroughputPoint[]): void {
     svg('text', { x: pad.left - 6, y: y + 4, class: 'axis files', 'text-anchor': 'end' }, root).textContent = formatCount(Math.round(maxFiles * (1 - i / 4) * 10) / 10);
     svg('text', { x: width - pad.right + 6, y: y + 4, class: 'axis lines' }, root).textContent = formatCount(Math.round(maxLines * (1 - i / 4)));
   }
-  for (const minutes of [15, 10, 5, 0]) {
-    svg('text', { x: x(now - minutes * 60_000), y: height - 6, class: 'axis', 'text-anchor': 'middle' }, root).textContent = minutes === 0 ? 'now' : `-${minutes} min`;
+  for (const tick of ticks) {
+    svg('text', { x: x(tick.t), y: height - 6, class: 'axis', 'text-anchor': 'middle' }, root).textContent = tick.label;
   }
   if (points.length > 1) {
     const line = (y: (p: ThroughputPoint) => number): string => points.map((p, i) => `${i === 0 ? 'M' : 'L'}${x(p.t).toFixed(1)},${y(p).toFixed(1)}`).join(' ');

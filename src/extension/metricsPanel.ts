@@ -180,7 +180,7 @@ function html(webview: vscode.Webview, extensionUri: vscode.Uri): string {
 <div id="empty">No folder is being watched. Right-click a folder in the Explorer and choose <b>Watch Folder</b>, or run <b>Fileflow: Watch Folder</b>.</div>
 <main id="content" hidden>
   <section class="cards" id="cards"></section>
-  <h2>Throughput, last 15 minutes <span class="legend"><span class="files">files/s</span><span class="lines">lines/s</span></span></h2>
+  <h2>Throughput <span class="legend"><span class="files">files/s</span><span class="lines">lines/s</span></span></h2>
   <div id="chart"></div>
   <h2>Pipeline <span class="legend">line counts per tag; the busiest path is highlighted</span></h2>
   <div id="graph"></div>
