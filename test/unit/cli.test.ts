@@ -1,11 +1,13 @@
 // The built `fileflow` command (SPEC §6), run as a child process: exit codes, --json, validate,
-// samples, the seed-compatible aliases, pipeline discovery, result naming and replacement.
+// samples, the seed-compatible aliases, pipeline discovery, result naming and replacement; and
+// the parsing of `watch --file-timeout`.
 
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { copyFile, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
+import { parseCommandLine, UsageError } from '../../src/cli/args';
 import type { FileSummary } from '../../src/core/summary';
 import { exists, FIXTURES, REPO_ROOT, useTempDirs } from './support/harness';
 
@@ -344,6 +346,52 @@ describe('fileflow CLI (built dist/cli.js)', function () {
         await readFile(path.join(dir, 'results', 'a.log'), 'utf8'),
         'one\ntwo n=2 file=a.log tag=echo\nfooter: 2 line(s), n=2, tag=start\n',
       );
+    });
+  });
+
+  describe('watch --file-timeout', () => {
+    it('parses seconds (0 = no limit) for watch and its --watch alias; absent leaves the default to the queue', () => {
+      const watch = (...args: string[]) => parseCommandLine(args) as Extract<ReturnType<typeof parseCommandLine>, { kind: 'watch' }>;
+      assert.equal(watch('watch', 'root', '--file-timeout', '30').fileTimeoutSec, 30);
+      assert.equal(watch('watch', 'root', '--file-timeout=0').fileTimeoutSec, 0);
+      assert.equal(watch('--watch', 'root', '--file-timeout', '5').fileTimeoutSec, 5);
+      assert.equal(watch('watch', 'root').fileTimeoutSec, undefined);
+    });
+
+    it('refuses what is not a whole number of seconds', () => {
+      for (const value of ['-1', '1.5', 'ten', '']) {
+        assert.throws(() => parseCommandLine(['watch', 'root', `--file-timeout=${value}`]), (error: Error) => {
+          return error instanceof UsageError && error.message === `--file-timeout must be a whole number of at least 0 (got "${value}")`;
+        });
+      }
+    });
+
+    it('is refused by run, saying why, rather than silently ignored', () => {
+      for (const args of [['run', 'a.log', '--file-timeout', '5'], ['--input', 'a.log', '--file-timeout', '5']]) {
+        assert.throws(() => parseCommandLine(args), (error: Error) => error instanceof UsageError && /--file-timeout works only with watch/.test(error.message));
+      }
+    });
+
+    it('is in --help', async () => {
+      const result = expectCode(fileflow(await workspace(), '--help'), 0);
+      assert.match(result.stdout, /\[--file-timeout S\]/);
+      assert.match(result.stdout, /default 600; 0 = no\s+limit/);
+    });
+
+    it('`watch --once --file-timeout 1` fails a stuck file with the reason, processes the rest and exits 1', async () => {
+      const dir = await workspace({
+        'q/unprocessed/a.log': 'one\n',
+        'q/unprocessed/stuck.log': 'HANG\n',
+        'q/unprocessed/z.log': 'two\n',
+        'p.json': JSON.stringify({ nodes: { start: { use: { module: path.join(FIXTURES, 'hangOn.cjs') } } } }),
+      });
+      const result = expectCode(fileflow(dir, 'watch', 'q', '--once', '--concurrency', '1', '--pipeline', 'p.json', '--file-timeout', '1'), 1);
+      assert.match(result.stdout, /✗ stuck\.log -> failed\/: processing took longer than 1 s and was stopped \(a processor may be stuck\)/);
+      const summary = await readSummary(path.join(dir, 'q', 'results', 'stuck.log.summary.json'));
+      assert.equal(summary.error?.code, 'EPROCESSOR');
+      assert.deepEqual((await readdir(path.join(dir, 'q', 'processed'))).sort(), ['a.log', 'z.log']);
+      assert.deepEqual(await readdir(path.join(dir, 'q', 'failed')), ['stuck.log']);
+      assert.deepEqual(await readdir(path.join(dir, 'q', 'underprocess')), []);
     });
   });
 

@@ -104,9 +104,9 @@ export class WorkerPool {
 
   /**
    * Runs a job on the least busy worker. Rejects with a FileProcessingError when processing
-   * hit a transient filesystem error (finalAttempt false) or the worker died, and with
-   * PoolClosedError when the pool closed first. `onClaimed` is called when the claim step
-   * has moved the file.
+   * hit a transient filesystem error (finalAttempt false), the worker died, or the job (or
+   * another on its worker) ran past fileTimeoutMs, and with PoolClosedError when the pool
+   * closed first. `onClaimed` is called when the claim step has moved the file.
    */
   run(request: { job: FileJob; maxLineBytes: number; finalAttempt: boolean; steps?: QueueSteps; onClaimed?: () => void }): Promise<JobOutcome> {
     if (this.closed) return Promise.reject(new PoolClosedError('the worker pool is closed'));
@@ -156,7 +156,7 @@ export class WorkerPool {
 
   private startClock(slot: Slot, id: number, pending: Pending): void {
     const limit = this.options.fileTimeoutMs ?? 0;
-    // setTimeout fires at once for delays past 2^31-1 ms; anything that long is a limit of 24 days.
+    // setTimeout fires at once for delays over 2^31-1 ms (24.8 days): a longer limit waits that long.
     if (limit > 0 && pending.timer === undefined) pending.timer = setTimeout(() => this.timedOut(slot, id), Math.min(limit, MAX_TIMER_MS));
   }
 
@@ -171,11 +171,12 @@ export class WorkerPool {
     if (this.closed || this.slots[slot.index] !== slot || stuck === undefined) return;
     for (const pending of slot.jobs.values()) clearTimeout(pending.timer);
     const limit = formatSeconds(this.options.fileTimeoutMs ?? 0);
-    this.logger.warn(`processing worker ${slot.index}: ${stuck.job.name} took longer than ${limit}; ending the worker and starting a new one`);
     this.spawn(slot.index).catch((error: unknown) => this.logger.error('could not restart a processing worker', error));
     const retiring: Retiring = { slot, done: this.endWorker(slot, id, limit) };
     this.retiring.add(retiring);
     void retiring.done.finally(() => this.retiring.delete(retiring));
+    // Last: a logger may call back into close() (the state above is complete by now).
+    this.logger.warn(`processing worker ${slot.index}: ${stuck.job.name} took longer than ${limit}; ending the worker and starting a new one`);
   }
 
   private async endWorker(slot: Slot, stuckId: number, limit: string): Promise<void> {

@@ -87,6 +87,7 @@ describe('package.json contributions', () => {
       'fileflow.maxLineBytes',
       'fileflow.retry.maxAttempts',
       'fileflow.usePolling',
+      'fileflow.fileTimeoutSec',
     ]) {
       const property = properties[key];
       assert.ok(property, `${key} is not declared`);
