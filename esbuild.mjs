@@ -5,7 +5,7 @@
 //   node esbuild.mjs --package                        fileflow.vsix (see the end)
 import * as esbuild from 'esbuild';
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { chmod, copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -132,4 +132,18 @@ if (watch) {
   await mkdir(dist, { recursive: true });
   await copyFile('src/core/config/pipeline.schema.json', `${dist}/pipeline.schema.json`);
   await copyFile('webview/styles.css', `${dist}/webview/styles.css`);
+  await writeL10nBundle(`${dist}/l10n`);
+}
+
+/**
+ * dist/l10n/bundle.l10n.json (package.json "l10n"): every literal string the extension passes
+ * to vscode.l10n.t, extracted by @vscode/l10n-dev — the file translators copy to
+ * bundle.l10n.<locale>.json. English needs no bundle; VS Code loads one for other languages.
+ */
+async function writeL10nBundle(outDir) {
+  const { getL10nJson } = createRequire(import.meta.url)('@vscode/l10n-dev');
+  const sources = readdirSync('src/extension').filter((file) => file.endsWith('.ts'));
+  const bundle = await getL10nJson(await Promise.all(sources.map(async (file) => ({ extension: '.ts', contents: await readFile(join('src/extension', file), 'utf8') }))));
+  await mkdir(outDir, { recursive: true });
+  await writeFile(join(outDir, 'bundle.l10n.json'), `${JSON.stringify(bundle, null, 2)}\n`);
 }

@@ -1,6 +1,8 @@
 // What package.json promises VS Code: every command of SPEC §7, the Explorer menu on
 // folders, settings with scope and description, schema validation for pipeline files.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { COMMANDS } from '../../../src/extension/constants';
 import { EXTENSION_ID } from './helpers';
@@ -16,6 +18,7 @@ interface Manifest {
   };
   capabilities: { untrustedWorkspaces: { supported: string | boolean }; virtualWorkspaces: { supported: boolean } };
   extensionKind: string[];
+  l10n: string;
 }
 
 function manifest(): Manifest {
@@ -105,5 +108,16 @@ describe('package.json contributions', () => {
     assert.equal(m.capabilities.virtualWorkspaces.supported, false);
     assert.deepEqual(m.extensionKind, ['workspace']);
     assert.ok(m.contributes.viewsWelcome.some((w) => w.view === 'fileflow.files' && w.contents.includes('command:fileflow.watchFolder')));
+  });
+
+  it('declares l10n, whose folder holds the bundle of the strings the extension localises', () => {
+    const extension = vscode.extensions.getExtension(EXTENSION_ID);
+    assert.ok(extension);
+    assert.equal(manifest().l10n, './dist/l10n');
+    const bundle = JSON.parse(readFileSync(path.join(extension.extensionPath, 'dist', 'l10n', 'bundle.l10n.json'), 'utf8')) as Record<string, string>;
+    // A few strings from different modules (errors, tree, status bar, commands).
+    for (const key of ['Fileflow could not watch {0}', 'Single runs', 'Manage Workspace Trust', '{0} failed file(s)']) {
+      assert.equal(bundle[key], key, `bundle.l10n.json should hold "${key}"`);
+    }
   });
 });
