@@ -79,6 +79,45 @@ describe('folder queue', function () {
     assert.equal(third.queue.metrics.snapshot().files.processed, 0);
   });
 
+  it('concurrency 1 means one file at a time, also when the file is streamed and its worker already holds the next', async () => {
+    // 1.2 MiB in 4 KiB lines, 1 ms per line: streamed (over syncBelowBytes), so the worker's
+    // loop turns between chunks, where a second job could start if the worker did not run its
+    // jobs one after another.
+    const area = await makeArea(tempDir);
+    const pipelineFile = await writeSlowPipeline(path.join(area.base, 'pipeline'), 1);
+    const { events } = await startQueue({ root: area.root, pipelineFile, concurrency: 1, stabilityMs: 100 });
+    const long = 'x'.repeat(4096);
+    await dropAtomically(area, 'big.log', Array.from({ length: 300 }, (_, i) => `${i} ${long}\n`).join(''));
+    await waitFor('big.log to be claimed', () => events.some((e) => e.type === 'claimed'), { root: area.root });
+    for (const name of ['small-1.log', 'small-2.log']) await dropAtomically(area, name, 'a\n');
+    await waitForSummaries(area.root, ['big.log', 'small-1.log', 'small-2.log']);
+    await waitFor('all three in processed/', async () => (await listState(area.root, 'processed')).length === 3, { root: area.root });
+    let running = 0;
+    let most = 0;
+    for (const event of events) {
+      if (event.type === 'claimed') most = Math.max(most, ++running);
+      if (event.type === 'finished') running--;
+    }
+    assert.equal(most, 1, `files in progress at once: ${events.filter((e) => e.type === 'claimed' || e.type === 'finished').map((e) => e.type).join(', ')}`);
+  });
+
+  it('stop() leaves a file already handed to a worker, but not started, in unprocessed/', async () => {
+    const area = await makeArea(tempDir);
+    const pipelineFile = await writeSlowPipeline(path.join(area.base, 'pipeline'), 2);
+    const { queue, events } = await startQueue({ root: area.root, pipelineFile, concurrency: 1, stabilityMs: 100 });
+    await dropAtomically(area, 'first.log', numberedLines('first', 400)); // ~0.8 s
+    await waitFor('first.log to be claimed', () => events.some((e) => e.type === 'claimed'), { root: area.root });
+    await dropAtomically(area, 'second.log', 'a\n');
+    // Detected means dispatched: the worker holds it behind first.log.
+    await waitFor('second.log to be detected', () => events.some((e) => e.type === 'detected' && e.name === 'second.log'), { root: area.root });
+    assert.equal(queue.metrics.inProgress, 1);
+    await queue.stop();
+    assert.deepEqual(await listState(area.root, 'processed'), ['first.log'], await describeRoot(area.root));
+    assert.deepEqual(await listState(area.root, 'unprocessed'), ['second.log'], await describeRoot(area.root));
+    assert.deepEqual(await listState(area.root, 'underprocess'), []);
+    assert.equal(events.filter((e) => e.type === 'claimed').length, 1, 'second.log must not be claimed after stop()');
+  });
+
   it('does not take a file that is still being written (appended every 100 ms for 3 s, stabilityMs 1000)', async () => {
     // A premature take is certain to be caught: the writers keep appending for 3 s after the
     // file appears, never pausing anywhere near stabilityMs, so a file taken before its last

@@ -75,6 +75,12 @@ interface WorkItem {
 }
 
 const DEFAULT_STABILITY_MS = 500;
+/**
+ * Files handed to each worker at once: the one it processes and the next, so that it never
+ * waits a round trip to this thread between two small files (~10 % of a burst). A worker
+ * still processes one file at a time.
+ */
+const JOBS_PER_WORKER = 2;
 const DEFAULT_SHUTDOWN_MS = 10_000;
 export const DEFAULT_FILE_TIMEOUT_MS = 600_000;
 
@@ -96,6 +102,8 @@ export class FolderQueue extends EventEmitter<{ event: [QueueEvent] }> {
   /** Names claimed by files in flight: kept until they leave underprocess/. */
   private readonly reserved = new Set<string>();
   private readonly inFlight = new Set<Promise<void>>();
+  /** Names of claimed files not finished yet ("in progress"; inFlight also holds files handed to a worker but not claimed). */
+  private readonly processing = new Set<string>();
   private paused = false;
   private stopping = false;
   private started = false;
@@ -188,6 +196,7 @@ export class FolderQueue extends EventEmitter<{ event: [QueueEvent] }> {
   async stop(): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
+    this.pool?.stopClaims(); // files handed to a worker but not started stay in the inbox
     await this.intake?.close();
     const timeout = this.options.shutdownTimeoutMs ?? DEFAULT_SHUTDOWN_MS;
     let timer: NodeJS.Timeout | undefined;
@@ -249,7 +258,7 @@ export class FolderQueue extends EventEmitter<{ event: [QueueEvent] }> {
   }
 
   private dispatch(): void {
-    while (!this.paused && !this.stopping && this.inFlight.size < this.concurrency && this.ready.length > 0) {
+    while (!this.paused && !this.stopping && this.inFlight.size < this.concurrency * JOBS_PER_WORKER && this.ready.length > 0) {
       const item = this.ready.shift() as WorkItem;
       this.readyPaths.delete(item.path);
       const work = this.handle(item).catch((error: unknown) => {
@@ -277,6 +286,7 @@ export class FolderQueue extends EventEmitter<{ event: [QueueEvent] }> {
       this.emit('event', { type: 'finished', summary });
     } finally {
       this.reserved.delete(started.name);
+      this.processing.delete(started.name);
     }
   }
 
@@ -297,6 +307,8 @@ export class FolderQueue extends EventEmitter<{ event: [QueueEvent] }> {
           claimed = true;
           // Gone from the inbox: a new file of the same name may be queued from now on.
           this.claiming.delete(item.path);
+          this.processing.add(name);
+          this.updateCounts();
           this.emit('event', { type: 'claimed', name, source, recovered: false });
         };
         let outcome: JobOutcome;
@@ -312,6 +324,7 @@ export class FolderQueue extends EventEmitter<{ event: [QueueEvent] }> {
             return undefined;
           }
           await sleep(this.baseDelayMs * 2 ** (attempt++ - 1));
+          names = new NameCandidates(item.name); // the same name again: it was never tried on disk
           continue;
         }
         if (outcome.type === 'done') return { name, source, detectedAt: item.detectedAt, first: { outcome } };
@@ -322,6 +335,7 @@ export class FolderQueue extends EventEmitter<{ event: [QueueEvent] }> {
           names.skipFolder();
           continue;
         }
+        if (refusal.reason === 'stopping') return undefined; // the file stays in the inbox
         if (refusal.reason === 'vanished') {
           this.logger.info(`claim ${item.name}: the file disappeared before it could be taken`);
           this.emit('event', { type: 'skipped', name: item.name, reason: 'disappeared before it could be taken' });
@@ -342,6 +356,7 @@ export class FolderQueue extends EventEmitter<{ event: [QueueEvent] }> {
   /** A file a crash left in underprocess/: processed again under the name it has. */
   private async runRecovered(item: WorkItem): Promise<Started> {
     const source = `underprocess/${item.name}`;
+    this.processing.add(item.name);
     this.emit('event', { type: 'claimed', name: item.name, source, recovered: true });
     return { name: item.name, source, detectedAt: item.detectedAt, first: await settle(this.runJob(item.name, source, item.detectedAt, 1)) };
   }
@@ -463,8 +478,9 @@ export class FolderQueue extends EventEmitter<{ event: [QueueEvent] }> {
   }
 
   private updateCounts(): void {
-    this.metrics.queued = this.ready.length + (this.intake?.waiting ?? 0);
-    this.metrics.inProgress = this.inFlight.size;
+    // A file handed to a worker but not claimed yet is still in the inbox: queued.
+    this.metrics.queued = this.ready.length + (this.intake?.waiting ?? 0) + (this.inFlight.size - this.processing.size);
+    this.metrics.inProgress = this.processing.size;
   }
 
   private isIdle(): boolean {

@@ -6,7 +6,7 @@ import { loadDefaultConfig, loadPipelineFile, pipelineShapes, type LoadedConfig 
 import { ConfigError, FileProcessingError } from '../errors';
 import { LOG_LEVELS, type Logger, type LogLevel } from '../logger';
 import { processFile } from '../processFile';
-import type { FromWorker, ToWorker, WorkerSettings } from './workerProtocol';
+import type { FromWorker, ToWorker, WorkerData, WorkerSettings } from './workerProtocol';
 import { claimSync, moveSync } from './workerSteps';
 
 // Most queued files are small; this thread may block, so their I/O is synchronous (see
@@ -33,7 +33,9 @@ function load(settings: WorkerSettings): Promise<LoadedConfig> {
     : loadPipelineFile(settings.pipelineFile, { allowCustomModules: settings.allowCustomModules });
 }
 
-let settings = workerData as WorkerSettings;
+const data = workerData as WorkerData;
+const claimGate = new Int32Array(data.claimGate);
+let settings = data.settings;
 let logger = workerLogger(settings.logLevel);
 let config: Promise<LoadedConfig> = load(settings);
 
@@ -47,6 +49,8 @@ config.then(
     ),
 );
 
+let jobs: Promise<void> = Promise.resolve();
+
 port.on('message', (message: ToWorker) => {
   if (message.type === 'reload') {
     settings = message.settings;
@@ -54,14 +58,17 @@ port.on('message', (message: ToWorker) => {
     config = load(settings);
     return;
   }
-  void handleJob(message);
+  // One job at a time, in the order sent: the pool hands a worker its next job while the
+  // current one runs (no idle round trip between files), but `concurrency` still means files
+  // processed at once, and a job's time limit runs from when it starts.
+  jobs = jobs.then(() => handleJob(message)).catch((error: unknown) => logger.error(`unexpected error in a processing job: ${String(error)}`));
 });
 
 async function handleJob(message: Extract<ToWorker, { type: 'job' }>): Promise<void> {
   const { id, job, steps } = message;
   const inputPath = 'path' in job.input ? job.input.path : undefined;
   if (steps?.claim && inputPath !== undefined) {
-    const refusal = claimSync(steps.claim.from, inputPath, steps.claim.mustBeFree);
+    const refusal = Atomics.load(claimGate, 0) === 1 ? ({ reason: 'stopping' } as const) : claimSync(steps.claim.from, inputPath, steps.claim.mustBeFree);
     if (refusal) {
       post({ type: 'notClaimed', id, refusal });
       return;

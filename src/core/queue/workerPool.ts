@@ -12,7 +12,7 @@ import { silentLogger, type Logger } from '../logger';
 import type { FileJob } from '../processFile';
 import type { FileSummary } from '../summary';
 import { removeTemporaryFilesOf } from '../util/atomicFile';
-import type { FromWorker, JobOutcome, QueueSteps, ToWorker, WorkerSettings } from './workerProtocol';
+import type { FromWorker, JobOutcome, QueueSteps, ToWorker, WorkerData, WorkerSettings } from './workerProtocol';
 
 export interface WorkerPoolOptions {
   size: number;
@@ -21,7 +21,8 @@ export interface WorkerPoolOptions {
   /** The worker script. Defaults to worker.js beside this module (dist/ or out/). */
   script?: string;
   /**
-   * A job that runs longer than this (from when its worker is ready for it) is stopped: its
+   * A job that runs longer than this (from when its worker starts it: a worker runs its jobs
+   * one after another, and the clock of a waiting job starts when the one before it ends) is stopped: its
    * worker is ended and replaced, and the job rejects with a FileProcessingError
    * 'EPROCESSOR'. 0 or undefined: no limit.
    */
@@ -33,7 +34,7 @@ interface Pending {
   resolve(outcome: JobOutcome): void;
   reject(error: Error): void;
   onClaimed?: () => void;
-  /** The job's time limit; armed once the worker has loaded the pipeline. */
+  /** The job's time limit; armed once the worker has loaded the pipeline and the job is next. */
   timer?: NodeJS.Timeout;
 }
 
@@ -71,6 +72,8 @@ export class WorkerPool {
   private settings: WorkerSettings;
   private nextId = 1;
   private closed = false;
+  /** Shared with every worker: 1 once claims must stop (stopClaims). */
+  private readonly claimGate = new Int32Array(new SharedArrayBuffer(4));
   private readonly retiring = new Set<Retiring>();
 
   constructor(private readonly options: WorkerPoolOptions) {
@@ -117,7 +120,7 @@ export class WorkerPool {
     return new Promise<JobOutcome>((resolve, reject) => {
       const pending: Pending = { job, resolve, reject, onClaimed };
       slot.jobs.set(id, pending);
-      if (slot.ready) this.startClock(slot, id, pending);
+      this.startHeadClock(slot);
       slot.worker.postMessage({ type: 'job', id, job, maxLineBytes, finalAttempt, ...(steps ? { steps } : {}) } satisfies ToWorker);
     });
   }
@@ -152,6 +155,21 @@ export class WorkerPool {
     const retiring = [...this.retiring];
     for (const { slot } of retiring) for (const pending of slot.jobs.values()) pending.reject(new PoolClosedError('the worker pool was closed'));
     await Promise.all([...slots.map((slot) => slot.worker.terminate()), ...retiring.map((r) => r.done)]);
+  }
+
+  /**
+   * From now on, workers refuse to claim: a job handed to a worker but not started yet comes
+   * back as not claimed ('stopping'), and its file stays in the inbox. For a queue that stops.
+   */
+  stopClaims(): void {
+    Atomics.store(this.claimGate, 0, 1);
+  }
+
+  /** Arms the time limit of the job a worker runs now: the oldest it holds (Map order is send order). */
+  private startHeadClock(slot: Slot): void {
+    if (!slot.ready) return;
+    const head = slot.jobs.entries().next();
+    if (!head.done) this.startClock(slot, head.value[0], head.value[1]);
   }
 
   private startClock(slot: Slot, id: number, pending: Pending): void {
@@ -213,7 +231,7 @@ export class WorkerPool {
   }
 
   private spawn(index: number): Promise<void> {
-    const worker = new Worker(this.script, { workerData: this.settings });
+    const worker = new Worker(this.script, { workerData: { settings: this.settings, claimGate: this.claimGate.buffer } satisfies WorkerData });
     const slot: Slot = { index, worker, threadId: worker.threadId, ready: false, jobs: new Map() };
     this.slots[index] = slot;
     return new Promise<void>((resolve, reject) => {
@@ -223,7 +241,7 @@ export class WorkerPool {
           case 'ready':
             started = true;
             slot.ready = true;
-            for (const [id, pending] of slot.jobs) this.startClock(slot, id, pending);
+            this.startHeadClock(slot);
             this.pipelines = message.pipelines;
             resolve();
             break;
@@ -278,6 +296,7 @@ export class WorkerPool {
     const pending = slot.jobs.get(id);
     slot.jobs.delete(id);
     clearTimeout(pending?.timer);
+    this.startHeadClock(slot); // the worker goes on with its next job
     return pending;
   }
 }

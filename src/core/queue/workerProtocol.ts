@@ -7,6 +7,13 @@ import type { FileJob } from '../processFile';
 import type { FileSummary } from '../summary';
 import type { ClaimRefusal } from './workerSteps';
 
+/** What a worker starts with. */
+export interface WorkerData {
+  settings: WorkerSettings;
+  /** An Int32Array's buffer: its element 0 turns 1 when the pool stops claims. */
+  claimGate: SharedArrayBuffer;
+}
+
 export interface WorkerSettings {
   /** Absolute path of the pipeline file; undefined for the built-in default. */
   pipelineFile: string | undefined;

@@ -14,6 +14,8 @@ export type ClaimRefusal =
   | { reason: 'blocked' }
   /** The inbox file is gone (deleted or moved by someone else). */
   | { reason: 'vanished' }
+  /** The queue is stopping: no new claims (the file stays in the inbox). */
+  | { reason: 'stopping' }
   /** The rename failed; `code` says whether trying again later may help. */
   | { reason: 'error'; message: string; code?: string };
 
