@@ -192,6 +192,21 @@ describe('per-file time limit (fileTimeoutMs)', function () {
     assert.deepEqual(await listState(root, 'failed'), []);
   });
 
+  it('a custom module stuck while the pipeline loads fails start() with the reason, and nothing moves', async () => {
+    const area = await makeArea(tempDir);
+    const dir = path.join(area.base, 'pipeline');
+    await mkdir(dir, { recursive: true });
+    await writeFile(path.join(dir, 'stuckAtLoad.cjs'), 'for (;;) { /* never finishes loading */ }\n');
+    const pipelineFile = path.join(dir, 'stuck.pipeline.json');
+    await writeFile(pipelineFile, JSON.stringify({ nodes: { start: { use: { module: './stuckAtLoad.cjs' } } } }));
+    await dropAtomically(area, 'waiting.log', 'a\n');
+    await assert.rejects(startQueue({ root: area.root, pipelineFile, concurrency: 2, fileTimeoutMs: 1000 }), {
+      message: 'the pipeline did not load within 1 s (a custom processor module may be stuck while loading)',
+    });
+    assert.deepEqual(await listState(area.root, 'unprocessed'), ['waiting.log']);
+    assert.deepEqual(await listState(area.root, 'underprocess'), []);
+  });
+
   it('fileTimeoutMs 0 means no limit', async () => {
     const area = await makeArea(tempDir);
     const { root } = area;

@@ -92,11 +92,25 @@ export class WorkerPool {
   async start(): Promise<void> {
     const starting: Promise<void>[] = [];
     for (let i = 0; i < this.options.size; i++) starting.push(this.spawn(i));
+    // A custom module that never returns while it loads would hold start() for ever: the same
+    // limit as for a file applies to loading the pipeline.
+    const limit = this.options.fileTimeoutMs ?? 0;
+    let timer: NodeJS.Timeout | undefined;
+    const stuck = new Promise<never>((_, reject) => {
+      if (limit > 0) {
+        timer = setTimeout(
+          () => reject(new Error(`the pipeline did not load within ${formatSeconds(limit)} (a custom processor module may be stuck while loading)`)),
+          Math.min(limit, MAX_TIMER_MS),
+        );
+      }
+    });
     try {
-      await Promise.all(starting);
+      await Promise.race([Promise.all(starting), stuck]);
     } catch (error) {
       await this.close();
       throw error;
+    } finally {
+      clearTimeout(timer);
     }
   }
 
