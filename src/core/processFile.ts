@@ -71,6 +71,15 @@ export async function processFile(config: LoadedConfig, job: FileJob, options: P
     run ??= begin(line);
     run.push(line, n);
   }
+  /** End of input: the last line out of the splitter, then the pipeline's end-of-file flush. */
+  const finishInput = (): PipelineRun => {
+    splitter.end();
+    run ??= begin(undefined);
+    run.finish(splitter.linesIn);
+    return run;
+  };
+  const processedSummary = (finished: PipelineRun, bytesOut: number): FileSummary =>
+    makeSummary(job, started, { status: 'processed', pipeline: finished.spec.name, linesIn: splitter.linesIn, bytesIn: splitter.bytesIn, bytesOut, ...finished.stats() });
 
   let writer: AtomicFileWriter | undefined;
   let input: FileHandle | undefined;
@@ -81,12 +90,10 @@ export async function processFile(config: LoadedConfig, job: FileJob, options: P
     const small = 'path' in job.input && options.syncBelowBytes ? readSmallFileSync(job.input.path, job.input.followSymlinks ?? true, options.syncBelowBytes) : undefined;
     if (small !== undefined) {
       splitter.push(small);
-      splitter.end();
-      run ??= begin(undefined);
-      run.finish(splitter.linesIn);
+      const finished = finishInput();
       const bytesOut = writeFileAtomicSync(job.resultPath, pending);
       pending = '';
-      const summary = makeSummary(job, started, { status: 'processed', pipeline: run.spec.name, linesIn: splitter.linesIn, bytesIn: splitter.bytesIn, bytesOut, ...run.stats() });
+      const summary = processedSummary(finished, bytesOut);
       writeFileAtomicSync(job.summaryPath, summaryText(summary));
       return summary;
     }
@@ -133,22 +140,12 @@ export async function processFile(config: LoadedConfig, job: FileJob, options: P
         if (pending.length >= WRITE_THRESHOLD) await flushPending();
       }
     }
-    splitter.end();
-    run ??= begin(undefined);
-    run.finish(splitter.linesIn);
+    const finished = finishInput();
     await flushPending();
     await writing;
     await writer.commit();
     writer = undefined;
-    const stats = run.stats();
-    const summary = makeSummary(job, started, {
-      status: 'processed',
-      pipeline: run.spec.name,
-      linesIn: splitter.linesIn,
-      bytesIn: splitter.bytesIn,
-      bytesOut: out.bytesWritten,
-      ...stats,
-    });
+    const summary = processedSummary(finished, out.bytesWritten);
     await writeSummary(job, summary);
     return summary;
   } catch (caught) {
