@@ -3,7 +3,7 @@
 
 import * as path from 'node:path';
 import { streamLogger } from '../core/logger';
-import { FolderQueue } from '../core/queue/folderQueue';
+import { FolderQueue, type StopReport, type UnfinishedFile } from '../core/queue/folderQueue';
 import type { Command } from './args';
 import { formatMetrics } from './formatMetrics';
 
@@ -33,6 +33,7 @@ export async function watchCommand(command: WatchCommand, pipelineFile: string |
   // ~1.3 KB per file in a long-running watch.
   let anyFailed = false;
   queue.on('event', (event) => {
+    if (event.type === 'pipelineReloaded' && !command.json) io.err(`fileflow: reloaded the pipeline from ${event.file}; files claimed from now on use it\n`);
     if (event.type !== 'finished') return;
     if (event.summary.status === 'failed') anyFailed = true;
     if (command.json) return;
@@ -46,13 +47,21 @@ export async function watchCommand(command: WatchCommand, pipelineFile: string |
 
   let stopRequested: (() => void) | undefined;
   const stopped = new Promise<void>((resolve) => (stopRequested = resolve));
+  let signals = 0;
   const removeSignalHandler = io.onSignal((signal) => {
-    logger.warn(`${signal}: finishing files in flight, taking no new ones`);
+    if (++signals > 1) {
+      // The second Ctrl-C: stop now. Files in flight stay in underprocess/ for recovery.
+      io.err(`fileflow: ${signal} again: stopping now; files in flight stay in underprocess/ and are processed again at the next start\n`);
+      void queue.stopNow();
+      return;
+    }
+    io.err(`fileflow: ${signal}: finishing the files in flight (up to 10 s), taking no new ones; ${signal} again to stop at once\n`);
     // Take nothing from now on, even if the signal came while the queue was still starting
     // (start() recovers and scans, and would otherwise hand files to the workers).
     queue.pause();
     stopRequested?.();
   });
+  let report: StopReport;
   try {
     await queue.start();
     if (!command.json) {
@@ -61,7 +70,7 @@ export async function watchCommand(command: WatchCommand, pipelineFile: string |
     if (command.once) await Promise.race([queue.drain(), stopped]);
     else await stopped;
   } finally {
-    await queue.stop();
+    report = await queue.stop();
     removeSignalHandler();
   }
 
@@ -71,5 +80,29 @@ export async function watchCommand(command: WatchCommand, pipelineFile: string |
   } else {
     io.out(formatMetrics(snapshot, path.join(command.root, 'results')));
   }
-  return anyFailed ? 1 : 0;
+  const unfinished = describeUnfinished(report, queue.unfinished);
+  if (unfinished !== undefined) io.err(unfinished);
+  // --once promises a drained queue: a file left behind is as much a failure as a failed one.
+  return anyFailed || (command.once && unfinished !== undefined) ? 1 : 0;
+}
+
+/** Exactly what stayed where, or undefined when nothing did. */
+export function describeUnfinished(report: StopReport, gaveUp: UnfinishedFile[]): string | undefined {
+  const lines: string[] = [];
+  const underprocess = new Set(report.inUnderprocess);
+  for (const file of gaveUp) if (file.where === 'underprocess') underprocess.add(file.name);
+  const inbox = new Set(report.inInbox);
+  for (const file of gaveUp) if (file.where === 'unprocessed') inbox.add(file.name);
+  const reasons = new Map(gaveUp.map((file) => [`${file.where}/${file.name}`, file.reason]));
+  const list = (where: string, names: Set<string>): string =>
+    [...names]
+      .sort()
+      .slice(0, 20)
+      .map((name) => `  ${where}/${name}${reasons.has(`${where}/${name}`) ? `: ${reasons.get(`${where}/${name}`)}` : ''}\n`)
+      .join('') + (names.size > 20 ? `  … and ${names.size - 20} more\n` : '');
+  if (underprocess.size > 0) {
+    lines.push(`fileflow: ${underprocess.size} file(s) unfinished stay in underprocess/ (processed again at the next start):\n${list('underprocess', underprocess)}`);
+  }
+  if (inbox.size > 0) lines.push(`fileflow: ${inbox.size} file(s) not taken stay in unprocessed/:\n${list('unprocessed', inbox)}`);
+  return lines.length === 0 ? undefined : lines.join('');
 }

@@ -29,6 +29,8 @@ export interface FileJob {
   detectedAt?: number;
   /** 1 for the first attempt. */
   attempt?: number;
+  /** The writer's mark on its temporary files (a queue instance's tag; see util/atomicFile). */
+  tempTag?: string;
 }
 
 export interface ProcessOptions {
@@ -91,13 +93,13 @@ export async function processFile(config: LoadedConfig, job: FileJob, options: P
     if (small !== undefined) {
       splitter.push(small);
       const finished = finishInput();
-      const bytesOut = writeFileAtomicSync(job.resultPath, pending);
+      const bytesOut = writeFileAtomicSync(job.resultPath, pending, job.tempTag);
       pending = '';
       const summary = processedSummary(finished, bytesOut);
-      writeFileAtomicSync(job.summaryPath, summaryText(summary));
+      writeFileAtomicSync(job.summaryPath, summaryText(summary), job.tempTag);
       return summary;
     }
-    writer = await AtomicFileWriter.create(job.resultPath);
+    writer = await AtomicFileWriter.create(job.resultPath, job.tempTag);
     const out = writer;
     // One write may be in flight while the next chunk is processed; awaiting the previous
     // one first keeps the order and bounds memory to two pieces of output.
@@ -178,9 +180,19 @@ export async function recordFailure(
   job: FileJob,
   error: FileProcessingError,
   started: number = Date.now(),
-  partial: Partial<Pick<FileSummary, 'pipeline' | 'linesIn' | 'bytesIn' | 'tags' | 'nodes' | 'processors'>> = {},
+  partial: FailurePartial = {},
 ): Promise<FileSummary> {
-  const summary = makeSummary(job, started, {
+  const summary = failureSummary(job, error, started, partial);
+  await rm(job.resultPath, { force: true }).catch(() => undefined);
+  await writeSummary(job, summary);
+  return summary;
+}
+
+type FailurePartial = Partial<Pick<FileSummary, 'pipeline' | 'linesIn' | 'bytesIn' | 'tags' | 'nodes' | 'processors'>>;
+
+/** The summary of a failed file, not written anywhere (recordFailure writes it). */
+export function failureSummary(job: FileJob, error: FileProcessingError, started: number = Date.now(), partial: FailurePartial = {}): FileSummary {
+  return makeSummary(job, started, {
     status: 'failed',
     pipeline: partial.pipeline ?? null,
     linesIn: partial.linesIn ?? 0,
@@ -197,9 +209,6 @@ export async function recordFailure(
       ...(error.line === undefined ? {} : { line: error.line }),
     },
   });
-  await rm(job.resultPath, { force: true }).catch(() => undefined);
-  await writeSummary(job, summary);
-  return summary;
 }
 
 function choosePipeline(config: LoadedConfig, name: string, firstLine: string | undefined): PipelineSpec {
@@ -320,7 +329,7 @@ function makeSummary(job: FileJob, started: number, outcome: Outcome): FileSumma
 }
 
 async function writeSummary(job: FileJob, summary: FileSummary): Promise<void> {
-  await writeFileAtomic(job.summaryPath, summaryText(summary));
+  await writeFileAtomic(job.summaryPath, summaryText(summary), job.tempTag);
 }
 
 function summaryText(summary: FileSummary): string {

@@ -4,11 +4,13 @@
 
 import * as vscode from 'vscode';
 import { registerCommands } from './commands';
-import { OUTPUT_CHANNEL_NAME, PIPELINE_FILE_NAME, SECTION, TREE_VIEW } from './constants';
+import * as path from 'node:path';
+import { OUTPUT_CHANNEL_NAME, SECTION, TREE_VIEW } from './constants';
 import { channelLogger } from './logAdapter';
 import { MetricsHistory } from './metricsHistory';
 import { MetricsPanel } from './metricsPanel';
 import { QueueManager } from './queueManager';
+import { readSettings } from './settings';
 import { SingleRunner } from './singleRuns';
 import { StatusBar } from './statusBar';
 import { FileflowTreeProvider } from './treeView';
@@ -81,7 +83,7 @@ export function activate(context: vscode.ExtensionContext): FileflowApi {
     vscode.workspace.onDidGrantWorkspaceTrust(restartAll),
     // Workers take the log level when they start (trace shows every routing hop).
     log.onDidChangeLogLevel(restartAll),
-    watchPipelineFiles(manager, singles),
+    watchPipelineFileCreation(manager),
   );
   void vscode.commands.executeCommand('setContext', 'fileflow.paused', false);
 
@@ -103,14 +105,29 @@ export async function deactivate(): Promise<void> {
   api = undefined;
 }
 
-/** Restarts a folder's queues when its pipeline file is created, changed or deleted. */
-function watchPipelineFiles(manager: QueueManager, singles: SingleRunner): vscode.Disposable {
-  const watcher = vscode.workspace.createFileSystemWatcher(`**/${PIPELINE_FILE_NAME}`);
-  const onChange = (uri: vscode.Uri): void => {
-    const folder = vscode.workspace.getWorkspaceFolder(uri);
-    if (!folder) return;
-    singles.reset();
-    void manager.restartFolder(folder);
+/**
+ * A running queue reloads its pipeline file by itself when the file changes (an invalid edit
+ * is reported and the old pipeline kept). What it cannot see is a pipeline file that did not
+ * exist when it started: when a workspace folder's configured `fileflow.pipelineFile` appears,
+ * its roots that run the built-in default are restarted on it.
+ */
+function watchPipelineFileCreation(manager: QueueManager): vscode.Disposable {
+  let watchers: vscode.Disposable[] = [];
+  const rebuild = (): void => {
+    for (const watcher of watchers) watcher.dispose();
+    watchers = (vscode.workspace.workspaceFolders ?? []).map((folder) => {
+      const file = readSettings(folder).pipelineFile;
+      const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(path.dirname(file)), path.basename(file)), false, true, true);
+      const created = watcher.onDidCreate(() => void manager.restartFolder(folder, (root) => root.pipelineFile === undefined));
+      return vscode.Disposable.from(watcher, created);
+    });
   };
-  return vscode.Disposable.from(watcher, watcher.onDidChange(onChange), watcher.onDidCreate(onChange), watcher.onDidDelete(onChange));
+  rebuild();
+  return vscode.Disposable.from(
+    { dispose: () => watchers.forEach((watcher) => watcher.dispose()) },
+    vscode.workspace.onDidChangeConfiguration((event) => {
+      if (event.affectsConfiguration(`${SECTION}.pipelineFile`)) rebuild();
+    }),
+    vscode.workspace.onDidChangeWorkspaceFolders(rebuild),
+  );
 }

@@ -58,7 +58,7 @@ export class StateModel {
         this.files.queued.set(event.to, now);
         return true;
       case 'skipped':
-        this.files.queued.delete(event.name);
+        this.files[event.where === 'underprocess' ? 'inProgress' : 'queued'].delete(event.name);
         return true;
       default:
         return false;
@@ -69,6 +69,13 @@ export class StateModel {
 export class QueueRoot {
   status: RootStatus = 'starting';
   error: string | undefined;
+  /**
+   * A problem the running queue reports (its pipeline file changed into an invalid one, a
+   * state folder became a link): it keeps running, and shows this in the tree and status bar.
+   */
+  warning: string | undefined;
+  /** The pipeline file the queue loaded at start; undefined when it runs the built-in default. */
+  pipelineFile: string | undefined;
   queue: FolderQueue | undefined;
   readonly model = new StateModel();
   readonly layout: QueueLayout;
@@ -82,6 +89,15 @@ export class QueueRoot {
 
   get name(): string {
     return path.basename(this.root);
+  }
+
+  /** Keeps `warning` in step with the queue's problem events; true when it changed. */
+  noteProblem(event: QueueEvent): boolean {
+    const before = this.warning;
+    if (event.type === 'pipelineRejected') this.warning = vscode.l10n.t('The pipeline file is invalid; the previous pipeline stays in use: {0}', event.message);
+    else if (event.type === 'pipelineReloaded') this.warning = undefined;
+    else if (event.type === 'problem') this.warning = event.message;
+    return this.warning !== before;
   }
 }
 
@@ -162,9 +178,9 @@ export class QueueManager implements vscode.Disposable {
     if (kept.length !== entries.length) await writeWatchFolders(folder, kept);
   }
 
-  /** Restarts the roots of a workspace folder (its settings or pipeline file changed). */
-  async restartFolder(folder: vscode.WorkspaceFolder | undefined): Promise<void> {
-    const affected = this.list().filter((r) => folder === undefined || r.folder.uri.toString() === folder.uri.toString());
+  /** Restarts the roots of a workspace folder (its settings changed), or those of them that `which` picks. */
+  async restartFolder(folder: vscode.WorkspaceFolder | undefined, which: (root: QueueRoot) => boolean = () => true): Promise<void> {
+    const affected = this.list().filter((r) => (folder === undefined || r.folder.uri.toString() === folder.uri.toString()) && which(r));
     for (const { root: rootPath } of affected) {
       await this.serially(rootPath, async () => {
         const current = this.roots.get(rootPath);
@@ -248,9 +264,10 @@ export class QueueManager implements vscode.Disposable {
     this.roots.set(rootPath, root);
     this.changed.fire(root);
     const settings = readSettings(folder);
+    root.pipelineFile = existsSync(settings.pipelineFile) ? settings.pipelineFile : undefined;
     const queue = new FolderQueue({
       root: rootPath,
-      pipelineFile: existsSync(settings.pipelineFile) ? settings.pipelineFile : undefined,
+      pipelineFile: root.pipelineFile,
       concurrency: settings.concurrency,
       stabilityMs: settings.stabilityMs,
       ignore: settings.ignore,
@@ -263,7 +280,7 @@ export class QueueManager implements vscode.Disposable {
       metrics,
     });
     queue.on('event', (event) => {
-      if (root.model.apply(event)) this.changed.fire(root);
+      if (root.model.apply(event) || root.noteProblem(event)) this.changed.fire(root);
     });
     try {
       if (this.paused) queue.pause();

@@ -2,6 +2,7 @@
 // place (nothing moves), in a worker thread, with results in the workspace folder's
 // fileflow.resultsFolder.
 
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { lstat, readFile } from 'node:fs/promises';
 import * as path from 'node:path';
@@ -151,17 +152,35 @@ export class SingleRunner implements vscode.Disposable {
     throw new Error(vscode.l10n.t('Open a folder first: results go to its results folder.'));
   }
 
-  private pool(folder: vscode.WorkspaceFolder | undefined): Promise<WorkerPool> {
+  /**
+   * Workers for the folder's pipeline as its file reads now (a run always uses the file as
+   * saved); an idle pool whose pipeline text is out of date is closed.
+   */
+  private async pool(folder: vscode.WorkspaceFolder | undefined): Promise<WorkerPool> {
     const settings = folder ? readSettings(folder) : undefined;
     const pipelineFile = settings && existsSync(settings.pipelineFile) ? settings.pipelineFile : undefined;
+    const text = pipelineFile === undefined ? undefined : await readFile(pipelineFile, 'utf8').catch(() => undefined);
+    const pipeline = pipelineFile === undefined || text === undefined ? undefined : { file: pipelineFile, text };
     const allowCustomModules = this.isTrusted();
     const fileTimeoutMs = settings?.fileTimeoutMs ?? DEFAULT_FILE_TIMEOUT_MS;
-    const key = `${pipelineFile ?? ''}|${allowCustomModules}|${this.logger.level}|${fileTimeoutMs}`;
+    const prefix = `${pipelineFile ?? ''}|${allowCustomModules}|${this.logger.level}|${fileTimeoutMs}|`;
+    const key = prefix + createHash('sha256').update(text ?? '').digest('hex');
+    for (const [other, stale] of this.pools) {
+      if (other === key || !other.startsWith(prefix)) continue;
+      void stale.then(
+        (p) => {
+          if (p.busy > 0 || this.pools.get(other) !== stale) return; // a Process Folder… still uses it
+          this.pools.delete(other);
+          void p.close();
+        },
+        () => undefined,
+      );
+    }
     let pool = this.pools.get(key);
     if (!pool) {
       const created = new WorkerPool({
         size: Math.min(settings?.concurrency ?? 2, 4),
-        settings: { pipelineFile, allowCustomModules, logLevel: this.logger.level },
+        settings: { pipeline, allowCustomModules, logLevel: this.logger.level },
         logger: this.logger,
         fileTimeoutMs,
       });

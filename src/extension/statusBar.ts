@@ -37,9 +37,11 @@ export class StatusBar implements vscode.Disposable {
       failed += root.model.count('failed');
     }
     const working = inProgress > 0 ? '$(sync~spin)' : this.manager.isPaused ? '$(debug-pause)' : '$(sync)';
-    this.item.text = `Fileflow $(inbox) ${queued} ${working} ${inProgress} $(error) ${failed}`;
-    this.item.tooltip = vscode.l10n.t('Fileflow: {0} queued, {1} in progress, {2} failed — click for metrics', queued, inProgress, failed);
-    this.item.backgroundColor = failed > 0 ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
+    const warnings = roots.flatMap((root) => (root.warning === undefined ? [] : [`${root.name}: ${root.warning}`]));
+    this.item.text = `${warnings.length > 0 ? '$(warning) ' : ''}Fileflow $(inbox) ${queued} ${working} ${inProgress} $(error) ${failed}`;
+    const counts = vscode.l10n.t('Fileflow: {0} queued, {1} in progress, {2} failed — click for metrics', queued, inProgress, failed);
+    this.item.tooltip = [counts, ...warnings].join('\n');
+    this.item.backgroundColor = failed > 0 || warnings.length > 0 ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
     this.item.show();
   }
 

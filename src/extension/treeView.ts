@@ -99,8 +99,10 @@ export class FileflowTreeProvider implements vscode.TreeDataProvider<FileflowNod
         item.description = node.root.status === 'error' ? vscode.l10n.t('error') : vscode.l10n.t(node.root.status);
         // In a multi-root window, roots of the same name in different folders are told apart here.
         if ((vscode.workspace.workspaceFolders?.length ?? 0) > 1) item.description += ` · ${node.root.folder.name}`;
-        item.tooltip = node.root.error ? `${node.root.root}\n\n${node.root.error}` : node.root.root;
-        item.iconPath = new vscode.ThemeIcon(node.root.status === 'error' ? 'warning' : node.root.status === 'paused' ? 'debug-pause' : 'eye');
+        const problem = node.root.error ?? node.root.warning;
+        if (node.root.warning !== undefined && node.root.status !== 'error') item.description = vscode.l10n.t('{0} — needs attention', String(item.description));
+        item.tooltip = problem ? `${node.root.root}\n\n${problem}` : node.root.root;
+        item.iconPath = new vscode.ThemeIcon(problem !== undefined ? 'warning' : node.root.status === 'paused' ? 'debug-pause' : 'eye');
         item.contextValue = `root.${node.root.status}`;
         item.resourceUri = vscode.Uri.file(node.root.root);
         return item;

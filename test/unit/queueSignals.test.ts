@@ -52,7 +52,7 @@ describe('fileflow watch shutdown', function () {
       },
     );
     assert.equal(code, 0, stderr);
-    assert.match(stderr, /SIGTERM: finishing files in flight/);
+    assert.match(stderr, /SIGTERM: finishing the files in flight/);
     const state = await describeRoot(root);
     assert.deepEqual(await listState(root, 'unprocessed'), ['a.log', 'b.log', 'c.log'], `nothing may be taken after the signal\n${state}`);
     assert.deepEqual(await listState(root, 'underprocess'), ['crashed.log'], `the rest stays where it is\n${state}`);
@@ -89,7 +89,7 @@ describe('fileflow watch shutdown', function () {
       const { code, signal: killedBy } = await waitForExit(child, 30_000, root);
       assert.equal(killedBy, null, `fileflow was killed by ${killedBy}\nstderr:\n${child.stderr()}`);
       assert.equal(code, 0, `exit code\nstderr:\n${child.stderr()}\nstdout:\n${child.stdout()}`);
-      assert.match(child.stderr(), new RegExp(`${signal}: finishing files in flight`));
+      assert.match(child.stderr(), new RegExp(`${signal}: finishing the files in flight`));
 
       const state = await describeRoot(root);
       assert.deepEqual(await listState(root, 'processed'), [...inFlight].sort(), `the files in flight finish\n${state}`);

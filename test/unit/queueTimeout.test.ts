@@ -165,7 +165,7 @@ describe('per-file time limit (fileTimeoutMs)', function () {
     const { root } = area;
     const pipelineFile = await writeHangPipeline(path.join(area.base, 'pipeline'));
     const started: { queue?: FolderQueue } = {};
-    let stopping: Promise<void> | undefined;
+    let stopping: Promise<unknown> | undefined;
     const logger = recordingLogger((message) => {
       if (message.includes('took longer than')) stopping ??= started.queue?.stop();
     });
@@ -230,7 +230,8 @@ describe('per-file time limit (fileTimeoutMs)', function () {
 
     async function startPool(logger: Logger, size = 1): Promise<WorkerPool> {
       const pipelineFile = await writeHangPipeline(await tempDir());
-      const pool = new WorkerPool({ size, settings: { pipelineFile, allowCustomModules: true, logLevel: 'off' }, logger, fileTimeoutMs: 1000 });
+      const pipeline = { file: pipelineFile, text: await readFile(pipelineFile, 'utf8') };
+      const pool = new WorkerPool({ size, settings: { pipeline, allowCustomModules: true, logLevel: 'off' }, logger, fileTimeoutMs: 1000 });
       pools.push(pool);
       await pool.start();
       return pool;

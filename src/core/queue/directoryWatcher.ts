@@ -1,19 +1,21 @@
 // Native inbox watching: one fs.watch per folder (not per file), and each event looks only at
 // the entry it names. chokidar re-reads a whole folder on every change in it, which made a
-// burst of n files cost O(n²) (3,000 files: 37–80 s instead of ~12 s). A periodic rescan
-// catches what the kernel may drop when its event queue overflows. Polling (network drives,
-// WSL mounts) still goes through chokidar, whose polling mode is what it is good at.
+// burst of n files cost O(n²) (3,000 files: 37–80 s instead of ~12 s). The intake's periodic
+// rescan catches what the kernel may drop when its event queue overflows. Polling (network
+// drives, WSL mounts) still goes through chokidar, whose polling mode is what it is good at.
+// A folder that is removed (the intake removes emptied ones) loses its watch.
 
 import { watch, type FSWatcher } from 'node:fs';
 import { lstat, readdir } from 'node:fs/promises';
 import * as path from 'node:path';
+import { decodeName, fsPath } from '../util/rawNames';
 
 export interface DirectoryWatcherEvents {
   /** Something at `file` appeared or changed (it may be gone by the time you look). */
   onEntry(file: string): void;
   /** `file` is gone. */
   onGone(file: string): void;
-  /** Periodic safety net: called with the inbox to rescan. */
+  /** The kernel lost events (its queue overflowed): the inbox needs a rescan. */
   onRescan(): void;
   onError(message: string): void;
   /** Folders not to descend into. */
@@ -22,29 +24,26 @@ export interface DirectoryWatcherEvents {
 
 export class DirectoryWatcher {
   private readonly watchers = new Map<string, FSWatcher>();
-  private readonly timer: NodeJS.Timeout;
   private closed = false;
 
   private constructor(
     private readonly root: string,
     private readonly events: DirectoryWatcherEvents,
-    rescanMs: number,
-  ) {
-    this.timer = setInterval(() => {
-      if (!this.closed) events.onRescan();
-    }, rescanMs);
-    this.timer.unref();
-  }
+  ) {}
 
-  static async start(root: string, events: DirectoryWatcherEvents, rescanMs = 10_000): Promise<DirectoryWatcher> {
-    const watcher = new DirectoryWatcher(root, events, rescanMs);
+  static async start(root: string, events: DirectoryWatcherEvents): Promise<DirectoryWatcher> {
+    const watcher = new DirectoryWatcher(root, events);
     await watcher.watchTree(root, false);
     return watcher;
   }
 
+  /** How many folders are watched now. */
+  get size(): number {
+    return this.watchers.size;
+  }
+
   close(): void {
     this.closed = true;
-    clearInterval(this.timer);
     for (const w of this.watchers.values()) w.close();
     this.watchers.clear();
   }
@@ -54,10 +53,11 @@ export class DirectoryWatcher {
     if (this.closed || this.watchers.has(dir) || (dir !== this.root && this.events.skipDirectory(dir))) return;
     let watcher: FSWatcher;
     try {
-      watcher = watch(dir, { persistent: true }, (_event, filename) => {
+      // Names as bytes: one that is not valid UTF-8 must still be found again (util/rawNames).
+      watcher = watch(fsPath(dir), { persistent: true, encoding: 'buffer' }, (_event, filename) => {
         if (this.closed) return;
         if (filename === null) this.events.onRescan();
-        else void this.look(path.join(dir, filename.toString()));
+        else void this.look(path.join(dir, decodeName(filename)));
       });
     } catch (error) {
       this.events.onError(`cannot watch ${dir}: ${(error as Error).message}`);
@@ -67,12 +67,12 @@ export class DirectoryWatcher {
     this.watchers.set(dir, watcher);
     let entries;
     try {
-      entries = await readdir(dir, { withFileTypes: true });
+      entries = await readdir(fsPath(dir), { withFileTypes: true, encoding: 'buffer' });
     } catch {
       return;
     }
     for (const entry of entries) {
-      const full = path.join(dir, entry.name);
+      const full = path.join(dir, decodeName(entry.name));
       if (entry.isDirectory()) await this.watchTree(full, report);
       // A folder moved in whole brings files that no event will ever name.
       else if (report) this.events.onEntry(full);
@@ -82,7 +82,7 @@ export class DirectoryWatcher {
   private async look(file: string): Promise<void> {
     let stat;
     try {
-      stat = await lstat(file);
+      stat = await lstat(fsPath(file));
     } catch {
       this.unwatch(file);
       this.events.onGone(file);

@@ -1,30 +1,40 @@
-// The folder queue (SPEC §1): unprocessed/ → underprocess/ → processed/ | failed/, with
-// results in results/. Crash safety comes from doing every state change as one rename and
-// writing results before the original moves; on start, whatever a crash left in
+// The folder queue: unprocessed/ → underprocess/ → processed/ | failed/, with results in
+// results/ (docs/queue.md). Crash safety comes from doing every state change as one rename
+// and writing results before the original moves; on start, whatever a crash left in
 // underprocess/ is processed again first.
 
 import { EventEmitter } from 'node:events';
-import { rename } from 'node:fs/promises';
+import { closeSync, constants as fsConstants, openSync, watch, type FSWatcher } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import * as path from 'node:path';
 import type { PipelineShape } from '../../shared/metrics';
-import { FileProcessingError, isTransientFsError } from '../errors';
+import { ConfigError, FileProcessingError, isTransientFsError } from '../errors';
 import { silentLogger, type Logger } from '../logger';
 import { MetricsCollector } from '../metrics';
-import { recordFailure, type FileJob } from '../processFile';
+import { failureSummary, recordFailure, type FileJob } from '../processFile';
 import { logFileOutcome, type FileSummary } from '../summary';
 import { DEFAULT_MAX_LINE_BYTES } from '../text/lineSplitter';
-import { withDir } from '../util/ensureDir';
+import { randomTag } from '../util/atomicFile';
+import { move } from '../util/ensureDir';
+import { fsPath, hasRawBytes, safeName } from '../util/rawNames';
 import { NameCandidates } from '../util/uniqueName';
 import { Intake, type InboxFile } from './intake';
-import { inboxFilter, QueueLayout, requeue, walkFiles } from './layout';
+import { exists, inboxFilter, QueueLayout, requeue, walkFiles } from './layout';
+import { NameReservations } from './nameReservations';
 import { PoolClosedError, WorkerPool } from './workerPool';
-import type { JobOutcome, QueueSteps } from './workerProtocol';
+import type { JobOutcome, QueueSteps, WorkerSettings } from './workerProtocol';
+import { CAN_WALK_BY_DESCRIPTOR, removeEmptyFoldersSync } from './workerSteps';
 
 export interface FolderQueueOptions {
   root: string;
   /** Pipeline file; undefined for the built-in default. */
   pipelineFile?: string;
+  /**
+   * Reload the pipeline when its file changes (default: when watching). A valid new file is
+   * used for files claimed from then on; an invalid one is reported and the old one kept.
+   */
+  watchPipeline?: boolean;
   /** Files processed at once (default: number of CPUs). */
   concurrency?: number;
   stabilityMs?: number;
@@ -46,11 +56,15 @@ export interface FolderQueueOptions {
   fileTimeoutMs?: number;
   /** Watch for new arrivals (default true); false only recovers and scans. */
   watch?: boolean;
+  /** An inbox folder left empty this long is removed (default 60 s; 0: never). */
+  emptyFolderMs?: number;
+  /** How often the inbox is rescanned and the root and pipeline file checked (default 10 s). */
+  checkIntervalMs?: number;
   /** Worker script override (tests). */
   workerScript?: string;
   /**
-   * Metrics to continue from: a host that restarts a root's queue (its pipeline or settings
-   * changed) passes the old queue's collector so the counts do not drop back to zero.
+   * Metrics to continue from: a host that restarts a root's queue (its settings changed)
+   * passes the old queue's collector so the counts do not drop back to zero.
    */
   metrics?: MetricsCollector;
 }
@@ -60,10 +74,34 @@ export type QueueEvent =
   | { type: 'claimed'; name: string; source: string; recovered: boolean }
   | { type: 'finished'; summary: FileSummary }
   | { type: 'retrying'; name: string; attempt: number; delayMs: number; message: string }
-  | { type: 'skipped'; name: string; reason: string }
+  /** A file that will not be processed (it vanished, or it is not safe to take); `where` it was. */
+  | { type: 'skipped'; name: string; where: 'unprocessed' | 'underprocess'; reason: string }
+  /** A file the queue gave up on for now; it stays `where` it is (see `unfinished`). */
+  | { type: 'unfinished'; name: string; where: 'unprocessed' | 'underprocess'; reason: string }
   /** A file went back to the inbox (Retry, Reprocess): `to` is its name in unprocessed/. */
   | { type: 'moved'; name: string; from: 'failed' | 'processed'; to: string }
+  /** The pipeline file changed and the new one is in use for files claimed from now on. */
+  | { type: 'pipelineReloaded'; file: string }
+  /** The pipeline file changed but cannot be used; the previous pipeline stays in use. */
+  | { type: 'pipelineRejected'; file: string; message: string }
+  /** The root cannot be worked (a state folder became a link…): nothing is claimed until it can. */
+  | { type: 'problem'; message: string | undefined }
   | { type: 'idle' };
+
+/** A file left where it is when the queue gave up on it or stopped. */
+export interface UnfinishedFile {
+  name: string;
+  where: 'unprocessed' | 'underprocess';
+  reason: string;
+}
+
+/** What stop() left behind. */
+export interface StopReport {
+  /** Claimed files still in underprocess/: they are recovered next time. */
+  inUnderprocess: string[];
+  /** Files handed to a worker but not claimed yet: they stay in unprocessed/. */
+  inInbox: string[];
+}
 
 interface WorkItem {
   /** Where the file is now. */
@@ -72,6 +110,8 @@ interface WorkItem {
   name: string;
   detectedAt: number;
   recovered: boolean;
+  /** The inbox file as it was seen (inbox items). */
+  seen?: { dev: number; ino: number };
 }
 
 const DEFAULT_STABILITY_MS = 500;
@@ -82,31 +122,58 @@ const DEFAULT_STABILITY_MS = 500;
  */
 const JOBS_PER_WORKER = 2;
 const DEFAULT_SHUTDOWN_MS = 10_000;
+const DEFAULT_CHECK_MS = 10_000;
+/** A pipeline file change is acted on once the file has been quiet this long (editors save in steps). */
+const PIPELINE_SETTLE_MS = 200;
 export const DEFAULT_FILE_TIMEOUT_MS = 600_000;
 
 export class FolderQueue extends EventEmitter<{ event: [QueueEvent] }> {
   readonly layout: QueueLayout;
   readonly metrics: MetricsCollector;
+  /** This queue's mark on its temporary files. */
+  readonly tag = randomTag();
   private readonly logger: Logger;
   private readonly concurrency: number;
   private readonly maxAttempts: number;
   private readonly baseDelayMs: number;
   private readonly maxLineBytes: number;
+  private readonly pipelineFile: string | undefined;
+  /** The pool new files go to; older pools finish the files they started (after a reload). */
   private pool: WorkerPool | undefined;
+  /** Files using each pool, and the pools replaced by a reload (closed once unused). */
+  private readonly poolUsers = new Map<WorkerPool, number>();
+  private readonly retiredPools = new Set<WorkerPool>();
+  private pipelineText: string | undefined;
+  private pipelineStamp = '';
+  private pipelineWatcher: FSWatcher | undefined;
+  private pipelineTimer: NodeJS.Timeout | undefined;
+  private reloading: Promise<void> = Promise.resolve();
   private intake: Intake | undefined;
+  private checkTimer: NodeJS.Timeout | undefined;
+  /** An open descriptor of unprocessed/, for claims that cannot be led out of it by a link. */
+  private inboxFd: number | undefined;
   /** Complete files waiting for a slot, oldest first; recovered files ahead of all. */
   private readonly ready: WorkItem[] = [];
   private readonly readyPaths = new Set<string>();
   /** Inbox paths being renamed into underprocess/ right now (late events must not re-queue them). */
   private readonly claiming = new Set<string>();
-  /** Names claimed by files in flight: kept until they leave underprocess/. */
-  private readonly reserved = new Set<string>();
+  /** Names (and the result paths they will take) held by files in flight, until they leave underprocess/. */
+  private readonly reserved = new NameReservations();
   private readonly inFlight = new Set<Promise<void>>();
   /** Names of claimed files not finished yet ("in progress"; inFlight also holds files handed to a worker but not claimed). */
   private readonly processing = new Set<string>();
+  /** Inbox names of files handed to a worker but not claimed yet. */
+  private readonly handedOut = new Set<string>();
+  private readonly leftBehind = new Map<string, UnfinishedFile>();
+  /** Why nothing is claimed right now (a state folder is unusable), if so. */
+  private problem: string | undefined;
   private paused = false;
   private stopping = false;
   private started = false;
+  private stopped: Promise<StopReport> | undefined;
+  private cutShort: (() => void) | undefined;
+  /** Backoff sleeps in progress: stop() ends them at once. */
+  private readonly sleepers = new Set<() => void>();
   private idleWaiters: (() => void)[] = [];
 
   constructor(private readonly options: FolderQueueOptions) {
@@ -118,34 +185,32 @@ export class FolderQueue extends EventEmitter<{ event: [QueueEvent] }> {
     this.maxAttempts = Math.max(1, options.retry?.maxAttempts ?? 3);
     this.baseDelayMs = options.retry?.baseDelayMs ?? 1000;
     this.maxLineBytes = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
+    this.pipelineFile = options.pipelineFile === undefined ? undefined : path.resolve(options.pipelineFile);
   }
 
   /**
-   * Validates the pipeline (a ConfigError leaves every file where it is), creates the
-   * layout, removes interrupted temporary results, recovers underprocess/, scans the inbox
-   * and, unless `watch` is false, watches it.
+   * Loads the pipeline (a ConfigError leaves every file where it is), creates the layout
+   * (a QueueRootError when a state folder is a link), removes interrupted temporary results,
+   * recovers underprocess/, scans the inbox and, unless `watch` is false, watches it.
    */
   async start(): Promise<void> {
     if (this.started) throw new Error('the queue was already started');
     this.started = true;
-    const pipelineFile = this.options.pipelineFile === undefined ? undefined : path.resolve(this.options.pipelineFile);
-    const allowCustomModules = this.options.allowCustomModules ?? true;
     // The workers load (and so validate) the pipeline before a single file is touched: a
     // broken pipeline rejects here with its ConfigError and nothing moves.
-    this.pool = new WorkerPool({
-      size: this.concurrency,
-      settings: { pipelineFile, allowCustomModules, logLevel: this.logger.level },
-      logger: this.logger,
-      script: this.options.workerScript,
-      fileTimeoutMs: this.options.fileTimeoutMs ?? DEFAULT_FILE_TIMEOUT_MS,
-    });
-    await this.pool.start();
+    const text = this.pipelineFile === undefined ? undefined : await this.readPipeline();
+    this.pool = await this.startPool(text);
+    this.pipelineText = text;
 
     await this.layout.create();
+    if (CAN_WALK_BY_DESCRIPTOR) {
+      this.inboxFd = openSync(this.layout.folder('unprocessed'), fsConstants.O_RDONLY | fsConstants.O_DIRECTORY | fsConstants.O_NOFOLLOW);
+    }
     const removed = await this.layout.removeTemporaryResults();
     if (removed > 0) this.logger.info(`removed ${removed} temporary file(s) an interrupted run left in results/`);
 
     await this.recover();
+    const watching = this.options.watch !== false;
     this.intake = new Intake({
       layout: this.layout,
       stabilityMs: this.options.stabilityMs ?? DEFAULT_STABILITY_MS,
@@ -158,9 +223,16 @@ export class FolderQueue extends EventEmitter<{ event: [QueueEvent] }> {
         this.checkIdle();
       },
       isQueued: (file) => this.readyPaths.has(file) || this.claiming.has(file),
+      emptyFolderMs: this.options.emptyFolderMs,
+      rescanMs: this.options.checkIntervalMs,
     });
-    if (this.options.watch !== false) await this.intake.watch();
+    if (watching) await this.intake.watch();
     await this.intake.scan();
+    if (watching) {
+      this.checkTimer = setInterval(() => void this.checkRoot(), this.options.checkIntervalMs ?? DEFAULT_CHECK_MS);
+      this.checkTimer.unref();
+      if (this.pipelineFile !== undefined && this.options.watchPipeline !== false) this.watchPipelineFile(this.pipelineFile);
+    }
     this.updateCounts();
     this.dispatch();
   }
@@ -189,25 +261,26 @@ export class FolderQueue extends EventEmitter<{ event: [QueueEvent] }> {
     return this.pool?.pipelines ?? [];
   }
 
+  /** Files the queue gave up on and left where they are (a claim or a move that kept failing). */
+  get unfinished(): UnfinishedFile[] {
+    return [...this.leftBehind.values()];
+  }
+
   /**
-   * Stops taking files, lets files in flight finish (up to shutdownTimeoutMs), and leaves the
-   * rest where they are: unclaimed files stay in unprocessed/, unfinished ones in underprocess/.
+   * Stops taking files, lets files in flight finish (up to shutdownTimeoutMs, or until
+   * stopNow()), and leaves the rest where they are: unclaimed files stay in unprocessed/,
+   * unfinished ones in underprocess/. Resolves with what stayed where.
    */
-  async stop(): Promise<void> {
-    if (this.stopping) return;
-    this.stopping = true;
-    this.pool?.stopClaims(); // files handed to a worker but not started stay in the inbox
-    await this.intake?.close();
-    const timeout = this.options.shutdownTimeoutMs ?? DEFAULT_SHUTDOWN_MS;
-    let timer: NodeJS.Timeout | undefined;
-    const finished = await Promise.race([
-      Promise.allSettled([...this.inFlight]).then(() => true),
-      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), timeout))),
-    ]);
-    clearTimeout(timer);
-    if (!finished) this.logger.warn(`stopped with ${this.inFlight.size} file(s) unfinished; they stay in underprocess/ and are recovered next time`);
-    await this.pool?.close();
-    for (const resolve of this.idleWaiters.splice(0)) resolve();
+  stop(): Promise<StopReport> {
+    this.stopped ??= this.shutDown();
+    return this.stopped;
+  }
+
+  /** Stops without waiting for files in flight (a second Ctrl-C): they stay for recovery. */
+  stopNow(): Promise<StopReport> {
+    const stopping = this.stop();
+    this.cutShort?.();
+    return stopping;
   }
 
   /** Moves a failed file back to the inbox (removing its failed summary) so it is taken again. */
@@ -230,13 +303,202 @@ export class FolderQueue extends EventEmitter<{ event: [QueueEvent] }> {
   }
 
   // -------------------------------------------------------------------------------------
+  // Start and stop
+
+  private async shutDown(): Promise<StopReport> {
+    this.stopping = true;
+    clearInterval(this.checkTimer);
+    clearTimeout(this.pipelineTimer);
+    this.pipelineWatcher?.close();
+    for (const wake of this.sleepers) wake();
+    for (const pool of this.allPools()) pool.stopClaims(); // files handed to a worker but not started stay in the inbox
+    await this.intake?.close();
+    const timeout = this.options.shutdownTimeoutMs ?? DEFAULT_SHUTDOWN_MS;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.allSettled([...this.inFlight]),
+      new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, timeout);
+        this.cutShort = resolve;
+      }),
+    ]);
+    clearTimeout(timer);
+    const report: StopReport = { inUnderprocess: [...this.processing].sort(), inInbox: [...this.handedOut].sort() };
+    if (report.inUnderprocess.length > 0) {
+      this.logger.warn(
+        `stopped with ${report.inUnderprocess.length} file(s) unfinished in underprocess/ (processed again at the next start): ${listNames(report.inUnderprocess)}`,
+      );
+    }
+    await this.reloading;
+    await Promise.all([...this.allPools()].map((pool) => pool.close()));
+    if (this.inboxFd !== undefined) closeSync(this.inboxFd);
+    this.inboxFd = undefined;
+    for (const resolve of this.idleWaiters.splice(0)) resolve();
+    return report;
+  }
+
+  private allPools(): Set<WorkerPool> {
+    const pools = new Set(this.retiredPools);
+    if (this.pool) pools.add(this.pool);
+    return pools;
+  }
+
+  private startPool(text: string | undefined): Promise<WorkerPool> {
+    const settings: WorkerSettings = {
+      pipeline: this.pipelineFile === undefined || text === undefined ? undefined : { file: this.pipelineFile, text },
+      allowCustomModules: this.options.allowCustomModules ?? true,
+      logLevel: this.logger.level,
+    };
+    const pool = new WorkerPool({
+      size: this.concurrency,
+      settings,
+      logger: this.logger,
+      script: this.options.workerScript,
+      fileTimeoutMs: this.options.fileTimeoutMs ?? DEFAULT_FILE_TIMEOUT_MS,
+    });
+    return pool.start().then(() => pool);
+  }
+
+  /** The pipeline file's text, read once: workers get this text and never read the file. */
+  private async readPipeline(): Promise<string> {
+    const file = this.pipelineFile as string;
+    try {
+      const [text, info] = await Promise.all([readFile(file, 'utf8'), stat(file)]);
+      this.pipelineStamp = stampOf(info);
+      return text;
+    } catch (error) {
+      throw new ConfigError(file, [{ path: '', message: `cannot read the pipeline file: ${(error as Error).message}` }]);
+    }
+  }
+
+  // -------------------------------------------------------------------------------------
+  // Changing the pipeline while watching
+
+  private watchPipelineFile(file: string): void {
+    try {
+      // The folder, not the file: editors save by writing a new file and renaming it over.
+      this.pipelineWatcher = watch(path.dirname(file), (_event, name) => {
+        if (name === null || name.toString() === path.basename(file)) this.pipelineChanged();
+      });
+      this.pipelineWatcher.on('error', () => undefined); // the periodic check still notices changes
+    } catch (error) {
+      this.logger.warn(`cannot watch the pipeline file ${file} for changes (checked every ${(this.options.checkIntervalMs ?? DEFAULT_CHECK_MS) / 1000} s instead): ${(error as Error).message}`);
+    }
+  }
+
+  private pipelineChanged(): void {
+    clearTimeout(this.pipelineTimer);
+    this.pipelineTimer = setTimeout(() => {
+      this.reloading = this.reloading.then(() => this.reloadPipeline());
+    }, PIPELINE_SETTLE_MS);
+  }
+
+  /**
+   * Validates the changed pipeline file by starting workers on it. When they start, files
+   * claimed from now on go to them and the old workers finish what they hold; otherwise the
+   * old pipeline stays in use and the problem is reported.
+   */
+  private async reloadPipeline(): Promise<void> {
+    const file = this.pipelineFile as string;
+    if (this.stopping) return;
+    let text: string;
+    try {
+      text = await this.readPipeline();
+    } catch (error) {
+      this.pipelineStamp = '';
+      this.rejectPipeline(file, `${(error as Error).message.replace(/^[^\n]*\n\s*(\/: )?/, '')}`);
+      return;
+    }
+    if (text === this.pipelineText) return;
+    let pool: WorkerPool;
+    try {
+      pool = await this.startPool(text);
+    } catch (error) {
+      this.pipelineText = text; // the same broken text is not reported again
+      this.rejectPipeline(file, error instanceof Error ? error.message : String(error));
+      return;
+    }
+    if (this.stopping) {
+      await pool.close();
+      return;
+    }
+    const old = this.pool as WorkerPool;
+    this.pool = pool;
+    this.pipelineText = text;
+    this.retire(old);
+    this.logger.info(`reloaded the pipeline from ${file}; files claimed from now on use it`);
+    this.emit('event', { type: 'pipelineReloaded', file });
+    this.dispatch();
+  }
+
+  private rejectPipeline(file: string, message: string): void {
+    this.logger.error(`the pipeline file ${file} cannot be used; the previous pipeline stays in use: ${message}`);
+    this.emit('event', { type: 'pipelineRejected', file, message });
+  }
+
+  /** A replaced pool takes no new claims and closes once the files it started are done. */
+  private retire(pool: WorkerPool): void {
+    pool.stopClaims();
+    this.retiredPools.add(pool);
+    this.releasePool(pool, 0);
+  }
+
+  private usePool(pool: WorkerPool): void {
+    this.poolUsers.set(pool, (this.poolUsers.get(pool) ?? 0) + 1);
+  }
+
+  private releasePool(pool: WorkerPool, count = 1): void {
+    const users = (this.poolUsers.get(pool) ?? 0) - count;
+    if (users > 0) {
+      this.poolUsers.set(pool, users);
+      return;
+    }
+    this.poolUsers.delete(pool);
+    if (this.retiredPools.has(pool) && !this.stopping) {
+      this.retiredPools.delete(pool);
+      void pool.close();
+    }
+  }
+
+  /** The periodic check: the state folders are still real folders; the pipeline file's changes were not missed. */
+  private async checkRoot(): Promise<void> {
+    let problem: string | undefined;
+    try {
+      await this.layout.check();
+    } catch (error) {
+      problem = `${(error as Error).message}; nothing is taken until it is put right`;
+    }
+    if (problem !== this.problem) {
+      this.problem = problem;
+      if (problem === undefined) this.logger.info(`${this.layout.root} can be worked again`);
+      else this.logger.error(problem);
+      this.emit('event', { type: 'problem', message: problem });
+      this.dispatch();
+    }
+    if (this.pipelineFile !== undefined && this.options.watchPipeline !== false) {
+      const stamp = await stat(this.pipelineFile).then(stampOf, () => '');
+      if (stamp !== this.pipelineStamp) this.pipelineChanged();
+    }
+  }
+
+  // -------------------------------------------------------------------------------------
+  // Taking files
 
   private async recover(): Promise<void> {
     const recovered: WorkItem[] = [];
     const now = Date.now();
-    for await (const file of walkFiles(this.layout.folder('underprocess'))) {
-      const name = this.layout.nameOf('underprocess', file);
-      this.reserved.add(name);
+    const underprocess = this.layout.folder('underprocess');
+    for await (const found of walkFiles(underprocess)) {
+      let file = found;
+      let name = this.layout.nameOf('underprocess', file);
+      // A name this queue could not have given (too long for its summary, not UTF-8, or one
+      // whose results clash with another's) is renamed in place to one it could have.
+      const candidates = new NameCandidates(safeName(name));
+      if (hasRawBytes(name) || candidates.next() !== name || !this.reserved.reserve(name)) {
+        const renamed = await this.renameInUnderprocess(file, name);
+        if (renamed === undefined) continue;
+        [file, name] = [this.layout.pathOf('underprocess', renamed), renamed];
+      }
       recovered.push({ path: file, name, detectedAt: now, recovered: true });
     }
     if (recovered.length > 0) this.logger.info(`recovering ${recovered.length} file(s) an interrupted run left in underprocess/`);
@@ -244,25 +506,56 @@ export class FolderQueue extends EventEmitter<{ event: [QueueEvent] }> {
     for (const item of recovered) this.readyPaths.add(item.path);
   }
 
+  /** Gives a file found in underprocess/ a name it can finish under; undefined when it cannot. */
+  private async renameInUnderprocess(file: string, name: string): Promise<string | undefined> {
+    const names = new NameCandidates(safeName(name));
+    for (let tries = 0; tries < 1000; tries++) {
+      const candidate = this.reserveName(names);
+      if (!(await anyExists(this.tracesOf(candidate)))) {
+        try {
+          await move(fsPath(file), this.layout.pathOf('underprocess', candidate));
+          this.logger.warn(`underprocess/${safeName(name)}: renamed to ${candidate} (its name could not hold a result and a summary)`);
+          return candidate;
+        } catch (error) {
+          this.reserved.release(candidate);
+          this.leaveBehind({ name: safeName(name), where: 'underprocess', reason: `cannot be renamed to a usable name: ${(error as Error).message}` });
+          return undefined;
+        }
+      }
+      this.reserved.release(candidate);
+    }
+    return undefined;
+  }
+
   private enqueue(file: InboxFile): void {
     if (this.stopping || this.readyPaths.has(file.path) || this.claiming.has(file.path)) return;
-    const item: WorkItem = { path: file.path, name: file.name, detectedAt: file.detectedAt, recovered: false };
+    this.leftBehind.delete(`unprocessed/${file.name}`);
+    this.queueItem({ path: file.path, name: file.name, detectedAt: file.detectedAt, recovered: false, seen: file.seen });
+    this.emit('event', { type: 'detected', name: safeName(file.name) });
+    this.updateCounts();
+    this.dispatch();
+  }
+
+  private queueItem(item: WorkItem): void {
     // Keep oldest-first order; arrivals are nearly always in order, so search from the end.
     let at = this.ready.length;
     while (at > 0 && !this.ready[at - 1].recovered && this.ready[at - 1].detectedAt > item.detectedAt) at--;
     this.ready.splice(at, 0, item);
     this.readyPaths.add(item.path);
-    this.emit('event', { type: 'detected', name: file.name });
-    this.updateCounts();
-    this.dispatch();
   }
 
   private dispatch(): void {
-    while (!this.paused && !this.stopping && this.inFlight.size < this.concurrency * JOBS_PER_WORKER && this.ready.length > 0) {
+    while (
+      !this.paused &&
+      !this.stopping &&
+      this.problem === undefined &&
+      this.inFlight.size < this.concurrency * JOBS_PER_WORKER &&
+      this.ready.length > 0
+    ) {
       const item = this.ready.shift() as WorkItem;
       this.readyPaths.delete(item.path);
       const work = this.handle(item).catch((error: unknown) => {
-        this.logger.error(`unexpected error while handling ${item.name}`, error);
+        this.logger.error(`unexpected error while handling ${safeName(item.name)}`, error);
       });
       this.inFlight.add(work);
       void work.finally(() => {
@@ -281,24 +574,33 @@ export class FolderQueue extends EventEmitter<{ event: [QueueEvent] }> {
     try {
       const summary = await this.complete(started);
       if (summary === undefined) return; // stopping, or the file could not leave underprocess/
+      this.leftBehind.delete(`underprocess/${started.name}`);
       this.metrics.record(summary);
       logFileOutcome(this.logger, summary);
       this.emit('event', { type: 'finished', summary });
     } finally {
-      this.reserved.delete(started.name);
+      this.reserved.release(started.name);
       this.processing.delete(started.name);
+      this.releasePool(started.pool);
     }
   }
 
   /**
    * Claims an inbox file and processes it, both in a worker (one job: claim, process, move
-   * out). The name is reserved here, so that no two jobs try the same one; the worker checks
-   * it is free on disk and refuses it if not, and the next candidate is tried.
+   * out). The name is reserved here, so that no two jobs try the same one (nor names whose
+   * results would clash); the worker checks it is free on disk and refuses it if not, and
+   * the next candidate is tried.
    */
   private async claimAndRun(item: WorkItem): Promise<Started | undefined> {
-    const source = `unprocessed/${item.name}`;
-    let names = new NameCandidates(item.name);
+    const displayName = safeName(item.name);
+    const source = `unprocessed/${displayName}`;
+    const names = new NameCandidates(displayName);
+    const pool = this.pool as WorkerPool;
+    this.usePool(pool);
+    let handedOver = false;
+    let again = false;
     this.claiming.add(item.path);
+    this.handedOut.add(displayName);
     try {
       for (let attempt = 1; ; ) {
         const name = this.reserveName(names);
@@ -307,58 +609,96 @@ export class FolderQueue extends EventEmitter<{ event: [QueueEvent] }> {
           claimed = true;
           // Gone from the inbox: a new file of the same name may be queued from now on.
           this.claiming.delete(item.path);
+          this.handedOut.delete(displayName);
           this.processing.add(name);
           this.updateCounts();
           this.emit('event', { type: 'claimed', name, source, recovered: false });
         };
         let outcome: JobOutcome;
         try {
-          outcome = await this.runJob(name, source, item.detectedAt, 1, { from: item.path }, onClaimed);
+          outcome = await this.runJob(pool, name, source, item.detectedAt, 1, { from: item.path, seen: item.seen }, onClaimed);
         } catch (error) {
-          if (claimed) return { name, source, detectedAt: item.detectedAt, first: { error } };
+          if (claimed) {
+            handedOver = true;
+            return { name, source, detectedAt: item.detectedAt, pool, first: { error } };
+          }
           // Neither claimed nor refused: the pool closed (stopping) or the worker died first.
-          this.reserved.delete(name);
+          this.reserved.release(name);
           if (error instanceof PoolClosedError || this.stopping) return undefined;
           if (attempt >= this.maxAttempts) {
-            this.logger.error(`claim ${item.name} failed: ${(error as Error).message}; the file stays where it is`);
+            this.giveUpOnClaim(displayName, (error as Error).message);
             return undefined;
           }
-          await sleep(this.baseDelayMs * 2 ** (attempt++ - 1));
-          names = new NameCandidates(item.name); // the same name again: it was never tried on disk
+          if (!(await this.backoff(attempt++))) return undefined;
+          names.restart(); // the same name again: it was never tried on disk
           continue;
         }
-        if (outcome.type === 'done') return { name, source, detectedAt: item.detectedAt, first: { outcome } };
-        this.reserved.delete(name);
+        if (outcome.type === 'done') {
+          handedOver = true;
+          return { name, source, detectedAt: item.detectedAt, pool, first: { outcome } };
+        }
+        this.reserved.release(name);
         const { refusal } = outcome;
-        if (refusal.reason === 'taken') continue;
-        if (refusal.reason === 'blocked') {
-          names.skipFolder();
-          continue;
+        switch (refusal.reason) {
+          case 'taken':
+            continue;
+          case 'blocked':
+            if (names.canSkipFolder) {
+              names.skipFolder();
+              continue;
+            }
+            this.giveUpOnClaim(displayName, `a folder where ${name} must go is a file`);
+            return undefined;
+          case 'tooLong':
+            if (names.shrink()) continue;
+            this.giveUpOnClaim(displayName, 'the filesystem refuses every shorter name tried for it as too long');
+            return undefined;
+          case 'stopping':
+            // The queue stops (the file stays in the inbox), or a pipeline reload retired the
+            // pool: then it is taken again, by the new one.
+            again = !this.stopping;
+            return undefined;
+          case 'vanished':
+            this.skip(displayName, 'unprocessed', 'it disappeared before it could be taken');
+            return undefined;
+          case 'unsafe':
+            this.logger.warn(`${source}: not taken: ${refusal.message}`);
+            this.skip(displayName, 'unprocessed', refusal.message);
+            return undefined;
+          case 'changed':
+            // Another file took its place since it was seen: that one is looked at afresh.
+            this.logger.debug(`${source}: replaced by another file since it was seen; waiting for that one to be complete`);
+            void this.intake?.reconsider(item.path);
+            return undefined;
+          case 'error':
+            if (!isTransientFsError({ code: refusal.code }) || attempt >= this.maxAttempts || this.stopping) {
+              this.giveUpOnClaim(displayName, refusal.message);
+              return undefined;
+            }
+            if (!(await this.backoff(attempt++))) return undefined;
+            names.restart(); // the disk may have changed meanwhile
+            continue;
         }
-        if (refusal.reason === 'stopping') return undefined; // the file stays in the inbox
-        if (refusal.reason === 'vanished') {
-          this.logger.info(`claim ${item.name}: the file disappeared before it could be taken`);
-          this.emit('event', { type: 'skipped', name: item.name, reason: 'disappeared before it could be taken' });
-          return undefined;
-        }
-        if (!isTransientFsError({ code: refusal.code }) || attempt >= this.maxAttempts || this.stopping) {
-          this.logger.error(`claim ${item.name} failed: ${refusal.message}; the file stays where it is`);
-          return undefined;
-        }
-        await sleep(this.baseDelayMs * 2 ** (attempt++ - 1));
-        names = new NameCandidates(item.name); // the disk may have changed meanwhile
       }
     } finally {
       this.claiming.delete(item.path);
+      this.handedOut.delete(displayName);
+      if (!handedOver) this.releasePool(pool);
+      if (again && !this.stopping) {
+        this.queueItem(item);
+        this.updateCounts();
+      }
     }
   }
 
   /** A file a crash left in underprocess/: processed again under the name it has. */
   private async runRecovered(item: WorkItem): Promise<Started> {
     const source = `underprocess/${item.name}`;
+    const pool = this.pool as WorkerPool;
+    this.usePool(pool);
     this.processing.add(item.name);
     this.emit('event', { type: 'claimed', name: item.name, source, recovered: true });
-    return { name: item.name, source, detectedAt: item.detectedAt, first: await settle(this.runJob(item.name, source, item.detectedAt, 1)) };
+    return { name: item.name, source, detectedAt: item.detectedAt, pool, first: await settle(this.runJob(pool, item.name, source, item.detectedAt, 1)) };
   }
 
   /**
@@ -367,7 +707,7 @@ export class FolderQueue extends EventEmitter<{ event: [QueueEvent] }> {
    * underprocess/ that the worker could not do.
    */
   private async complete(started: Started): Promise<FileSummary | undefined> {
-    const { name, source, detectedAt } = started;
+    const { name, source, detectedAt, pool } = started;
     let settled = started.first;
     for (let attempt = 1; ; attempt++) {
       if ('outcome' in settled) {
@@ -379,31 +719,59 @@ export class FolderQueue extends EventEmitter<{ event: [QueueEvent] }> {
       const { error } = settled;
       if (error instanceof PoolClosedError) return undefined; // stopping: the file stays in underprocess/
       const fileError = error instanceof FileProcessingError ? error : new FileProcessingError(String(error), 'EPROCESSOR');
-      if (attempt >= this.maxAttempts || !isTransientFsError(fileError)) {
-        // The worker could not write a summary itself (it died, or the disk refused).
-        const summary = await recordFailure(this.jobFor(name, source, detectedAt, attempt), fileError).catch((writeError: unknown) => {
-          this.logger.error(`could not write the summary of ${name}`, writeError);
-          return undefined;
-        });
-        return summary !== undefined && (await this.moveOut(name, summary)) ? summary : undefined;
-      }
-      const delayMs = this.baseDelayMs * 2 ** (attempt - 1);
+      if (attempt >= this.maxAttempts || !isTransientFsError(fileError)) return this.failWithoutWorker(this.jobFor(name, source, detectedAt, attempt), fileError);
+      const delayMs = this.delayFor(attempt);
       this.logger.warn(`${name}: ${fileError.message}; retrying in ${delayMs} ms (attempt ${attempt + 1} of ${this.maxAttempts})`);
       this.emit('event', { type: 'retrying', name, attempt, delayMs, message: fileError.message });
-      await sleep(delayMs);
-      if (this.stopping) return undefined;
-      settled = await settle(this.runJob(name, source, detectedAt, attempt + 1));
+      if (!(await this.backoff(attempt))) return undefined;
+      settled = await settle(this.runJob(pool, name, source, detectedAt, attempt + 1));
     }
   }
 
-  /** Sends one job: claim (when `claimFrom` is given), process, move out of underprocess/. */
-  private runJob(name: string, source: string, detectedAt: number, attempt: number, claim?: { from: string }, onClaimed?: () => void): Promise<JobOutcome> {
+  /**
+   * The file fails and its worker could not write the summary (it died, or the disk refused
+   * even on the last attempt). The summary is written here; if results/ still refuses it, the
+   * file moves to failed/ all the same, with the reason in the log, rather than staying in
+   * underprocess/ until the next start.
+   */
+  private async failWithoutWorker(job: FileJob, error: FileProcessingError): Promise<FileSummary | undefined> {
+    let summary: FileSummary;
+    try {
+      summary = await recordFailure(job, error);
+    } catch (writeError) {
+      const reason = writeError instanceof Error ? writeError.message : String(writeError);
+      summary = failureSummary(job, new FileProcessingError(`${error.message}; its summary could not be written either (${reason})`, error.code, error.node, error.line, error.sysCode));
+      this.logger.error(`${job.name}: ${error.message}; the summary could not be written (${reason}): the file goes to failed/ without one`);
+    }
+    return (await this.moveOut(job.name, summary)) ? summary : undefined;
+  }
+
+  /** Sends one job: claim (when `claim` is given), process, move out of underprocess/. */
+  private runJob(
+    pool: WorkerPool,
+    name: string,
+    source: string,
+    detectedAt: number,
+    attempt: number,
+    claim?: { from: string; seen?: { dev: number; ino: number } },
+    onClaimed?: () => void,
+  ): Promise<JobOutcome> {
     const steps: QueueSteps = {
-      finish: { processed: this.layout.pathOf('processed', name), failed: this.layout.pathOf('failed', name) },
-      ...(claim ? { claim: { from: claim.from, mustBeFree: this.tracesOf(name) } } : {}),
+      finish: { processed: this.layout.pathOf('processed', name), failed: this.layout.pathOf('failed', name), claimFolder: this.layout.folder('underprocess') },
+      ...(claim
+        ? {
+            claim: {
+              from: claim.from,
+              inbox: this.layout.folder('unprocessed'),
+              ...(this.inboxFd === undefined ? {} : { inboxFd: this.inboxFd }),
+              ...(claim.seen === undefined ? {} : { seen: claim.seen }),
+              mustBeFree: this.tracesOf(name),
+            },
+          }
+        : {}),
     };
     const job = this.jobFor(name, source, detectedAt, attempt);
-    return (this.pool as WorkerPool).run({ job, maxLineBytes: this.maxLineBytes, finalAttempt: attempt >= this.maxAttempts, steps, onClaimed });
+    return pool.run({ job, maxLineBytes: this.maxLineBytes, finalAttempt: attempt >= this.maxAttempts, steps, onClaimed });
   }
 
   private jobFor(name: string, source: string, detectedAt: number, attempt: number): FileJob {
@@ -415,6 +783,7 @@ export class FolderQueue extends EventEmitter<{ event: [QueueEvent] }> {
       summaryPath: this.layout.summaryPath(name),
       detectedAt,
       attempt,
+      tempTag: this.tag,
     };
   }
 
@@ -424,51 +793,74 @@ export class FolderQueue extends EventEmitter<{ event: [QueueEvent] }> {
     return [layout.pathOf('underprocess', name), layout.pathOf('processed', name), layout.pathOf('failed', name), layout.resultPath(name), layout.summaryPath(name)];
   }
 
-  /** The next candidate name no job in flight holds, reserved for the caller. */
+  /** The next candidate name that no file in flight holds (nor its results), reserved for the caller. */
   private reserveName(names: NameCandidates): string {
     for (;;) {
       const candidate = names.next();
-      if (this.reserved.has(candidate)) continue;
-      this.reserved.add(candidate);
-      return candidate;
+      if (this.reserved.reserve(candidate)) return candidate;
     }
   }
 
-  /** Moves a claimed file to processed/ or failed/ by its summary, retrying transient errors. */
-  private moveOut(name: string, summary: FileSummary): Promise<boolean> {
-    const destination = summary.status === 'processed' ? 'processed' : 'failed';
-    return this.withRetries(`move ${name} to ${destination}/`, name, () => this.moveFile(this.layout.pathOf('underprocess', name), this.layout.pathOf(destination, name)));
+  private giveUpOnClaim(name: string, reason: string): void {
+    this.logger.error(`claim ${name} failed: ${reason}; the file stays in unprocessed/`);
+    this.leaveBehind({ name, where: 'unprocessed', reason });
   }
 
-  /**
-   * Runs a filesystem step, retrying transient errors with exponential backoff. Returns
-   * false when it finally could not (the file then stays where it was).
-   */
-  private async withRetries(what: string, name: string, step: () => Promise<void>): Promise<boolean> {
+  private leaveBehind(file: UnfinishedFile): void {
+    this.leftBehind.set(`${file.where}/${file.name}`, file);
+    this.emit('event', { type: 'unfinished', ...file });
+  }
+
+  private skip(name: string, where: 'unprocessed' | 'underprocess', reason: string): void {
+    this.logger.info(`${where}/${name}: ${reason}`);
+    this.emit('event', { type: 'skipped', name, where, reason });
+  }
+
+  /** Moves a claimed file to processed/ or failed/ by its summary, retrying transient errors. */
+  private async moveOut(name: string, summary: FileSummary): Promise<boolean> {
+    const destination = summary.status === 'processed' ? 'processed' : 'failed';
+    const from = this.layout.pathOf('underprocess', name);
     for (let attempt = 1; ; attempt++) {
       try {
-        await step();
+        await move(from, this.layout.pathOf(destination, name));
+        removeEmptyFoldersSync(from, this.layout.folder('underprocess'));
         return true;
       } catch (error) {
         const code = (error as NodeJS.ErrnoException).code;
-        if (code === 'ENOENT') {
-          this.logger.info(`${what}: the file disappeared before it could be taken`);
-          this.emit('event', { type: 'skipped', name, reason: 'disappeared before it could be taken' });
+        if (code === 'ENOENT' && !(await exists(from))) {
+          this.skip(name, 'underprocess', 'it was removed from underprocess/ before it could be moved out');
           return false;
         }
         if (!isTransientFsError(error) || attempt >= this.maxAttempts || this.stopping) {
-          this.logger.error(`${what} failed: ${(error as Error).message}; the file stays where it is`);
+          const reason = `moving it to ${destination}/ failed: ${(error as Error).message}`;
+          this.logger.error(`${name}: ${reason}; it stays in underprocess/ (processed again at the next start)`);
+          this.leaveBehind({ name, where: 'underprocess', reason });
           return false;
         }
-        await sleep(this.baseDelayMs * 2 ** (attempt - 1));
+        if (!(await this.backoff(attempt))) return false;
       }
     }
   }
 
-  private async moveFile(from: string, to: string): Promise<void> {
-    // withDir retries once on ENOENT only when the folder itself was gone; a vanished source
-    // still surfaces as ENOENT (the claim then reports "disappeared").
-    await withDir(to, () => rename(from, to));
+  private delayFor(attempt: number): number {
+    return this.baseDelayMs * 2 ** (attempt - 1);
+  }
+
+  /**
+   * Waits before attempt `attempt + 1` (1 s, 2 s, 4 s… by default). Resolves false, at once,
+   * when the queue stops meanwhile: the caller then leaves the file where it is.
+   */
+  private backoff(attempt: number): Promise<boolean> {
+    if (this.stopping) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      const wake = (): void => {
+        clearTimeout(timer);
+        this.sleepers.delete(wake);
+        resolve(!this.stopping);
+      };
+      const timer = setTimeout(wake, this.delayFor(attempt));
+      this.sleepers.add(wake);
+    });
   }
 
   private async moveBack(state: 'failed' | 'processed', name: string): Promise<string> {
@@ -479,7 +871,7 @@ export class FolderQueue extends EventEmitter<{ event: [QueueEvent] }> {
 
   private updateCounts(): void {
     // A file handed to a worker but not claimed yet is still in the inbox: queued.
-    this.metrics.queued = this.ready.length + (this.intake?.waiting ?? 0) + (this.inFlight.size - this.processing.size);
+    this.metrics.queued = this.ready.length + (this.intake?.waiting ?? 0) + this.handedOut.size;
     this.metrics.inProgress = this.processing.size;
   }
 
@@ -499,6 +891,8 @@ interface Started {
   name: string;
   source: string;
   detectedAt: number;
+  /** The workers it started on: its retries run there too (the same pipeline). */
+  pool: WorkerPool;
   first: Settled;
 }
 
@@ -511,6 +905,18 @@ function settle(job: Promise<JobOutcome>): Promise<Settled> {
   );
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+async function anyExists(files: string[]): Promise<boolean> {
+  for (const file of files) if (await exists(file)) return true;
+  return false;
+}
+
+/** What tells that a file changed: size, mtime and inode. */
+function stampOf(info: { size: number; mtimeMs: number; ino: number }): string {
+  return `${info.size}:${info.mtimeMs}:${info.ino}`;
+}
+
+/** Names for a log line: all of them when few, else the first ones and how many more. */
+function listNames(names: string[], limit = 10): string {
+  const shown = names.slice(0, limit).join(', ');
+  return names.length > limit ? `${shown} and ${names.length - limit} more` : shown;
 }

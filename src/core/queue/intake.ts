@@ -1,19 +1,26 @@
-// Finds files in unprocessed/ and decides when each is complete (SPEC §1 "Write-finish
-// detection"): a file is handed on once its size and mtime have stayed the same for
-// stabilityMs. Live arrivals come from chokidar; files already there from a scan.
+// Finds files in unprocessed/ and decides when each is complete (docs/queue.md, "When a
+// file is taken"): a file is handed on once its size and mtime have stayed the same for
+// stabilityMs. Live arrivals come from the native watcher (or chokidar when polling), files
+// already there from a scan, and a periodic rescan catches what events missed; the same
+// round removes inbox folders that have stayed empty.
 
 import { watch, type FSWatcher } from 'chokidar';
 import { lstat } from 'node:fs/promises';
 import * as path from 'node:path';
 import type { Logger } from '../logger';
 import { DirectoryWatcher } from './directoryWatcher';
-import { walkFiles, type QueueLayout } from './layout';
+import { fsPath } from '../util/rawNames';
+import { removeEmptyFolders, walkFiles, type QueueLayout } from './layout';
 
 /**
  * A file last modified this long ago cannot still be being written, even on filesystems
  * whose mtime only has 1–2 s resolution, so it is taken without waiting.
  */
 const OLD_ENOUGH_MS = 3000;
+/** How often the inbox is rescanned and its empty folders swept. */
+const RESCAN_MS = 10_000;
+/** An inbox folder left empty this long is removed (its watch with it). */
+export const DEFAULT_EMPTY_FOLDER_MS = 60_000;
 
 export interface InboxFile {
   /** Absolute path in unprocessed/. */
@@ -22,6 +29,8 @@ export interface InboxFile {
   name: string;
   /** When it was first seen (ms since epoch): the queue takes files oldest first by this. */
   detectedAt: number;
+  /** Device and inode when it was seen: the claim takes that file and no other. */
+  seen: { dev: number; ino: number };
 }
 
 interface Candidate extends InboxFile {
@@ -42,6 +51,10 @@ export interface IntakeOptions {
   onForget?: () => void;
   /** Whether a path was already handed on and is waiting for a slot (rescans skip it). */
   isQueued: (file: string) => boolean;
+  /** Empty inbox folders older than this are removed by the rescan (default 60 s); 0: never. */
+  emptyFolderMs?: number;
+  /** Rescan interval (default 10 s). */
+  rescanMs?: number;
 }
 
 export class Intake {
@@ -50,6 +63,7 @@ export class Intake {
   private native: DirectoryWatcher | undefined;
   private rescanning = false;
   private closed = false;
+  private rescanTimer: NodeJS.Timeout | undefined;
   private readonly inbox: string;
 
   constructor(private readonly options: IntakeOptions) {
@@ -63,6 +77,8 @@ export class Intake {
 
   /** Starts watching for new files (resolves once the watcher is ready). */
   async watch(): Promise<void> {
+    this.rescanTimer = setInterval(() => void this.rescan(), this.options.rescanMs ?? RESCAN_MS);
+    this.rescanTimer.unref();
     if (!this.options.usePolling) {
       this.native = await DirectoryWatcher.start(this.inbox, {
         onEntry: (file) => void this.observe(file),
@@ -101,8 +117,9 @@ export class Intake {
   }
 
   /**
-   * The native watcher's safety net: looks for files no event announced (the kernel drops
-   * events when its queue overflows). Files already waiting or handed on are skipped.
+   * The watchers' safety net: looks for files no event announced (the kernel drops events
+   * when its queue overflows; chokidar reports names that are not UTF-8 unusably). Files
+   * already waiting or handed on are skipped. Then removes inbox folders left empty.
    */
   private async rescan(): Promise<void> {
     if (this.rescanning) return;
@@ -111,6 +128,11 @@ export class Intake {
       for await (const file of walkFiles(this.inbox)) {
         if (this.closed) return;
         if (!this.candidates.has(file) && !this.options.isQueued(file)) await this.observe(file);
+      }
+      const emptyFolderMs = this.options.emptyFolderMs ?? DEFAULT_EMPTY_FOLDER_MS;
+      if (emptyFolderMs > 0 && !this.closed) {
+        const removed = await removeEmptyFolders(this.inbox, emptyFolderMs);
+        if (removed > 0) this.options.logger.debug(`removed ${removed} empty folder(s) from ${this.inbox}`);
       }
     } catch (error) {
       this.options.logger.warn(`rescan of ${this.inbox} failed: ${(error as Error).message}`);
@@ -121,6 +143,7 @@ export class Intake {
 
   async close(): Promise<void> {
     this.closed = true;
+    clearInterval(this.rescanTimer);
     for (const candidate of this.candidates.values()) clearTimeout(candidate.timer);
     this.candidates.clear();
     this.native?.close();
@@ -136,13 +159,19 @@ export class Intake {
     this.options.onForget?.();
   }
 
+  /** Looks at a file again from scratch (it changed after it was handed on). */
+  async reconsider(file: string): Promise<void> {
+    this.forget(file);
+    await this.observe(file);
+  }
+
   private async observe(file: string): Promise<void> {
     if (this.closed) return;
     const name = this.options.layout.nameOf('unprocessed', file);
     if (!this.options.accepts(name)) return;
     let stat;
     try {
-      stat = await lstat(file);
+      stat = await lstat(fsPath(file));
     } catch {
       this.forget(file); // gone already
       return;
@@ -152,12 +181,13 @@ export class Intake {
     let candidate = this.candidates.get(file);
     if (candidate && candidate.size === stat.size && candidate.mtimeMs === stat.mtimeMs) return;
     if (!candidate) {
-      candidate = { path: file, name, detectedAt: now, size: stat.size, mtimeMs: stat.mtimeMs };
+      candidate = { path: file, name, detectedAt: now, size: stat.size, mtimeMs: stat.mtimeMs, seen: { dev: stat.dev, ino: stat.ino } };
       this.candidates.set(file, candidate);
       this.options.logger.debug(`detected ${name}`);
     } else {
       candidate.size = stat.size;
       candidate.mtimeMs = stat.mtimeMs;
+      candidate.seen = { dev: stat.dev, ino: stat.ino };
     }
     clearTimeout(candidate.timer);
     // Links, FIFOs and sockets are never read, so there is nothing to wait for.
@@ -176,23 +206,24 @@ export class Intake {
     if (this.closed || this.candidates.get(candidate.path) !== candidate) return;
     let stat;
     try {
-      stat = await lstat(candidate.path);
+      stat = await lstat(fsPath(candidate.path));
     } catch {
       this.forget(candidate.path);
       return;
     }
     if (this.candidates.get(candidate.path) !== candidate) return;
-    if (stat.size === candidate.size && stat.mtimeMs === candidate.mtimeMs) {
+    if (stat.size === candidate.size && stat.mtimeMs === candidate.mtimeMs && stat.ino === candidate.seen.ino) {
       this.ready(candidate);
     } else {
       candidate.size = stat.size;
       candidate.mtimeMs = stat.mtimeMs;
+      candidate.seen = { dev: stat.dev, ino: stat.ino };
       this.schedule(candidate, this.options.stabilityMs);
     }
   }
 
   private ready(candidate: Candidate): void {
     this.candidates.delete(candidate.path);
-    this.options.onReady({ path: candidate.path, name: candidate.name, detectedAt: candidate.detectedAt });
+    this.options.onReady({ path: candidate.path, name: candidate.name, detectedAt: candidate.detectedAt, seen: candidate.seen });
   }
 }

@@ -1,10 +1,12 @@
-// The queue root's folders (SPEC §1) and the rules for which names the inbox takes.
+// The queue root's folders (docs/queue.md, "Layout"), where each name lives in them, and the
+// rules for which names the inbox takes.
 
-import { lstat, mkdir, readdir, rename, rm } from 'node:fs/promises';
+import { lstat, mkdir, readdir, rename, rm, rmdir } from 'node:fs/promises';
 import * as path from 'node:path';
 import picomatch from 'picomatch';
 import { SUMMARY_SUFFIX } from '../summary';
-import { isTemporaryName } from '../util/atomicFile';
+import { isTemporaryName, temporaryTagOf } from '../util/atomicFile';
+import { decodeName, fsPath } from '../util/rawNames';
 import { candidateNames } from '../util/uniqueName';
 
 export const STATE_FOLDERS = ['unprocessed', 'underprocess', 'processed', 'failed', 'results'] as const;
@@ -12,6 +14,11 @@ export type StateFolder = (typeof STATE_FOLDERS)[number];
 
 /** Suffixes of files still being written by other programs (rsync, browsers, editors). */
 const TEMPORARY_SUFFIXES = ['.tmp', '.part', '.partial', '.crdownload', '.swp', '~'];
+
+/** A queue root that cannot be used as it is (a state folder is a link or a file). */
+export class QueueRootError extends Error {
+  override name = 'QueueRootError';
+}
 
 export class QueueLayout {
   readonly root: string;
@@ -42,18 +49,41 @@ export class QueueLayout {
     return path.relative(this.folder(state), file).split(path.sep).join('/');
   }
 
+  /**
+   * Creates the state folders that are missing, and refuses a root whose state folder is a
+   * symbolic link or not a folder: the queue moves and writes files there, and a link could
+   * send them anywhere on the machine.
+   */
   async create(): Promise<void> {
     for (const state of STATE_FOLDERS) await mkdir(this.folder(state), { recursive: true });
+    await this.check();
   }
 
-  /** Removes temporary files an interrupted write left in results/. Returns how many. */
-  async removeTemporaryResults(): Promise<number> {
+  /** Throws QueueRootError when a state folder is not a real folder (any more). */
+  async check(): Promise<void> {
+    for (const state of STATE_FOLDERS) {
+      const folder = this.folder(state);
+      const stat = await lstat(folder).catch((error: NodeJS.ErrnoException) => {
+        throw new QueueRootError(`${folder} cannot be used: ${error.code === 'ENOENT' ? 'it was removed' : error.message}`);
+      });
+      if (stat.isSymbolicLink()) throw new QueueRootError(`${folder} is a symbolic link; the queue's folders must be real folders inside the queue root (links are never followed)`);
+      if (!stat.isDirectory()) throw new QueueRootError(`${folder} is not a folder`);
+    }
+  }
+
+  /**
+   * Removes temporary files an interrupted write left in results/, except those of writers
+   * that may still be writing (`keep(tag)`). Returns how many.
+   */
+  async removeTemporaryResults(keep: (tag: string) => boolean = () => false): Promise<number> {
     let removed = 0;
     for await (const file of walkFiles(this.folder('results'))) {
-      if (isTemporaryName(path.basename(file))) {
-        await rm(file, { force: true });
-        removed++;
-      }
+      const base = path.basename(file);
+      if (!isTemporaryName(base)) continue;
+      const tag = temporaryTagOf(base);
+      if (tag !== undefined && keep(tag)) continue;
+      await rm(fsPath(file), { force: true });
+      removed++;
     }
     return removed;
   }
@@ -96,7 +126,7 @@ export function inboxFilter(ignoreGlobs: readonly string[] = []): (name: string)
 
 export async function exists(file: string): Promise<boolean> {
   try {
-    await lstat(file);
+    await lstat(fsPath(file));
     return true;
   } catch {
     return false;
@@ -106,11 +136,12 @@ export async function exists(file: string): Promise<boolean> {
 /**
  * Every non-directory entry below `dir` (symlinks, FIFOs and sockets included, never
  * followed). A missing folder yields nothing; subfolders that cannot be read are skipped.
+ * Names that are not valid UTF-8 come out escaped (util/rawNames), so they can be opened.
  */
 export async function* walkFiles(dir: string, nested = false): AsyncGenerator<string> {
   let entries;
   try {
-    entries = await readdir(dir, { withFileTypes: true });
+    entries = await readdir(fsPath(dir), { withFileTypes: true, encoding: 'buffer' });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return;
@@ -120,8 +151,43 @@ export async function* walkFiles(dir: string, nested = false): AsyncGenerator<st
     throw error;
   }
   for (const entry of entries) {
-    const full = path.join(dir, entry.name);
+    const full = path.join(dir, decodeName(entry.name));
     if (entry.isDirectory()) yield* walkFiles(full, true);
     else yield full;
   }
+}
+
+/**
+ * Removes the empty folders below `dir` (not `dir` itself) that nobody has touched for
+ * `olderThanMs`. rmdir only ever removes an empty folder, so nothing can be lost; the age
+ * leaves alone a folder a program has just made and is about to write into. Returns how many.
+ */
+export async function removeEmptyFolders(dir: string, olderThanMs: number, now = Date.now()): Promise<number> {
+  let removed = 0;
+  const visit = async (folder: string): Promise<boolean> => {
+    let entries;
+    let mtimeMs = 0;
+    try {
+      // Its age from before its own empty subfolders go (removing them touches its mtime).
+      if (folder !== dir) mtimeMs = (await lstat(fsPath(folder))).mtimeMs;
+      entries = await readdir(fsPath(folder), { withFileTypes: true, encoding: 'buffer' });
+    } catch {
+      return false;
+    }
+    let empty = true;
+    for (const entry of entries) {
+      if (entry.isDirectory() && (await visit(path.join(folder, decodeName(entry.name))))) continue;
+      empty = false;
+    }
+    if (!empty || folder === dir || now - mtimeMs < olderThanMs) return false;
+    try {
+      await rmdir(fsPath(folder));
+      removed++;
+      return true;
+    } catch {
+      return false; // something arrived meanwhile, or it is gone already
+    }
+  };
+  await visit(dir);
+  return removed;
 }

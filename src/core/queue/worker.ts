@@ -2,12 +2,13 @@
 // sends them. Keeps line processing off the thread that hosts the UI (or the CLI's loop).
 
 import { parentPort, workerData } from 'node:worker_threads';
-import { loadDefaultConfig, loadPipelineFile, pipelineShapes, type LoadedConfig } from '../config/pipelineConfig';
+import { compilePipelineText, loadDefaultConfig, pipelineShapes, type LoadedConfig } from '../config/pipelineConfig';
 import { ConfigError, FileProcessingError } from '../errors';
 import { LOG_LEVELS, type Logger, type LogLevel } from '../logger';
 import { processFile } from '../processFile';
 import type { FromWorker, ToWorker, WorkerData, WorkerSettings } from './workerProtocol';
-import { claimSync, moveSync } from './workerSteps';
+import { moveSync } from '../util/ensureDir';
+import { claimSync, removeEmptyFoldersSync } from './workerSteps';
 
 // Most queued files are small; this thread may block, so their I/O is synchronous (see
 // ProcessOptions.syncBelowBytes). Larger files stream as everywhere else.
@@ -28,16 +29,15 @@ function workerLogger(level: LogLevel): Logger {
 }
 
 function load(settings: WorkerSettings): Promise<LoadedConfig> {
-  return settings.pipelineFile === undefined
+  return settings.pipeline === undefined
     ? loadDefaultConfig()
-    : loadPipelineFile(settings.pipelineFile, { allowCustomModules: settings.allowCustomModules });
+    : compilePipelineText(settings.pipeline.text, settings.pipeline.file, { allowCustomModules: settings.allowCustomModules });
 }
 
 const data = workerData as WorkerData;
 const claimGate = new Int32Array(data.claimGate);
-let settings = data.settings;
-let logger = workerLogger(settings.logLevel);
-let config: Promise<LoadedConfig> = load(settings);
+const logger = workerLogger(data.settings.logLevel);
+const config: Promise<LoadedConfig> = load(data.settings);
 
 config.then(
   (loaded) => post({ type: 'ready', pipelines: pipelineShapes(loaded) }),
@@ -52,12 +52,6 @@ config.then(
 let jobs: Promise<void> = Promise.resolve();
 
 port.on('message', (message: ToWorker) => {
-  if (message.type === 'reload') {
-    settings = message.settings;
-    logger = workerLogger(settings.logLevel);
-    config = load(settings);
-    return;
-  }
   // One job at a time, in the order sent: the pool hands a worker its next job while the
   // current one runs (no idle round trip between files), but `concurrency` still means files
   // processed at once, and a job's time limit runs from when it starts.
@@ -68,7 +62,7 @@ async function handleJob(message: Extract<ToWorker, { type: 'job' }>): Promise<v
   const { id, job, steps } = message;
   const inputPath = 'path' in job.input ? job.input.path : undefined;
   if (steps?.claim && inputPath !== undefined) {
-    const refusal = Atomics.load(claimGate, 0) === 1 ? ({ reason: 'stopping' } as const) : claimSync(steps.claim.from, inputPath, steps.claim.mustBeFree);
+    const refusal = Atomics.load(claimGate, 0) === 1 ? ({ reason: 'stopping' } as const) : claimSync(steps.claim, inputPath, steps.claim.mustBeFree);
     if (refusal) {
       post({ type: 'notClaimed', id, refusal });
       return;
@@ -92,6 +86,7 @@ async function handleJob(message: Extract<ToWorker, { type: 'job' }>): Promise<v
   if (steps && inputPath !== undefined) {
     try {
       moveSync(inputPath, summary.status === 'processed' ? steps.finish.processed : steps.finish.failed);
+      removeEmptyFoldersSync(inputPath, steps.finish.claimFolder);
     } catch (error) {
       // The queue retries the move (or leaves the file in underprocess/ for recovery).
       const { message: text, code } = error as NodeJS.ErrnoException;

@@ -11,7 +11,7 @@ import { ConfigError, FileProcessingError } from '../errors';
 import { silentLogger, type Logger } from '../logger';
 import type { FileJob } from '../processFile';
 import type { FileSummary } from '../summary';
-import { removeTemporaryFilesOf } from '../util/atomicFile';
+import { removeTemporaryFilesIn } from '../util/atomicFile';
 import type { FromWorker, JobOutcome, QueueSteps, ToWorker, WorkerData, WorkerSettings } from './workerProtocol';
 
 export interface WorkerPoolOptions {
@@ -69,7 +69,7 @@ export class WorkerPool {
   private readonly slots: Slot[] = [];
   private readonly logger: Logger;
   private readonly script: string;
-  private settings: WorkerSettings;
+  private readonly settings: WorkerSettings;
   private nextId = 1;
   private closed = false;
   /** Shared with every worker: 1 once claims must stop (stopClaims). */
@@ -146,29 +146,29 @@ export class WorkerPool {
     return outcome.summary;
   }
 
-  /** New pipeline settings; jobs sent after this use them. */
-  reload(settings: WorkerSettings): void {
-    this.settings = settings;
-    for (const slot of this.slots) slot.worker.postMessage({ type: 'reload', settings } satisfies ToWorker);
-  }
-
   /**
    * Ends every worker now; jobs still held (also those of a worker being ended for its time
-   * limit) are rejected with PoolClosedError. Resolves once every thread has ended.
+   * limit) are rejected with PoolClosedError, once their threads have ended and the
+   * temporary files they were writing are removed. Resolves after that.
    */
   async close(): Promise<void> {
     this.closed = true;
     const slots = this.slots.splice(0);
+    const held: Pending[] = [];
     for (const slot of slots) {
       for (const pending of slot.jobs.values()) {
         clearTimeout(pending.timer);
-        pending.reject(new PoolClosedError('the worker pool was closed'));
+        held.push(pending);
       }
       slot.jobs.clear();
     }
     const retiring = [...this.retiring];
     for (const { slot } of retiring) for (const pending of slot.jobs.values()) pending.reject(new PoolClosedError('the worker pool was closed'));
     await Promise.all([...slots.map((slot) => slot.worker.terminate()), ...retiring.map((r) => r.done)]);
+    // A stop leaves no half-written result behind (the next start would remove it, but the
+    // folder should be clean now). Only these jobs' folders can hold one.
+    await this.removeTemporaryFiles(held.map((pending) => pending.job));
+    for (const pending of held) pending.reject(new PoolClosedError('the worker pool was closed'));
   }
 
   /**
@@ -222,13 +222,7 @@ export class WorkerPool {
     ]);
     clearTimeout(grace);
     // A file streamed in pieces has its temporary result open while it is processed.
-    for (const { job } of slot.jobs.values()) {
-      for (const file of [job.resultPath, job.summaryPath]) {
-        await removeTemporaryFilesOf(file, slot.threadId).catch((error: unknown) =>
-          this.logger.warn(`could not remove a temporary file of ${job.name}: ${error instanceof Error ? error.message : String(error)}`),
-        );
-      }
-    }
+    await this.removeTemporaryFiles([...slot.jobs.values()].map((pending) => pending.job), slot.threadId);
     // After close() these were rejected with PoolClosedError already (a second reject does nothing).
     for (const [id, pending] of slot.jobs) {
       pending.reject(
@@ -242,6 +236,21 @@ export class WorkerPool {
       );
     }
     slot.jobs.clear();
+  }
+
+  /** Removes what these jobs' writers (of thread `thread` only, when given) left half-written. */
+  private async removeTemporaryFiles(jobs: FileJob[], thread?: number): Promise<void> {
+    const folders = new Map<string, string>();
+    for (const job of jobs) {
+      if (job.tempTag === undefined) continue;
+      for (const file of [job.resultPath, job.summaryPath]) folders.set(`${path.dirname(file)}\0${job.tempTag}`, job.name);
+    }
+    for (const [key, name] of folders) {
+      const [dir, tag] = key.split('\0');
+      await removeTemporaryFilesIn(dir, tag, thread).catch((error: unknown) =>
+        this.logger.warn(`could not remove a temporary file of ${name}: ${error instanceof Error ? error.message : String(error)}`),
+      );
+    }
   }
 
   private spawn(index: number): Promise<void> {

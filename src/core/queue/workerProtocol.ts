@@ -5,7 +5,7 @@ import type { ConfigIssue, FileErrorCode } from '../errors';
 import type { LogLevel } from '../logger';
 import type { FileJob } from '../processFile';
 import type { FileSummary } from '../summary';
-import type { ClaimRefusal } from './workerSteps';
+import type { ClaimRefusal, ClaimSource } from './workerSteps';
 
 /** What a worker starts with. */
 export interface WorkerData {
@@ -15,8 +15,12 @@ export interface WorkerData {
 }
 
 export interface WorkerSettings {
-  /** Absolute path of the pipeline file; undefined for the built-in default. */
-  pipelineFile: string | undefined;
+  /**
+   * The pipeline file's path and the text the queue read from it once (workers never read
+   * the file themselves: a replacement worker must run the same pipeline as the others);
+   * undefined for the built-in default.
+   */
+  pipeline: { file: string; text: string } | undefined;
   allowCustomModules: boolean;
   logLevel: LogLevel;
 }
@@ -26,15 +30,16 @@ export interface WorkerSettings {
  * processes `job.input`.
  */
 export interface QueueSteps {
-  /** Claim first: move the inbox file `from` to `job.input.path`, if no path of `mustBeFree` exists. */
-  claim?: { from: string; mustBeFree: string[] };
-  /** After processing, move `job.input.path` to one of these by outcome. */
-  finish: { processed: string; failed: string };
+  /** Claim first: move the inbox file `claim.from` to `job.input.path`, if no path of `mustBeFree` exists. */
+  claim?: ClaimSource & { mustBeFree: string[] };
+  /**
+   * After processing, move `job.input.path` to one of these by outcome, then remove the
+   * folders of underprocess/ that this left empty (up to `claimFolder`).
+   */
+  finish: { processed: string; failed: string; claimFolder: string };
 }
 
-export type ToWorker =
-  | { type: 'job'; id: number; job: FileJob; maxLineBytes: number; finalAttempt: boolean; steps?: QueueSteps }
-  | { type: 'reload'; settings: WorkerSettings };
+export type ToWorker = { type: 'job'; id: number; job: FileJob; maxLineBytes: number; finalAttempt: boolean; steps?: QueueSteps };
 
 /** A job's end when it did not throw: processed (and moved, or why not), or not claimed. */
 export type JobOutcome =

@@ -1,49 +1,70 @@
 // Results are never seen half-written: they are written under a temporary name in the same
-// folder and renamed into place. Temporary names start with "." and end with ".tmp", a shape
-// the folder queue never gives a result, so recovery can remove leftovers safely.
+// folder and renamed into place. Temporary names have one fixed shape,
+// `.ff-<tag>-<thread>-<n>.tmp`: short whatever the final name's length (a 250-byte name still
+// gets a temporary name that fits the filesystem), hidden, and marked with the tag of the
+// writer (a queue instance), so recovery removes only the leftovers of writers that are gone.
 
+import { randomBytes } from 'node:crypto';
 import { closeSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { open, readdir, rename, rm, type FileHandle } from 'node:fs/promises';
 import * as path from 'node:path';
-import { withDir, withDirSync } from './ensureDir';
 import { threadId } from 'node:worker_threads';
+import { withDir, withDirSync } from './ensureDir';
 
 let counter = 0;
 
-/**
- * Unique per process, thread and write. The thread id matters: every worker thread has its
- * own counter, and a worker that died leaves its temporary file behind (until the next
- * start), so a replacement worker writing the same result again must not reuse that name.
- */
-export function temporaryPathFor(finalPath: string): string {
-  return `${temporaryPrefixFor(finalPath, threadId)}${++counter}.tmp`;
+/** A random tag of 8 characters [a-z0-9]: a writer's mark on its temporary files. */
+export function randomTag(): string {
+  const bytes = randomBytes(8);
+  let tag = '';
+  for (const byte of bytes) tag += '0123456789abcdefghijklmnopqrstuvwxyz'[byte % 36];
+  return tag;
 }
 
-function temporaryPrefixFor(finalPath: string, thread: number): string {
-  return path.join(path.dirname(finalPath), `.${path.basename(finalPath)}.${process.pid}-${thread}-`);
+/** The tag of writes that name none (single runs, the CLI's `run`): one per thread. */
+const DEFAULT_TAG = randomTag();
+
+const TEMPORARY = /^\.ff-([a-z0-9]+)-(\d+)-\d+\.tmp$/;
+
+/**
+ * Unique per writer, thread and write. The thread id matters: every worker thread has its
+ * own counter, and a worker that died leaves its temporary file behind (until it is cleaned
+ * up), so a replacement worker writing the same result again must not reuse that name.
+ */
+export function temporaryPathFor(finalPath: string, tag: string = DEFAULT_TAG): string {
+  return path.join(path.dirname(finalPath), `.ff-${tag}-${threadId}-${++counter}.tmp`);
+}
+
+/** Whether `baseName` is a temporary file of ours (this shape, or the older `.<name>.<pid>-<n>.tmp`). */
+export function isTemporaryName(baseName: string): boolean {
+  return baseName.startsWith('.') && baseName.endsWith('.tmp');
+}
+
+/** The writer's tag of a temporary name; undefined for the older shape (no tag). */
+export function temporaryTagOf(baseName: string): string | undefined {
+  return TEMPORARY.exec(baseName)?.[1];
 }
 
 /**
- * Removes the temporary files that thread `thread` of this process left for `finalPath`. For
- * a worker that was ended mid-write: the next start would remove them too, but a queue that
- * keeps running should not show them until then. Only call it once that thread has ended.
+ * Removes the temporary files that writer `tag` (only its thread `thread`, when given) left
+ * in `dir`. For a worker that was ended mid-write, or a queue that stops: only call it once
+ * those writers can no longer write.
  */
-export async function removeTemporaryFilesOf(finalPath: string, thread: number): Promise<void> {
-  const prefix = path.basename(temporaryPrefixFor(finalPath, thread));
-  const dir = path.dirname(finalPath);
+export async function removeTemporaryFilesIn(dir: string, tag: string, thread?: number): Promise<number> {
   let names: string[];
   try {
     names = await readdir(dir);
   } catch {
-    return; // no folder, no leftovers
+    return 0; // no folder, no leftovers
   }
+  let removed = 0;
   for (const name of names) {
-    if (name.startsWith(prefix) && name.endsWith('.tmp')) await rm(path.join(dir, name), { force: true });
+    const match = TEMPORARY.exec(name);
+    if (match === null || match[1] !== tag || (thread !== undefined && Number(match[2]) !== thread)) continue;
+    await rm(path.join(dir, name), { force: true });
+    removed++;
   }
-}
-
-export function isTemporaryName(baseName: string): boolean {
-  return baseName.startsWith('.') && baseName.endsWith('.tmp');
+  return removed;
 }
 
 /** A file being written under a temporary name; `commit` renames it into place. */
@@ -56,8 +77,8 @@ export class AtomicFileWriter {
     readonly finalPath: string,
   ) {}
 
-  static async create(finalPath: string): Promise<AtomicFileWriter> {
-    const temporaryPath = temporaryPathFor(finalPath);
+  static async create(finalPath: string, tag?: string): Promise<AtomicFileWriter> {
+    const temporaryPath = temporaryPathFor(finalPath, tag);
     const handle = await withDir(temporaryPath, () => open(temporaryPath, 'wx'));
     return new AtomicFileWriter(handle, temporaryPath, finalPath);
   }
@@ -74,6 +95,11 @@ export class AtomicFileWriter {
     this.bytesWritten += bytes.length;
   }
 
+  /** Closes the file; after this only `rename` or `abort` may follow. */
+  async close(): Promise<void> {
+    await this.handle.close();
+  }
+
   async commit(): Promise<void> {
     await this.handle.close();
     await rename(this.temporaryPath, this.finalPath);
@@ -85,8 +111,8 @@ export class AtomicFileWriter {
   }
 }
 
-export async function writeFileAtomic(finalPath: string, content: string): Promise<void> {
-  const writer = await AtomicFileWriter.create(finalPath);
+export async function writeFileAtomic(finalPath: string, content: string, tag?: string): Promise<void> {
+  const writer = await AtomicFileWriter.create(finalPath, tag);
   try {
     await writer.write(content);
     await writer.commit();
@@ -96,9 +122,12 @@ export async function writeFileAtomic(finalPath: string, content: string): Promi
   }
 }
 
-/** writeFileAtomic with synchronous calls (worker threads, small files). Returns the bytes written. */
-export function writeFileAtomicSync(finalPath: string, content: string): number {
-  const temporaryPath = temporaryPathFor(finalPath);
+/**
+ * Writes `content` to a temporary file beside `finalPath` with synchronous calls (worker
+ * threads, small files) and returns its path and size; the caller renames it into place.
+ */
+export function writeTemporaryFileSync(finalPath: string, content: string, tag?: string): { temporaryPath: string; bytes: number } {
+  const temporaryPath = temporaryPathFor(finalPath, tag);
   const bytes = Buffer.from(content, 'utf8');
   const fd = withDirSync(temporaryPath, () => openSync(temporaryPath, 'wx'));
   // Closed exactly once: fd numbers are shared by every thread, so a second close could
@@ -109,7 +138,6 @@ export function writeFileAtomicSync(finalPath: string, content: string): number 
     while (offset < bytes.length) offset += writeSync(fd, bytes, offset, bytes.length - offset);
     isOpen = false;
     closeSync(fd);
-    renameSync(temporaryPath, finalPath);
   } catch (error) {
     if (isOpen) {
       try {
@@ -121,5 +149,17 @@ export function writeFileAtomicSync(finalPath: string, content: string): number 
     rmSync(temporaryPath, { force: true });
     throw error;
   }
-  return bytes.length;
+  return { temporaryPath, bytes: bytes.length };
+}
+
+/** writeFileAtomic with synchronous calls (worker threads, small files). Returns the bytes written. */
+export function writeFileAtomicSync(finalPath: string, content: string, tag?: string): number {
+  const { temporaryPath, bytes } = writeTemporaryFileSync(finalPath, content, tag);
+  try {
+    renameSync(temporaryPath, finalPath);
+  } catch (error) {
+    rmSync(temporaryPath, { force: true });
+    throw error;
+  }
+  return bytes;
 }
