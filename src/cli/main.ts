@@ -14,6 +14,7 @@ import { ConfigError } from '../core/errors';
 import { streamLogger } from '../core/logger';
 import { MetricsCollector } from '../core/metrics';
 import { processFile } from '../core/processFile';
+import { QueueRootError } from '../core/queue/layout';
 import { writeSamples } from '../core/samples';
 import { logFileOutcome, SUMMARY_SUFFIX, type FileSummary } from '../core/summary';
 import { uniqueName } from '../core/util/uniqueName';
@@ -71,7 +72,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         });
     }
   } catch (error) {
-    if (error instanceof ConfigError || error instanceof UsageError) {
+    if (error instanceof ConfigError || error instanceof UsageError || error instanceof QueueRootError) {
       io.err(`fileflow: ${error.message}\n`);
       return EXIT_USAGE;
     }

@@ -99,7 +99,7 @@ export interface UnfinishedFile {
 export interface StopReport {
   /** Claimed files still in underprocess/: they are recovered next time. */
   inUnderprocess: string[];
-  /** Files handed to a worker but not claimed yet: they stay in unprocessed/. */
+  /** Files seen but not claimed yet (waiting, or handed to a worker that had not started them): they stay in unprocessed/. */
   inInbox: string[];
 }
 
@@ -126,6 +126,8 @@ const DEFAULT_CHECK_MS = 10_000;
 /** A pipeline file change is acted on once the file has been quiet this long (editors save in steps). */
 const PIPELINE_SETTLE_MS = 200;
 export const DEFAULT_FILE_TIMEOUT_MS = 600_000;
+/** A claim that finds no free name after this many is given up (a bug, or a flood of one name). */
+const MAX_NAME_TRIES = 100_000;
 
 export class FolderQueue extends EventEmitter<{ event: [QueueEvent] }> {
   readonly layout: QueueLayout;
@@ -323,7 +325,11 @@ export class FolderQueue extends EventEmitter<{ event: [QueueEvent] }> {
       }),
     ]);
     clearTimeout(timer);
-    const report: StopReport = { inUnderprocess: [...this.processing].sort(), inInbox: [...this.handedOut].sort() };
+    // Everything this queue knew of and did not finish, by where it stays.
+    const inUnderprocess = new Set(this.processing);
+    const inInbox = new Set([...this.handedOut, ...(this.intake?.waitingNames() ?? []).map(safeName)]);
+    for (const item of this.ready) (item.recovered ? inUnderprocess : inInbox).add(safeName(item.name));
+    const report: StopReport = { inUnderprocess: [...inUnderprocess].sort(), inInbox: [...inInbox].sort() };
     if (report.inUnderprocess.length > 0) {
       this.logger.warn(
         `stopped with ${report.inUnderprocess.length} file(s) unfinished in underprocess/ (processed again at the next start): ${listNames(report.inUnderprocess)}`,
@@ -494,7 +500,7 @@ export class FolderQueue extends EventEmitter<{ event: [QueueEvent] }> {
       // A name this queue could not have given (too long for its summary, not UTF-8, or one
       // whose results clash with another's) is renamed in place to one it could have.
       const candidates = new NameCandidates(safeName(name));
-      if (hasRawBytes(name) || candidates.next() !== name || !this.reserved.reserve(name)) {
+      if (hasRawBytes(name) || candidates.next() !== name || this.reserved.reserve(name) !== 'reserved') {
         const renamed = await this.renameInUnderprocess(file, name);
         if (renamed === undefined) continue;
         [file, name] = [this.layout.pathOf('underprocess', renamed), renamed];
@@ -795,10 +801,14 @@ export class FolderQueue extends EventEmitter<{ event: [QueueEvent] }> {
 
   /** The next candidate name that no file in flight holds (nor its results), reserved for the caller. */
   private reserveName(names: NameCandidates): string {
-    for (;;) {
+    for (let tries = 1; tries <= MAX_NAME_TRIES; tries++) {
       const candidate = names.next();
-      if (this.reserved.reserve(candidate)) return candidate;
+      const answer = this.reserved.reserve(candidate);
+      if (answer === 'reserved') return candidate;
+      // A folder of the name is a file in flight: only another folder part can help.
+      if (answer === 'blocked' && names.canSkipFolder) names.skipFolder();
     }
+    throw new Error(`no free name for ${names.first} after ${MAX_NAME_TRIES} tries`);
   }
 
   private giveUpOnClaim(name: string, reason: string): void {

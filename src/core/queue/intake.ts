@@ -75,6 +75,11 @@ export class Intake {
     return this.candidates.size;
   }
 
+  /** Their names. */
+  waitingNames(): string[] {
+    return [...this.candidates.values()].map((candidate) => candidate.name);
+  }
+
   /** Starts watching for new files (resolves once the watcher is ready). */
   async watch(): Promise<void> {
     this.rescanTimer = setInterval(() => void this.rescan(), this.options.rescanMs ?? RESCAN_MS);

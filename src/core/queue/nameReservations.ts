@@ -19,15 +19,21 @@ export class NameReservations {
     return [name, name + SUMMARY_SUFFIX];
   }
 
-  /** Reserves `name` if none of its paths clashes with a held one; returns whether it did. */
-  reserve(name: string): boolean {
+  /**
+   * Reserves `name` if none of its paths clashes with a held one. 'taken': a path is held (or
+   * is a folder of a held one); 'blocked': a folder of the name is held as a file.
+   */
+  reserve(name: string): 'reserved' | 'taken' | 'blocked' {
     const paths = NameReservations.pathsOf(name);
-    if (paths.some((p) => this.clashes(p))) return false;
+    for (const p of paths) {
+      if (this.files.has(p) || this.folders.has(p)) return 'taken';
+      if (foldersOf(p).some((folder) => this.files.has(folder))) return 'blocked';
+    }
     for (const p of paths) {
       this.files.set(p, name);
       for (const folder of foldersOf(p)) this.folders.set(folder, (this.folders.get(folder) ?? 0) + 1);
     }
-    return true;
+    return 'reserved';
   }
 
   release(name: string): void {
@@ -42,18 +48,6 @@ export class NameReservations {
     }
   }
 
-  has(name: string): boolean {
-    return this.files.get(name) === name;
-  }
-
-  get size(): number {
-    return this.files.size / 2;
-  }
-
-  private clashes(p: string): boolean {
-    if (this.files.has(p) || this.folders.has(p)) return true;
-    return foldersOf(p).some((folder) => this.files.has(folder));
-  }
 }
 
 /** "a/b/c" → ["a", "a/b"]. */

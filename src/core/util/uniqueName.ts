@@ -95,6 +95,11 @@ export class NameCandidates {
     return [...folders, fitBaseName(this.base, suffix, this.maxComponentBytes - SUMMARY_SUFFIX_BYTES)].join('/');
   }
 
+  /** The name the candidates start from. */
+  get first(): string {
+    return this.name;
+  }
+
   /** Whether the name has a folder part that skipFolder() can vary. */
   get canSkipFolder(): boolean {
     return this.folders.length > 0;
