@@ -25,6 +25,15 @@ export class FileProcessingError extends Error {
   }
 }
 
+/**
+ * This instance no longer holds the file's claim: another instance took it over (this one
+ * was paused or cut off past its lease), so this one's work on it is thrown away rather than
+ * written over the other's (docs/instances.md, "Fencing").
+ */
+export class FencedError extends Error {
+  override name = 'FencedError';
+}
+
 /** Filesystem errors that may go away by themselves, so the queue retries them (SPEC §1). */
 export const TRANSIENT_FS_CODES: ReadonlySet<string> = new Set(['EBUSY', 'EMFILE', 'ENFILE', 'EAGAIN', 'ENOSPC', 'EACCES', 'EPERM']);
 

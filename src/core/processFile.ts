@@ -1,15 +1,15 @@
 // Turns one file into a result and a summary (SPEC §2, §4): streams it through the line
 // splitter and the chosen pipeline, writes the result atomically, then the summary.
 
-import { closeSync, constants as fsConstants, fstatSync, openSync, readSync, type Stats } from 'node:fs';
-import { open, rm, type FileHandle } from 'node:fs/promises';
+import { closeSync, constants as fsConstants, fstatSync, openSync, readSync, rmSync, type Stats } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
 import { selectPipeline, type LoadedConfig, type PipelineSpec } from './config/pipelineSpec';
-import { FileProcessingError, isTransientFsError } from './errors';
+import { FencedError, FileProcessingError, isTransientFsError } from './errors';
 import { levelEnabled, silentLogger, type Logger } from './logger';
 import { PipelineRun } from './pipeline/router';
 import type { FileSummary } from './summary';
 import { DEFAULT_MAX_LINE_BYTES, LineSplitter } from './text/lineSplitter';
-import { AtomicFileWriter, writeFileAtomic, writeFileAtomicSync } from './util/atomicFile';
+import { AtomicFileWriter, commitFiles, commitFilesSync, writeTemporaryFile, writeTemporaryFileSync } from './util/atomicFile';
 
 const READ_CHUNK_BYTES = 256 * 1024;
 // Output is handed to the filesystem in pieces of about this many characters.
@@ -47,6 +47,12 @@ export interface ProcessOptions {
    * thread-pool round trips cost far more than its processing. Default 0 (never).
    */
   syncBelowBytes?: number;
+  /**
+   * Called once the result and summary are written under temporary names, just before they
+   * are renamed into place. It may throw (a FencedError: another instance took the file
+   * over) to throw the work away instead; processFile then rethrows that error.
+   */
+  beforeCommit?: () => void;
 }
 
 /** Processes one file and writes its result and summary. Resolves with the summary. */
@@ -93,10 +99,23 @@ export async function processFile(config: LoadedConfig, job: FileJob, options: P
     if (small !== undefined) {
       splitter.push(small);
       const finished = finishInput();
-      const bytesOut = writeFileAtomicSync(job.resultPath, pending, job.tempTag);
+      const result = writeTemporaryFileSync(job.resultPath, pending, job.tempTag);
       pending = '';
-      const summary = processedSummary(finished, bytesOut);
-      writeFileAtomicSync(job.summaryPath, summaryText(summary), job.tempTag);
+      const summary = processedSummary(finished, result.bytes);
+      let summaryFile: string;
+      try {
+        summaryFile = writeTemporaryFileSync(job.summaryPath, summaryText(summary), job.tempTag).temporaryPath;
+      } catch (error) {
+        rmSync(result.temporaryPath, { force: true });
+        throw error;
+      }
+      commitFilesSync(
+        [
+          [result.temporaryPath, job.resultPath],
+          [summaryFile, job.summaryPath],
+        ],
+        options.beforeCommit,
+      );
       return summary;
     }
     writer = await AtomicFileWriter.create(job.resultPath, job.tempTag);
@@ -145,27 +164,41 @@ export async function processFile(config: LoadedConfig, job: FileJob, options: P
     const finished = finishInput();
     await flushPending();
     await writing;
-    await writer.commit();
-    writer = undefined;
+    await writer.close();
     const summary = processedSummary(finished, out.bytesWritten);
-    await writeSummary(job, summary);
+    const summaryFile = await writeTemporaryFile(job.summaryPath, summaryText(summary), job.tempTag);
+    writer = undefined;
+    await commitFiles(
+      [
+        [out.temporaryPath, job.resultPath],
+        [summaryFile, job.summaryPath],
+      ],
+      options.beforeCommit,
+    );
     return summary;
   } catch (caught) {
     // Let a read-ahead or a write still in flight settle before closing their files.
     await reading?.catch(() => undefined);
     await writing.catch(() => undefined);
     await writer?.abort().catch(() => undefined);
+    if (caught instanceof FencedError) throw caught; // another instance has the file now
     const error = asFileError(caught);
     if (options.finalAttempt === false && isTransientFsError(error)) throw error;
     const stats = run?.stats();
-    return await recordFailure(job, error, started, {
-      pipeline: run?.spec.name ?? null,
-      linesIn: splitter.linesIn,
-      bytesIn: splitter.bytesIn,
-      tags: stats?.tags ?? {},
-      nodes: stats?.nodes ?? {},
-      processors: stats?.processors ?? {},
-    });
+    return await recordFailure(
+      job,
+      error,
+      started,
+      {
+        pipeline: run?.spec.name ?? null,
+        linesIn: splitter.linesIn,
+        bytesIn: splitter.bytesIn,
+        tags: stats?.tags ?? {},
+        nodes: stats?.nodes ?? {},
+        processors: stats?.processors ?? {},
+      },
+      options.beforeCommit,
+    );
   } finally {
     await input?.close().catch(() => undefined);
   }
@@ -181,10 +214,14 @@ export async function recordFailure(
   error: FileProcessingError,
   started: number = Date.now(),
   partial: FailurePartial = {},
+  beforeCommit?: () => void,
 ): Promise<FileSummary> {
   const summary = failureSummary(job, error, started, partial);
-  await rm(job.resultPath, { force: true }).catch(() => undefined);
-  await writeSummary(job, summary);
+  const summaryFile = await writeTemporaryFile(job.summaryPath, summaryText(summary), job.tempTag);
+  await commitFiles([[summaryFile, job.summaryPath]], () => {
+    beforeCommit?.();
+    rmSync(job.resultPath, { force: true });
+  });
   return summary;
 }
 
@@ -326,10 +363,6 @@ function makeSummary(job: FileJob, started: number, outcome: Outcome): FileSumma
     processors: rest.processors,
     ...(error ? { error } : {}),
   };
-}
-
-async function writeSummary(job: FileJob, summary: FileSummary): Promise<void> {
-  await writeFileAtomic(job.summaryPath, summaryText(summary), job.tempTag);
 }
 
 function summaryText(summary: FileSummary): string {

@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import {
   describeRoot,
   expectedTriage,
+  isInUnderprocess,
   isTempName,
   listState,
   makeArea,
@@ -120,7 +121,7 @@ describe('folder queue recovery', function () {
     await placeFile(root, 'unprocessed', 'slow.log', text);
     await age(statePath(root, 'unprocessed', 'slow.log'));
     const first = await startQueue({ root, pipelineFile: slowPipeline, shutdownTimeoutMs: 200 });
-    await waitFor('slow.log to be claimed', () => pathExists(statePath(root, 'underprocess', 'slow.log')), { root });
+    await waitFor('slow.log to be claimed', () => isInUnderprocess(root, 'slow.log'), { root });
     await first.queue.stop();
     assert.deepEqual(await listState(root, 'underprocess'), ['slow.log'], 'the unfinished file stays in underprocess/');
     assert.deepEqual(await listState(root, 'processed'), []);

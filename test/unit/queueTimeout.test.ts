@@ -11,6 +11,7 @@ import type { FolderQueue } from '../../src/core/queue/folderQueue';
 import { PoolClosedError, WorkerPool } from '../../src/core/queue/workerPool';
 import {
   dropAtomically,
+  isInUnderprocess,
   isTempName,
   listState,
   makeArea,
@@ -186,7 +187,7 @@ describe('per-file time limit (fileTimeoutMs)', function () {
     const pipelineFile = await writeHangPipeline(path.join(area.base, 'pipeline'));
     const { queue } = await startQueue({ root, pipelineFile, concurrency: 1, stabilityMs: 100, fileTimeoutMs: 60_000, shutdownTimeoutMs: 200 });
     await dropAtomically(area, 'stuck.log', 'HANG\n');
-    await waitFor('stuck.log to be taken', () => pathExists(statePath(root, 'underprocess', 'stuck.log')), { root });
+    await waitFor('stuck.log to be taken', () => isInUnderprocess(root, 'stuck.log'), { root });
     await queue.stop();
     assert.deepEqual(await listState(root, 'underprocess'), ['stuck.log']);
     assert.deepEqual(await listState(root, 'failed'), []);
@@ -214,7 +215,7 @@ describe('per-file time limit (fileTimeoutMs)', function () {
     const logger = recordingLogger();
     const { queue } = await startQueue({ root, pipelineFile, concurrency: 1, stabilityMs: 100, fileTimeoutMs: 0, shutdownTimeoutMs: 200, logger });
     await dropAtomically(area, 'stuck.log', 'HANG\n');
-    await waitFor('stuck.log to be taken', () => pathExists(statePath(root, 'underprocess', 'stuck.log')), { root });
+    await waitFor('stuck.log to be taken', () => isInUnderprocess(root, 'stuck.log'), { root });
     // Not a measurement: with a limit of 1 s this file would have failed long before.
     await new Promise((resolve) => setTimeout(resolve, 2500));
     assert.deepEqual(await listState(root, 'failed'), []);

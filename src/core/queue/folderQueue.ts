@@ -4,27 +4,40 @@
 // underprocess/ is processed again first.
 
 import { EventEmitter } from 'node:events';
-import { closeSync, constants as fsConstants, openSync, watch, type FSWatcher } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
+import { closeSync, constants as fsConstants, lstatSync, openSync, watch, type FSWatcher } from 'node:fs';
+import { readFile, rmdir, stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import * as path from 'node:path';
 import type { PipelineShape } from '../../shared/metrics';
-import { ConfigError, FileProcessingError, isTransientFsError } from '../errors';
+import { version } from '../../../package.json';
+import { ConfigError, FencedError, FileProcessingError, isTransientFsError } from '../errors';
 import { silentLogger, type Logger } from '../logger';
 import { MetricsCollector } from '../metrics';
 import { failureSummary, recordFailure, type FileJob } from '../processFile';
 import { logFileOutcome, type FileSummary } from '../summary';
 import { DEFAULT_MAX_LINE_BYTES } from '../text/lineSplitter';
-import { randomTag } from '../util/atomicFile';
 import { move } from '../util/ensureDir';
-import { fsPath, hasRawBytes, safeName } from '../util/rawNames';
+import { fsPath, safeName } from '../util/rawNames';
 import { NameCandidates } from '../util/uniqueName';
 import { Intake, type InboxFile } from './intake';
-import { exists, inboxFilter, QueueLayout, requeue, walkFiles } from './layout';
+import {
+  CLAIM_FOLDER_PREFIX,
+  claimFolderIds,
+  DEFAULT_LEASE_SEC,
+  Lease,
+  leasePath,
+  readInstances,
+  removeLease,
+  renewIntervalMs,
+  type InstanceInfo,
+  type SeenInstance,
+} from './instances';
+import { exists, inboxFilter, QueueLayout, removeEmptyFolders, requeue, walkFiles } from './layout';
 import { NameReservations } from './nameReservations';
 import { PoolClosedError, WorkerPool } from './workerPool';
 import type { JobOutcome, QueueSteps, WorkerSettings } from './workerProtocol';
 import { CAN_WALK_BY_DESCRIPTOR, removeEmptyFoldersSync } from './workerSteps';
+import { removeTemporaryFilesIn } from '../util/atomicFile';
 
 export interface FolderQueueOptions {
   root: string;
@@ -60,6 +73,13 @@ export interface FolderQueueOptions {
   emptyFolderMs?: number;
   /** How often the inbox is rescanned and the root and pipeline file checked (default 10 s). */
   checkIntervalMs?: number;
+  /**
+   * Seconds another instance waits, after this one stops renewing its lease, before taking
+   * its files over (default 30; docs/instances.md).
+   */
+  leaseSec?: number;
+  /** What runs this queue, shown to other instances ("cli", "vscode"…). */
+  instanceKind?: string;
   /** Worker script override (tests). */
   workerScript?: string;
   /**
@@ -86,6 +106,14 @@ export type QueueEvent =
   | { type: 'pipelineRejected'; file: string; message: string }
   /** The root cannot be worked (a state folder became a link…): nothing is claimed until it can. */
   | { type: 'problem'; message: string | undefined }
+  /** Another instance started working this root. */
+  | { type: 'instanceJoined'; instance: SeenInstance }
+  /** Another instance is gone: it stopped, its process died, or its lease expired. */
+  | { type: 'instanceLeft'; instance: SeenInstance; reason: 'stopped' | 'dead' | 'expired' }
+  /** This instance took over the files a gone instance had claimed (they are processed again). */
+  | { type: 'takenOver'; from: string; names: string[] }
+  /** This instance lost its lease (it was paused or cut off too long) and took a new one. */
+  | { type: 'leaseLost'; previous: string; now: string }
   | { type: 'idle' };
 
 /** A file left where it is when the queue gave up on it or stopped. */
@@ -106,6 +134,8 @@ export interface StopReport {
 interface WorkItem {
   /** Where the file is now. */
   path: string;
+  /** Recovered items: the claim folder (this instance's id) it is in. */
+  claimId?: string;
   /** Name in unprocessed/ (inbox items) or the claimed name (recovered items). */
   name: string;
   detectedAt: number;
@@ -128,13 +158,30 @@ const PIPELINE_SETTLE_MS = 200;
 export const DEFAULT_FILE_TIMEOUT_MS = 600_000;
 /** A claim that finds no free name after this many is given up (a bug, or a flood of one name). */
 const MAX_NAME_TRIES = 100_000;
+/**
+ * How far down the ready list an instance looks for a file of its own share before it takes
+ * the oldest anyway. With several instances on a root, each prefers the files whose name
+ * hashes to it, so that they rarely race for the same file (every lost race is a wasted claim).
+ */
+const SHARE_LOOKAHEAD = 64;
 
 export class FolderQueue extends EventEmitter<{ event: [QueueEvent] }> {
   readonly layout: QueueLayout;
   readonly metrics: MetricsCollector;
-  /** This queue's mark on its temporary files. */
-  readonly tag = randomTag();
   private readonly logger: Logger;
+  /** This instance's lease on the root (its id names its claim folder and temporary files). */
+  private lease: Lease | undefined;
+  private readonly leaseSec: number;
+  /** The other instances on the root, as last seen. */
+  private readonly others = new Map<string, SeenInstance>();
+  private tickTimer: NodeJS.Timeout | undefined;
+  private ticking: Promise<void> = Promise.resolve();
+  /** This instance's share of the files, and how many instances share them (see SHARE_LOOKAHEAD). */
+  private share = { index: 0, of: 1 };
+  /** Ids this instance held before it lost a lease; their claims may still be in flight here. */
+  private readonly formerIds = new Set<string>();
+  /** Files in flight under each claim folder of this instance's (its id, and former ones). */
+  private readonly inFlightById = new Map<string, number>();
   private readonly concurrency: number;
   private readonly maxAttempts: number;
   private readonly baseDelayMs: number;
@@ -188,6 +235,22 @@ export class FolderQueue extends EventEmitter<{ event: [QueueEvent] }> {
     this.baseDelayMs = options.retry?.baseDelayMs ?? 1000;
     this.maxLineBytes = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
     this.pipelineFile = options.pipelineFile === undefined ? undefined : path.resolve(options.pipelineFile);
+    this.leaseSec = options.leaseSec ?? DEFAULT_LEASE_SEC;
+  }
+
+  /** This instance's id (it changes if the lease is lost); undefined before start. */
+  get id(): string | undefined {
+    return this.lease?.id;
+  }
+
+  /** This instance, as other instances see it. */
+  get instance(): InstanceInfo | undefined {
+    return this.lease?.info;
+  }
+
+  /** The other instances working the root, as last seen (alive ones). */
+  get otherInstances(): SeenInstance[] {
+    return [...this.others.values()].filter((other) => other.state === 'alive');
   }
 
   /**
@@ -208,10 +271,18 @@ export class FolderQueue extends EventEmitter<{ event: [QueueEvent] }> {
     if (CAN_WALK_BY_DESCRIPTOR) {
       this.inboxFd = openSync(this.layout.folder('unprocessed'), fsConstants.O_RDONLY | fsConstants.O_DIRECTORY | fsConstants.O_NOFOLLOW);
     }
-    const removed = await this.layout.removeTemporaryResults();
+    // The lease comes before any claim: a claim folder without a lease is a gone instance's.
+    this.lease = await Lease.take(this.layout.root, this.options.instanceKind ?? 'library', this.leaseSec, version);
+    await this.lookAtOthers();
+    // Only what gone writers left: a live instance may be writing its temporary files now.
+    const removed = await this.layout.removeTemporaryResults((tag) => tag === this.id || this.others.get(tag)?.state === 'alive');
     if (removed > 0) this.logger.info(`removed ${removed} temporary file(s) an interrupted run left in results/`);
 
     await this.recover();
+    this.tickTimer = setInterval(() => {
+      this.ticking = this.ticking.then(() => this.tick());
+    }, renewIntervalMs(this.leaseSec));
+    this.tickTimer.unref();
     const watching = this.options.watch !== false;
     this.intake = new Intake({
       layout: this.layout,
@@ -310,6 +381,7 @@ export class FolderQueue extends EventEmitter<{ event: [QueueEvent] }> {
   private async shutDown(): Promise<StopReport> {
     this.stopping = true;
     clearInterval(this.checkTimer);
+    clearInterval(this.tickTimer);
     clearTimeout(this.pipelineTimer);
     this.pipelineWatcher?.close();
     for (const wake of this.sleepers) wake();
@@ -336,9 +408,16 @@ export class FolderQueue extends EventEmitter<{ event: [QueueEvent] }> {
       );
     }
     await this.reloading;
+    await this.ticking;
     await Promise.all([...this.allPools()].map((pool) => pool.close()));
     if (this.inboxFd !== undefined) closeSync(this.inboxFd);
     this.inboxFd = undefined;
+    if (this.lease) {
+      // What stays in the claim folder is taken over by the next instance to look (this
+      // process's next start is another instance, with another id).
+      await rmdir(this.layout.claimFolder(this.lease.id)).catch(() => undefined);
+      await this.lease.release().catch((error: unknown) => this.logger.warn(`could not remove the lease ${this.lease?.path}: ${String(error)}`));
+    }
     for (const resolve of this.idleWaiters.splice(0)) resolve();
     return report;
   }
@@ -490,47 +569,154 @@ export class FolderQueue extends EventEmitter<{ event: [QueueEvent] }> {
   // -------------------------------------------------------------------------------------
   // Taking files
 
+  /**
+   * At start: files an older version left directly in underprocess/ are adopted into this
+   * instance's claim folder, and the claim folders of gone instances are taken over. Either
+   * way they are processed again, before anything new.
+   */
   private async recover(): Promise<void> {
-    const recovered: WorkItem[] = [];
-    const now = Date.now();
     const underprocess = this.layout.folder('underprocess');
-    for await (const found of walkFiles(underprocess)) {
-      let file = found;
-      let name = this.layout.nameOf('underprocess', file);
-      // A name this queue could not have given (too long for its summary, not UTF-8, or one
-      // whose results clash with another's) is renamed in place to one it could have.
-      const candidates = new NameCandidates(safeName(name));
-      if (hasRawBytes(name) || candidates.next() !== name || this.reserved.reserve(name) !== 'reserved') {
-        const renamed = await this.renameInUnderprocess(file, name);
-        if (renamed === undefined) continue;
-        [file, name] = [this.layout.pathOf('underprocess', renamed), renamed];
-      }
-      recovered.push({ path: file, name, detectedAt: now, recovered: true });
+    const adopted: WorkItem[] = [];
+    for await (const file of walkFiles(underprocess, false, (dir) => path.dirname(dir) === underprocess && path.basename(dir).startsWith(CLAIM_FOLDER_PREFIX))) {
+      const item = await this.adopt(file, this.layout.nameOf('underprocess', file));
+      if (item) adopted.push(item);
     }
-    if (recovered.length > 0) this.logger.info(`recovering ${recovered.length} file(s) an interrupted run left in underprocess/`);
-    this.ready.unshift(...recovered);
-    for (const item of recovered) this.readyPaths.add(item.path);
+    if (adopted.length > 0) this.logger.info(`recovering ${adopted.length} file(s) an interrupted run left in underprocess/`);
+    this.queueRecovered(adopted);
+    await this.takeOverGone();
   }
 
-  /** Gives a file found in underprocess/ a name it can finish under; undefined when it cannot. */
-  private async renameInUnderprocess(file: string, name: string): Promise<string | undefined> {
+  /**
+   * Moves a file found in underprocess/ (outside any live instance's claim folder) into this
+   * instance's, under its name — or, when that name could not hold a result and a summary
+   * (too long, not UTF-8) or is held by a file in flight, under one that can. Undefined when
+   * another instance took it first, or it cannot be moved.
+   */
+  private async adopt(file: string, name: string): Promise<WorkItem | undefined> {
+    const id = this.id as string;
     const names = new NameCandidates(safeName(name));
     for (let tries = 0; tries < 1000; tries++) {
       const candidate = this.reserveName(names);
-      if (!(await anyExists(this.tracesOf(candidate)))) {
-        try {
-          await move(fsPath(file), this.layout.pathOf('underprocess', candidate));
-          this.logger.warn(`underprocess/${safeName(name)}: renamed to ${candidate} (its name could not hold a result and a summary)`);
-          return candidate;
-        } catch (error) {
-          this.reserved.release(candidate);
-          this.leaveBehind({ name: safeName(name), where: 'underprocess', reason: `cannot be renamed to a usable name: ${(error as Error).message}` });
-          return undefined;
-        }
+      const keepsName = candidate === name;
+      // The same name overwrites its own results (recovery); another one must not overwrite anybody's.
+      const mustBeFree = keepsName ? [this.layout.pathOf('processed', candidate), this.layout.pathOf('failed', candidate)] : this.tracesOf(candidate);
+      if (await anyExists(mustBeFree)) {
+        this.reserved.release(candidate);
+        continue;
       }
-      this.reserved.release(candidate);
+      try {
+        await move(fsPath(file), this.layout.claimPath(id, candidate));
+      } catch (error) {
+        this.reserved.release(candidate);
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined; // another instance took it
+        this.leaveBehind({ name: safeName(name), where: 'underprocess', reason: `cannot be moved into this instance's claim folder: ${(error as Error).message}` });
+        return undefined;
+      }
+      if (!keepsName) this.logger.warn(`underprocess/${safeName(name)}: renamed to ${candidate} (its name could not hold a result and a summary)`);
+      return { path: this.layout.claimPath(id, candidate), claimId: id, name: candidate, detectedAt: Date.now(), recovered: true };
     }
     return undefined;
+  }
+
+  /** Recovered files go ahead of everything waiting. */
+  private queueRecovered(items: WorkItem[]): void {
+    this.ready.unshift(...items);
+    for (const item of items) this.readyPaths.add(item.path);
+    this.updateCounts();
+  }
+
+  // -------------------------------------------------------------------------------------
+  // Other instances: leases, takeovers, fencing
+
+  /** Renews the lease, looks at the other instances, and takes over the files of gone ones. */
+  private async tick(): Promise<void> {
+    const lease = this.lease;
+    if (this.stopping || lease === undefined) return;
+    let now: number | undefined;
+    try {
+      now = await lease.renew();
+    } catch (error) {
+      this.logger.warn(`could not renew the lease ${lease.path}: ${(error as Error).message}`);
+      if (!lease.overdue()) return; // try again at the next tick
+    }
+    if (now === undefined || lease.overdue()) {
+      await this.leaseLost(lease);
+      return;
+    }
+    await this.lookAtOthers(now);
+    await this.takeOverGone();
+    this.dispatch();
+  }
+
+  /**
+   * Another instance judged this one gone (it was paused, or cut off from the share, for
+   * longer than the lease) and removed its lease, or it could not renew it in time. Files in
+   * flight go on and are written only if their claims are still in place (fencing); files
+   * claimed from now on go under a new lease.
+   */
+  private async leaseLost(lease: Lease): Promise<void> {
+    this.formerIds.add(lease.id);
+    this.lease = await Lease.take(this.layout.root, this.options.instanceKind ?? 'library', this.leaseSec, version);
+    this.logger.warn(
+      `this instance's lease ${lease.id} was lost (paused or cut off for longer than ${this.leaseSec} s?); it goes on as ${this.lease.id}. ` +
+        'Files it had in flight are finished by whichever instance holds their claims.',
+    );
+    this.emit('event', { type: 'leaseLost', previous: lease.id, now: this.lease.id });
+  }
+
+  /** Reads the other leases (judged against `now`, the filesystem's time), reporting who joined and left. */
+  private async lookAtOthers(now?: number): Promise<void> {
+    const lease = this.lease as Lease;
+    const fsNow = now ?? (await stat(lease.path)).mtimeMs;
+    const seen = await readInstances(this.layout.root, lease.id, fsNow);
+    const current = new Map(seen.filter((other) => !this.formerIds.has(other.id)).map((other) => [other.id, other]));
+    for (const [id, other] of current) {
+      const before = this.others.get(id);
+      if (other.state === 'alive' && before?.state !== 'alive') this.emit('event', { type: 'instanceJoined', instance: other });
+      if (other.state !== 'alive' && before?.state === 'alive') this.emit('event', { type: 'instanceLeft', instance: other, reason: other.state });
+    }
+    for (const [id, before] of this.others) {
+      if (!current.has(id) && before.state === 'alive') this.emit('event', { type: 'instanceLeft', instance: before, reason: 'stopped' });
+    }
+    this.others.clear();
+    for (const [id, other] of current) this.others.set(id, other);
+    const ids = [lease.id, ...this.otherInstances.map((other) => other.id)].sort();
+    this.share = { index: ids.indexOf(lease.id), of: ids.length };
+  }
+
+  /** Takes over every claim folder whose instance is gone (dead, expired, or stopped without finishing). */
+  private async takeOverGone(): Promise<void> {
+    for (const id of await claimFolderIds(this.layout.folder('underprocess'))) {
+      if (this.stopping || id === this.id || this.others.get(id)?.state === 'alive') continue;
+      // Our own earlier lease: its files in flight finish first, then what is left is taken over.
+      if (this.formerIds.has(id) && (this.inFlightById.get(id) ?? 0) > 0) continue;
+      // A lease written since we looked: judged at the next tick.
+      if (!this.others.has(id) && !this.formerIds.has(id) && (await exists(leasePath(this.layout.root, id)))) continue;
+      await this.takeOver(id);
+    }
+  }
+
+  /** Moves a gone instance's claims into this one's, removes its temporary files and its lease. */
+  private async takeOver(id: string): Promise<void> {
+    const folder = this.layout.claimFolder(id);
+    const taken: WorkItem[] = [];
+    for await (const file of walkFiles(folder)) {
+      const item = await this.adopt(file, path.relative(folder, file).split(path.sep).join('/'));
+      if (item) taken.push(item);
+    }
+    // Its half-written results can only be beside the results of the files it had in flight.
+    for (const dir of new Set(taken.map((item) => path.dirname(this.layout.resultPath(item.name))))) await removeTemporaryFilesIn(dir, id);
+    await removeEmptyFolders(folder, 0);
+    await rmdir(folder).catch(() => undefined);
+    await removeLease(this.layout.root, id);
+    this.formerIds.delete(id);
+    const gone = this.others.get(id);
+    this.others.delete(id);
+    if (taken.length === 0) return;
+    const from = gone ? `${gone.host}:${gone.pid} (${gone.state})` : `instance ${id}`;
+    this.logger.info(`took over ${taken.length} file(s) from ${from}: ${listNames(taken.map((item) => item.name))}`);
+    this.emit('event', { type: 'takenOver', from: id, names: taken.map((item) => item.name) });
+    this.queueRecovered(taken);
   }
 
   private enqueue(file: InboxFile): void {
@@ -558,7 +744,7 @@ export class FolderQueue extends EventEmitter<{ event: [QueueEvent] }> {
       this.inFlight.size < this.concurrency * JOBS_PER_WORKER &&
       this.ready.length > 0
     ) {
-      const item = this.ready.shift() as WorkItem;
+      const item = this.takeNext();
       this.readyPaths.delete(item.path);
       const work = this.handle(item).catch((error: unknown) => {
         this.logger.error(`unexpected error while handling ${safeName(item.name)}`, error);
@@ -574,9 +760,22 @@ export class FolderQueue extends EventEmitter<{ event: [QueueEvent] }> {
     this.updateCounts();
   }
 
+  /** The oldest ready file, or with other instances on the root, the oldest of this one's share nearby. */
+  private takeNext(): WorkItem {
+    if (this.share.of > 1) {
+      const limit = Math.min(this.ready.length, SHARE_LOOKAHEAD);
+      for (let i = 0; i < limit; i++) {
+        const item = this.ready[i];
+        if (item.recovered || shareOf(item.name, this.share.of) === this.share.index) return this.ready.splice(i, 1)[0];
+      }
+    }
+    return this.ready.shift() as WorkItem;
+  }
+
   private async handle(item: WorkItem): Promise<void> {
     const started = item.recovered ? await this.runRecovered(item) : await this.claimAndRun(item);
     if (started === undefined) return; // not claimed: the file was refused, vanished, or we are stopping
+    this.inFlightById.set(started.id, (this.inFlightById.get(started.id) ?? 0) + 1);
     try {
       const summary = await this.complete(started);
       if (summary === undefined) return; // stopping, or the file could not leave underprocess/
@@ -588,6 +787,7 @@ export class FolderQueue extends EventEmitter<{ event: [QueueEvent] }> {
       this.reserved.release(started.name);
       this.processing.delete(started.name);
       this.releasePool(started.pool);
+      this.inFlightById.set(started.id, (this.inFlightById.get(started.id) ?? 1) - 1);
     }
   }
 
@@ -601,6 +801,7 @@ export class FolderQueue extends EventEmitter<{ event: [QueueEvent] }> {
     const displayName = safeName(item.name);
     const source = `unprocessed/${displayName}`;
     const names = new NameCandidates(displayName);
+    const id = this.id as string;
     const pool = this.pool as WorkerPool;
     this.usePool(pool);
     let handedOver = false;
@@ -622,11 +823,11 @@ export class FolderQueue extends EventEmitter<{ event: [QueueEvent] }> {
         };
         let outcome: JobOutcome;
         try {
-          outcome = await this.runJob(pool, name, source, item.detectedAt, 1, { from: item.path, seen: item.seen }, onClaimed);
+          outcome = await this.runJob(pool, id, name, source, item.detectedAt, 1, { from: item.path, seen: item.seen }, onClaimed);
         } catch (error) {
           if (claimed) {
             handedOver = true;
-            return { name, source, detectedAt: item.detectedAt, pool, first: { error } };
+            return { id, name, source, detectedAt: item.detectedAt, pool, first: { error } };
           }
           // Neither claimed nor refused: the pool closed (stopping) or the worker died first.
           this.reserved.release(name);
@@ -641,7 +842,7 @@ export class FolderQueue extends EventEmitter<{ event: [QueueEvent] }> {
         }
         if (outcome.type === 'done') {
           handedOver = true;
-          return { name, source, detectedAt: item.detectedAt, pool, first: { outcome } };
+          return { id, name, source, detectedAt: item.detectedAt, pool, first: { outcome } };
         }
         this.reserved.release(name);
         const { refusal } = outcome;
@@ -700,11 +901,12 @@ export class FolderQueue extends EventEmitter<{ event: [QueueEvent] }> {
   /** A file a crash left in underprocess/: processed again under the name it has. */
   private async runRecovered(item: WorkItem): Promise<Started> {
     const source = `underprocess/${item.name}`;
+    const id = item.claimId as string;
     const pool = this.pool as WorkerPool;
     this.usePool(pool);
     this.processing.add(item.name);
     this.emit('event', { type: 'claimed', name: item.name, source, recovered: true });
-    return { name: item.name, source, detectedAt: item.detectedAt, pool, first: await settle(this.runJob(pool, item.name, source, item.detectedAt, 1)) };
+    return { id, name: item.name, source, detectedAt: item.detectedAt, pool, first: await settle(this.runJob(pool, id, item.name, source, item.detectedAt, 1)) };
   }
 
   /**
@@ -713,24 +915,28 @@ export class FolderQueue extends EventEmitter<{ event: [QueueEvent] }> {
    * underprocess/ that the worker could not do.
    */
   private async complete(started: Started): Promise<FileSummary | undefined> {
-    const { name, source, detectedAt, pool } = started;
+    const { id, name, source, detectedAt, pool } = started;
     let settled = started.first;
     for (let attempt = 1; ; attempt++) {
       if ('outcome' in settled) {
         const { summary, moveError } = settled.outcome as Extract<JobOutcome, { type: 'done' }>;
         if (moveError === undefined) return summary;
         this.logger.warn(`${name}: moving it out of underprocess/ failed (${moveError.message}); trying again`);
-        return (await this.moveOut(name, summary)) ? summary : undefined;
+        return (await this.moveOut(id, name, summary)) ? summary : undefined;
       }
       const { error } = settled;
       if (error instanceof PoolClosedError) return undefined; // stopping: the file stays in underprocess/
+      if (error instanceof FencedError) {
+        this.skip(name, 'underprocess', "another instance took it over (this one was paused or cut off past its lease); this one's work on it was thrown away");
+        return undefined;
+      }
       const fileError = error instanceof FileProcessingError ? error : new FileProcessingError(String(error), 'EPROCESSOR');
-      if (attempt >= this.maxAttempts || !isTransientFsError(fileError)) return this.failWithoutWorker(this.jobFor(name, source, detectedAt, attempt), fileError);
+      if (attempt >= this.maxAttempts || !isTransientFsError(fileError)) return this.failWithoutWorker(id, this.jobFor(id, name, source, detectedAt, attempt), fileError);
       const delayMs = this.delayFor(attempt);
       this.logger.warn(`${name}: ${fileError.message}; retrying in ${delayMs} ms (attempt ${attempt + 1} of ${this.maxAttempts})`);
       this.emit('event', { type: 'retrying', name, attempt, delayMs, message: fileError.message });
       if (!(await this.backoff(attempt))) return undefined;
-      settled = await settle(this.runJob(pool, name, source, detectedAt, attempt + 1));
+      settled = await settle(this.runJob(pool, id, name, source, detectedAt, attempt + 1));
     }
   }
 
@@ -740,21 +946,28 @@ export class FolderQueue extends EventEmitter<{ event: [QueueEvent] }> {
    * file moves to failed/ all the same, with the reason in the log, rather than staying in
    * underprocess/ until the next start.
    */
-  private async failWithoutWorker(job: FileJob, error: FileProcessingError): Promise<FileSummary | undefined> {
+  private async failWithoutWorker(id: string, job: FileJob, error: FileProcessingError): Promise<FileSummary | undefined> {
     let summary: FileSummary;
     try {
-      summary = await recordFailure(job, error);
+      summary = await recordFailure(job, error, undefined, undefined, () => {
+        if (lstatSync(this.layout.claimPath(id, job.name), { throwIfNoEntry: false }) === undefined) throw new FencedError(`the claim on ${job.name} is no longer this instance's`);
+      });
     } catch (writeError) {
+      if (writeError instanceof FencedError) {
+        this.skip(job.name, 'underprocess', 'another instance took it over before it could be recorded as failed');
+        return undefined;
+      }
       const reason = writeError instanceof Error ? writeError.message : String(writeError);
       summary = failureSummary(job, new FileProcessingError(`${error.message}; its summary could not be written either (${reason})`, error.code, error.node, error.line, error.sysCode));
       this.logger.error(`${job.name}: ${error.message}; the summary could not be written (${reason}): the file goes to failed/ without one`);
     }
-    return (await this.moveOut(job.name, summary)) ? summary : undefined;
+    return (await this.moveOut(id, job.name, summary)) ? summary : undefined;
   }
 
   /** Sends one job: claim (when `claim` is given), process, move out of underprocess/. */
   private runJob(
     pool: WorkerPool,
+    id: string,
     name: string,
     source: string,
     detectedAt: number,
@@ -763,7 +976,7 @@ export class FolderQueue extends EventEmitter<{ event: [QueueEvent] }> {
     onClaimed?: () => void,
   ): Promise<JobOutcome> {
     const steps: QueueSteps = {
-      finish: { processed: this.layout.pathOf('processed', name), failed: this.layout.pathOf('failed', name), claimFolder: this.layout.folder('underprocess') },
+      finish: { processed: this.layout.pathOf('processed', name), failed: this.layout.pathOf('failed', name), claimFolder: this.layout.claimFolder(id) },
       ...(claim
         ? {
             claim: {
@@ -776,27 +989,38 @@ export class FolderQueue extends EventEmitter<{ event: [QueueEvent] }> {
           }
         : {}),
     };
-    const job = this.jobFor(name, source, detectedAt, attempt);
+    const job = this.jobFor(id, name, source, detectedAt, attempt);
     return pool.run({ job, maxLineBytes: this.maxLineBytes, finalAttempt: attempt >= this.maxAttempts, steps, onClaimed });
   }
 
-  private jobFor(name: string, source: string, detectedAt: number, attempt: number): FileJob {
+  private jobFor(id: string, name: string, source: string, detectedAt: number, attempt: number): FileJob {
     return {
       name,
       source,
-      input: { path: this.layout.pathOf('underprocess', name), followSymlinks: false },
+      input: { path: this.layout.claimPath(id, name), followSymlinks: false },
       resultPath: this.layout.resultPath(name),
       summaryPath: this.layout.summaryPath(name),
       detectedAt,
       attempt,
-      tempTag: this.tag,
+      tempTag: id,
     };
   }
 
-  /** Everywhere a claimed name leaves a trace: a name is free only when none of these exists. */
+  /**
+   * Everywhere a claimed name leaves a trace: a name is free only when none of these exists.
+   * (This instance's own claims are kept apart in memory, by `reserved`.)
+   */
   private tracesOf(name: string): string[] {
     const { layout } = this;
-    return [layout.pathOf('underprocess', name), layout.pathOf('processed', name), layout.pathOf('failed', name), layout.resultPath(name), layout.summaryPath(name)];
+    return [
+      layout.pathOf('processed', name),
+      layout.pathOf('failed', name),
+      layout.resultPath(name),
+      layout.summaryPath(name),
+      // A file an older version left, and the claims of the other instances.
+      layout.pathOf('underprocess', name),
+      ...this.otherInstances.map((other) => layout.claimPath(other.id, name)),
+    ];
   }
 
   /** The next candidate name that no file in flight holds (nor its results), reserved for the caller. */
@@ -827,18 +1051,18 @@ export class FolderQueue extends EventEmitter<{ event: [QueueEvent] }> {
   }
 
   /** Moves a claimed file to processed/ or failed/ by its summary, retrying transient errors. */
-  private async moveOut(name: string, summary: FileSummary): Promise<boolean> {
+  private async moveOut(id: string, name: string, summary: FileSummary): Promise<boolean> {
     const destination = summary.status === 'processed' ? 'processed' : 'failed';
-    const from = this.layout.pathOf('underprocess', name);
+    const from = this.layout.claimPath(id, name);
     for (let attempt = 1; ; attempt++) {
       try {
         await move(from, this.layout.pathOf(destination, name));
-        removeEmptyFoldersSync(from, this.layout.folder('underprocess'));
+        removeEmptyFoldersSync(from, this.layout.claimFolder(id));
         return true;
       } catch (error) {
         const code = (error as NodeJS.ErrnoException).code;
         if (code === 'ENOENT' && !(await exists(from))) {
-          this.skip(name, 'underprocess', 'it was removed from underprocess/ before it could be moved out');
+          this.skip(name, 'underprocess', 'it was removed from underprocess/ (or taken over by another instance) before it could be moved out');
           return false;
         }
         if (!isTransientFsError(error) || attempt >= this.maxAttempts || this.stopping) {
@@ -898,6 +1122,8 @@ export class FolderQueue extends EventEmitter<{ event: [QueueEvent] }> {
 
 /** A claimed file, and how its first processing attempt ended. */
 interface Started {
+  /** The claim folder it is in (this instance's id when it was claimed). */
+  id: string;
   name: string;
   source: string;
   detectedAt: number;
@@ -929,4 +1155,11 @@ function stampOf(info: { size: number; mtimeMs: number; ino: number }): string {
 function listNames(names: string[], limit = 10): string {
   const shown = names.slice(0, limit).join(', ');
   return names.length > limit ? `${shown} and ${names.length - limit} more` : shown;
+}
+
+/** Which of `of` instances a name falls to (FNV-1a): a cheap, stable spread. */
+function shareOf(name: string, of: number): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < name.length; i++) hash = Math.imul(hash ^ name.charCodeAt(i), 0x01000193);
+  return (hash >>> 0) % of;
 }

@@ -8,6 +8,7 @@ import { SUMMARY_SUFFIX } from '../summary';
 import { isTemporaryName, temporaryTagOf } from '../util/atomicFile';
 import { decodeName, fsPath } from '../util/rawNames';
 import { candidateNames } from '../util/uniqueName';
+import { CLAIM_FOLDER_PREFIX } from './instances';
 
 export const STATE_FOLDERS = ['unprocessed', 'underprocess', 'processed', 'failed', 'results'] as const;
 export type StateFolder = (typeof STATE_FOLDERS)[number];
@@ -34,6 +35,16 @@ export class QueueLayout {
   /** Absolute path of `name` (a `/`-separated relative path) in a state folder. */
   pathOf(state: StateFolder, name: string): string {
     return path.join(this.root, state, ...name.split('/'));
+  }
+
+  /** The folder of underprocess/ where instance `id` keeps its claims (docs/instances.md). */
+  claimFolder(id: string): string {
+    return path.join(this.root, 'underprocess', CLAIM_FOLDER_PREFIX + id);
+  }
+
+  /** Where instance `id` keeps the claimed file `name`. */
+  claimPath(id: string, name: string): string {
+    return path.join(this.claimFolder(id), ...name.split('/'));
   }
 
   resultPath(name: string): string {
@@ -138,7 +149,7 @@ export async function exists(file: string): Promise<boolean> {
  * followed). A missing folder yields nothing; subfolders that cannot be read are skipped.
  * Names that are not valid UTF-8 come out escaped (util/rawNames), so they can be opened.
  */
-export async function* walkFiles(dir: string, nested = false): AsyncGenerator<string> {
+export async function* walkFiles(dir: string, nested = false, skip?: (folder: string) => boolean): AsyncGenerator<string> {
   let entries;
   try {
     entries = await readdir(fsPath(dir), { withFileTypes: true, encoding: 'buffer' });
@@ -152,8 +163,9 @@ export async function* walkFiles(dir: string, nested = false): AsyncGenerator<st
   }
   for (const entry of entries) {
     const full = path.join(dir, decodeName(entry.name));
-    if (entry.isDirectory()) yield* walkFiles(full, true);
-    else yield full;
+    if (entry.isDirectory()) {
+      if (!skip?.(full)) yield* walkFiles(full, true, skip);
+    } else yield full;
   }
 }
 

@@ -3,7 +3,8 @@
 
 import { parentPort, workerData } from 'node:worker_threads';
 import { compilePipelineText, loadDefaultConfig, pipelineShapes, type LoadedConfig } from '../config/pipelineConfig';
-import { ConfigError, FileProcessingError } from '../errors';
+import { lstatSync } from 'node:fs';
+import { ConfigError, FencedError, FileProcessingError } from '../errors';
 import { LOG_LEVELS, type Logger, type LogLevel } from '../logger';
 import { processFile } from '../processFile';
 import type { FromWorker, ToWorker, WorkerData, WorkerSettings } from './workerProtocol';
@@ -76,8 +77,14 @@ async function handleJob(message: Extract<ToWorker, { type: 'job' }>): Promise<v
       finalAttempt: message.finalAttempt,
       logger,
       syncBelowBytes: SYNC_BELOW_BYTES,
+      // Fencing: a queue file is written only while its claim is still this instance's.
+      ...(steps && inputPath !== undefined ? { beforeCommit: () => checkClaim(inputPath) } : {}),
     });
   } catch (error) {
+    if (error instanceof FencedError) {
+      post({ type: 'fenced', id, message: error.message });
+      return;
+    }
     const fileError =
       error instanceof FileProcessingError ? error : new FileProcessingError(error instanceof Error ? error.message : String(error), 'EIO');
     post({ type: 'transient', id, message: fileError.message, code: fileError.code, sysCode: fileError.sysCode });
@@ -95,4 +102,11 @@ async function handleJob(message: Extract<ToWorker, { type: 'job' }>): Promise<v
     }
   }
   post({ type: 'done', id, summary });
+}
+
+/** Throws FencedError when the claimed file is no longer where this instance put it. */
+function checkClaim(claimed: string): void {
+  if (lstatSync(claimed, { throwIfNoEntry: false }) === undefined) {
+    throw new FencedError(`the claim on ${claimed} is no longer this instance's (another instance took it over)`);
+  }
 }

@@ -7,7 +7,7 @@
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { PipelineShape } from '../../shared/metrics';
-import { ConfigError, FileProcessingError } from '../errors';
+import { ConfigError, FencedError, FileProcessingError } from '../errors';
 import { silentLogger, type Logger } from '../logger';
 import type { FileJob } from '../processFile';
 import type { FileSummary } from '../summary';
@@ -288,6 +288,9 @@ export class WorkerPool {
             this.settle(slot, message.id)?.reject(
               new FileProcessingError(message.message, message.code, undefined, undefined, message.sysCode),
             );
+            break;
+          case 'fenced':
+            this.settle(slot, message.id)?.reject(new FencedError(message.message));
             break;
           case 'log':
             this.logger[message.level](message.message);

@@ -54,4 +54,6 @@ export type FromWorker =
   | { type: 'claimed'; id: number }
   | ({ id: number } & JobOutcome)
   | { type: 'transient'; id: number; message: string; code: FileErrorCode; sysCode?: string }
+  /** The claim was taken over by another instance before the results were committed: the work was thrown away. */
+  | { type: 'fenced'; id: number; message: string }
   | { type: 'log'; level: Exclude<LogLevel, 'off'>; message: string };

@@ -111,6 +111,53 @@ export class AtomicFileWriter {
   }
 }
 
+/** Writes `content` to a temporary file beside `finalPath`; returns its path (the caller renames it into place). */
+export async function writeTemporaryFile(finalPath: string, content: string, tag?: string): Promise<string> {
+  const writer = await AtomicFileWriter.create(finalPath, tag);
+  try {
+    await writer.write(content);
+    await writer.close();
+  } catch (error) {
+    await writer.abort();
+    throw error;
+  }
+  return writer.temporaryPath;
+}
+
+/**
+ * Renames written temporary files into place, in order, after `beforeCommit` (which may
+ * throw to refuse: the temporary files are then removed). A failed rename removes the
+ * temporary files not renamed yet.
+ */
+export async function commitFiles(files: readonly (readonly [temporaryPath: string, finalPath: string])[], beforeCommit?: () => void): Promise<void> {
+  let done = 0;
+  try {
+    beforeCommit?.();
+    for (const [temporaryPath, finalPath] of files) {
+      await rename(temporaryPath, finalPath);
+      done++;
+    }
+  } catch (error) {
+    for (const [temporaryPath] of files.slice(done)) await rm(temporaryPath, { force: true });
+    throw error;
+  }
+}
+
+/** commitFiles with synchronous calls. */
+export function commitFilesSync(files: readonly (readonly [temporaryPath: string, finalPath: string])[], beforeCommit?: () => void): void {
+  let done = 0;
+  try {
+    beforeCommit?.();
+    for (const [temporaryPath, finalPath] of files) {
+      renameSync(temporaryPath, finalPath);
+      done++;
+    }
+  } catch (error) {
+    for (const [temporaryPath] of files.slice(done)) rmSync(temporaryPath, { force: true });
+    throw error;
+  }
+}
+
 export async function writeFileAtomic(finalPath: string, content: string, tag?: string): Promise<void> {
   const writer = await AtomicFileWriter.create(finalPath, tag);
   try {

@@ -97,8 +97,19 @@ export async function listFiles(dir: string): Promise<string[]> {
   return out.sort();
 }
 
+/**
+ * The names in a state folder. In underprocess/, files are listed by their names, without the
+ * claim folder (`.ff-<instance>/`) that holds them.
+ */
 export async function listState(root: string, state: State): Promise<string[]> {
-  return listFiles(statePath(root, state));
+  const files = await listFiles(statePath(root, state));
+  if (state !== 'underprocess') return files;
+  return files.map((name) => (name.startsWith('.ff-') && name.includes('/') ? name.slice(name.indexOf('/') + 1) : name)).sort();
+}
+
+/** Whether `name` is in underprocess/ (in any instance's claim folder, or outside them). */
+export async function isInUnderprocess(root: string, name: string): Promise<boolean> {
+  return (await listState(root, 'underprocess')).includes(name);
 }
 
 /** A readable picture of a queue root, for failure messages (long folders are cut short). */
