@@ -3,7 +3,7 @@
 
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type SpawnSyncOptions } from 'node:child_process';
-import { closeSync, constants as fsConstants, openSync } from 'node:fs';
+import { closeSync, constants as fsConstants, openSync, unlinkSync } from 'node:fs';
 import * as path from 'node:path';
 import { REPO_ROOT } from '../support/harness';
 
@@ -40,18 +40,21 @@ export function expectUsageError(result: CliResult, pattern: RegExp): void {
   assert.doesNotMatch(result.stderr, /\n\s+at /, 'no stack trace');
 }
 
+let fifos = 0;
+
 /**
  * A write end of a pipe whose read end is already closed, as `| head` leaves it once head has
  * exited: every write to it fails with EPIPE. Made from a FIFO in `dir`, so that the pipe is
  * closed before the child writes its first byte (no race with the child).
  */
-export function closedPipe(dir: string, name = 'closed.fifo'): number {
-  const fifo = path.join(dir, name);
+export function closedPipe(dir: string): number {
+  const fifo = path.join(dir, `.closed-${process.pid}-${++fifos}.fifo`);
   const made = spawnSync('mkfifo', [fifo]);
   if (made.status !== 0) throw new Error(`mkfifo failed: ${String(made.stderr)}`);
   const reader = openSync(fifo, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK);
   const writer = openSync(fifo, fsConstants.O_WRONLY);
   closeSync(reader);
+  unlinkSync(fifo); // the pipe lives on in `writer`; the name is not needed any more
   return writer;
 }
 
