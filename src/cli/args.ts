@@ -100,7 +100,8 @@ export function parseCommandLine(argv: string[]): Command {
   try {
     parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
   } catch (error) {
-    throw new UsageError((error as Error).message.replace(/\. To specify a positional.*$/s, ''));
+    // parseArgs explains some mistakes over several lines; a usage error is one.
+    throw new UsageError((error as Error).message.replace(/\. To specify a positional.*$/s, '').replace(/\s*\n\s*/g, ' '));
   }
   const { values, positionals } = parsed;
 
