@@ -19,7 +19,7 @@ import { uniqueName } from '../core/util/uniqueName';
 import { HELP, parseCommandLine, UsageError, type Command } from './args';
 import { formatMetrics } from './formatMetrics';
 import { safeStream } from './output';
-import { checkFolder, checkRunInput, describeFsError, isFsError, makeFolder, refuseOverwritingInputs, type PlannedOutput } from './paths';
+import { checkFolder, checkRunInput, describeFsError, isFsError, makeFolder, mayChange, refuseOverwritingInputs, type PlannedOutput } from './paths';
 import { watchCommand } from './watchCommand';
 import { version } from '../../package.json';
 
@@ -132,40 +132,42 @@ async function runCommand(command: Extract<Command, { kind: 'run' }>, io: CliIo)
   ]);
   await refuseOverwritingInputs(inputs, outputs, io.cwd);
   await makeFolder(outDir, `--out ${command.out}`, io.cwd);
+  await mayChange(outDir, `--out ${command.out}`, io.cwd, 'so no result can be written there');
 
   const metrics = new MetricsCollector();
   metrics.queued = planned.length;
   const summaries: FileSummary[] = [];
-  /** Files whose summary could not be written at all (the disk refused): failed, and said so. */
-  const unwritten: string[] = [];
   const showProgress = io.errIsTty && !command.json && planned.length > 1;
 
   for (const [i, { input, name, resultPath, summaryPath }] of planned.entries()) {
     if (showProgress) io.err(`\r\x1b[K[${i + 1}/${planned.length}] ${name}`);
     metrics.queued--;
     metrics.inProgress++;
+    const started = Date.now();
+    let summary: FileSummary;
     try {
-      const summary = await processFile(
+      summary = await processFile(
         config,
-        { name, source: input.file, input: { path: input.absolute }, resultPath, summaryPath, detectedAt: Date.now() },
+        { name, source: input.file, input: { path: input.absolute }, resultPath, summaryPath, detectedAt: started },
         { logger, maxLineBytes: command.maxLineBytes },
       );
-      metrics.record(summary);
-      summaries.push(summary);
-      logFileOutcome(logger, summary);
     } catch (error) {
+      // Not even a failed summary could be written (a full disk, a folder removed meanwhile):
+      // the file counts as failed, with the reason, and the run goes on with the next one.
       if (!isFsError(error)) throw error;
-      unwritten.push(`${input.file}: ${describeFsError(error, io.cwd)}`);
+      summary = unwrittenSummary(name, input.file, started, describeFsError(error, io.cwd, summaryPath));
     } finally {
       metrics.inProgress--;
     }
+    metrics.record(summary);
+    summaries.push(summary);
+    logFileOutcome(logger, summary);
   }
   if (showProgress) io.err('\r\x1b[K');
 
   const snapshot = metrics.snapshot();
   if (command.json) {
     io.out(JSON.stringify({ summaries, metrics: snapshot }, null, 2) + '\n');
-    for (const line of unwritten) io.err(`fileflow: ${line}\n`);
   } else {
     for (const s of summaries) {
       const where = path.join(command.out, s.name);
@@ -175,10 +177,33 @@ async function runCommand(command: Extract<Command, { kind: 'run' }>, io: CliIo)
           : `✗ ${s.source}: ${s.error?.message}\n`,
       );
     }
-    for (const line of unwritten) io.out(`✗ ${line}\n`);
     io.out(formatMetrics(snapshot, command.out));
   }
-  return snapshot.files.failed > 0 || unwritten.length > 0 ? EXIT_FAILED_FILES : EXIT_OK;
+  return snapshot.files.failed > 0 ? EXIT_FAILED_FILES : EXIT_OK;
+}
+
+/** The summary of a file whose own summary could not be written: shown and counted, not on disk. */
+function unwrittenSummary(name: string, source: string, started: number, message: string): FileSummary {
+  const finished = Date.now();
+  return {
+    name,
+    source,
+    status: 'failed',
+    pipeline: null,
+    attempts: 1,
+    startedAt: new Date(started).toISOString(),
+    finishedAt: new Date(finished).toISOString(),
+    durationMs: finished - started,
+    latencyMs: finished - started,
+    linesIn: 0,
+    linesOut: 0,
+    bytesIn: 0,
+    bytesOut: 0,
+    tags: {},
+    nodes: {},
+    processors: {},
+    error: { message, code: 'EIO' },
+  };
 }
 
 if (require.main === module) {

@@ -52,10 +52,12 @@ export function isFsError(error: unknown): error is NodeJS.ErrnoException & { co
 }
 
 /** One line for a filesystem error: "cannot create the folder /x/results: permission denied". */
-export function describeFsError(error: NodeJS.ErrnoException, cwd?: string): string {
+export function describeFsError(error: NodeJS.ErrnoException, cwd?: string, fallbackPath?: string): string {
   const reason = (error.code && REASONS[error.code]) ?? error.message.replace(/^[A-Z]+: /, '').replace(/, \w+ '.*'$/, '');
   const action = (error.syscall && ACTIONS[error.syscall]) ?? error.syscall ?? 'use';
-  const where = error.path === undefined ? '' : ` ${shown(error.path, cwd)}`;
+  // A write on an open file names no path; the caller knows which file it was.
+  const file = error.path ?? fallbackPath;
+  const where = file === undefined ? '' : ` ${shown(file, cwd)}`;
   const destination = (error as { dest?: string }).dest;
   const dest = destination === undefined ? '' : ` to ${shown(destination, cwd)}`;
   return `cannot ${action}${where}${dest}: ${reason} (${error.code})`;
@@ -178,14 +180,15 @@ export async function resolveQueueRoot(given: string, cwd: string, create: boole
   return { root, fromInbox, created: missing.length > 0 };
 }
 
-async function mayChange(folder: string, label: string, cwd: string): Promise<void> {
+/** Refuses a folder this process may not create files in (read-only, not ours). */
+export async function mayChange(folder: string, label: string, cwd: string, consequence = 'so files cannot be moved through it'): Promise<void> {
   try {
     await access(folder, fsConstants.R_OK | fsConstants.W_OK | fsConstants.X_OK);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') {
       const why = code === 'EROFS' ? 'is on a read-only file system' : 'is not readable and writable by this user';
-      throw new UsageError(`${label}: ${shown(folder, cwd)} ${why}, so files cannot be moved through it`);
+      throw new UsageError(`${label}: ${shown(folder, cwd)} ${why}, ${consequence}`);
     }
     throw usageFromFs(error, label, cwd);
   }

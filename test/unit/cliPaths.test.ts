@@ -233,6 +233,16 @@ describe('fileflow CLI: paths', function () {
       expectUsageError(result, /^fileflow: --out locked\/out: cannot create the folder locked\/out: permission denied \(EACCES\)$/);
     });
 
+    it('an existing --out folder that cannot be written: nothing is processed', async function () {
+      const dir = await workspace({ 'a.log': LOG });
+      await mkdir(path.join(dir, 'out'));
+      await chmod(path.join(dir, 'out'), 0o555);
+      const result = await asUser(dir, ['run', 'a.log', '--out', 'out']);
+      skipUnlessUsable.call(this, result);
+      expectUsageError(result, /^fileflow: --out out: out is not readable and writable by this user, so no result can be written there$/);
+      assert.deepEqual(await readdir(path.join(dir, 'out')), []);
+    });
+
     it('a queue root that cannot be read', async function () {
       const dir = await workspace({ 'q/unprocessed/a.log': LOG });
       await chmod(path.join(dir, 'q'), 0o000);
@@ -260,6 +270,39 @@ describe('fileflow CLI: paths', function () {
       const result = await asUser(dir, ['watch', 'q', '--once']);
       expectUsageError(result, /^fileflow: watch q: q\/processed is not readable and writable by this user/);
       assert.deepEqual(await readdir(path.join(dir, 'q', 'unprocessed')), ['a.log'], 'nothing was taken');
+    });
+  });
+
+  describe('a disk that is full during run', () => {
+    it('each file is reported in one line with the reason, the run goes on and exits 1 (tmpfs; needs root)', async function () {
+      if (!isRoot) this.skip(); // mounting a small tmpfs needs root
+      const dir = await workspace({ 'a.log': LOG, 'b.log': LOG });
+      const disk = path.join(dir, 'disk');
+      await mkdir(disk);
+      if (spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', disk]).status !== 0) this.skip(); // no mount here
+      try {
+        // Fill it to the last byte.
+        const block = Buffer.alloc(4096, 0x78);
+        const { open } = await import('node:fs/promises');
+        const filler = await open(path.join(disk, 'filler'), 'w');
+        try {
+          for (;;) await filler.write(block);
+        } catch (error) {
+          assert.equal((error as NodeJS.ErrnoException).code, 'ENOSPC');
+        } finally {
+          await filler.close();
+        }
+        const result = fileflow(dir, ['run', 'a.log', 'b.log', '--out', 'disk']);
+        expectCode(result, 1);
+        assert.doesNotMatch(result.stderr + result.stdout, /\n\s+at |unexpected error/, 'no stack trace');
+        assert.match(result.stdout, /^✗ a\.log: cannot write disk\/a\.log\.summary\.json: no space left on the device \(ENOSPC\)$/m);
+        assert.match(result.stdout, /^✗ b\.log: cannot write disk\/b\.log\.summary\.json: no space left on the device \(ENOSPC\)$/m);
+        assert.match(result.stdout, /^files: +0 processed, 2 failed/m);
+        assert.deepEqual(await readdir(disk), ['filler'], 'no temporary file is left behind');
+        assert.equal(await readFile(path.join(dir, 'a.log'), 'utf8'), LOG);
+      } finally {
+        spawnSync('umount', [disk]);
+      }
     });
   });
 
