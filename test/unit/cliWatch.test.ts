@@ -12,7 +12,7 @@ import type { QueueEvent } from '../../src/core/queue/folderQueue';
 import { MetricsCollector } from '../../src/core/metrics';
 import type { FileSummary } from '../../src/core/summary';
 import { useTempDirs } from './support/harness';
-import { CLI, expectCode, fileflow, isRoot, NOBODY } from './helpers/cliProcess';
+import { CLI, expectCode, expectUsageError, fileflow, isRoot, NOBODY } from './helpers/cliProcess';
 import { useCli, waitFor, waitForExit } from './helpers/queueHarness';
 
 type Watch = Extract<Command, { kind: 'watch' }>;
@@ -118,6 +118,20 @@ describe('fileflow watch: flags', () => {
       await walk(path.join(root, state), '');
       return names.sort();
     };
+
+    it('flag mistakes are one line on stderr and exit 2, and take nothing', async () => {
+      const { dir, root } = await queue({ 'a.log': '[ERROR] a\n' });
+      for (const [args, message] of [
+        [['watch', 'q', '--once', '--concurrency', '-1'], /^fileflow: Option '--concurrency' argument is ambiguous\. .* \(see "fileflow --help"\)$/],
+        [['watch', 'q', '--once', '--retries', '0'], /^fileflow: --retries must be a whole number of at least 1 \(got "0"\) \(see "fileflow --help"\)$/],
+        [['watch', 'q', '--once', '--ignore'], /^fileflow: Option '--ignore <value>' argument missing/],
+        [['run', 'q/unprocessed/a.log', '--once'], /^fileflow: run: --once works only with watch/],
+        [['watch', 'q', '--frob'], /^fileflow: Unknown option '--frob' \(see "fileflow --help"\)$/],
+      ] as const) {
+        expectUsageError(fileflow(dir, [...args]), message);
+      }
+      assert.deepEqual(await list(root, 'unprocessed'), ['a.log']);
+    });
 
     it('--ignore GLOB (repeatable) leaves matching inbox files alone', async () => {
       const { dir, root } = await queue({ 'a.log': '[ERROR] a\n', 'b.bak': '[ERROR] b\n', 'sub/c.bak': '[ERROR] c\n', 'keep/d.log': '[ERROR] d\n', 'sub/e.log': '[ERROR] e\n' });
