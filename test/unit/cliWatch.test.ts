@@ -119,6 +119,20 @@ describe('fileflow watch: flags', () => {
       return names.sort();
     };
 
+    it('--help names every watch flag, the ROOT rule and what a closed pipe does', async () => {
+      const { dir } = await queue({});
+      const help = expectCode(fileflow(dir, ['--help']), 0).stdout;
+      for (const flag of ['--create', '--concurrency N', '--stability-ms MS', '--file-timeout S', '--max-line-bytes N', '--ignore GLOB', '--retries N', '--poll', '--once', '--json']) {
+        assert.ok(help.includes(flag), flag);
+      }
+      assert.match(help, /default and 0: one per CPU/);
+      assert.match(help, /A ROOT named "unprocessed" means its parent/);
+      assert.match(help, /unless --create is given/);
+      assert.match(help, /NDJSON/);
+      assert.match(help, /closed pipe/);
+      assert.match(help, /is refused before anything is written/);
+    });
+
     it('flag mistakes are one line on stderr and exit 2, and take nothing', async () => {
       const { dir, root } = await queue({ 'a.log': '[ERROR] a\n' });
       for (const [args, message] of [
