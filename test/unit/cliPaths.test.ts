@@ -212,7 +212,7 @@ describe('fileflow CLI: paths', function () {
 
     /** Skips the test when the unprivileged user cannot even start node here. */
     function skipUnlessUsable(this: Mocha.Context, result: CliResult): void {
-      if (isRoot && result.code !== 2 && /EACCES|cannot find module/i.test(result.stderr)) this.skip();
+      if (isRoot && result.code !== 2 && result.stdout === '' && /EACCES|cannot find module/i.test(result.stderr)) this.skip();
     }
 
     it('an input that cannot be read: nothing is written', async function () {
