@@ -1,4 +1,4 @@
-// Command-line parsing for `fileflow` (SPEC §6), including the seed system's flag-style
+// Command-line parsing for `fileflow` (docs/cli.md), including the seed system's flag-style
 // aliases (--input, --watch, --config, --debug, --trace). Pure: argv in, a command out.
 
 import { parseArgs } from 'node:util';
@@ -15,8 +15,27 @@ interface Common {
 }
 
 export type Command =
-  | ({ kind: 'run'; files: string[]; out: string } & Common)
-  | ({ kind: 'watch'; root: string; concurrency?: number; stabilityMs?: number; fileTimeoutSec?: number; once: boolean } & Common)
+  | ({ kind: 'run'; files: string[]; out: string; maxLineBytes?: number } & Common)
+  | ({
+      kind: 'watch';
+      root: string;
+      /** Create ROOT when it does not exist (otherwise a missing ROOT is a usage error). */
+      create?: boolean;
+      /** 0 means one per CPU. */
+      concurrency?: number;
+      stabilityMs?: number;
+      fileTimeoutSec?: number;
+      maxLineBytes?: number;
+      /** Extra ignore globs (repeatable flag), in the order given. */
+      ignore?: string[];
+      /** Attempts for transient filesystem errors (retry.maxAttempts). */
+      retries?: number;
+      poll?: boolean;
+      /** Seconds before other instances may take this one's files over (default 30). */
+      leaseSec?: number;
+      once: boolean;
+    } & Common)
+  | ({ kind: 'status'; root: string } & Common)
   | ({ kind: 'validate'; file: string } & Common)
   | ({ kind: 'samples'; dir: string; count: number; lines: number; seed: number } & Common)
   | { kind: 'help'; topic?: string }
@@ -30,6 +49,12 @@ const OPTIONS = {
   concurrency: { type: 'string' },
   'stability-ms': { type: 'string' },
   'file-timeout': { type: 'string' },
+  'max-line-bytes': { type: 'string' },
+  ignore: { type: 'string', multiple: true },
+  retries: { type: 'string' },
+  poll: { type: 'boolean' },
+  'lease-sec': { type: 'string' },
+  create: { type: 'boolean' },
   once: { type: 'boolean' },
   count: { type: 'string' },
   lines: { type: 'string' },
@@ -42,16 +67,37 @@ const OPTIONS = {
   version: { type: 'boolean', short: 'v' },
 } as const;
 
-const COMMANDS = ['run', 'watch', 'validate', 'samples', 'help'];
+const COMMANDS = ['run', 'watch', 'status', 'validate', 'samples', 'help'];
+
+/**
+ * Flags that mean something to one command only: given to another they are refused rather
+ * than silently ignored (a `run --once` that quietly did nothing would mislead).
+ */
+const ONLY_FOR: Partial<Record<keyof typeof OPTIONS, string>> = {
+  out: 'run',
+  concurrency: 'watch',
+  'stability-ms': 'watch',
+  ignore: 'watch',
+  retries: 'watch',
+  poll: 'watch',
+  'lease-sec': 'watch',
+  create: 'watch',
+  once: 'watch',
+  count: 'samples',
+  lines: 'samples',
+  seed: 'samples',
+};
 
 export function parseCommandLine(argv: string[]): Command {
   // `--watch [ROOT]` takes an optional value, which parseArgs cannot express.
   let watchRoot: string | undefined;
+  let watchRootDefaulted = false;
   const watchAt = argv.indexOf('--watch');
   if (watchAt !== -1) {
     const next = argv[watchAt + 1];
     const hasValue = next !== undefined && !next.startsWith('-');
     watchRoot = hasValue ? next : 'watch_dir';
+    watchRootDefaulted = !hasValue;
     argv = [...argv.slice(0, watchAt), ...argv.slice(watchAt + (hasValue ? 2 : 1))];
   }
 
@@ -59,7 +105,8 @@ export function parseCommandLine(argv: string[]): Command {
   try {
     parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
   } catch (error) {
-    throw new UsageError((error as Error).message.replace(/\. To specify a positional.*$/s, ''));
+    // parseArgs explains some mistakes over several lines; a usage error is one.
+    throw new UsageError((error as Error).message.replace(/\. To specify a positional.*$/s, '').replace(/\s*\n\s*/g, ' '));
   }
   const { values, positionals } = parsed;
 
@@ -87,6 +134,14 @@ export function parseCommandLine(argv: string[]): Command {
     rest = watchRoot !== undefined ? [watchRoot, ...positionals] : [...(values.input ?? []), ...positionals];
   }
 
+  if (command === 'run' || command === 'watch' || command === 'status' || command === 'validate' || command === 'samples') {
+    for (const [flag, only] of Object.entries(ONLY_FOR)) {
+      if (only !== command && values[flag as keyof typeof values] !== undefined) {
+        throw new UsageError(`${command}: --${flag} works only with ${only}`);
+      }
+    }
+  }
+
   switch (command) {
     case undefined:
       return { kind: 'help' };
@@ -98,18 +153,29 @@ export function parseCommandLine(argv: string[]): Command {
       if (values['file-timeout'] !== undefined) {
         throw new UsageError('run: --file-timeout works only with watch (run processes files in this process, where a stuck processor cannot be stopped)');
       }
-      return { kind: 'run', files: rest, out: values.out ?? 'results', ...common };
+      return { kind: 'run', files: rest, out: values.out ?? 'results', maxLineBytes: optionalInt('--max-line-bytes', values['max-line-bytes'], 1), ...common };
     case 'watch':
       if (rest.length !== 1) throw new UsageError('watch: give exactly one ROOT folder');
       return {
         kind: 'watch',
         root: rest[0],
+        // `--watch` alone names no folder, so no typo can be behind a missing watch_dir: the
+        // seed created it, and so do we.
+        create: values.create ?? watchRootDefaulted,
         once: values.once ?? false,
-        concurrency: optionalInt('--concurrency', values.concurrency, 1),
+        concurrency: optionalInt('--concurrency', values.concurrency, 0),
         stabilityMs: optionalInt('--stability-ms', values['stability-ms'], 0),
         fileTimeoutSec: optionalInt('--file-timeout', values['file-timeout'], 0),
+        maxLineBytes: optionalInt('--max-line-bytes', values['max-line-bytes'], 1),
+        ignore: ignoreGlobs(values.ignore),
+        retries: optionalInt('--retries', values.retries, 1),
+        poll: values.poll ?? false,
+        leaseSec: optionalInt('--lease-sec', values['lease-sec'], 1),
         ...common,
       };
+    case 'status':
+      if (rest.length !== 1) throw new UsageError('status: give exactly one ROOT folder');
+      return { kind: 'status', root: rest[0], ...common };
     case 'validate': {
       const file = rest[0] ?? common.pipeline;
       if (file === undefined || rest.length > 1) throw new UsageError('validate: give exactly one PIPELINE file');
@@ -126,7 +192,7 @@ export function parseCommandLine(argv: string[]): Command {
         ...common,
       };
     default:
-      throw new UsageError(`unknown command "${command}" (commands: run, watch, validate, samples; see --help)`);
+      throw new UsageError(`unknown command "${command}" (commands: run, watch, status, validate, samples; see --help)`);
   }
 }
 
@@ -140,6 +206,13 @@ function logLevel(value: string | undefined, debug?: boolean, trace?: boolean): 
   return value as LogLevel;
 }
 
+function ignoreGlobs(globs: string[] | undefined): string[] {
+  for (const glob of globs ?? []) {
+    if (glob.trim() === '') throw new UsageError('--ignore needs a glob (got an empty one)');
+  }
+  return globs ?? [];
+}
+
 function optionalInt(flag: string, value: string | undefined, min: number): number | undefined {
   if (value === undefined) return undefined;
   if (!/^\d+$/.test(value) || Number(value) < min) {
@@ -151,31 +224,57 @@ function optionalInt(flag: string, value: string | undefined, min: number): numb
 export const HELP = `fileflow — stream files line by line through a tag-routed pipeline of processors
 
 Usage:
-  fileflow run FILE... [--pipeline P] [--out DIR] [--json]
+  fileflow run FILE... [--pipeline P] [--out DIR] [--max-line-bytes N] [--json]
       Process files in place (they are never moved). Writes DIR/<name> and
-      DIR/<name>.summary.json for each (DIR defaults to ./results).
-  fileflow watch ROOT [--pipeline P] [--concurrency N] [--stability-ms MS] [--file-timeout S]
-                     [--once] [--json]
+      DIR/<name>.summary.json for each (DIR defaults to ./results). A result or summary
+      that would replace one of the inputs (same path, a link to it, or another input's
+      result) is refused before anything is written.
+  fileflow watch ROOT [--pipeline P] [--once] [--json] [--create]
+                     [--concurrency N] [--stability-ms MS] [--file-timeout S]
+                     [--max-line-bytes N] [--ignore GLOB]... [--retries N] [--poll]
+                     [--lease-sec S]
       Run the folder queue on ROOT: ROOT/unprocessed -> underprocess -> processed | failed,
-      results in ROOT/results. --once recovers, drains what is there, and exits.
-      --file-timeout S: a file still processing after S seconds (default 600; 0 = no
-      limit) is stopped and fails, so a stuck processor cannot hold up the queue.
+      results in ROOT/results. A ROOT named "unprocessed" means its parent. ROOT must exist
+      unless --create is given. --once recovers, drains what is there, and exits (1 if a
+      file failed or was left unfinished). Any number of instances may watch one ROOT,
+      on one machine or several sharing it.
+  fileflow status ROOT [--json]
+      The instances working ROOT (host, pid, since, last heartbeat, files in flight), the
+      files of each state with the newest ones, and why failed files failed.
   fileflow validate PIPELINE
       Check a pipeline file and list every problem with its JSON path.
   fileflow samples DIR [--count N] [--lines M] [--seed S]
       Write N sample log files of M lines (default 10 x 100, seed 42).
 
 Options:
-  --pipeline P      pipeline file (default: ./fileflow.pipeline.json if present,
-                    else the built-in log-triage pipeline)
-  --json            print the metrics snapshot (and, for run, the summaries) as JSON
-  --log-level L     trace | debug | info | warn | error (default warn); logs go to stderr
-  -h, --help        show this help
-  -v, --version     show the version
+  --pipeline P        pipeline file (default: ./fileflow.pipeline.json if present,
+                      else the built-in log-triage pipeline)
+  --json              run: the summaries and the metrics snapshot as one JSON object;
+                      watch: one JSON object per line as things happen (NDJSON), the
+                      metrics snapshot last
+  --log-level L       trace | debug | info | warn | error (default warn); logs go to stderr
+  -h, --help          show this help
+  -v, --version       show the version
+
+Watch options:
+  --create            create ROOT if it does not exist
+  --concurrency N     files processed at once (default and 0: one per CPU)
+  --stability-ms MS   a new file is taken once unchanged for MS ms (default 500)
+  --file-timeout S    a file still processing after S seconds (default 600; 0 = no
+                      limit) is stopped and fails, so a stuck processor cannot hold up the queue
+  --max-line-bytes N  a longer line fails its file (default 1048576; run takes it too)
+  --ignore GLOB       leave inbox files matching GLOB alone (repeatable; matched against
+                      the path below unprocessed/, e.g. "**/*.bak")
+  --retries N         attempts for transient filesystem errors (default 3)
+  --poll              poll the inbox instead of file-system events (network drives, WSL)
+  --lease-sec S       another instance takes this one's files over once it has not renewed
+                      its lease for S seconds (default 30; longer on slow network shares)
 
 Seed-compatible aliases:
-  --input FILE      = run FILE            --watch [ROOT]   = watch ROOT (default watch_dir)
-  --config P        = --pipeline P        --debug, --trace = --log-level debug / trace
+  --input FILE      = run FILE            --watch [ROOT]   = watch ROOT (default watch_dir,
+  --config P        = --pipeline P                            created if missing)
+  --debug, --trace  = --log-level debug / trace
 
+Output to a closed pipe (| head) is dropped: the work goes on and the exit status is unchanged.
 Exit status: 0 every file processed, 1 some file failed, 2 usage or configuration error.
 `;

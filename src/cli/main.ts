@@ -2,7 +2,6 @@
 // to exit codes (0 all processed, 1 some file failed, 2 usage or configuration error).
 
 import { existsSync } from 'node:fs';
-import { stat } from 'node:fs/promises';
 import * as path from 'node:path';
 import {
   DEFAULT_PIPELINE_FILE,
@@ -20,6 +19,9 @@ import { logFileOutcome, SUMMARY_SUFFIX, type FileSummary } from '../core/summar
 import { uniqueName } from '../core/util/uniqueName';
 import { HELP, parseCommandLine, UsageError, type Command } from './args';
 import { formatMetrics } from './formatMetrics';
+import { safeStream } from './output';
+import { checkFolder, checkRunInput, describeFsError, isFsError, makeFolder, mayChange, refuseOverwritingInputs, type PlannedOutput } from './paths';
+import { statusCommand } from './statusCommand';
 import { watchCommand } from './watchCommand';
 import { version } from '../../package.json';
 
@@ -43,7 +45,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     command = parseCommandLine(argv);
   } catch (error) {
     if (error instanceof UsageError) {
-      io.err(`fileflow: ${error.message}\nRun "fileflow --help" for usage.\n`);
+      io.err(`fileflow: ${error.message} (see "fileflow --help")\n`);
       return EXIT_USAGE;
     }
     throw error;
@@ -59,6 +61,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       case 'validate':
         return await validateCommand(command, io);
       case 'samples': {
+        await makeFolder(command.dir, `samples ${command.dir}`, io.cwd);
         const files = await writeSamples(path.resolve(io.cwd, command.dir), command);
         io.out(`wrote ${files.length} sample log file(s) of ${command.lines} lines to ${command.dir}\n`);
         return EXIT_OK;
@@ -70,10 +73,18 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
           ...io,
           onSignal: io.onSignal ?? (() => () => undefined),
         });
+      case 'status':
+        return await statusCommand(command, io);
     }
   } catch (error) {
     if (error instanceof ConfigError || error instanceof UsageError || error instanceof QueueRootError) {
       io.err(`fileflow: ${error.message}\n`);
+      return EXIT_USAGE;
+    }
+    // A path the user gave that the filesystem refused (a file where a folder must be, no
+    // permission, a read-only disk…): one line, not a stack trace.
+    if (isFsError(error)) {
+      io.err(`fileflow: ${describeFsError(error, io.cwd)}\n`);
       return EXIT_USAGE;
     }
     throw error;
@@ -105,40 +116,53 @@ export async function resolveConfig(pipeline: string | undefined, cwd: string): 
 
 async function runCommand(command: Extract<Command, { kind: 'run' }>, io: CliIo): Promise<number> {
   const logger = streamLogger(command.logLevel, io.err);
-  // Check every input before touching any output, so a typo costs nothing.
-  for (const file of command.files) {
-    const info = await stat(path.resolve(io.cwd, file)).catch(() => undefined);
-    if (!info) throw new UsageError(`no such file: ${file}`);
-    if (info.isDirectory()) throw new UsageError(`${file} is a folder: pass its files, or use "fileflow watch"`);
-  }
+  // Check every input, the pipeline and every output before touching anything, so that a
+  // typo costs nothing.
+  const inputs = [];
+  for (const file of command.files) inputs.push(await checkRunInput(file, io.cwd));
   const config = await resolveConfig(command.pipeline, io.cwd);
   logger.debug(`pipeline file: ${config.source}`);
   const outDir = path.resolve(io.cwd, command.out);
-  const metrics = new MetricsCollector();
-  metrics.queued = command.files.length;
+  await checkFolder(outDir, `--out ${command.out}`, io.cwd);
   const taken = new Set<string>();
-  const summaries: FileSummary[] = [];
-  const showProgress = io.errIsTty && !command.json && command.files.length > 1;
-
-  for (const [i, file] of command.files.entries()) {
-    const name = uniqueName(path.basename(file), (candidate) => taken.has(candidate));
+  const planned = inputs.map((input) => {
+    const name = uniqueName(path.basename(input.file), (candidate) => taken.has(candidate));
     taken.add(name);
-    if (showProgress) io.err(`\r\x1b[K[${i + 1}/${command.files.length}] ${name}`);
+    return { input, name, resultPath: path.join(outDir, name), summaryPath: path.join(outDir, name + SUMMARY_SUFFIX) };
+  });
+  const outputs: PlannedOutput[] = planned.flatMap((p) => [
+    { path: p.resultPath, kind: 'result', of: p.input.file },
+    { path: p.summaryPath, kind: 'summary', of: p.input.file },
+  ]);
+  await refuseOverwritingInputs(inputs, outputs, io.cwd);
+  await makeFolder(outDir, `--out ${command.out}`, io.cwd);
+  await mayChange(outDir, `--out ${command.out}`, io.cwd, 'so no result can be written there');
+
+  const metrics = new MetricsCollector();
+  metrics.queued = planned.length;
+  const summaries: FileSummary[] = [];
+  const showProgress = io.errIsTty && !command.json && planned.length > 1;
+
+  for (const [i, { input, name, resultPath, summaryPath }] of planned.entries()) {
+    if (showProgress) io.err(`\r\x1b[K[${i + 1}/${planned.length}] ${name}`);
     metrics.queued--;
     metrics.inProgress++;
-    const summary = await processFile(
-      config,
-      {
-        name,
-        source: file,
-        input: { path: path.resolve(io.cwd, file) },
-        resultPath: path.join(outDir, name),
-        summaryPath: path.join(outDir, name + SUMMARY_SUFFIX),
-        detectedAt: Date.now(),
-      },
-      { logger },
-    );
-    metrics.inProgress--;
+    const started = Date.now();
+    let summary: FileSummary;
+    try {
+      summary = await processFile(
+        config,
+        { name, source: input.file, input: { path: input.absolute }, resultPath, summaryPath, detectedAt: started },
+        { logger, maxLineBytes: command.maxLineBytes },
+      );
+    } catch (error) {
+      // Not even a failed summary could be written (a full disk, a folder removed meanwhile):
+      // the file counts as failed, with the reason, and the run goes on with the next one.
+      if (!isFsError(error)) throw error;
+      summary = unwrittenSummary(name, input.file, started, describeFsError(error, io.cwd, summaryPath));
+    } finally {
+      metrics.inProgress--;
+    }
     metrics.record(summary);
     summaries.push(summary);
     logFileOutcome(logger, summary);
@@ -162,10 +186,37 @@ async function runCommand(command: Extract<Command, { kind: 'run' }>, io: CliIo)
   return snapshot.files.failed > 0 ? EXIT_FAILED_FILES : EXIT_OK;
 }
 
+/** The summary of a file whose own summary could not be written: shown and counted, not on disk. */
+function unwrittenSummary(name: string, source: string, started: number, message: string): FileSummary {
+  const finished = Date.now();
+  return {
+    name,
+    source,
+    status: 'failed',
+    pipeline: null,
+    attempts: 1,
+    startedAt: new Date(started).toISOString(),
+    finishedAt: new Date(finished).toISOString(),
+    durationMs: finished - started,
+    latencyMs: finished - started,
+    linesIn: 0,
+    linesOut: 0,
+    bytesIn: 0,
+    bytesOut: 0,
+    tags: {},
+    nodes: {},
+    processors: {},
+    error: { message, code: 'EIO' },
+  };
+}
+
 if (require.main === module) {
+  // A reader that goes away (`| head`) must stop nothing and change no exit status.
+  const stdout = safeStream(process.stdout);
+  const stderr = safeStream(process.stderr);
   main(process.argv.slice(2), {
-    out: (text) => process.stdout.write(text),
-    err: (text) => process.stderr.write(text),
+    out: (text) => stdout.write(text),
+    err: (text) => stderr.write(text),
     errIsTty: process.stderr.isTTY === true,
     cwd: process.cwd(),
     onSignal(handler) {
@@ -182,7 +233,7 @@ if (require.main === module) {
       process.exitCode = code;
     },
     (error: unknown) => {
-      process.stderr.write(`fileflow: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+      stderr.write(`fileflow: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
       process.exitCode = EXIT_USAGE;
     },
   );

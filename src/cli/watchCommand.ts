@@ -1,11 +1,16 @@
-// `fileflow watch ROOT`: the folder queue in a terminal. Stops cleanly on SIGINT/SIGTERM
-// (in-flight files finish, nothing new is taken); `--once` drains what is there and exits.
+// `fileflow watch ROOT`: the folder queue in a terminal. Says which root and pipeline it uses,
+// stops cleanly on SIGINT/SIGTERM (in-flight files finish, nothing new is taken); `--once`
+// drains what is there and exits; `--json` streams the queue's events as NDJSON (docs/cli.md).
 
+import { availableParallelism } from 'node:os';
 import * as path from 'node:path';
+import { DEFAULT_PIPELINE_FILE } from '../core/config/pipelineConfig';
 import { streamLogger } from '../core/logger';
 import { FolderQueue, type StopReport, type UnfinishedFile } from '../core/queue/folderQueue';
 import type { Command } from './args';
+import { cliLine, eventLine, snapshotLine } from './events';
 import { formatMetrics } from './formatMetrics';
+import { resolveQueueRoot, shown } from './paths';
 
 type WatchCommand = Extract<Command, { kind: 'watch' }>;
 
@@ -19,13 +24,30 @@ export interface WatchIo {
 
 export async function watchCommand(command: WatchCommand, pipelineFile: string | undefined, io: WatchIo): Promise<number> {
   const logger = streamLogger(command.logLevel, io.err);
-  const root = path.resolve(io.cwd, command.root);
+  const { root, fromInbox, created } = await resolveQueueRoot(command.root, io.cwd, command.create ?? false);
+  const inbox = path.join(root, 'unprocessed');
+  // 0 (or nothing) means one per CPU, as in the extension.
+  const concurrency = command.concurrency === undefined || command.concurrency === 0 ? availableParallelism() : command.concurrency;
+
+  io.err(`fileflow: queue root ${root}${created ? ' (created)' : ''}${fromInbox ? ` (${command.root} is its inbox)` : ''}\n`);
+  io.err(
+    pipelineFile === undefined
+      ? `fileflow: pipeline: the built-in default (log triage; no ${DEFAULT_PIPELINE_FILE} in ${io.cwd})\n`
+      : `fileflow: pipeline ${pipelineFile}\n`,
+  );
+
   const queue = new FolderQueue({
     root,
     pipelineFile,
-    concurrency: command.concurrency,
+    concurrency,
     stabilityMs: command.stabilityMs,
     fileTimeoutMs: command.fileTimeoutSec === undefined ? undefined : command.fileTimeoutSec * 1000,
+    maxLineBytes: command.maxLineBytes,
+    ignore: command.ignore,
+    retry: command.retries === undefined ? undefined : { maxAttempts: command.retries },
+    usePolling: command.poll ?? false,
+    leaseSec: command.leaseSec,
+    instanceKind: 'cli',
     watch: !command.once,
     logger,
   });
@@ -33,10 +55,13 @@ export async function watchCommand(command: WatchCommand, pipelineFile: string |
   // ~1.3 KB per file in a long-running watch.
   let anyFailed = false;
   queue.on('event', (event) => {
-    if (event.type === 'pipelineReloaded' && !command.json) io.err(`fileflow: reloaded the pipeline from ${event.file}; files claimed from now on use it\n`);
+    if (event.type === 'finished' && event.summary.status === 'failed') anyFailed = true;
+    if (command.json) {
+      io.out(eventLine(event));
+      return;
+    }
+    if (event.type === 'pipelineReloaded') io.err(`fileflow: reloaded the pipeline from ${event.file}; files claimed from now on use it\n`);
     if (event.type !== 'finished') return;
-    if (event.summary.status === 'failed') anyFailed = true;
-    if (command.json) return;
     const s = event.summary;
     io.out(
       s.status === 'processed'
@@ -52,10 +77,12 @@ export async function watchCommand(command: WatchCommand, pipelineFile: string |
     if (++signals > 1) {
       // The second Ctrl-C: stop now. Files in flight stay in underprocess/ for recovery.
       io.err(`fileflow: ${signal} again: stopping now; files in flight stay in underprocess/ and are processed again at the next start\n`);
+      if (command.json) io.out(cliLine('stopping', { signal, immediately: true }));
       void queue.stopNow();
       return;
     }
     io.err(`fileflow: ${signal}: finishing the files in flight (up to 10 s), taking no new ones; ${signal} again to stop at once\n`);
+    if (command.json) io.out(cliLine('stopping', { signal }));
     // Take nothing from now on, even if the signal came while the queue was still starting
     // (start() recovers and scans, and would otherwise hand files to the workers).
     queue.pause();
@@ -63,10 +90,12 @@ export async function watchCommand(command: WatchCommand, pipelineFile: string |
   });
   let report: StopReport;
   try {
-    await queue.start();
-    if (!command.json) {
-      io.err(command.once ? `fileflow: draining ${root}\n` : `fileflow: watching ${path.join(root, 'unprocessed')} (Ctrl+C to stop)\n`);
+    if (command.json) {
+      io.out(cliLine('started', { root, inbox, pipeline: pipelineFile ?? null, concurrency, once: command.once, polling: command.poll ?? false }));
     }
+    await queue.start();
+    const workers = `${concurrency} worker${concurrency === 1 ? '' : 's'}${command.poll ? ', polling' : ''}`;
+    io.err(command.once ? `fileflow: draining ${inbox} (${workers})\n` : `fileflow: watching ${inbox} (${workers}; Ctrl+C to stop)\n`);
     if (command.once) await Promise.race([queue.drain(), stopped]);
     else await stopped;
   } finally {
@@ -76,9 +105,9 @@ export async function watchCommand(command: WatchCommand, pipelineFile: string |
 
   const snapshot = queue.metrics.snapshot();
   if (command.json) {
-    io.out(JSON.stringify({ metrics: snapshot }, null, 2) + '\n');
+    io.out(snapshotLine(snapshot));
   } else {
-    io.out(formatMetrics(snapshot, path.join(command.root, 'results')));
+    io.out(formatMetrics(snapshot, shown(path.join(root, 'results'), io.cwd)));
   }
   const unfinished = describeUnfinished(report, queue.unfinished);
   if (unfinished !== undefined) io.err(unfinished);

@@ -387,7 +387,10 @@ describe('folder queue with bad input', function () {
     const child = cli(['watch', root, '--once', '--json'], { cwd: base });
     const { code } = await waitForExit(child, 280_000, root);
     assert.equal(code, 0, `exit code\nstderr:\n${child.stderr().slice(-2000)}`);
-    const { metrics } = JSON.parse(child.stdout()) as { metrics: { files: { processed: number; failed: number } } };
+    // `--json` is an NDJSON stream whose last line is the metrics snapshot.
+    const lines = child.stdout().trimEnd().split('\n');
+    const metrics = JSON.parse(lines[lines.length - 1]) as { event: string; files: { processed: number; failed: number } };
+    assert.equal(metrics.event, 'snapshot');
     assert.equal(metrics.files.processed, count);
     assert.equal(metrics.files.failed, 0);
 

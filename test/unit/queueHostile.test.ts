@@ -313,19 +313,22 @@ describe('folder queue with hostile input', function () {
   });
 
   describe('state folders that refuse writes', () => {
+    // A subfolder that refuses writes: `watch` checks the state folders themselves up front
+    // (a one-line exit 2), so this is how one turns out to be unwritable while files move.
     it('results/ not writable: the file is retried with backoff, then fails to failed/ with the reason (not left in underprocess/)', async function () {
       if (!isRoot) this.skip(); // needs another user: root may write anywhere
       const area = await makeArea(tempDir);
       const { root, base } = area;
-      await dropAtomically(area, 'a.log', '[ERROR] a\n');
+      await dropAtomically(area, 'sub/a.log', '[ERROR] a\n');
       for (const state of ['underprocess', 'processed', 'failed', 'results'] as const) await mkdir(statePath(root, state), { recursive: true });
+      await mkdir(statePath(root, 'results', 'sub'));
       await chownTree(base, NOBODY);
-      await chown(statePath(root, 'results'), 0, 0); // results/ belongs to root: nobody cannot write there
-      await chmod(statePath(root, 'results'), 0o755);
+      await chown(statePath(root, 'results', 'sub'), 0, 0); // results/sub belongs to root: nobody cannot write there
+      await chmod(statePath(root, 'results', 'sub'), 0o755);
       const run = cli(['watch', root, '--once', '--log-level', 'warn'], { cwd: base, uid: NOBODY, gid: NOBODY });
       const { code } = await waitForExit(run, 60_000, root);
       assert.equal(code, 1, run.stderr());
-      assert.deepEqual(await listState(root, 'failed'), ['a.log'], await describeRoot(root));
+      assert.deepEqual(await listState(root, 'failed'), ['sub/a.log'], await describeRoot(root));
       assert.deepEqual(await listState(root, 'underprocess'), []);
       assert.match(run.stderr(), /retrying in/, 'retried first');
       assert.match(run.stderr(), /summary could not be written/, 'the reason is told');
@@ -335,16 +338,17 @@ describe('folder queue with hostile input', function () {
       if (!isRoot) this.skip();
       const area = await makeArea(tempDir);
       const { root, base } = area;
-      await dropAtomically(area, 'a.log', '[ERROR] a\n');
+      await dropAtomically(area, 'sub/a.log', '[ERROR] a\n');
       for (const state of ['underprocess', 'processed', 'failed', 'results'] as const) await mkdir(statePath(root, state), { recursive: true });
+      await mkdir(statePath(root, 'processed', 'sub'));
       await chownTree(base, NOBODY);
-      await chown(statePath(root, 'processed'), 0, 0);
-      await chmod(statePath(root, 'processed'), 0o755);
+      await chown(statePath(root, 'processed', 'sub'), 0, 0);
+      await chmod(statePath(root, 'processed', 'sub'), 0o755);
       const run = cli(['watch', root, '--once'], { cwd: base, uid: NOBODY, gid: NOBODY });
       const { code } = await waitForExit(run, 60_000, root);
       assert.equal(code, 1, run.stderr());
-      assert.match(run.stderr(), /1 file\(s\) unfinished stay in underprocess\/[^\n]*\n\s+underprocess\/a\.log: moving it to processed\/ failed/);
-      assert.deepEqual(await listState(root, 'underprocess'), ['a.log']);
+      assert.match(run.stderr(), /1 file\(s\) unfinished stay in underprocess\/[^\n]*\n\s+underprocess\/sub\/a\.log: moving it to processed\/ failed/);
+      assert.deepEqual(await listState(root, 'underprocess'), ['sub/a.log']);
     });
 
     it('a full disk: every file ends in processed/ or failed/, none is left in flight, and --once exits 1', async function () {

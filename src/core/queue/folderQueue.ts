@@ -686,7 +686,9 @@ export class FolderQueue extends EventEmitter<{ event: [QueueEvent] }> {
 
   /** Takes over every claim folder whose instance is gone (dead, expired, or stopped without finishing). */
   private async takeOverGone(): Promise<void> {
-    for (const id of await claimFolderIds(this.layout.folder('underprocess'))) {
+    // Gone instances with nothing in flight have no claim folder, only a lease to remove.
+    const gone = [...this.others.values()].filter((other) => other.state !== 'alive').map((other) => other.id);
+    for (const id of new Set([...(await claimFolderIds(this.layout.folder('underprocess'))), ...gone])) {
       if (this.stopping || id === this.id || this.others.get(id)?.state === 'alive') continue;
       // Our own earlier lease: its files in flight finish first, then what is left is taken over.
       if (this.formerIds.has(id) && (this.inFlightById.get(id) ?? 0) > 0) continue;
