@@ -579,7 +579,7 @@ export class FolderQueue extends EventEmitter<{ event: [QueueEvent] }> {
     const adopted: WorkItem[] = [];
     for await (const file of walkFiles(underprocess, false, (dir) => path.dirname(dir) === underprocess && path.basename(dir).startsWith(CLAIM_FOLDER_PREFIX))) {
       const item = await this.adopt(file, this.layout.nameOf('underprocess', file));
-      if (item) adopted.push(item);
+      if (item !== undefined && item !== 'later') adopted.push(item);
     }
     if (adopted.length > 0) this.logger.info(`recovering ${adopted.length} file(s) an interrupted run left in underprocess/`);
     this.queueRecovered(adopted);
@@ -592,9 +592,16 @@ export class FolderQueue extends EventEmitter<{ event: [QueueEvent] }> {
    * (too long, not UTF-8) or is held by a file in flight, under one that can. Undefined when
    * another instance took it first, or it cannot be moved.
    */
-  private async adopt(file: string, name: string): Promise<WorkItem | undefined> {
+  private async adopt(file: string, name: string, deferOnClash = false): Promise<WorkItem | 'later' | undefined> {
     const id = this.id as string;
     const names = new NameCandidates(safeName(name));
+    if (deferOnClash && new NameCandidates(safeName(name)).next() === name) {
+      // Its own name is held here, most likely by a claim of this very file that is still on
+      // its way (it will find the file gone from the inbox): taken over at the next look,
+      // under its name, rather than under another one now.
+      if (this.reserved.reserve(name) !== 'reserved') return 'later';
+      this.reserved.release(name);
+    }
     for (let tries = 0; tries < 1000; tries++) {
       const candidate = this.reserveName(names);
       const keepsName = candidate === name;
@@ -702,18 +709,22 @@ export class FolderQueue extends EventEmitter<{ event: [QueueEvent] }> {
   private async takeOver(id: string): Promise<void> {
     const folder = this.layout.claimFolder(id);
     const taken: WorkItem[] = [];
+    let deferred = 0;
     for await (const file of walkFiles(folder)) {
-      const item = await this.adopt(file, path.relative(folder, file).split(path.sep).join('/'));
-      if (item) taken.push(item);
+      const item = await this.adopt(file, path.relative(folder, file).split(path.sep).join('/'), true);
+      if (item === 'later') deferred++;
+      else if (item) taken.push(item);
     }
     // Its half-written results can only be beside the results of the files it had in flight.
     for (const dir of new Set(taken.map((item) => path.dirname(this.layout.resultPath(item.name))))) await removeTemporaryFilesIn(dir, id);
-    await removeEmptyFolders(folder, 0);
-    await rmdir(folder).catch(() => undefined);
-    await removeLease(this.layout.root, id);
-    this.formerIds.delete(id);
     const gone = this.others.get(id);
-    this.others.delete(id);
+    if (deferred === 0) {
+      await removeEmptyFolders(folder, 0);
+      await rmdir(folder).catch(() => undefined);
+      await removeLease(this.layout.root, id);
+      this.formerIds.delete(id);
+      this.others.delete(id);
+    }
     if (taken.length === 0) return;
     const from = gone ? `${gone.host}:${gone.pid} (${gone.state})` : `instance ${id}`;
     this.logger.info(`took over ${taken.length} file(s) from ${from}: ${listNames(taken.map((item) => item.name))}`);
