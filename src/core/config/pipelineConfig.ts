@@ -172,7 +172,7 @@ class Compiler {
         const spec: RouteSpec = { pipeline };
         if (route.match !== undefined) {
           try {
-            spec.match = picomatch(route.match, { dot: true });
+            spec.match = compileMatch(route.match);
           } catch (error) {
             this.issue(`/routes/${i}/match`, `invalid glob: ${(error as Error).message}`);
           }
@@ -300,6 +300,21 @@ class Compiler {
   private issue(path: string, message: string): void {
     this.issues.push({ path, message });
   }
+}
+
+/**
+ * A route's `match` glob, as in .gitignore: without a `/` it is matched against the last part
+ * of the name (`*.csv` fits `2025/x.csv`), with one against the whole name (a leading `/` only
+ * anchors it there). So `run`, whose names are base names, and `watch`, whose names keep their
+ * subfolders, choose alike. (picomatch's own `basename` option also cuts names for patterns
+ * that do have a `/`, so it is not used.)
+ */
+export function compileMatch(glob: string): (name: string) => boolean {
+  if (!glob.includes('/')) {
+    const test = picomatch(glob, { dot: true });
+    return (name) => test(name.slice(name.lastIndexOf('/') + 1));
+  }
+  return picomatch(glob.startsWith('/') ? glob.slice(1) : glob, { dot: true });
 }
 
 /** JSON Pointer escaping for a key. */
