@@ -243,6 +243,7 @@ class Compiler {
       nodes.push({ name: nodeName, use: node.use, kind: builtin.kind, then, tags, create: () => builtin.create(options) });
     }
     for (const issue of useIssuesOf(config, at)) this.issues.push(issue);
+    for (const issue of unconditionalLoops(config, nodes, at)) this.issues.push(issue);
     return { name, start, maxHops: config.maxHops ?? DEFAULT_MAX_HOPS, unmatched, nodes };
   }
 
@@ -315,6 +316,49 @@ export function compileMatch(glob: string): (name: string) => boolean {
     return (name) => test(name.slice(name.lastIndexOf('/') + 1));
   }
   return picomatch(glob.startsWith('/') ? glob.slice(1) : glob, { dot: true });
+}
+
+/**
+ * Loops no line can leave. A transform or custom node sends each line on to its `then` (or,
+ * when that tag has no node, to `unmatched`), so a cycle of such nodes with no routing node
+ * in it passes every line that reaches it round until maxHops fails the file. (A custom
+ * processor may name other tags in ctx.emit, but its `then` is where its lines go by default;
+ * one that leaves a loop on purpose names its way back in, not just out.) Each cycle is
+ * reported once, at the `then` of its first node in declaration order.
+ */
+function unconditionalLoops(config: PipelineConfig, nodes: NodeSpec[], at: string): ConfigIssue[] {
+  const byName = new Map(nodes.map((node) => [node.name, node]));
+  const next = (node: NodeSpec): NodeSpec | undefined => {
+    if ((node.kind !== 'transform' && node.kind !== 'custom') || node.then === END_TAG) return undefined;
+    if (Object.hasOwn(config.nodes, node.then)) return byName.get(node.then);
+    const unmatched = config.unmatched;
+    return unmatched === undefined || unmatched === END_TAG ? undefined : byName.get(unmatched);
+  };
+  const issues: ConfigIssue[] = [];
+  const done = new Set<NodeSpec>();
+  for (const first of nodes) {
+    const path: NodeSpec[] = [];
+    let node: NodeSpec | undefined = first;
+    while (node !== undefined && !done.has(node) && !path.includes(node)) {
+      path.push(node);
+      node = next(node);
+    }
+    if (node !== undefined && !done.has(node)) {
+      const cycle = path.slice(path.indexOf(node));
+      const head = nodes.find((candidate) => cycle.includes(candidate)) as NodeSpec;
+      const from = cycle.indexOf(head);
+      const round = [...cycle.slice(from), ...cycle.slice(0, from), head].map((n) => `"${n.name}"`).join(' → ');
+      const custom = cycle.some((n) => n.kind === 'custom') ? ' (a custom processor that loops on purpose must name the tag back into the loop in ctx.emit, not leave it to its "then")' : '';
+      issues.push({
+        path: `${at}/nodes/${pointer(head.name)}/then`,
+        message:
+          `routing loop: ${round} passes every line that reaches it round and round, with no routing node in the loop to let it out, ` +
+          `so maxHops would fail the file; send a "then" out of the loop or put a routing node ("route", "tagByLevel") in it${custom}`,
+      });
+    }
+    for (const visited of path) done.add(visited);
+  }
+  return issues;
 }
 
 /** JSON Pointer escaping for a key. */
