@@ -282,6 +282,16 @@ class Compiler {
       return undefined;
     }
     const factory = createProcessor;
+    // Called once now, so that a module that throws here, or returns something that is no
+    // (synchronous) processor, is a configuration error and no file is touched. That instance
+    // serves the first file; every further file gets a fresh one, so state never leaks.
+    let spare: Processor | undefined;
+    try {
+      spare = checkedProcessor(callFactory(factory, options, resolved), resolved);
+    } catch (error) {
+      this.issue(at, (error as Error).message);
+      return undefined;
+    }
     return {
       name,
       use: modulePath,
@@ -289,10 +299,8 @@ class Compiler {
       tags: [then],
       then,
       create(): Processor {
-        const processor = factory({ ...options });
-        if (!processor || typeof processor.process !== 'function') {
-          throw new Error(`createProcessor() of ${modulePath} did not return an object with a process(line, ctx) method`);
-        }
+        const processor = spare ?? checkedProcessor(factory({ ...options }), modulePath);
+        spare = undefined;
         return processor;
       },
     };
@@ -316,6 +324,46 @@ export function compileMatch(glob: string): (name: string) => boolean {
     return (name) => test(name.slice(name.lastIndexOf('/') + 1));
   }
   return picomatch(glob.startsWith('/') ? glob.slice(1) : glob, { dot: true });
+}
+
+function callFactory(factory: CreateProcessor, options: ProcessorOptions, module: string): unknown {
+  try {
+    return factory({ ...options });
+  } catch (error) {
+    throw new Error(`createProcessor() of ${module} threw: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+/**
+ * What createProcessor returned, if it is a processor that works line by line: an object
+ * with a synchronous process(), and flush()/summary() functions when present. An async
+ * process() would return before its lines are emitted, and they would be lost.
+ */
+function checkedProcessor(value: unknown, module: string): Processor {
+  if (isThenable(value)) {
+    value.then(undefined, () => undefined); // refused, so its outcome does not matter
+    throw new Error(`createProcessor() of ${module} returned a Promise: it must return the processor itself (processors are synchronous)`);
+  }
+  if (!isObject(value) || typeof value.process !== 'function') {
+    throw new Error(`createProcessor() of ${module} did not return an object with a process(line, ctx) method`);
+  }
+  for (const method of ['process', 'flush', 'summary'] as const) {
+    const fn = value[method];
+    if (fn === undefined && method !== 'process') continue;
+    if (typeof fn !== 'function') throw new Error(`${method} of the processor from ${module} must be a function`);
+    const kind = Object.prototype.toString.call(fn);
+    if (method !== 'summary' && kind !== '[object Function]') {
+      const what = kind.includes('Async') ? 'an async function' : 'a generator function';
+      throw new Error(
+        `${method}() of the processor from ${module} is ${what}: processors are synchronous, so emit every line with ctx.emit before ${method}() returns`,
+      );
+    }
+  }
+  return value as unknown as Processor;
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (typeof value === 'object' || typeof value === 'function') && value !== null && typeof (value as { then?: unknown }).then === 'function';
 }
 
 /**

@@ -138,11 +138,13 @@ export class PipelineRun {
         this.depth = 1;
         const started = performance.now();
         this.nestedMs = 0;
+        let returned: unknown;
         try {
-          node.processor.flush?.(ctx);
+          returned = node.processor.flush?.(ctx);
         } catch (error) {
           throw this.processorError(node, error, ctx.n);
         }
+        if (returned !== undefined) this.checkReturned(node, returned, 'flush', ctx.n);
         node.flushMs += performance.now() - started - this.nestedMs;
       }
       pending = pending.filter((node) => node.dirty);
@@ -257,11 +259,30 @@ export class PipelineRun {
   }
 
   private run(node: NodeRuntime, line: string, ctx: ProcessorContext): void {
+    let returned: unknown;
     try {
-      node.processor.process(line, ctx);
+      returned = node.processor.process(line, ctx);
     } catch (error) {
       throw this.processorError(node, error, ctx.n);
     }
+    if (returned !== undefined) this.checkReturned(node, returned, 'process', ctx.n);
+  }
+
+  /**
+   * A processor's methods return nothing; a Promise means an async function (or one that
+   * returns a Promise), whose lines would come after the file was finished: refused.
+   */
+  private checkReturned(node: NodeRuntime, returned: unknown, method: 'process' | 'flush', n: number): void {
+    const then = (returned as { then?: unknown } | null)?.then;
+    if (typeof then !== 'function') return;
+    (returned as PromiseLike<unknown>).then(undefined, () => undefined); // its outcome no longer matters
+    node.errors++;
+    throw new FileProcessingError(
+      `node "${node.name}" returned a Promise from ${method}() on line ${n}: processors must be synchronous (emit every line with ctx.emit before ${method}() returns)`,
+      'EPROCESSOR',
+      node.name,
+      n,
+    );
   }
 
   private processorError(node: NodeRuntime, error: unknown, n: number): FileProcessingError {
