@@ -13,11 +13,11 @@ import { ConfigError, type ConfigIssue } from '../errors';
 import { BUILTINS } from '../pipeline/builtins';
 import type { CreateProcessor, Processor, ProcessorOptions } from '../pipeline/processor';
 import { didYouMean } from '../util/didYouMean';
-import { DEFAULT_MAX_HOPS, END_TAG, type LoadedConfig, type NodeSpec, type PipelineSpec, type RouteSpec } from './pipelineSpec';
+import { DEFAULT_MAX_FAN_OUT, DEFAULT_MAX_HOPS, END_TAG, type LoadedConfig, type NodeSpec, type PipelineSpec, type RouteSpec } from './pipelineSpec';
 
 // The compiled forms live in pipelineSpec.ts (no validator there, so code that only runs
 // pipelines stays small); re-exported for callers that load and run.
-export { END_TAG, DEFAULT_MAX_HOPS, pipelineShapes, selectPipeline } from './pipelineSpec';
+export { END_TAG, DEFAULT_MAX_FAN_OUT, DEFAULT_MAX_HOPS, pipelineShapes, selectPipeline } from './pipelineSpec';
 export type { LoadedConfig, NodeSpec, PipelineSpec, RouteSpec } from './pipelineSpec';
 
 export const DEFAULT_PIPELINE_FILE = 'fileflow.pipeline.json';
@@ -31,6 +31,7 @@ export interface NodeConfig {
 export interface PipelineConfig {
   start?: string;
   maxHops?: number;
+  maxFanOut?: number;
   unmatched?: string;
   nodes: Record<string, NodeConfig>;
 }
@@ -145,7 +146,7 @@ class Compiler {
       this.issue('', 'no pipeline: add "nodes" (one pipeline) or "pipelines"');
     }
     if (!shorthand) {
-      for (const key of ['start', 'maxHops', 'unmatched'] as const) {
+      for (const key of ['start', 'maxHops', 'maxFanOut', 'unmatched'] as const) {
         if (raw[key] !== undefined) this.issue(`/${key}`, `"${key}" belongs inside a pipeline (or use top-level "nodes")`);
       }
     }
@@ -244,7 +245,7 @@ class Compiler {
     }
     for (const issue of useIssuesOf(config, at)) this.issues.push(issue);
     for (const issue of unconditionalLoops(config, nodes, at)) this.issues.push(issue);
-    return { name, start, maxHops: config.maxHops ?? DEFAULT_MAX_HOPS, unmatched, nodes };
+    return { name, start, maxHops: config.maxHops ?? DEFAULT_MAX_HOPS, maxFanOut: config.maxFanOut ?? DEFAULT_MAX_FAN_OUT, unmatched, nodes };
   }
 
   private async customNode(

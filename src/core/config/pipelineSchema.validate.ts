@@ -3,12 +3,12 @@
 "use strict";
 module.exports = validate10;
 module.exports.default = validate10;
-const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","title":"Fileflow pipeline file","markdownDescription":"Pipelines of line processors connected by tags, and the routes that choose a pipeline per file.","type":"object","properties":{"$schema":{"type":"string"},"version":{"const":1,"markdownDescription":"Format version; always `1`."},"routes":{"type":"array","items":{"$ref":"#/definitions/route"},"markdownDescription":"Chooses a file's pipeline: the first entry whose `match` and/or `firstLine` fits. An entry with neither always fits."},"pipelines":{"type":"object","additionalProperties":{"$ref":"#/definitions/pipeline"},"minProperties":1,"markdownDescription":"Named pipelines."},"start":{"type":"string","minLength":1,"default":"start","markdownDescription":"The node every input line enters first."},"maxHops":{"type":"integer","minimum":1,"maximum":100000,"default":64,"markdownDescription":"Most nodes one line may pass through; more is a routing loop and fails the file."},"unmatched":{"type":"string","minLength":1,"markdownDescription":"Tag that lines emitted with a tag that has no node are sent to (instead of failing the file). Must be a node or `end`."},"nodes":{"type":"object","additionalProperties":{"$ref":"#/definitions/node"},"minProperties":1,"markdownDescription":"The nodes, by name. A line with tag `T` goes to the node named `T`."},"description":{"type":"string"}},"additionalProperties":false,"definitions":{"route":{"type":"object","properties":{"match":{"type":"string","minLength":1,"markdownDescription":"Glob on the file's name (its path below `unprocessed/`), as in `.gitignore`: without a `/` it is matched against the last part of the name (`*.csv` fits `2025/x.csv`), with a `/` against the whole name (`2025/*.csv`)."},"firstLine":{"type":"string","markdownDescription":"JavaScript regular expression tested on the file's first line."},"pipeline":{"type":"string","minLength":1,"markdownDescription":"Name of the pipeline to use."},"description":{"type":"string"}},"required":["pipeline"],"additionalProperties":false},"pipeline":{"type":"object","properties":{"start":{"type":"string","minLength":1,"default":"start","markdownDescription":"The node every input line enters first."},"maxHops":{"type":"integer","minimum":1,"maximum":100000,"default":64,"markdownDescription":"Most nodes one line may pass through; more is a routing loop and fails the file."},"unmatched":{"type":"string","minLength":1,"markdownDescription":"Tag that lines emitted with a tag that has no node are sent to (instead of failing the file). Must be a node or `end`."},"nodes":{"type":"object","additionalProperties":{"$ref":"#/definitions/node"},"minProperties":1,"markdownDescription":"The nodes, by name. A line with tag `T` goes to the node named `T`."},"description":{"type":"string"}},"required":["nodes"],"additionalProperties":false},"node":{"type":"object","markdownDescription":"A node runs one processor on every line whose tag is the node's name.","properties":{"use":{"anyOf":[{"type":"string","enum":["trim","uppercase","lowercase","snakecase","replace","filter","template","number","split","join","dedupe","count","drop","route","tagByLevel"],"markdownEnumDescriptions":["Strip leading and trailing white space.","Change the line to upper case.","Change the line to lower case.","Lower-case; every run of characters other than `a-z0-9` becomes `_`; leading/trailing `_` removed.","JavaScript `RegExp` replace.","Keep only lines matching (or, inverted, not matching) `pattern`.","Format each line with a template.","Number the lines reaching this node.","Emit each part of the line, trimmed; empty parts are dropped.","Join every `size` lines into one; the remainder is flushed at end of file.","Drop a line equal to an earlier line of this file.","Pass every line on unchanged; the summary reports how many passed (and matched `pattern`).","Discard the line.","Routing: tag of the first rule whose regex matches, else `default`.","Routing: tags a line by its first whole-word level token (`TRACE`/`DEBUG` → `debug`, `INFO`/`NOTICE` → `info`, `WARN`/`WARNING` → `warn`, `ERROR`/`ERR`/`SEVERE` → `error`, `CRITICAL`/`CRIT`/`FATAL`/`EMERG`/`ALERT` → `critical`; none → `default`)."]},{"type":"object","properties":{"module":{"type":"string","minLength":1,"markdownDescription":"Path of a CommonJS or ES module, relative to this file, that exports `createProcessor(options)`."}},"required":["module"],"additionalProperties":false}],"markdownDescription":"A built-in processor, or `{ \"module\": \"./path.js\" }` for a custom one."},"with":{"type":"object","markdownDescription":"The processor's options."},"then":{"type":"string","minLength":1,"default":"end","markdownDescription":"Tag the lines this node emits get (transform processors). `end` writes them to the result."},"description":{"type":"string"}},"required":["use"],"additionalProperties":false,"allOf":[{"if":{"properties":{"use":{"const":"trim"}},"required":["use"]},"then":{"properties":{"with":{"type":"object","properties":{},"additionalProperties":false}}}},{"if":{"properties":{"use":{"const":"uppercase"}},"required":["use"]},"then":{"properties":{"with":{"type":"object","properties":{},"additionalProperties":false}}}},{"if":{"properties":{"use":{"const":"lowercase"}},"required":["use"]},"then":{"properties":{"with":{"type":"object","properties":{},"additionalProperties":false}}}},{"if":{"properties":{"use":{"const":"snakecase"}},"required":["use"]},"then":{"properties":{"with":{"type":"object","properties":{},"additionalProperties":false}}}},{"if":{"properties":{"use":{"const":"replace"}},"required":["use"]},"then":{"properties":{"with":{"type":"object","properties":{"pattern":{"type":"string","markdownDescription":"JavaScript regular expression to replace."},"replacement":{"type":"string","default":"","markdownDescription":"Replacement text (`$1` etc. refer to groups)."},"flags":{"type":"string","pattern":"^[dgimsuvy]*$","markdownDescription":"JavaScript `RegExp` flags, e.g. `\"i\"` for case-insensitive.","default":"g"}},"additionalProperties":false,"required":["pattern"]}},"required":["with"]}},{"if":{"properties":{"use":{"const":"filter"}},"required":["use"]},"then":{"properties":{"with":{"type":"object","properties":{"pattern":{"type":"string","markdownDescription":"Keep lines that match this JavaScript regular expression."},"flags":{"type":"string","pattern":"^[dgimsuvy]*$","markdownDescription":"JavaScript `RegExp` flags, e.g. `\"i\"` for case-insensitive.","default":""},"invert":{"type":"boolean","default":false,"markdownDescription":"Keep the lines that do **not** match instead."}},"additionalProperties":false,"required":["pattern"]}},"required":["with"]}},{"if":{"properties":{"use":{"const":"template"}},"required":["use"]},"then":{"properties":{"with":{"type":"object","properties":{"format":{"type":"string","markdownDescription":"Placeholders: `{line}`, `{tag}` (this node's name), `{n}` (input line number), `{file}`; `{{` and `}}` are literal braces."}},"additionalProperties":false,"required":["format"]}},"required":["with"]}},{"if":{"properties":{"use":{"const":"number"}},"required":["use"]},"then":{"properties":{"with":{"type":"object","properties":{"format":{"type":"string","default":"[{count}] {line}","markdownDescription":"`{count}` counts the lines reaching this node in this file; `{line}`, `{tag}`, `{n}`, `{file}` as in `template`."},"start":{"type":"integer","default":1,"markdownDescription":"First value of `{count}`."}},"additionalProperties":false}}}},{"if":{"properties":{"use":{"const":"split"}},"required":["use"]},"then":{"properties":{"with":{"type":"object","properties":{"separator":{"type":"string","minLength":1,"default":",","markdownDescription":"Literal text to split on (not a regular expression)."}},"additionalProperties":false}}}},{"if":{"properties":{"use":{"const":"join"}},"required":["use"]},"then":{"properties":{"with":{"type":"object","properties":{"separator":{"type":"string","default":" | "},"size":{"type":"integer","minimum":1,"default":2,"markdownDescription":"How many lines make one."}},"additionalProperties":false}}}},{"if":{"properties":{"use":{"const":"dedupe"}},"required":["use"]},"then":{"properties":{"with":{"type":"object","properties":{"maxEntries":{"type":"integer","minimum":1,"default":100000,"markdownDescription":"Most distinct lines remembered; past it the oldest is forgotten."}},"additionalProperties":false}}}},{"if":{"properties":{"use":{"const":"count"}},"required":["use"]},"then":{"properties":{"with":{"type":"object","properties":{"pattern":{"type":"string","markdownDescription":"Also count the lines matching this regular expression."},"flags":{"type":"string","pattern":"^[dgimsuvy]*$","markdownDescription":"JavaScript `RegExp` flags, e.g. `\"i\"` for case-insensitive.","default":""}},"additionalProperties":false}}}},{"if":{"properties":{"use":{"const":"drop"}},"required":["use"]},"then":{"properties":{"with":{"type":"object","properties":{},"additionalProperties":false}}}},{"if":{"properties":{"use":{"const":"route"}},"required":["use"]},"then":{"properties":{"with":{"type":"object","properties":{"rules":{"type":"array","items":{"type":"object","properties":{"pattern":{"type":"string"},"flags":{"type":"string","pattern":"^[dgimsuvy]*$","markdownDescription":"JavaScript `RegExp` flags, e.g. `\"i\"` for case-insensitive.","default":""},"tag":{"type":"string","minLength":1}},"required":["pattern","tag"],"additionalProperties":false},"markdownDescription":"Tried in order: the line goes to the `tag` of the first rule whose `pattern` matches."},"default":{"type":"string","minLength":1,"markdownDescription":"Tag for lines that match no rule."}},"additionalProperties":false,"required":["rules","default"]}},"required":["with"]}},{"if":{"properties":{"use":{"const":"tagByLevel"}},"required":["use"]},"then":{"properties":{"with":{"type":"object","properties":{"default":{"type":"string","minLength":1,"default":"other","markdownDescription":"Tag for lines with no level token."}},"additionalProperties":false}}}}]}}};
+const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","title":"Fileflow pipeline file","markdownDescription":"Pipelines of line processors connected by tags, and the routes that choose a pipeline per file.","type":"object","properties":{"$schema":{"type":"string"},"version":{"const":1,"markdownDescription":"Format version; always `1`."},"routes":{"type":"array","items":{"$ref":"#/definitions/route"},"markdownDescription":"Chooses a file's pipeline: the first entry whose `match` and/or `firstLine` fits. An entry with neither always fits."},"pipelines":{"type":"object","additionalProperties":{"$ref":"#/definitions/pipeline"},"minProperties":1,"markdownDescription":"Named pipelines."},"start":{"type":"string","minLength":1,"default":"start","markdownDescription":"The node every input line enters first."},"maxHops":{"type":"integer","minimum":1,"maximum":100000,"default":64,"markdownDescription":"Most nodes one line may pass through; more is a routing loop and fails the file."},"maxFanOut":{"type":"integer","minimum":1,"default":100000,"markdownDescription":"Most lines one input line may fan out into: every line any node emits while that input line is routed counts (and, at end of file, every line one node's flush emits). More fails the file, so that a processor that emits without end cannot exhaust memory."},"unmatched":{"type":"string","minLength":1,"markdownDescription":"Tag that lines emitted with a tag that has no node are sent to (instead of failing the file). Must be a node or `end`."},"nodes":{"type":"object","additionalProperties":{"$ref":"#/definitions/node"},"minProperties":1,"markdownDescription":"The nodes, by name. A line with tag `T` goes to the node named `T`."},"description":{"type":"string"}},"additionalProperties":false,"definitions":{"route":{"type":"object","properties":{"match":{"type":"string","minLength":1,"markdownDescription":"Glob on the file's name (its path below `unprocessed/`), as in `.gitignore`: without a `/` it is matched against the last part of the name (`*.csv` fits `2025/x.csv`), with a `/` against the whole name (`2025/*.csv`)."},"firstLine":{"type":"string","markdownDescription":"JavaScript regular expression tested on the file's first line."},"pipeline":{"type":"string","minLength":1,"markdownDescription":"Name of the pipeline to use."},"description":{"type":"string"}},"required":["pipeline"],"additionalProperties":false},"pipeline":{"type":"object","properties":{"start":{"type":"string","minLength":1,"default":"start","markdownDescription":"The node every input line enters first."},"maxHops":{"type":"integer","minimum":1,"maximum":100000,"default":64,"markdownDescription":"Most nodes one line may pass through; more is a routing loop and fails the file."},"maxFanOut":{"type":"integer","minimum":1,"default":100000,"markdownDescription":"Most lines one input line may fan out into: every line any node emits while that input line is routed counts (and, at end of file, every line one node's flush emits). More fails the file, so that a processor that emits without end cannot exhaust memory."},"unmatched":{"type":"string","minLength":1,"markdownDescription":"Tag that lines emitted with a tag that has no node are sent to (instead of failing the file). Must be a node or `end`."},"nodes":{"type":"object","additionalProperties":{"$ref":"#/definitions/node"},"minProperties":1,"markdownDescription":"The nodes, by name. A line with tag `T` goes to the node named `T`."},"description":{"type":"string"}},"required":["nodes"],"additionalProperties":false},"node":{"type":"object","markdownDescription":"A node runs one processor on every line whose tag is the node's name.","properties":{"use":{"anyOf":[{"type":"string","enum":["trim","uppercase","lowercase","snakecase","replace","filter","template","number","split","join","dedupe","count","drop","route","tagByLevel"],"markdownEnumDescriptions":["Strip leading and trailing white space.","Change the line to upper case.","Change the line to lower case.","Lower-case; every run of characters other than `a-z0-9` becomes `_`; leading/trailing `_` removed.","JavaScript `RegExp` replace.","Keep only lines matching (or, inverted, not matching) `pattern`.","Format each line with a template.","Number the lines reaching this node.","Emit each part of the line, trimmed; empty parts are dropped.","Join every `size` lines into one; the remainder is flushed at end of file.","Drop a line equal to an earlier line of this file.","Pass every line on unchanged; the summary reports how many passed (and matched `pattern`).","Discard the line.","Routing: tag of the first rule whose regex matches, else `default`.","Routing: tags a line by its first whole-word level token (`TRACE`/`DEBUG` → `debug`, `INFO`/`NOTICE` → `info`, `WARN`/`WARNING` → `warn`, `ERROR`/`ERR`/`SEVERE` → `error`, `CRITICAL`/`CRIT`/`FATAL`/`EMERG`/`ALERT` → `critical`; none → `default`)."]},{"type":"object","properties":{"module":{"type":"string","minLength":1,"markdownDescription":"Path of a CommonJS or ES module, relative to this file, that exports `createProcessor(options)`."}},"required":["module"],"additionalProperties":false}],"markdownDescription":"A built-in processor, or `{ \"module\": \"./path.js\" }` for a custom one."},"with":{"type":"object","markdownDescription":"The processor's options."},"then":{"type":"string","minLength":1,"default":"end","markdownDescription":"Tag the lines this node emits get (transform processors). `end` writes them to the result."},"description":{"type":"string"}},"required":["use"],"additionalProperties":false,"allOf":[{"if":{"properties":{"use":{"const":"trim"}},"required":["use"]},"then":{"properties":{"with":{"type":"object","properties":{},"additionalProperties":false}}}},{"if":{"properties":{"use":{"const":"uppercase"}},"required":["use"]},"then":{"properties":{"with":{"type":"object","properties":{},"additionalProperties":false}}}},{"if":{"properties":{"use":{"const":"lowercase"}},"required":["use"]},"then":{"properties":{"with":{"type":"object","properties":{},"additionalProperties":false}}}},{"if":{"properties":{"use":{"const":"snakecase"}},"required":["use"]},"then":{"properties":{"with":{"type":"object","properties":{},"additionalProperties":false}}}},{"if":{"properties":{"use":{"const":"replace"}},"required":["use"]},"then":{"properties":{"with":{"type":"object","properties":{"pattern":{"type":"string","markdownDescription":"JavaScript regular expression to replace."},"replacement":{"type":"string","default":"","markdownDescription":"Replacement text (`$1` etc. refer to groups)."},"flags":{"type":"string","pattern":"^[dgimsuvy]*$","markdownDescription":"JavaScript `RegExp` flags, e.g. `\"i\"` for case-insensitive.","default":"g"}},"additionalProperties":false,"required":["pattern"]}},"required":["with"]}},{"if":{"properties":{"use":{"const":"filter"}},"required":["use"]},"then":{"properties":{"with":{"type":"object","properties":{"pattern":{"type":"string","markdownDescription":"Keep lines that match this JavaScript regular expression."},"flags":{"type":"string","pattern":"^[dgimsuvy]*$","markdownDescription":"JavaScript `RegExp` flags, e.g. `\"i\"` for case-insensitive.","default":""},"invert":{"type":"boolean","default":false,"markdownDescription":"Keep the lines that do **not** match instead."}},"additionalProperties":false,"required":["pattern"]}},"required":["with"]}},{"if":{"properties":{"use":{"const":"template"}},"required":["use"]},"then":{"properties":{"with":{"type":"object","properties":{"format":{"type":"string","markdownDescription":"Placeholders: `{line}`, `{tag}` (this node's name), `{n}` (input line number), `{file}`; `{{` and `}}` are literal braces."}},"additionalProperties":false,"required":["format"]}},"required":["with"]}},{"if":{"properties":{"use":{"const":"number"}},"required":["use"]},"then":{"properties":{"with":{"type":"object","properties":{"format":{"type":"string","default":"[{count}] {line}","markdownDescription":"`{count}` counts the lines reaching this node in this file; `{line}`, `{tag}`, `{n}`, `{file}` as in `template`."},"start":{"type":"integer","default":1,"markdownDescription":"First value of `{count}`."}},"additionalProperties":false}}}},{"if":{"properties":{"use":{"const":"split"}},"required":["use"]},"then":{"properties":{"with":{"type":"object","properties":{"separator":{"type":"string","minLength":1,"default":",","markdownDescription":"Literal text to split on (not a regular expression)."}},"additionalProperties":false}}}},{"if":{"properties":{"use":{"const":"join"}},"required":["use"]},"then":{"properties":{"with":{"type":"object","properties":{"separator":{"type":"string","default":" | "},"size":{"type":"integer","minimum":1,"default":2,"markdownDescription":"How many lines make one."}},"additionalProperties":false}}}},{"if":{"properties":{"use":{"const":"dedupe"}},"required":["use"]},"then":{"properties":{"with":{"type":"object","properties":{"maxEntries":{"type":"integer","minimum":1,"default":100000,"markdownDescription":"Most distinct lines remembered; past it the oldest is forgotten."}},"additionalProperties":false}}}},{"if":{"properties":{"use":{"const":"count"}},"required":["use"]},"then":{"properties":{"with":{"type":"object","properties":{"pattern":{"type":"string","markdownDescription":"Also count the lines matching this regular expression."},"flags":{"type":"string","pattern":"^[dgimsuvy]*$","markdownDescription":"JavaScript `RegExp` flags, e.g. `\"i\"` for case-insensitive.","default":""}},"additionalProperties":false}}}},{"if":{"properties":{"use":{"const":"drop"}},"required":["use"]},"then":{"properties":{"with":{"type":"object","properties":{},"additionalProperties":false}}}},{"if":{"properties":{"use":{"const":"route"}},"required":["use"]},"then":{"properties":{"with":{"type":"object","properties":{"rules":{"type":"array","items":{"type":"object","properties":{"pattern":{"type":"string"},"flags":{"type":"string","pattern":"^[dgimsuvy]*$","markdownDescription":"JavaScript `RegExp` flags, e.g. `\"i\"` for case-insensitive.","default":""},"tag":{"type":"string","minLength":1}},"required":["pattern","tag"],"additionalProperties":false},"markdownDescription":"Tried in order: the line goes to the `tag` of the first rule whose `pattern` matches."},"default":{"type":"string","minLength":1,"markdownDescription":"Tag for lines that match no rule."}},"additionalProperties":false,"required":["rules","default"]}},"required":["with"]}},{"if":{"properties":{"use":{"const":"tagByLevel"}},"required":["use"]},"then":{"properties":{"with":{"type":"object","properties":{"default":{"type":"string","minLength":1,"default":"other","markdownDescription":"Tag for lines with no level token."}},"additionalProperties":false}}}}]}}};
 const schema12 = {"type":"object","properties":{"match":{"type":"string","minLength":1,"markdownDescription":"Glob on the file's name (its path below `unprocessed/`), as in `.gitignore`: without a `/` it is matched against the last part of the name (`*.csv` fits `2025/x.csv`), with a `/` against the whole name (`2025/*.csv`)."},"firstLine":{"type":"string","markdownDescription":"JavaScript regular expression tested on the file's first line."},"pipeline":{"type":"string","minLength":1,"markdownDescription":"Name of the pipeline to use."},"description":{"type":"string"}},"required":["pipeline"],"additionalProperties":false};
 const schema14 = {"type":"object","markdownDescription":"A node runs one processor on every line whose tag is the node's name.","properties":{"use":{"anyOf":[{"type":"string","enum":["trim","uppercase","lowercase","snakecase","replace","filter","template","number","split","join","dedupe","count","drop","route","tagByLevel"],"markdownEnumDescriptions":["Strip leading and trailing white space.","Change the line to upper case.","Change the line to lower case.","Lower-case; every run of characters other than `a-z0-9` becomes `_`; leading/trailing `_` removed.","JavaScript `RegExp` replace.","Keep only lines matching (or, inverted, not matching) `pattern`.","Format each line with a template.","Number the lines reaching this node.","Emit each part of the line, trimmed; empty parts are dropped.","Join every `size` lines into one; the remainder is flushed at end of file.","Drop a line equal to an earlier line of this file.","Pass every line on unchanged; the summary reports how many passed (and matched `pattern`).","Discard the line.","Routing: tag of the first rule whose regex matches, else `default`.","Routing: tags a line by its first whole-word level token (`TRACE`/`DEBUG` → `debug`, `INFO`/`NOTICE` → `info`, `WARN`/`WARNING` → `warn`, `ERROR`/`ERR`/`SEVERE` → `error`, `CRITICAL`/`CRIT`/`FATAL`/`EMERG`/`ALERT` → `critical`; none → `default`)."]},{"type":"object","properties":{"module":{"type":"string","minLength":1,"markdownDescription":"Path of a CommonJS or ES module, relative to this file, that exports `createProcessor(options)`."}},"required":["module"],"additionalProperties":false}],"markdownDescription":"A built-in processor, or `{ \"module\": \"./path.js\" }` for a custom one."},"with":{"type":"object","markdownDescription":"The processor's options."},"then":{"type":"string","minLength":1,"default":"end","markdownDescription":"Tag the lines this node emits get (transform processors). `end` writes them to the result."},"description":{"type":"string"}},"required":["use"],"additionalProperties":false,"allOf":[{"if":{"properties":{"use":{"const":"trim"}},"required":["use"]},"then":{"properties":{"with":{"type":"object","properties":{},"additionalProperties":false}}}},{"if":{"properties":{"use":{"const":"uppercase"}},"required":["use"]},"then":{"properties":{"with":{"type":"object","properties":{},"additionalProperties":false}}}},{"if":{"properties":{"use":{"const":"lowercase"}},"required":["use"]},"then":{"properties":{"with":{"type":"object","properties":{},"additionalProperties":false}}}},{"if":{"properties":{"use":{"const":"snakecase"}},"required":["use"]},"then":{"properties":{"with":{"type":"object","properties":{},"additionalProperties":false}}}},{"if":{"properties":{"use":{"const":"replace"}},"required":["use"]},"then":{"properties":{"with":{"type":"object","properties":{"pattern":{"type":"string","markdownDescription":"JavaScript regular expression to replace."},"replacement":{"type":"string","default":"","markdownDescription":"Replacement text (`$1` etc. refer to groups)."},"flags":{"type":"string","pattern":"^[dgimsuvy]*$","markdownDescription":"JavaScript `RegExp` flags, e.g. `\"i\"` for case-insensitive.","default":"g"}},"additionalProperties":false,"required":["pattern"]}},"required":["with"]}},{"if":{"properties":{"use":{"const":"filter"}},"required":["use"]},"then":{"properties":{"with":{"type":"object","properties":{"pattern":{"type":"string","markdownDescription":"Keep lines that match this JavaScript regular expression."},"flags":{"type":"string","pattern":"^[dgimsuvy]*$","markdownDescription":"JavaScript `RegExp` flags, e.g. `\"i\"` for case-insensitive.","default":""},"invert":{"type":"boolean","default":false,"markdownDescription":"Keep the lines that do **not** match instead."}},"additionalProperties":false,"required":["pattern"]}},"required":["with"]}},{"if":{"properties":{"use":{"const":"template"}},"required":["use"]},"then":{"properties":{"with":{"type":"object","properties":{"format":{"type":"string","markdownDescription":"Placeholders: `{line}`, `{tag}` (this node's name), `{n}` (input line number), `{file}`; `{{` and `}}` are literal braces."}},"additionalProperties":false,"required":["format"]}},"required":["with"]}},{"if":{"properties":{"use":{"const":"number"}},"required":["use"]},"then":{"properties":{"with":{"type":"object","properties":{"format":{"type":"string","default":"[{count}] {line}","markdownDescription":"`{count}` counts the lines reaching this node in this file; `{line}`, `{tag}`, `{n}`, `{file}` as in `template`."},"start":{"type":"integer","default":1,"markdownDescription":"First value of `{count}`."}},"additionalProperties":false}}}},{"if":{"properties":{"use":{"const":"split"}},"required":["use"]},"then":{"properties":{"with":{"type":"object","properties":{"separator":{"type":"string","minLength":1,"default":",","markdownDescription":"Literal text to split on (not a regular expression)."}},"additionalProperties":false}}}},{"if":{"properties":{"use":{"const":"join"}},"required":["use"]},"then":{"properties":{"with":{"type":"object","properties":{"separator":{"type":"string","default":" | "},"size":{"type":"integer","minimum":1,"default":2,"markdownDescription":"How many lines make one."}},"additionalProperties":false}}}},{"if":{"properties":{"use":{"const":"dedupe"}},"required":["use"]},"then":{"properties":{"with":{"type":"object","properties":{"maxEntries":{"type":"integer","minimum":1,"default":100000,"markdownDescription":"Most distinct lines remembered; past it the oldest is forgotten."}},"additionalProperties":false}}}},{"if":{"properties":{"use":{"const":"count"}},"required":["use"]},"then":{"properties":{"with":{"type":"object","properties":{"pattern":{"type":"string","markdownDescription":"Also count the lines matching this regular expression."},"flags":{"type":"string","pattern":"^[dgimsuvy]*$","markdownDescription":"JavaScript `RegExp` flags, e.g. `\"i\"` for case-insensitive.","default":""}},"additionalProperties":false}}}},{"if":{"properties":{"use":{"const":"drop"}},"required":["use"]},"then":{"properties":{"with":{"type":"object","properties":{},"additionalProperties":false}}}},{"if":{"properties":{"use":{"const":"route"}},"required":["use"]},"then":{"properties":{"with":{"type":"object","properties":{"rules":{"type":"array","items":{"type":"object","properties":{"pattern":{"type":"string"},"flags":{"type":"string","pattern":"^[dgimsuvy]*$","markdownDescription":"JavaScript `RegExp` flags, e.g. `\"i\"` for case-insensitive.","default":""},"tag":{"type":"string","minLength":1}},"required":["pattern","tag"],"additionalProperties":false},"markdownDescription":"Tried in order: the line goes to the `tag` of the first rule whose `pattern` matches."},"default":{"type":"string","minLength":1,"markdownDescription":"Tag for lines that match no rule."}},"additionalProperties":false,"required":["rules","default"]}},"required":["with"]}},{"if":{"properties":{"use":{"const":"tagByLevel"}},"required":["use"]},"then":{"properties":{"with":{"type":"object","properties":{"default":{"type":"string","minLength":1,"default":"other","markdownDescription":"Tag for lines with no level token."}},"additionalProperties":false}}}}]};
 const func2 = Object.prototype.hasOwnProperty;
 const func3 = require("ajv/dist/runtime/ucs2length").default;
-const schema13 = {"type":"object","properties":{"start":{"type":"string","minLength":1,"default":"start","markdownDescription":"The node every input line enters first."},"maxHops":{"type":"integer","minimum":1,"maximum":100000,"default":64,"markdownDescription":"Most nodes one line may pass through; more is a routing loop and fails the file."},"unmatched":{"type":"string","minLength":1,"markdownDescription":"Tag that lines emitted with a tag that has no node are sent to (instead of failing the file). Must be a node or `end`."},"nodes":{"type":"object","additionalProperties":{"$ref":"#/definitions/node"},"minProperties":1,"markdownDescription":"The nodes, by name. A line with tag `T` goes to the node named `T`."},"description":{"type":"string"}},"required":["nodes"],"additionalProperties":false};
+const schema13 = {"type":"object","properties":{"start":{"type":"string","minLength":1,"default":"start","markdownDescription":"The node every input line enters first."},"maxHops":{"type":"integer","minimum":1,"maximum":100000,"default":64,"markdownDescription":"Most nodes one line may pass through; more is a routing loop and fails the file."},"maxFanOut":{"type":"integer","minimum":1,"default":100000,"markdownDescription":"Most lines one input line may fan out into: every line any node emits while that input line is routed counts (and, at end of file, every line one node's flush emits). More fails the file, so that a processor that emits without end cannot exhaust memory."},"unmatched":{"type":"string","minLength":1,"markdownDescription":"Tag that lines emitted with a tag that has no node are sent to (instead of failing the file). Must be a node or `end`."},"nodes":{"type":"object","additionalProperties":{"$ref":"#/definitions/node"},"minProperties":1,"markdownDescription":"The nodes, by name. A line with tag `T` goes to the node named `T`."},"description":{"type":"string"}},"required":["nodes"],"additionalProperties":false};
 const pattern0 = new RegExp("^[dgimsuvy]*$", "u");
 
 function validate11(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
@@ -26,7 +26,7 @@ vErrors.push(err0);
 errors++;
 }
 for(const key0 in data){
-if(!(((((key0 === "start") || (key0 === "maxHops")) || (key0 === "unmatched")) || (key0 === "nodes")) || (key0 === "description"))){
+if(!((((((key0 === "start") || (key0 === "maxHops")) || (key0 === "maxFanOut")) || (key0 === "unmatched")) || (key0 === "nodes")) || (key0 === "description"))){
 const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema13,data};
 if(vErrors === null){
 vErrors = [err1];
@@ -97,11 +97,10 @@ errors++;
 }
 }
 }
-if(data.unmatched !== undefined){
-let data2 = data.unmatched;
-if(typeof data2 === "string"){
-if(func3(data2) < 1){
-const err7 = {instancePath:instancePath+"/unmatched",schemaPath:"#/properties/unmatched/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema13.properties.unmatched,data:data2};
+if(data.maxFanOut !== undefined){
+let data2 = data.maxFanOut;
+if(!((typeof data2 == "number") && (!(data2 % 1) && !isNaN(data2)))){
+const err7 = {instancePath:instancePath+"/maxFanOut",schemaPath:"#/properties/maxFanOut/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema13.properties.maxFanOut.type,parentSchema:schema13.properties.maxFanOut,data:data2};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -110,9 +109,9 @@ vErrors.push(err7);
 }
 errors++;
 }
-}
-else {
-const err8 = {instancePath:instancePath+"/unmatched",schemaPath:"#/properties/unmatched/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema13.properties.unmatched.type,parentSchema:schema13.properties.unmatched,data:data2};
+if(typeof data2 == "number"){
+if(data2 < 1 || isNaN(data2)){
+const err8 = {instancePath:instancePath+"/maxFanOut",schemaPath:"#/properties/maxFanOut/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema13.properties.maxFanOut,data:data2};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -122,11 +121,12 @@ vErrors.push(err8);
 errors++;
 }
 }
-if(data.nodes !== undefined){
-let data3 = data.nodes;
-if(data3 && typeof data3 == "object" && !Array.isArray(data3)){
-if(Object.keys(data3).length < 1){
-const err9 = {instancePath:instancePath+"/nodes",schemaPath:"#/properties/nodes/minProperties",keyword:"minProperties",params:{limit: 1},message:"must NOT have fewer than 1 properties",schema:1,parentSchema:schema13.properties.nodes,data:data3};
+}
+if(data.unmatched !== undefined){
+let data3 = data.unmatched;
+if(typeof data3 === "string"){
+if(func3(data3) < 1){
+const err9 = {instancePath:instancePath+"/unmatched",schemaPath:"#/properties/unmatched/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema13.properties.unmatched,data:data3};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -135,15 +135,9 @@ vErrors.push(err9);
 }
 errors++;
 }
-for(const key1 in data3){
-let data4 = data3[key1];
-const _errs15 = errors;
-let valid4 = true;
-const _errs16 = errors;
-if(data4 && typeof data4 == "object" && !Array.isArray(data4)){
-let missing0;
-if((data4.use === undefined) && (missing0 = "use")){
-const err10 = {};
+}
+else {
+const err10 = {instancePath:instancePath+"/unmatched",schemaPath:"#/properties/unmatched/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema13.properties.unmatched.type,parentSchema:schema13.properties.unmatched,data:data3};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -152,10 +146,12 @@ vErrors.push(err10);
 }
 errors++;
 }
-else {
-if(data4.use !== undefined){
-if("trim" !== data4.use){
-const err11 = {};
+}
+if(data.nodes !== undefined){
+let data4 = data.nodes;
+if(data4 && typeof data4 == "object" && !Array.isArray(data4)){
+if(Object.keys(data4).length < 1){
+const err11 = {instancePath:instancePath+"/nodes",schemaPath:"#/properties/nodes/minProperties",keyword:"minProperties",params:{limit: 1},message:"must NOT have fewer than 1 properties",schema:1,parentSchema:schema13.properties.nodes,data:data4};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -164,27 +160,15 @@ vErrors.push(err11);
 }
 errors++;
 }
-}
-}
-}
-var _valid0 = _errs16 === errors;
-errors = _errs15;
-if(vErrors !== null){
-if(_errs15){
-vErrors.length = _errs15;
-}
-else {
-vErrors = null;
-}
-}
-if(_valid0){
+for(const key1 in data4){
+let data5 = data4[key1];
+const _errs17 = errors;
+let valid4 = true;
 const _errs18 = errors;
-if(data4 && typeof data4 == "object" && !Array.isArray(data4)){
-if(data4.with !== undefined){
-let data6 = data4.with;
-if(data6 && typeof data6 == "object" && !Array.isArray(data6)){
-for(const key2 in data6){
-const err12 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/0/then/properties/with/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema14.allOf[0].then.properties.with,data:data6};
+if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
+let missing0;
+if((data5.use === undefined) && (missing0 = "use")){
+const err12 = {};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -193,9 +177,10 @@ vErrors.push(err12);
 }
 errors++;
 }
-}
 else {
-const err13 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/0/then/properties/with/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.allOf[0].then.properties.with.type,parentSchema:schema14.allOf[0].then.properties.with,data:data6};
+if(data5.use !== undefined){
+if("trim" !== data5.use){
+const err13 = {};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -206,11 +191,25 @@ errors++;
 }
 }
 }
-var _valid0 = _errs18 === errors;
-valid4 = _valid0;
 }
-if(!valid4){
-const err14 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/0/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema14.allOf[0].if,parentSchema:schema14.allOf[0],data:data4};
+var _valid0 = _errs18 === errors;
+errors = _errs17;
+if(vErrors !== null){
+if(_errs17){
+vErrors.length = _errs17;
+}
+else {
+vErrors = null;
+}
+}
+if(_valid0){
+const _errs20 = errors;
+if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
+if(data5.with !== undefined){
+let data7 = data5.with;
+if(data7 && typeof data7 == "object" && !Array.isArray(data7)){
+for(const key2 in data7){
+const err14 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/0/then/properties/with/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema14.allOf[0].then.properties.with,data:data7};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -219,13 +218,9 @@ vErrors.push(err14);
 }
 errors++;
 }
-const _errs23 = errors;
-let valid7 = true;
-const _errs24 = errors;
-if(data4 && typeof data4 == "object" && !Array.isArray(data4)){
-let missing1;
-if((data4.use === undefined) && (missing1 = "use")){
-const err15 = {};
+}
+else {
+const err15 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/0/then/properties/with/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.allOf[0].then.properties.with.type,parentSchema:schema14.allOf[0].then.properties.with,data:data7};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -234,10 +229,13 @@ vErrors.push(err15);
 }
 errors++;
 }
-else {
-if(data4.use !== undefined){
-if("uppercase" !== data4.use){
-const err16 = {};
+}
+}
+var _valid0 = _errs20 === errors;
+valid4 = _valid0;
+}
+if(!valid4){
+const err16 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/0/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema14.allOf[0].if,parentSchema:schema14.allOf[0],data:data5};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -246,27 +244,13 @@ vErrors.push(err16);
 }
 errors++;
 }
-}
-}
-}
-var _valid1 = _errs24 === errors;
-errors = _errs23;
-if(vErrors !== null){
-if(_errs23){
-vErrors.length = _errs23;
-}
-else {
-vErrors = null;
-}
-}
-if(_valid1){
+const _errs25 = errors;
+let valid7 = true;
 const _errs26 = errors;
-if(data4 && typeof data4 == "object" && !Array.isArray(data4)){
-if(data4.with !== undefined){
-let data8 = data4.with;
-if(data8 && typeof data8 == "object" && !Array.isArray(data8)){
-for(const key3 in data8){
-const err17 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/1/then/properties/with/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties",schema:false,parentSchema:schema14.allOf[1].then.properties.with,data:data8};
+if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
+let missing1;
+if((data5.use === undefined) && (missing1 = "use")){
+const err17 = {};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -275,9 +259,10 @@ vErrors.push(err17);
 }
 errors++;
 }
-}
 else {
-const err18 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/1/then/properties/with/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.allOf[1].then.properties.with.type,parentSchema:schema14.allOf[1].then.properties.with,data:data8};
+if(data5.use !== undefined){
+if("uppercase" !== data5.use){
+const err18 = {};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -288,11 +273,25 @@ errors++;
 }
 }
 }
-var _valid1 = _errs26 === errors;
-valid7 = _valid1;
 }
-if(!valid7){
-const err19 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/1/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema14.allOf[1].if,parentSchema:schema14.allOf[1],data:data4};
+var _valid1 = _errs26 === errors;
+errors = _errs25;
+if(vErrors !== null){
+if(_errs25){
+vErrors.length = _errs25;
+}
+else {
+vErrors = null;
+}
+}
+if(_valid1){
+const _errs28 = errors;
+if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
+if(data5.with !== undefined){
+let data9 = data5.with;
+if(data9 && typeof data9 == "object" && !Array.isArray(data9)){
+for(const key3 in data9){
+const err19 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/1/then/properties/with/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties",schema:false,parentSchema:schema14.allOf[1].then.properties.with,data:data9};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -301,13 +300,9 @@ vErrors.push(err19);
 }
 errors++;
 }
-const _errs31 = errors;
-let valid10 = true;
-const _errs32 = errors;
-if(data4 && typeof data4 == "object" && !Array.isArray(data4)){
-let missing2;
-if((data4.use === undefined) && (missing2 = "use")){
-const err20 = {};
+}
+else {
+const err20 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/1/then/properties/with/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.allOf[1].then.properties.with.type,parentSchema:schema14.allOf[1].then.properties.with,data:data9};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -316,10 +311,13 @@ vErrors.push(err20);
 }
 errors++;
 }
-else {
-if(data4.use !== undefined){
-if("lowercase" !== data4.use){
-const err21 = {};
+}
+}
+var _valid1 = _errs28 === errors;
+valid7 = _valid1;
+}
+if(!valid7){
+const err21 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/1/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema14.allOf[1].if,parentSchema:schema14.allOf[1],data:data5};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -328,27 +326,13 @@ vErrors.push(err21);
 }
 errors++;
 }
-}
-}
-}
-var _valid2 = _errs32 === errors;
-errors = _errs31;
-if(vErrors !== null){
-if(_errs31){
-vErrors.length = _errs31;
-}
-else {
-vErrors = null;
-}
-}
-if(_valid2){
+const _errs33 = errors;
+let valid10 = true;
 const _errs34 = errors;
-if(data4 && typeof data4 == "object" && !Array.isArray(data4)){
-if(data4.with !== undefined){
-let data10 = data4.with;
-if(data10 && typeof data10 == "object" && !Array.isArray(data10)){
-for(const key4 in data10){
-const err22 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/2/then/properties/with/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties",schema:false,parentSchema:schema14.allOf[2].then.properties.with,data:data10};
+if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
+let missing2;
+if((data5.use === undefined) && (missing2 = "use")){
+const err22 = {};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -357,9 +341,10 @@ vErrors.push(err22);
 }
 errors++;
 }
-}
 else {
-const err23 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/2/then/properties/with/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.allOf[2].then.properties.with.type,parentSchema:schema14.allOf[2].then.properties.with,data:data10};
+if(data5.use !== undefined){
+if("lowercase" !== data5.use){
+const err23 = {};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -370,11 +355,25 @@ errors++;
 }
 }
 }
-var _valid2 = _errs34 === errors;
-valid10 = _valid2;
 }
-if(!valid10){
-const err24 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/2/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema14.allOf[2].if,parentSchema:schema14.allOf[2],data:data4};
+var _valid2 = _errs34 === errors;
+errors = _errs33;
+if(vErrors !== null){
+if(_errs33){
+vErrors.length = _errs33;
+}
+else {
+vErrors = null;
+}
+}
+if(_valid2){
+const _errs36 = errors;
+if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
+if(data5.with !== undefined){
+let data11 = data5.with;
+if(data11 && typeof data11 == "object" && !Array.isArray(data11)){
+for(const key4 in data11){
+const err24 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/2/then/properties/with/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties",schema:false,parentSchema:schema14.allOf[2].then.properties.with,data:data11};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -383,13 +382,9 @@ vErrors.push(err24);
 }
 errors++;
 }
-const _errs39 = errors;
-let valid13 = true;
-const _errs40 = errors;
-if(data4 && typeof data4 == "object" && !Array.isArray(data4)){
-let missing3;
-if((data4.use === undefined) && (missing3 = "use")){
-const err25 = {};
+}
+else {
+const err25 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/2/then/properties/with/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.allOf[2].then.properties.with.type,parentSchema:schema14.allOf[2].then.properties.with,data:data11};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -398,10 +393,13 @@ vErrors.push(err25);
 }
 errors++;
 }
-else {
-if(data4.use !== undefined){
-if("snakecase" !== data4.use){
-const err26 = {};
+}
+}
+var _valid2 = _errs36 === errors;
+valid10 = _valid2;
+}
+if(!valid10){
+const err26 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/2/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema14.allOf[2].if,parentSchema:schema14.allOf[2],data:data5};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -410,27 +408,13 @@ vErrors.push(err26);
 }
 errors++;
 }
-}
-}
-}
-var _valid3 = _errs40 === errors;
-errors = _errs39;
-if(vErrors !== null){
-if(_errs39){
-vErrors.length = _errs39;
-}
-else {
-vErrors = null;
-}
-}
-if(_valid3){
+const _errs41 = errors;
+let valid13 = true;
 const _errs42 = errors;
-if(data4 && typeof data4 == "object" && !Array.isArray(data4)){
-if(data4.with !== undefined){
-let data12 = data4.with;
-if(data12 && typeof data12 == "object" && !Array.isArray(data12)){
-for(const key5 in data12){
-const err27 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/3/then/properties/with/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties",schema:false,parentSchema:schema14.allOf[3].then.properties.with,data:data12};
+if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
+let missing3;
+if((data5.use === undefined) && (missing3 = "use")){
+const err27 = {};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -439,9 +423,10 @@ vErrors.push(err27);
 }
 errors++;
 }
-}
 else {
-const err28 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/3/then/properties/with/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.allOf[3].then.properties.with.type,parentSchema:schema14.allOf[3].then.properties.with,data:data12};
+if(data5.use !== undefined){
+if("snakecase" !== data5.use){
+const err28 = {};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -452,11 +437,25 @@ errors++;
 }
 }
 }
-var _valid3 = _errs42 === errors;
-valid13 = _valid3;
 }
-if(!valid13){
-const err29 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/3/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema14.allOf[3].if,parentSchema:schema14.allOf[3],data:data4};
+var _valid3 = _errs42 === errors;
+errors = _errs41;
+if(vErrors !== null){
+if(_errs41){
+vErrors.length = _errs41;
+}
+else {
+vErrors = null;
+}
+}
+if(_valid3){
+const _errs44 = errors;
+if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
+if(data5.with !== undefined){
+let data13 = data5.with;
+if(data13 && typeof data13 == "object" && !Array.isArray(data13)){
+for(const key5 in data13){
+const err29 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/3/then/properties/with/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties",schema:false,parentSchema:schema14.allOf[3].then.properties.with,data:data13};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -465,13 +464,9 @@ vErrors.push(err29);
 }
 errors++;
 }
-const _errs47 = errors;
-let valid16 = true;
-const _errs48 = errors;
-if(data4 && typeof data4 == "object" && !Array.isArray(data4)){
-let missing4;
-if((data4.use === undefined) && (missing4 = "use")){
-const err30 = {};
+}
+else {
+const err30 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/3/then/properties/with/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.allOf[3].then.properties.with.type,parentSchema:schema14.allOf[3].then.properties.with,data:data13};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -480,10 +475,13 @@ vErrors.push(err30);
 }
 errors++;
 }
-else {
-if(data4.use !== undefined){
-if("replace" !== data4.use){
-const err31 = {};
+}
+}
+var _valid3 = _errs44 === errors;
+valid13 = _valid3;
+}
+if(!valid13){
+const err31 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/3/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema14.allOf[3].if,parentSchema:schema14.allOf[3],data:data5};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -492,24 +490,13 @@ vErrors.push(err31);
 }
 errors++;
 }
-}
-}
-}
-var _valid4 = _errs48 === errors;
-errors = _errs47;
-if(vErrors !== null){
-if(_errs47){
-vErrors.length = _errs47;
-}
-else {
-vErrors = null;
-}
-}
-if(_valid4){
+const _errs49 = errors;
+let valid16 = true;
 const _errs50 = errors;
-if(data4 && typeof data4 == "object" && !Array.isArray(data4)){
-if(data4.with === undefined){
-const err32 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/4/then/required",keyword:"required",params:{missingProperty: "with"},message:"must have required property '"+"with"+"'",schema:schema14.allOf[4].then.required,parentSchema:schema14.allOf[4].then,data:data4};
+if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
+let missing4;
+if((data5.use === undefined) && (missing4 = "use")){
+const err32 = {};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -518,11 +505,10 @@ vErrors.push(err32);
 }
 errors++;
 }
-if(data4.with !== undefined){
-let data14 = data4.with;
-if(data14 && typeof data14 == "object" && !Array.isArray(data14)){
-if(data14.pattern === undefined){
-const err33 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/4/then/properties/with/required",keyword:"required",params:{missingProperty: "pattern"},message:"must have required property '"+"pattern"+"'",schema:schema14.allOf[4].then.properties.with.required,parentSchema:schema14.allOf[4].then.properties.with,data:data14};
+else {
+if(data5.use !== undefined){
+if("replace" !== data5.use){
+const err33 = {};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -531,9 +517,24 @@ vErrors.push(err33);
 }
 errors++;
 }
-for(const key6 in data14){
-if(!(((key6 === "pattern") || (key6 === "replacement")) || (key6 === "flags"))){
-const err34 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/4/then/properties/with/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties",schema:false,parentSchema:schema14.allOf[4].then.properties.with,data:data14};
+}
+}
+}
+var _valid4 = _errs50 === errors;
+errors = _errs49;
+if(vErrors !== null){
+if(_errs49){
+vErrors.length = _errs49;
+}
+else {
+vErrors = null;
+}
+}
+if(_valid4){
+const _errs52 = errors;
+if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
+if(data5.with === undefined){
+const err34 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/4/then/required",keyword:"required",params:{missingProperty: "with"},message:"must have required property '"+"with"+"'",schema:schema14.allOf[4].then.required,parentSchema:schema14.allOf[4].then,data:data5};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -542,11 +543,11 @@ vErrors.push(err34);
 }
 errors++;
 }
-}
-if(data14.pattern !== undefined){
-let data15 = data14.pattern;
-if(typeof data15 !== "string"){
-const err35 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/pattern",schemaPath:"#/definitions/node/allOf/4/then/properties/with/properties/pattern/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.allOf[4].then.properties.with.properties.pattern.type,parentSchema:schema14.allOf[4].then.properties.with.properties.pattern,data:data15};
+if(data5.with !== undefined){
+let data15 = data5.with;
+if(data15 && typeof data15 == "object" && !Array.isArray(data15)){
+if(data15.pattern === undefined){
+const err35 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/4/then/properties/with/required",keyword:"required",params:{missingProperty: "pattern"},message:"must have required property '"+"pattern"+"'",schema:schema14.allOf[4].then.properties.with.required,parentSchema:schema14.allOf[4].then.properties.with,data:data15};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -555,11 +556,9 @@ vErrors.push(err35);
 }
 errors++;
 }
-}
-if(data14.replacement !== undefined){
-let data16 = data14.replacement;
-if(typeof data16 !== "string"){
-const err36 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/replacement",schemaPath:"#/definitions/node/allOf/4/then/properties/with/properties/replacement/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.allOf[4].then.properties.with.properties.replacement.type,parentSchema:schema14.allOf[4].then.properties.with.properties.replacement,data:data16};
+for(const key6 in data15){
+if(!(((key6 === "pattern") || (key6 === "replacement")) || (key6 === "flags"))){
+const err36 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/4/then/properties/with/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties",schema:false,parentSchema:schema14.allOf[4].then.properties.with,data:data15};
 if(vErrors === null){
 vErrors = [err36];
 }
@@ -569,11 +568,10 @@ vErrors.push(err36);
 errors++;
 }
 }
-if(data14.flags !== undefined){
-let data17 = data14.flags;
-if(typeof data17 === "string"){
-if(!pattern0.test(data17)){
-const err37 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/flags",schemaPath:"#/definitions/node/allOf/4/then/properties/with/properties/flags/pattern",keyword:"pattern",params:{pattern: "^[dgimsuvy]*$"},message:"must match pattern \""+"^[dgimsuvy]*$"+"\"",schema:"^[dgimsuvy]*$",parentSchema:schema14.allOf[4].then.properties.with.properties.flags,data:data17};
+if(data15.pattern !== undefined){
+let data16 = data15.pattern;
+if(typeof data16 !== "string"){
+const err37 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/pattern",schemaPath:"#/definitions/node/allOf/4/then/properties/with/properties/pattern/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.allOf[4].then.properties.with.properties.pattern.type,parentSchema:schema14.allOf[4].then.properties.with.properties.pattern,data:data16};
 if(vErrors === null){
 vErrors = [err37];
 }
@@ -583,8 +581,10 @@ vErrors.push(err37);
 errors++;
 }
 }
-else {
-const err38 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/flags",schemaPath:"#/definitions/node/allOf/4/then/properties/with/properties/flags/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.allOf[4].then.properties.with.properties.flags.type,parentSchema:schema14.allOf[4].then.properties.with.properties.flags,data:data17};
+if(data15.replacement !== undefined){
+let data17 = data15.replacement;
+if(typeof data17 !== "string"){
+const err38 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/replacement",schemaPath:"#/definitions/node/allOf/4/then/properties/with/properties/replacement/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.allOf[4].then.properties.with.properties.replacement.type,parentSchema:schema14.allOf[4].then.properties.with.properties.replacement,data:data17};
 if(vErrors === null){
 vErrors = [err38];
 }
@@ -594,9 +594,11 @@ vErrors.push(err38);
 errors++;
 }
 }
-}
-else {
-const err39 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/4/then/properties/with/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.allOf[4].then.properties.with.type,parentSchema:schema14.allOf[4].then.properties.with,data:data14};
+if(data15.flags !== undefined){
+let data18 = data15.flags;
+if(typeof data18 === "string"){
+if(!pattern0.test(data18)){
+const err39 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/flags",schemaPath:"#/definitions/node/allOf/4/then/properties/with/properties/flags/pattern",keyword:"pattern",params:{pattern: "^[dgimsuvy]*$"},message:"must match pattern \""+"^[dgimsuvy]*$"+"\"",schema:"^[dgimsuvy]*$",parentSchema:schema14.allOf[4].then.properties.with.properties.flags,data:data18};
 if(vErrors === null){
 vErrors = [err39];
 }
@@ -606,12 +608,8 @@ vErrors.push(err39);
 errors++;
 }
 }
-}
-var _valid4 = _errs50 === errors;
-valid16 = _valid4;
-}
-if(!valid16){
-const err40 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/4/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema14.allOf[4].if,parentSchema:schema14.allOf[4],data:data4};
+else {
+const err40 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/flags",schemaPath:"#/definitions/node/allOf/4/then/properties/with/properties/flags/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.allOf[4].then.properties.with.properties.flags.type,parentSchema:schema14.allOf[4].then.properties.with.properties.flags,data:data18};
 if(vErrors === null){
 vErrors = [err40];
 }
@@ -620,13 +618,10 @@ vErrors.push(err40);
 }
 errors++;
 }
-const _errs61 = errors;
-let valid20 = true;
-const _errs62 = errors;
-if(data4 && typeof data4 == "object" && !Array.isArray(data4)){
-let missing5;
-if((data4.use === undefined) && (missing5 = "use")){
-const err41 = {};
+}
+}
+else {
+const err41 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/4/then/properties/with/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.allOf[4].then.properties.with.type,parentSchema:schema14.allOf[4].then.properties.with,data:data15};
 if(vErrors === null){
 vErrors = [err41];
 }
@@ -635,10 +630,13 @@ vErrors.push(err41);
 }
 errors++;
 }
-else {
-if(data4.use !== undefined){
-if("filter" !== data4.use){
-const err42 = {};
+}
+}
+var _valid4 = _errs52 === errors;
+valid16 = _valid4;
+}
+if(!valid16){
+const err42 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/4/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema14.allOf[4].if,parentSchema:schema14.allOf[4],data:data5};
 if(vErrors === null){
 vErrors = [err42];
 }
@@ -647,24 +645,13 @@ vErrors.push(err42);
 }
 errors++;
 }
-}
-}
-}
-var _valid5 = _errs62 === errors;
-errors = _errs61;
-if(vErrors !== null){
-if(_errs61){
-vErrors.length = _errs61;
-}
-else {
-vErrors = null;
-}
-}
-if(_valid5){
+const _errs63 = errors;
+let valid20 = true;
 const _errs64 = errors;
-if(data4 && typeof data4 == "object" && !Array.isArray(data4)){
-if(data4.with === undefined){
-const err43 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/5/then/required",keyword:"required",params:{missingProperty: "with"},message:"must have required property '"+"with"+"'",schema:schema14.allOf[5].then.required,parentSchema:schema14.allOf[5].then,data:data4};
+if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
+let missing5;
+if((data5.use === undefined) && (missing5 = "use")){
+const err43 = {};
 if(vErrors === null){
 vErrors = [err43];
 }
@@ -673,11 +660,10 @@ vErrors.push(err43);
 }
 errors++;
 }
-if(data4.with !== undefined){
-let data19 = data4.with;
-if(data19 && typeof data19 == "object" && !Array.isArray(data19)){
-if(data19.pattern === undefined){
-const err44 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/5/then/properties/with/required",keyword:"required",params:{missingProperty: "pattern"},message:"must have required property '"+"pattern"+"'",schema:schema14.allOf[5].then.properties.with.required,parentSchema:schema14.allOf[5].then.properties.with,data:data19};
+else {
+if(data5.use !== undefined){
+if("filter" !== data5.use){
+const err44 = {};
 if(vErrors === null){
 vErrors = [err44];
 }
@@ -686,9 +672,24 @@ vErrors.push(err44);
 }
 errors++;
 }
-for(const key7 in data19){
-if(!(((key7 === "pattern") || (key7 === "flags")) || (key7 === "invert"))){
-const err45 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/5/then/properties/with/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key7},message:"must NOT have additional properties",schema:false,parentSchema:schema14.allOf[5].then.properties.with,data:data19};
+}
+}
+}
+var _valid5 = _errs64 === errors;
+errors = _errs63;
+if(vErrors !== null){
+if(_errs63){
+vErrors.length = _errs63;
+}
+else {
+vErrors = null;
+}
+}
+if(_valid5){
+const _errs66 = errors;
+if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
+if(data5.with === undefined){
+const err45 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/5/then/required",keyword:"required",params:{missingProperty: "with"},message:"must have required property '"+"with"+"'",schema:schema14.allOf[5].then.required,parentSchema:schema14.allOf[5].then,data:data5};
 if(vErrors === null){
 vErrors = [err45];
 }
@@ -697,11 +698,11 @@ vErrors.push(err45);
 }
 errors++;
 }
-}
-if(data19.pattern !== undefined){
-let data20 = data19.pattern;
-if(typeof data20 !== "string"){
-const err46 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/pattern",schemaPath:"#/definitions/node/allOf/5/then/properties/with/properties/pattern/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.allOf[5].then.properties.with.properties.pattern.type,parentSchema:schema14.allOf[5].then.properties.with.properties.pattern,data:data20};
+if(data5.with !== undefined){
+let data20 = data5.with;
+if(data20 && typeof data20 == "object" && !Array.isArray(data20)){
+if(data20.pattern === undefined){
+const err46 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/5/then/properties/with/required",keyword:"required",params:{missingProperty: "pattern"},message:"must have required property '"+"pattern"+"'",schema:schema14.allOf[5].then.properties.with.required,parentSchema:schema14.allOf[5].then.properties.with,data:data20};
 if(vErrors === null){
 vErrors = [err46];
 }
@@ -710,12 +711,9 @@ vErrors.push(err46);
 }
 errors++;
 }
-}
-if(data19.flags !== undefined){
-let data21 = data19.flags;
-if(typeof data21 === "string"){
-if(!pattern0.test(data21)){
-const err47 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/flags",schemaPath:"#/definitions/node/allOf/5/then/properties/with/properties/flags/pattern",keyword:"pattern",params:{pattern: "^[dgimsuvy]*$"},message:"must match pattern \""+"^[dgimsuvy]*$"+"\"",schema:"^[dgimsuvy]*$",parentSchema:schema14.allOf[5].then.properties.with.properties.flags,data:data21};
+for(const key7 in data20){
+if(!(((key7 === "pattern") || (key7 === "flags")) || (key7 === "invert"))){
+const err47 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/5/then/properties/with/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key7},message:"must NOT have additional properties",schema:false,parentSchema:schema14.allOf[5].then.properties.with,data:data20};
 if(vErrors === null){
 vErrors = [err47];
 }
@@ -725,8 +723,10 @@ vErrors.push(err47);
 errors++;
 }
 }
-else {
-const err48 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/flags",schemaPath:"#/definitions/node/allOf/5/then/properties/with/properties/flags/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.allOf[5].then.properties.with.properties.flags.type,parentSchema:schema14.allOf[5].then.properties.with.properties.flags,data:data21};
+if(data20.pattern !== undefined){
+let data21 = data20.pattern;
+if(typeof data21 !== "string"){
+const err48 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/pattern",schemaPath:"#/definitions/node/allOf/5/then/properties/with/properties/pattern/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.allOf[5].then.properties.with.properties.pattern.type,parentSchema:schema14.allOf[5].then.properties.with.properties.pattern,data:data21};
 if(vErrors === null){
 vErrors = [err48];
 }
@@ -736,10 +736,11 @@ vErrors.push(err48);
 errors++;
 }
 }
-if(data19.invert !== undefined){
-let data22 = data19.invert;
-if(typeof data22 !== "boolean"){
-const err49 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/invert",schemaPath:"#/definitions/node/allOf/5/then/properties/with/properties/invert/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema14.allOf[5].then.properties.with.properties.invert.type,parentSchema:schema14.allOf[5].then.properties.with.properties.invert,data:data22};
+if(data20.flags !== undefined){
+let data22 = data20.flags;
+if(typeof data22 === "string"){
+if(!pattern0.test(data22)){
+const err49 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/flags",schemaPath:"#/definitions/node/allOf/5/then/properties/with/properties/flags/pattern",keyword:"pattern",params:{pattern: "^[dgimsuvy]*$"},message:"must match pattern \""+"^[dgimsuvy]*$"+"\"",schema:"^[dgimsuvy]*$",parentSchema:schema14.allOf[5].then.properties.with.properties.flags,data:data22};
 if(vErrors === null){
 vErrors = [err49];
 }
@@ -749,9 +750,8 @@ vErrors.push(err49);
 errors++;
 }
 }
-}
 else {
-const err50 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/5/then/properties/with/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.allOf[5].then.properties.with.type,parentSchema:schema14.allOf[5].then.properties.with,data:data19};
+const err50 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/flags",schemaPath:"#/definitions/node/allOf/5/then/properties/with/properties/flags/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.allOf[5].then.properties.with.properties.flags.type,parentSchema:schema14.allOf[5].then.properties.with.properties.flags,data:data22};
 if(vErrors === null){
 vErrors = [err50];
 }
@@ -761,12 +761,10 @@ vErrors.push(err50);
 errors++;
 }
 }
-}
-var _valid5 = _errs64 === errors;
-valid20 = _valid5;
-}
-if(!valid20){
-const err51 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/5/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema14.allOf[5].if,parentSchema:schema14.allOf[5],data:data4};
+if(data20.invert !== undefined){
+let data23 = data20.invert;
+if(typeof data23 !== "boolean"){
+const err51 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/invert",schemaPath:"#/definitions/node/allOf/5/then/properties/with/properties/invert/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema14.allOf[5].then.properties.with.properties.invert.type,parentSchema:schema14.allOf[5].then.properties.with.properties.invert,data:data23};
 if(vErrors === null){
 vErrors = [err51];
 }
@@ -775,13 +773,10 @@ vErrors.push(err51);
 }
 errors++;
 }
-const _errs75 = errors;
-let valid24 = true;
-const _errs76 = errors;
-if(data4 && typeof data4 == "object" && !Array.isArray(data4)){
-let missing6;
-if((data4.use === undefined) && (missing6 = "use")){
-const err52 = {};
+}
+}
+else {
+const err52 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/5/then/properties/with/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.allOf[5].then.properties.with.type,parentSchema:schema14.allOf[5].then.properties.with,data:data20};
 if(vErrors === null){
 vErrors = [err52];
 }
@@ -790,10 +785,13 @@ vErrors.push(err52);
 }
 errors++;
 }
-else {
-if(data4.use !== undefined){
-if("template" !== data4.use){
-const err53 = {};
+}
+}
+var _valid5 = _errs66 === errors;
+valid20 = _valid5;
+}
+if(!valid20){
+const err53 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/5/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema14.allOf[5].if,parentSchema:schema14.allOf[5],data:data5};
 if(vErrors === null){
 vErrors = [err53];
 }
@@ -802,24 +800,13 @@ vErrors.push(err53);
 }
 errors++;
 }
-}
-}
-}
-var _valid6 = _errs76 === errors;
-errors = _errs75;
-if(vErrors !== null){
-if(_errs75){
-vErrors.length = _errs75;
-}
-else {
-vErrors = null;
-}
-}
-if(_valid6){
+const _errs77 = errors;
+let valid24 = true;
 const _errs78 = errors;
-if(data4 && typeof data4 == "object" && !Array.isArray(data4)){
-if(data4.with === undefined){
-const err54 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/6/then/required",keyword:"required",params:{missingProperty: "with"},message:"must have required property '"+"with"+"'",schema:schema14.allOf[6].then.required,parentSchema:schema14.allOf[6].then,data:data4};
+if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
+let missing6;
+if((data5.use === undefined) && (missing6 = "use")){
+const err54 = {};
 if(vErrors === null){
 vErrors = [err54];
 }
@@ -828,11 +815,10 @@ vErrors.push(err54);
 }
 errors++;
 }
-if(data4.with !== undefined){
-let data24 = data4.with;
-if(data24 && typeof data24 == "object" && !Array.isArray(data24)){
-if(data24.format === undefined){
-const err55 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/6/then/properties/with/required",keyword:"required",params:{missingProperty: "format"},message:"must have required property '"+"format"+"'",schema:schema14.allOf[6].then.properties.with.required,parentSchema:schema14.allOf[6].then.properties.with,data:data24};
+else {
+if(data5.use !== undefined){
+if("template" !== data5.use){
+const err55 = {};
 if(vErrors === null){
 vErrors = [err55];
 }
@@ -841,9 +827,24 @@ vErrors.push(err55);
 }
 errors++;
 }
-for(const key8 in data24){
-if(!(key8 === "format")){
-const err56 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/6/then/properties/with/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key8},message:"must NOT have additional properties",schema:false,parentSchema:schema14.allOf[6].then.properties.with,data:data24};
+}
+}
+}
+var _valid6 = _errs78 === errors;
+errors = _errs77;
+if(vErrors !== null){
+if(_errs77){
+vErrors.length = _errs77;
+}
+else {
+vErrors = null;
+}
+}
+if(_valid6){
+const _errs80 = errors;
+if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
+if(data5.with === undefined){
+const err56 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/6/then/required",keyword:"required",params:{missingProperty: "with"},message:"must have required property '"+"with"+"'",schema:schema14.allOf[6].then.required,parentSchema:schema14.allOf[6].then,data:data5};
 if(vErrors === null){
 vErrors = [err56];
 }
@@ -852,11 +853,11 @@ vErrors.push(err56);
 }
 errors++;
 }
-}
-if(data24.format !== undefined){
-let data25 = data24.format;
-if(typeof data25 !== "string"){
-const err57 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/format",schemaPath:"#/definitions/node/allOf/6/then/properties/with/properties/format/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.allOf[6].then.properties.with.properties.format.type,parentSchema:schema14.allOf[6].then.properties.with.properties.format,data:data25};
+if(data5.with !== undefined){
+let data25 = data5.with;
+if(data25 && typeof data25 == "object" && !Array.isArray(data25)){
+if(data25.format === undefined){
+const err57 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/6/then/properties/with/required",keyword:"required",params:{missingProperty: "format"},message:"must have required property '"+"format"+"'",schema:schema14.allOf[6].then.properties.with.required,parentSchema:schema14.allOf[6].then.properties.with,data:data25};
 if(vErrors === null){
 vErrors = [err57];
 }
@@ -865,10 +866,9 @@ vErrors.push(err57);
 }
 errors++;
 }
-}
-}
-else {
-const err58 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/6/then/properties/with/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.allOf[6].then.properties.with.type,parentSchema:schema14.allOf[6].then.properties.with,data:data24};
+for(const key8 in data25){
+if(!(key8 === "format")){
+const err58 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/6/then/properties/with/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key8},message:"must NOT have additional properties",schema:false,parentSchema:schema14.allOf[6].then.properties.with,data:data25};
 if(vErrors === null){
 vErrors = [err58];
 }
@@ -878,12 +878,10 @@ vErrors.push(err58);
 errors++;
 }
 }
-}
-var _valid6 = _errs78 === errors;
-valid24 = _valid6;
-}
-if(!valid24){
-const err59 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/6/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema14.allOf[6].if,parentSchema:schema14.allOf[6],data:data4};
+if(data25.format !== undefined){
+let data26 = data25.format;
+if(typeof data26 !== "string"){
+const err59 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/format",schemaPath:"#/definitions/node/allOf/6/then/properties/with/properties/format/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.allOf[6].then.properties.with.properties.format.type,parentSchema:schema14.allOf[6].then.properties.with.properties.format,data:data26};
 if(vErrors === null){
 vErrors = [err59];
 }
@@ -892,13 +890,10 @@ vErrors.push(err59);
 }
 errors++;
 }
-const _errs85 = errors;
-let valid28 = true;
-const _errs86 = errors;
-if(data4 && typeof data4 == "object" && !Array.isArray(data4)){
-let missing7;
-if((data4.use === undefined) && (missing7 = "use")){
-const err60 = {};
+}
+}
+else {
+const err60 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/6/then/properties/with/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.allOf[6].then.properties.with.type,parentSchema:schema14.allOf[6].then.properties.with,data:data25};
 if(vErrors === null){
 vErrors = [err60];
 }
@@ -907,10 +902,13 @@ vErrors.push(err60);
 }
 errors++;
 }
-else {
-if(data4.use !== undefined){
-if("number" !== data4.use){
-const err61 = {};
+}
+}
+var _valid6 = _errs80 === errors;
+valid24 = _valid6;
+}
+if(!valid24){
+const err61 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/6/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema14.allOf[6].if,parentSchema:schema14.allOf[6],data:data5};
 if(vErrors === null){
 vErrors = [err61];
 }
@@ -919,28 +917,13 @@ vErrors.push(err61);
 }
 errors++;
 }
-}
-}
-}
-var _valid7 = _errs86 === errors;
-errors = _errs85;
-if(vErrors !== null){
-if(_errs85){
-vErrors.length = _errs85;
-}
-else {
-vErrors = null;
-}
-}
-if(_valid7){
+const _errs87 = errors;
+let valid28 = true;
 const _errs88 = errors;
-if(data4 && typeof data4 == "object" && !Array.isArray(data4)){
-if(data4.with !== undefined){
-let data27 = data4.with;
-if(data27 && typeof data27 == "object" && !Array.isArray(data27)){
-for(const key9 in data27){
-if(!((key9 === "format") || (key9 === "start"))){
-const err62 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/7/then/properties/with/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key9},message:"must NOT have additional properties",schema:false,parentSchema:schema14.allOf[7].then.properties.with,data:data27};
+if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
+let missing7;
+if((data5.use === undefined) && (missing7 = "use")){
+const err62 = {};
 if(vErrors === null){
 vErrors = [err62];
 }
@@ -949,11 +932,10 @@ vErrors.push(err62);
 }
 errors++;
 }
-}
-if(data27.format !== undefined){
-let data28 = data27.format;
-if(typeof data28 !== "string"){
-const err63 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/format",schemaPath:"#/definitions/node/allOf/7/then/properties/with/properties/format/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.allOf[7].then.properties.with.properties.format.type,parentSchema:schema14.allOf[7].then.properties.with.properties.format,data:data28};
+else {
+if(data5.use !== undefined){
+if("number" !== data5.use){
+const err63 = {};
 if(vErrors === null){
 vErrors = [err63];
 }
@@ -963,10 +945,27 @@ vErrors.push(err63);
 errors++;
 }
 }
-if(data27.start !== undefined){
-let data29 = data27.start;
-if(!((typeof data29 == "number") && (!(data29 % 1) && !isNaN(data29)))){
-const err64 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/start",schemaPath:"#/definitions/node/allOf/7/then/properties/with/properties/start/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema14.allOf[7].then.properties.with.properties.start.type,parentSchema:schema14.allOf[7].then.properties.with.properties.start,data:data29};
+}
+}
+var _valid7 = _errs88 === errors;
+errors = _errs87;
+if(vErrors !== null){
+if(_errs87){
+vErrors.length = _errs87;
+}
+else {
+vErrors = null;
+}
+}
+if(_valid7){
+const _errs90 = errors;
+if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
+if(data5.with !== undefined){
+let data28 = data5.with;
+if(data28 && typeof data28 == "object" && !Array.isArray(data28)){
+for(const key9 in data28){
+if(!((key9 === "format") || (key9 === "start"))){
+const err64 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/7/then/properties/with/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key9},message:"must NOT have additional properties",schema:false,parentSchema:schema14.allOf[7].then.properties.with,data:data28};
 if(vErrors === null){
 vErrors = [err64];
 }
@@ -976,9 +975,10 @@ vErrors.push(err64);
 errors++;
 }
 }
-}
-else {
-const err65 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/7/then/properties/with/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.allOf[7].then.properties.with.type,parentSchema:schema14.allOf[7].then.properties.with,data:data27};
+if(data28.format !== undefined){
+let data29 = data28.format;
+if(typeof data29 !== "string"){
+const err65 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/format",schemaPath:"#/definitions/node/allOf/7/then/properties/with/properties/format/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.allOf[7].then.properties.with.properties.format.type,parentSchema:schema14.allOf[7].then.properties.with.properties.format,data:data29};
 if(vErrors === null){
 vErrors = [err65];
 }
@@ -988,12 +988,10 @@ vErrors.push(err65);
 errors++;
 }
 }
-}
-var _valid7 = _errs88 === errors;
-valid28 = _valid7;
-}
-if(!valid28){
-const err66 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/7/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema14.allOf[7].if,parentSchema:schema14.allOf[7],data:data4};
+if(data28.start !== undefined){
+let data30 = data28.start;
+if(!((typeof data30 == "number") && (!(data30 % 1) && !isNaN(data30)))){
+const err66 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/start",schemaPath:"#/definitions/node/allOf/7/then/properties/with/properties/start/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema14.allOf[7].then.properties.with.properties.start.type,parentSchema:schema14.allOf[7].then.properties.with.properties.start,data:data30};
 if(vErrors === null){
 vErrors = [err66];
 }
@@ -1002,13 +1000,10 @@ vErrors.push(err66);
 }
 errors++;
 }
-const _errs97 = errors;
-let valid32 = true;
-const _errs98 = errors;
-if(data4 && typeof data4 == "object" && !Array.isArray(data4)){
-let missing8;
-if((data4.use === undefined) && (missing8 = "use")){
-const err67 = {};
+}
+}
+else {
+const err67 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/7/then/properties/with/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.allOf[7].then.properties.with.type,parentSchema:schema14.allOf[7].then.properties.with,data:data28};
 if(vErrors === null){
 vErrors = [err67];
 }
@@ -1017,10 +1012,13 @@ vErrors.push(err67);
 }
 errors++;
 }
-else {
-if(data4.use !== undefined){
-if("split" !== data4.use){
-const err68 = {};
+}
+}
+var _valid7 = _errs90 === errors;
+valid28 = _valid7;
+}
+if(!valid28){
+const err68 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/7/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema14.allOf[7].if,parentSchema:schema14.allOf[7],data:data5};
 if(vErrors === null){
 vErrors = [err68];
 }
@@ -1029,28 +1027,13 @@ vErrors.push(err68);
 }
 errors++;
 }
-}
-}
-}
-var _valid8 = _errs98 === errors;
-errors = _errs97;
-if(vErrors !== null){
-if(_errs97){
-vErrors.length = _errs97;
-}
-else {
-vErrors = null;
-}
-}
-if(_valid8){
+const _errs99 = errors;
+let valid32 = true;
 const _errs100 = errors;
-if(data4 && typeof data4 == "object" && !Array.isArray(data4)){
-if(data4.with !== undefined){
-let data31 = data4.with;
-if(data31 && typeof data31 == "object" && !Array.isArray(data31)){
-for(const key10 in data31){
-if(!(key10 === "separator")){
-const err69 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/8/then/properties/with/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key10},message:"must NOT have additional properties",schema:false,parentSchema:schema14.allOf[8].then.properties.with,data:data31};
+if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
+let missing8;
+if((data5.use === undefined) && (missing8 = "use")){
+const err69 = {};
 if(vErrors === null){
 vErrors = [err69];
 }
@@ -1059,12 +1042,10 @@ vErrors.push(err69);
 }
 errors++;
 }
-}
-if(data31.separator !== undefined){
-let data32 = data31.separator;
-if(typeof data32 === "string"){
-if(func3(data32) < 1){
-const err70 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/separator",schemaPath:"#/definitions/node/allOf/8/then/properties/with/properties/separator/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema14.allOf[8].then.properties.with.properties.separator,data:data32};
+else {
+if(data5.use !== undefined){
+if("split" !== data5.use){
+const err70 = {};
 if(vErrors === null){
 vErrors = [err70];
 }
@@ -1074,8 +1055,27 @@ vErrors.push(err70);
 errors++;
 }
 }
+}
+}
+var _valid8 = _errs100 === errors;
+errors = _errs99;
+if(vErrors !== null){
+if(_errs99){
+vErrors.length = _errs99;
+}
 else {
-const err71 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/separator",schemaPath:"#/definitions/node/allOf/8/then/properties/with/properties/separator/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.allOf[8].then.properties.with.properties.separator.type,parentSchema:schema14.allOf[8].then.properties.with.properties.separator,data:data32};
+vErrors = null;
+}
+}
+if(_valid8){
+const _errs102 = errors;
+if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
+if(data5.with !== undefined){
+let data32 = data5.with;
+if(data32 && typeof data32 == "object" && !Array.isArray(data32)){
+for(const key10 in data32){
+if(!(key10 === "separator")){
+const err71 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/8/then/properties/with/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key10},message:"must NOT have additional properties",schema:false,parentSchema:schema14.allOf[8].then.properties.with,data:data32};
 if(vErrors === null){
 vErrors = [err71];
 }
@@ -1085,9 +1085,11 @@ vErrors.push(err71);
 errors++;
 }
 }
-}
-else {
-const err72 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/8/then/properties/with/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.allOf[8].then.properties.with.type,parentSchema:schema14.allOf[8].then.properties.with,data:data31};
+if(data32.separator !== undefined){
+let data33 = data32.separator;
+if(typeof data33 === "string"){
+if(func3(data33) < 1){
+const err72 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/separator",schemaPath:"#/definitions/node/allOf/8/then/properties/with/properties/separator/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema14.allOf[8].then.properties.with.properties.separator,data:data33};
 if(vErrors === null){
 vErrors = [err72];
 }
@@ -1097,12 +1099,8 @@ vErrors.push(err72);
 errors++;
 }
 }
-}
-var _valid8 = _errs100 === errors;
-valid32 = _valid8;
-}
-if(!valid32){
-const err73 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/8/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema14.allOf[8].if,parentSchema:schema14.allOf[8],data:data4};
+else {
+const err73 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/separator",schemaPath:"#/definitions/node/allOf/8/then/properties/with/properties/separator/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.allOf[8].then.properties.with.properties.separator.type,parentSchema:schema14.allOf[8].then.properties.with.properties.separator,data:data33};
 if(vErrors === null){
 vErrors = [err73];
 }
@@ -1111,13 +1109,10 @@ vErrors.push(err73);
 }
 errors++;
 }
-const _errs107 = errors;
-let valid36 = true;
-const _errs108 = errors;
-if(data4 && typeof data4 == "object" && !Array.isArray(data4)){
-let missing9;
-if((data4.use === undefined) && (missing9 = "use")){
-const err74 = {};
+}
+}
+else {
+const err74 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/8/then/properties/with/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.allOf[8].then.properties.with.type,parentSchema:schema14.allOf[8].then.properties.with,data:data32};
 if(vErrors === null){
 vErrors = [err74];
 }
@@ -1126,10 +1121,13 @@ vErrors.push(err74);
 }
 errors++;
 }
-else {
-if(data4.use !== undefined){
-if("join" !== data4.use){
-const err75 = {};
+}
+}
+var _valid8 = _errs102 === errors;
+valid32 = _valid8;
+}
+if(!valid32){
+const err75 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/8/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema14.allOf[8].if,parentSchema:schema14.allOf[8],data:data5};
 if(vErrors === null){
 vErrors = [err75];
 }
@@ -1138,28 +1136,13 @@ vErrors.push(err75);
 }
 errors++;
 }
-}
-}
-}
-var _valid9 = _errs108 === errors;
-errors = _errs107;
-if(vErrors !== null){
-if(_errs107){
-vErrors.length = _errs107;
-}
-else {
-vErrors = null;
-}
-}
-if(_valid9){
+const _errs109 = errors;
+let valid36 = true;
 const _errs110 = errors;
-if(data4 && typeof data4 == "object" && !Array.isArray(data4)){
-if(data4.with !== undefined){
-let data34 = data4.with;
-if(data34 && typeof data34 == "object" && !Array.isArray(data34)){
-for(const key11 in data34){
-if(!((key11 === "separator") || (key11 === "size"))){
-const err76 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/9/then/properties/with/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key11},message:"must NOT have additional properties",schema:false,parentSchema:schema14.allOf[9].then.properties.with,data:data34};
+if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
+let missing9;
+if((data5.use === undefined) && (missing9 = "use")){
+const err76 = {};
 if(vErrors === null){
 vErrors = [err76];
 }
@@ -1168,11 +1151,10 @@ vErrors.push(err76);
 }
 errors++;
 }
-}
-if(data34.separator !== undefined){
-let data35 = data34.separator;
-if(typeof data35 !== "string"){
-const err77 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/separator",schemaPath:"#/definitions/node/allOf/9/then/properties/with/properties/separator/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.allOf[9].then.properties.with.properties.separator.type,parentSchema:schema14.allOf[9].then.properties.with.properties.separator,data:data35};
+else {
+if(data5.use !== undefined){
+if("join" !== data5.use){
+const err77 = {};
 if(vErrors === null){
 vErrors = [err77];
 }
@@ -1182,10 +1164,27 @@ vErrors.push(err77);
 errors++;
 }
 }
-if(data34.size !== undefined){
-let data36 = data34.size;
-if(!((typeof data36 == "number") && (!(data36 % 1) && !isNaN(data36)))){
-const err78 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/size",schemaPath:"#/definitions/node/allOf/9/then/properties/with/properties/size/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema14.allOf[9].then.properties.with.properties.size.type,parentSchema:schema14.allOf[9].then.properties.with.properties.size,data:data36};
+}
+}
+var _valid9 = _errs110 === errors;
+errors = _errs109;
+if(vErrors !== null){
+if(_errs109){
+vErrors.length = _errs109;
+}
+else {
+vErrors = null;
+}
+}
+if(_valid9){
+const _errs112 = errors;
+if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
+if(data5.with !== undefined){
+let data35 = data5.with;
+if(data35 && typeof data35 == "object" && !Array.isArray(data35)){
+for(const key11 in data35){
+if(!((key11 === "separator") || (key11 === "size"))){
+const err78 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/9/then/properties/with/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key11},message:"must NOT have additional properties",schema:false,parentSchema:schema14.allOf[9].then.properties.with,data:data35};
 if(vErrors === null){
 vErrors = [err78];
 }
@@ -1194,9 +1193,11 @@ vErrors.push(err78);
 }
 errors++;
 }
-if(typeof data36 == "number"){
-if(data36 < 1 || isNaN(data36)){
-const err79 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/size",schemaPath:"#/definitions/node/allOf/9/then/properties/with/properties/size/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema14.allOf[9].then.properties.with.properties.size,data:data36};
+}
+if(data35.separator !== undefined){
+let data36 = data35.separator;
+if(typeof data36 !== "string"){
+const err79 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/separator",schemaPath:"#/definitions/node/allOf/9/then/properties/with/properties/separator/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.allOf[9].then.properties.with.properties.separator.type,parentSchema:schema14.allOf[9].then.properties.with.properties.separator,data:data36};
 if(vErrors === null){
 vErrors = [err79];
 }
@@ -1206,10 +1207,10 @@ vErrors.push(err79);
 errors++;
 }
 }
-}
-}
-else {
-const err80 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/9/then/properties/with/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.allOf[9].then.properties.with.type,parentSchema:schema14.allOf[9].then.properties.with,data:data34};
+if(data35.size !== undefined){
+let data37 = data35.size;
+if(!((typeof data37 == "number") && (!(data37 % 1) && !isNaN(data37)))){
+const err80 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/size",schemaPath:"#/definitions/node/allOf/9/then/properties/with/properties/size/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema14.allOf[9].then.properties.with.properties.size.type,parentSchema:schema14.allOf[9].then.properties.with.properties.size,data:data37};
 if(vErrors === null){
 vErrors = [err80];
 }
@@ -1218,13 +1219,9 @@ vErrors.push(err80);
 }
 errors++;
 }
-}
-}
-var _valid9 = _errs110 === errors;
-valid36 = _valid9;
-}
-if(!valid36){
-const err81 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/9/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema14.allOf[9].if,parentSchema:schema14.allOf[9],data:data4};
+if(typeof data37 == "number"){
+if(data37 < 1 || isNaN(data37)){
+const err81 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/size",schemaPath:"#/definitions/node/allOf/9/then/properties/with/properties/size/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema14.allOf[9].then.properties.with.properties.size,data:data37};
 if(vErrors === null){
 vErrors = [err81];
 }
@@ -1233,13 +1230,11 @@ vErrors.push(err81);
 }
 errors++;
 }
-const _errs119 = errors;
-let valid40 = true;
-const _errs120 = errors;
-if(data4 && typeof data4 == "object" && !Array.isArray(data4)){
-let missing10;
-if((data4.use === undefined) && (missing10 = "use")){
-const err82 = {};
+}
+}
+}
+else {
+const err82 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/9/then/properties/with/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.allOf[9].then.properties.with.type,parentSchema:schema14.allOf[9].then.properties.with,data:data35};
 if(vErrors === null){
 vErrors = [err82];
 }
@@ -1248,10 +1243,13 @@ vErrors.push(err82);
 }
 errors++;
 }
-else {
-if(data4.use !== undefined){
-if("dedupe" !== data4.use){
-const err83 = {};
+}
+}
+var _valid9 = _errs112 === errors;
+valid36 = _valid9;
+}
+if(!valid36){
+const err83 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/9/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema14.allOf[9].if,parentSchema:schema14.allOf[9],data:data5};
 if(vErrors === null){
 vErrors = [err83];
 }
@@ -1260,28 +1258,13 @@ vErrors.push(err83);
 }
 errors++;
 }
-}
-}
-}
-var _valid10 = _errs120 === errors;
-errors = _errs119;
-if(vErrors !== null){
-if(_errs119){
-vErrors.length = _errs119;
-}
-else {
-vErrors = null;
-}
-}
-if(_valid10){
+const _errs121 = errors;
+let valid40 = true;
 const _errs122 = errors;
-if(data4 && typeof data4 == "object" && !Array.isArray(data4)){
-if(data4.with !== undefined){
-let data38 = data4.with;
-if(data38 && typeof data38 == "object" && !Array.isArray(data38)){
-for(const key12 in data38){
-if(!(key12 === "maxEntries")){
-const err84 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/10/then/properties/with/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key12},message:"must NOT have additional properties",schema:false,parentSchema:schema14.allOf[10].then.properties.with,data:data38};
+if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
+let missing10;
+if((data5.use === undefined) && (missing10 = "use")){
+const err84 = {};
 if(vErrors === null){
 vErrors = [err84];
 }
@@ -1290,11 +1273,10 @@ vErrors.push(err84);
 }
 errors++;
 }
-}
-if(data38.maxEntries !== undefined){
-let data39 = data38.maxEntries;
-if(!((typeof data39 == "number") && (!(data39 % 1) && !isNaN(data39)))){
-const err85 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/maxEntries",schemaPath:"#/definitions/node/allOf/10/then/properties/with/properties/maxEntries/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema14.allOf[10].then.properties.with.properties.maxEntries.type,parentSchema:schema14.allOf[10].then.properties.with.properties.maxEntries,data:data39};
+else {
+if(data5.use !== undefined){
+if("dedupe" !== data5.use){
+const err85 = {};
 if(vErrors === null){
 vErrors = [err85];
 }
@@ -1303,9 +1285,28 @@ vErrors.push(err85);
 }
 errors++;
 }
-if(typeof data39 == "number"){
-if(data39 < 1 || isNaN(data39)){
-const err86 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/maxEntries",schemaPath:"#/definitions/node/allOf/10/then/properties/with/properties/maxEntries/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema14.allOf[10].then.properties.with.properties.maxEntries,data:data39};
+}
+}
+}
+var _valid10 = _errs122 === errors;
+errors = _errs121;
+if(vErrors !== null){
+if(_errs121){
+vErrors.length = _errs121;
+}
+else {
+vErrors = null;
+}
+}
+if(_valid10){
+const _errs124 = errors;
+if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
+if(data5.with !== undefined){
+let data39 = data5.with;
+if(data39 && typeof data39 == "object" && !Array.isArray(data39)){
+for(const key12 in data39){
+if(!(key12 === "maxEntries")){
+const err86 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/10/then/properties/with/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key12},message:"must NOT have additional properties",schema:false,parentSchema:schema14.allOf[10].then.properties.with,data:data39};
 if(vErrors === null){
 vErrors = [err86];
 }
@@ -1315,10 +1316,10 @@ vErrors.push(err86);
 errors++;
 }
 }
-}
-}
-else {
-const err87 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/10/then/properties/with/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.allOf[10].then.properties.with.type,parentSchema:schema14.allOf[10].then.properties.with,data:data38};
+if(data39.maxEntries !== undefined){
+let data40 = data39.maxEntries;
+if(!((typeof data40 == "number") && (!(data40 % 1) && !isNaN(data40)))){
+const err87 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/maxEntries",schemaPath:"#/definitions/node/allOf/10/then/properties/with/properties/maxEntries/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema14.allOf[10].then.properties.with.properties.maxEntries.type,parentSchema:schema14.allOf[10].then.properties.with.properties.maxEntries,data:data40};
 if(vErrors === null){
 vErrors = [err87];
 }
@@ -1327,13 +1328,9 @@ vErrors.push(err87);
 }
 errors++;
 }
-}
-}
-var _valid10 = _errs122 === errors;
-valid40 = _valid10;
-}
-if(!valid40){
-const err88 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/10/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema14.allOf[10].if,parentSchema:schema14.allOf[10],data:data4};
+if(typeof data40 == "number"){
+if(data40 < 1 || isNaN(data40)){
+const err88 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/maxEntries",schemaPath:"#/definitions/node/allOf/10/then/properties/with/properties/maxEntries/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema14.allOf[10].then.properties.with.properties.maxEntries,data:data40};
 if(vErrors === null){
 vErrors = [err88];
 }
@@ -1342,13 +1339,11 @@ vErrors.push(err88);
 }
 errors++;
 }
-const _errs129 = errors;
-let valid44 = true;
-const _errs130 = errors;
-if(data4 && typeof data4 == "object" && !Array.isArray(data4)){
-let missing11;
-if((data4.use === undefined) && (missing11 = "use")){
-const err89 = {};
+}
+}
+}
+else {
+const err89 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/10/then/properties/with/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.allOf[10].then.properties.with.type,parentSchema:schema14.allOf[10].then.properties.with,data:data39};
 if(vErrors === null){
 vErrors = [err89];
 }
@@ -1357,10 +1352,13 @@ vErrors.push(err89);
 }
 errors++;
 }
-else {
-if(data4.use !== undefined){
-if("count" !== data4.use){
-const err90 = {};
+}
+}
+var _valid10 = _errs124 === errors;
+valid40 = _valid10;
+}
+if(!valid40){
+const err90 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/10/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema14.allOf[10].if,parentSchema:schema14.allOf[10],data:data5};
 if(vErrors === null){
 vErrors = [err90];
 }
@@ -1369,28 +1367,13 @@ vErrors.push(err90);
 }
 errors++;
 }
-}
-}
-}
-var _valid11 = _errs130 === errors;
-errors = _errs129;
-if(vErrors !== null){
-if(_errs129){
-vErrors.length = _errs129;
-}
-else {
-vErrors = null;
-}
-}
-if(_valid11){
+const _errs131 = errors;
+let valid44 = true;
 const _errs132 = errors;
-if(data4 && typeof data4 == "object" && !Array.isArray(data4)){
-if(data4.with !== undefined){
-let data41 = data4.with;
-if(data41 && typeof data41 == "object" && !Array.isArray(data41)){
-for(const key13 in data41){
-if(!((key13 === "pattern") || (key13 === "flags"))){
-const err91 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/11/then/properties/with/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key13},message:"must NOT have additional properties",schema:false,parentSchema:schema14.allOf[11].then.properties.with,data:data41};
+if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
+let missing11;
+if((data5.use === undefined) && (missing11 = "use")){
+const err91 = {};
 if(vErrors === null){
 vErrors = [err91];
 }
@@ -1399,11 +1382,10 @@ vErrors.push(err91);
 }
 errors++;
 }
-}
-if(data41.pattern !== undefined){
-let data42 = data41.pattern;
-if(typeof data42 !== "string"){
-const err92 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/pattern",schemaPath:"#/definitions/node/allOf/11/then/properties/with/properties/pattern/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.allOf[11].then.properties.with.properties.pattern.type,parentSchema:schema14.allOf[11].then.properties.with.properties.pattern,data:data42};
+else {
+if(data5.use !== undefined){
+if("count" !== data5.use){
+const err92 = {};
 if(vErrors === null){
 vErrors = [err92];
 }
@@ -1413,11 +1395,27 @@ vErrors.push(err92);
 errors++;
 }
 }
-if(data41.flags !== undefined){
-let data43 = data41.flags;
-if(typeof data43 === "string"){
-if(!pattern0.test(data43)){
-const err93 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/flags",schemaPath:"#/definitions/node/allOf/11/then/properties/with/properties/flags/pattern",keyword:"pattern",params:{pattern: "^[dgimsuvy]*$"},message:"must match pattern \""+"^[dgimsuvy]*$"+"\"",schema:"^[dgimsuvy]*$",parentSchema:schema14.allOf[11].then.properties.with.properties.flags,data:data43};
+}
+}
+var _valid11 = _errs132 === errors;
+errors = _errs131;
+if(vErrors !== null){
+if(_errs131){
+vErrors.length = _errs131;
+}
+else {
+vErrors = null;
+}
+}
+if(_valid11){
+const _errs134 = errors;
+if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
+if(data5.with !== undefined){
+let data42 = data5.with;
+if(data42 && typeof data42 == "object" && !Array.isArray(data42)){
+for(const key13 in data42){
+if(!((key13 === "pattern") || (key13 === "flags"))){
+const err93 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/11/then/properties/with/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key13},message:"must NOT have additional properties",schema:false,parentSchema:schema14.allOf[11].then.properties.with,data:data42};
 if(vErrors === null){
 vErrors = [err93];
 }
@@ -1427,8 +1425,10 @@ vErrors.push(err93);
 errors++;
 }
 }
-else {
-const err94 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/flags",schemaPath:"#/definitions/node/allOf/11/then/properties/with/properties/flags/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.allOf[11].then.properties.with.properties.flags.type,parentSchema:schema14.allOf[11].then.properties.with.properties.flags,data:data43};
+if(data42.pattern !== undefined){
+let data43 = data42.pattern;
+if(typeof data43 !== "string"){
+const err94 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/pattern",schemaPath:"#/definitions/node/allOf/11/then/properties/with/properties/pattern/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.allOf[11].then.properties.with.properties.pattern.type,parentSchema:schema14.allOf[11].then.properties.with.properties.pattern,data:data43};
 if(vErrors === null){
 vErrors = [err94];
 }
@@ -1438,9 +1438,11 @@ vErrors.push(err94);
 errors++;
 }
 }
-}
-else {
-const err95 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/11/then/properties/with/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.allOf[11].then.properties.with.type,parentSchema:schema14.allOf[11].then.properties.with,data:data41};
+if(data42.flags !== undefined){
+let data44 = data42.flags;
+if(typeof data44 === "string"){
+if(!pattern0.test(data44)){
+const err95 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/flags",schemaPath:"#/definitions/node/allOf/11/then/properties/with/properties/flags/pattern",keyword:"pattern",params:{pattern: "^[dgimsuvy]*$"},message:"must match pattern \""+"^[dgimsuvy]*$"+"\"",schema:"^[dgimsuvy]*$",parentSchema:schema14.allOf[11].then.properties.with.properties.flags,data:data44};
 if(vErrors === null){
 vErrors = [err95];
 }
@@ -1450,12 +1452,8 @@ vErrors.push(err95);
 errors++;
 }
 }
-}
-var _valid11 = _errs132 === errors;
-valid44 = _valid11;
-}
-if(!valid44){
-const err96 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/11/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema14.allOf[11].if,parentSchema:schema14.allOf[11],data:data4};
+else {
+const err96 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/flags",schemaPath:"#/definitions/node/allOf/11/then/properties/with/properties/flags/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.allOf[11].then.properties.with.properties.flags.type,parentSchema:schema14.allOf[11].then.properties.with.properties.flags,data:data44};
 if(vErrors === null){
 vErrors = [err96];
 }
@@ -1464,13 +1462,10 @@ vErrors.push(err96);
 }
 errors++;
 }
-const _errs141 = errors;
-let valid48 = true;
-const _errs142 = errors;
-if(data4 && typeof data4 == "object" && !Array.isArray(data4)){
-let missing12;
-if((data4.use === undefined) && (missing12 = "use")){
-const err97 = {};
+}
+}
+else {
+const err97 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/11/then/properties/with/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.allOf[11].then.properties.with.type,parentSchema:schema14.allOf[11].then.properties.with,data:data42};
 if(vErrors === null){
 vErrors = [err97];
 }
@@ -1479,10 +1474,13 @@ vErrors.push(err97);
 }
 errors++;
 }
-else {
-if(data4.use !== undefined){
-if("drop" !== data4.use){
-const err98 = {};
+}
+}
+var _valid11 = _errs134 === errors;
+valid44 = _valid11;
+}
+if(!valid44){
+const err98 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/11/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema14.allOf[11].if,parentSchema:schema14.allOf[11],data:data5};
 if(vErrors === null){
 vErrors = [err98];
 }
@@ -1491,27 +1489,13 @@ vErrors.push(err98);
 }
 errors++;
 }
-}
-}
-}
-var _valid12 = _errs142 === errors;
-errors = _errs141;
-if(vErrors !== null){
-if(_errs141){
-vErrors.length = _errs141;
-}
-else {
-vErrors = null;
-}
-}
-if(_valid12){
+const _errs143 = errors;
+let valid48 = true;
 const _errs144 = errors;
-if(data4 && typeof data4 == "object" && !Array.isArray(data4)){
-if(data4.with !== undefined){
-let data45 = data4.with;
-if(data45 && typeof data45 == "object" && !Array.isArray(data45)){
-for(const key14 in data45){
-const err99 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/12/then/properties/with/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key14},message:"must NOT have additional properties",schema:false,parentSchema:schema14.allOf[12].then.properties.with,data:data45};
+if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
+let missing12;
+if((data5.use === undefined) && (missing12 = "use")){
+const err99 = {};
 if(vErrors === null){
 vErrors = [err99];
 }
@@ -1520,9 +1504,10 @@ vErrors.push(err99);
 }
 errors++;
 }
-}
 else {
-const err100 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/12/then/properties/with/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.allOf[12].then.properties.with.type,parentSchema:schema14.allOf[12].then.properties.with,data:data45};
+if(data5.use !== undefined){
+if("drop" !== data5.use){
+const err100 = {};
 if(vErrors === null){
 vErrors = [err100];
 }
@@ -1533,11 +1518,25 @@ errors++;
 }
 }
 }
-var _valid12 = _errs144 === errors;
-valid48 = _valid12;
 }
-if(!valid48){
-const err101 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/12/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema14.allOf[12].if,parentSchema:schema14.allOf[12],data:data4};
+var _valid12 = _errs144 === errors;
+errors = _errs143;
+if(vErrors !== null){
+if(_errs143){
+vErrors.length = _errs143;
+}
+else {
+vErrors = null;
+}
+}
+if(_valid12){
+const _errs146 = errors;
+if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
+if(data5.with !== undefined){
+let data46 = data5.with;
+if(data46 && typeof data46 == "object" && !Array.isArray(data46)){
+for(const key14 in data46){
+const err101 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/12/then/properties/with/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key14},message:"must NOT have additional properties",schema:false,parentSchema:schema14.allOf[12].then.properties.with,data:data46};
 if(vErrors === null){
 vErrors = [err101];
 }
@@ -1546,13 +1545,9 @@ vErrors.push(err101);
 }
 errors++;
 }
-const _errs149 = errors;
-let valid51 = true;
-const _errs150 = errors;
-if(data4 && typeof data4 == "object" && !Array.isArray(data4)){
-let missing13;
-if((data4.use === undefined) && (missing13 = "use")){
-const err102 = {};
+}
+else {
+const err102 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/12/then/properties/with/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.allOf[12].then.properties.with.type,parentSchema:schema14.allOf[12].then.properties.with,data:data46};
 if(vErrors === null){
 vErrors = [err102];
 }
@@ -1561,10 +1556,13 @@ vErrors.push(err102);
 }
 errors++;
 }
-else {
-if(data4.use !== undefined){
-if("route" !== data4.use){
-const err103 = {};
+}
+}
+var _valid12 = _errs146 === errors;
+valid48 = _valid12;
+}
+if(!valid48){
+const err103 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/12/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema14.allOf[12].if,parentSchema:schema14.allOf[12],data:data5};
 if(vErrors === null){
 vErrors = [err103];
 }
@@ -1573,24 +1571,13 @@ vErrors.push(err103);
 }
 errors++;
 }
-}
-}
-}
-var _valid13 = _errs150 === errors;
-errors = _errs149;
-if(vErrors !== null){
-if(_errs149){
-vErrors.length = _errs149;
-}
-else {
-vErrors = null;
-}
-}
-if(_valid13){
+const _errs151 = errors;
+let valid51 = true;
 const _errs152 = errors;
-if(data4 && typeof data4 == "object" && !Array.isArray(data4)){
-if(data4.with === undefined){
-const err104 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/13/then/required",keyword:"required",params:{missingProperty: "with"},message:"must have required property '"+"with"+"'",schema:schema14.allOf[13].then.required,parentSchema:schema14.allOf[13].then,data:data4};
+if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
+let missing13;
+if((data5.use === undefined) && (missing13 = "use")){
+const err104 = {};
 if(vErrors === null){
 vErrors = [err104];
 }
@@ -1599,11 +1586,10 @@ vErrors.push(err104);
 }
 errors++;
 }
-if(data4.with !== undefined){
-let data47 = data4.with;
-if(data47 && typeof data47 == "object" && !Array.isArray(data47)){
-if(data47.rules === undefined){
-const err105 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/13/then/properties/with/required",keyword:"required",params:{missingProperty: "rules"},message:"must have required property '"+"rules"+"'",schema:schema14.allOf[13].then.properties.with.required,parentSchema:schema14.allOf[13].then.properties.with,data:data47};
+else {
+if(data5.use !== undefined){
+if("route" !== data5.use){
+const err105 = {};
 if(vErrors === null){
 vErrors = [err105];
 }
@@ -1612,8 +1598,24 @@ vErrors.push(err105);
 }
 errors++;
 }
-if(data47.default === undefined){
-const err106 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/13/then/properties/with/required",keyword:"required",params:{missingProperty: "default"},message:"must have required property '"+"default"+"'",schema:schema14.allOf[13].then.properties.with.required,parentSchema:schema14.allOf[13].then.properties.with,data:data47};
+}
+}
+}
+var _valid13 = _errs152 === errors;
+errors = _errs151;
+if(vErrors !== null){
+if(_errs151){
+vErrors.length = _errs151;
+}
+else {
+vErrors = null;
+}
+}
+if(_valid13){
+const _errs154 = errors;
+if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
+if(data5.with === undefined){
+const err106 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/13/then/required",keyword:"required",params:{missingProperty: "with"},message:"must have required property '"+"with"+"'",schema:schema14.allOf[13].then.required,parentSchema:schema14.allOf[13].then,data:data5};
 if(vErrors === null){
 vErrors = [err106];
 }
@@ -1622,9 +1624,11 @@ vErrors.push(err106);
 }
 errors++;
 }
-for(const key15 in data47){
-if(!((key15 === "rules") || (key15 === "default"))){
-const err107 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/13/then/properties/with/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key15},message:"must NOT have additional properties",schema:false,parentSchema:schema14.allOf[13].then.properties.with,data:data47};
+if(data5.with !== undefined){
+let data48 = data5.with;
+if(data48 && typeof data48 == "object" && !Array.isArray(data48)){
+if(data48.rules === undefined){
+const err107 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/13/then/properties/with/required",keyword:"required",params:{missingProperty: "rules"},message:"must have required property '"+"rules"+"'",schema:schema14.allOf[13].then.properties.with.required,parentSchema:schema14.allOf[13].then.properties.with,data:data48};
 if(vErrors === null){
 vErrors = [err107];
 }
@@ -1633,16 +1637,8 @@ vErrors.push(err107);
 }
 errors++;
 }
-}
-if(data47.rules !== undefined){
-let data48 = data47.rules;
-if(Array.isArray(data48)){
-const len0 = data48.length;
-for(let i0=0; i0<len0; i0++){
-let data49 = data48[i0];
-if(data49 && typeof data49 == "object" && !Array.isArray(data49)){
-if(data49.pattern === undefined){
-const err108 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/rules/" + i0,schemaPath:"#/definitions/node/allOf/13/then/properties/with/properties/rules/items/required",keyword:"required",params:{missingProperty: "pattern"},message:"must have required property '"+"pattern"+"'",schema:schema14.allOf[13].then.properties.with.properties.rules.items.required,parentSchema:schema14.allOf[13].then.properties.with.properties.rules.items,data:data49};
+if(data48.default === undefined){
+const err108 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/13/then/properties/with/required",keyword:"required",params:{missingProperty: "default"},message:"must have required property '"+"default"+"'",schema:schema14.allOf[13].then.properties.with.required,parentSchema:schema14.allOf[13].then.properties.with,data:data48};
 if(vErrors === null){
 vErrors = [err108];
 }
@@ -1651,8 +1647,9 @@ vErrors.push(err108);
 }
 errors++;
 }
-if(data49.tag === undefined){
-const err109 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/rules/" + i0,schemaPath:"#/definitions/node/allOf/13/then/properties/with/properties/rules/items/required",keyword:"required",params:{missingProperty: "tag"},message:"must have required property '"+"tag"+"'",schema:schema14.allOf[13].then.properties.with.properties.rules.items.required,parentSchema:schema14.allOf[13].then.properties.with.properties.rules.items,data:data49};
+for(const key15 in data48){
+if(!((key15 === "rules") || (key15 === "default"))){
+const err109 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/13/then/properties/with/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key15},message:"must NOT have additional properties",schema:false,parentSchema:schema14.allOf[13].then.properties.with,data:data48};
 if(vErrors === null){
 vErrors = [err109];
 }
@@ -1661,9 +1658,16 @@ vErrors.push(err109);
 }
 errors++;
 }
-for(const key16 in data49){
-if(!(((key16 === "pattern") || (key16 === "flags")) || (key16 === "tag"))){
-const err110 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/rules/" + i0,schemaPath:"#/definitions/node/allOf/13/then/properties/with/properties/rules/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key16},message:"must NOT have additional properties",schema:false,parentSchema:schema14.allOf[13].then.properties.with.properties.rules.items,data:data49};
+}
+if(data48.rules !== undefined){
+let data49 = data48.rules;
+if(Array.isArray(data49)){
+const len0 = data49.length;
+for(let i0=0; i0<len0; i0++){
+let data50 = data49[i0];
+if(data50 && typeof data50 == "object" && !Array.isArray(data50)){
+if(data50.pattern === undefined){
+const err110 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/rules/" + i0,schemaPath:"#/definitions/node/allOf/13/then/properties/with/properties/rules/items/required",keyword:"required",params:{missingProperty: "pattern"},message:"must have required property '"+"pattern"+"'",schema:schema14.allOf[13].then.properties.with.properties.rules.items.required,parentSchema:schema14.allOf[13].then.properties.with.properties.rules.items,data:data50};
 if(vErrors === null){
 vErrors = [err110];
 }
@@ -1672,11 +1676,8 @@ vErrors.push(err110);
 }
 errors++;
 }
-}
-if(data49.pattern !== undefined){
-let data50 = data49.pattern;
-if(typeof data50 !== "string"){
-const err111 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/rules/" + i0+"/pattern",schemaPath:"#/definitions/node/allOf/13/then/properties/with/properties/rules/items/properties/pattern/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.allOf[13].then.properties.with.properties.rules.items.properties.pattern.type,parentSchema:schema14.allOf[13].then.properties.with.properties.rules.items.properties.pattern,data:data50};
+if(data50.tag === undefined){
+const err111 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/rules/" + i0,schemaPath:"#/definitions/node/allOf/13/then/properties/with/properties/rules/items/required",keyword:"required",params:{missingProperty: "tag"},message:"must have required property '"+"tag"+"'",schema:schema14.allOf[13].then.properties.with.properties.rules.items.required,parentSchema:schema14.allOf[13].then.properties.with.properties.rules.items,data:data50};
 if(vErrors === null){
 vErrors = [err111];
 }
@@ -1685,12 +1686,9 @@ vErrors.push(err111);
 }
 errors++;
 }
-}
-if(data49.flags !== undefined){
-let data51 = data49.flags;
-if(typeof data51 === "string"){
-if(!pattern0.test(data51)){
-const err112 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/rules/" + i0+"/flags",schemaPath:"#/definitions/node/allOf/13/then/properties/with/properties/rules/items/properties/flags/pattern",keyword:"pattern",params:{pattern: "^[dgimsuvy]*$"},message:"must match pattern \""+"^[dgimsuvy]*$"+"\"",schema:"^[dgimsuvy]*$",parentSchema:schema14.allOf[13].then.properties.with.properties.rules.items.properties.flags,data:data51};
+for(const key16 in data50){
+if(!(((key16 === "pattern") || (key16 === "flags")) || (key16 === "tag"))){
+const err112 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/rules/" + i0,schemaPath:"#/definitions/node/allOf/13/then/properties/with/properties/rules/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key16},message:"must NOT have additional properties",schema:false,parentSchema:schema14.allOf[13].then.properties.with.properties.rules.items,data:data50};
 if(vErrors === null){
 vErrors = [err112];
 }
@@ -1700,8 +1698,10 @@ vErrors.push(err112);
 errors++;
 }
 }
-else {
-const err113 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/rules/" + i0+"/flags",schemaPath:"#/definitions/node/allOf/13/then/properties/with/properties/rules/items/properties/flags/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.allOf[13].then.properties.with.properties.rules.items.properties.flags.type,parentSchema:schema14.allOf[13].then.properties.with.properties.rules.items.properties.flags,data:data51};
+if(data50.pattern !== undefined){
+let data51 = data50.pattern;
+if(typeof data51 !== "string"){
+const err113 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/rules/" + i0+"/pattern",schemaPath:"#/definitions/node/allOf/13/then/properties/with/properties/rules/items/properties/pattern/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.allOf[13].then.properties.with.properties.rules.items.properties.pattern.type,parentSchema:schema14.allOf[13].then.properties.with.properties.rules.items.properties.pattern,data:data51};
 if(vErrors === null){
 vErrors = [err113];
 }
@@ -1711,11 +1711,11 @@ vErrors.push(err113);
 errors++;
 }
 }
-if(data49.tag !== undefined){
-let data52 = data49.tag;
+if(data50.flags !== undefined){
+let data52 = data50.flags;
 if(typeof data52 === "string"){
-if(func3(data52) < 1){
-const err114 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/rules/" + i0+"/tag",schemaPath:"#/definitions/node/allOf/13/then/properties/with/properties/rules/items/properties/tag/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema14.allOf[13].then.properties.with.properties.rules.items.properties.tag,data:data52};
+if(!pattern0.test(data52)){
+const err114 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/rules/" + i0+"/flags",schemaPath:"#/definitions/node/allOf/13/then/properties/with/properties/rules/items/properties/flags/pattern",keyword:"pattern",params:{pattern: "^[dgimsuvy]*$"},message:"must match pattern \""+"^[dgimsuvy]*$"+"\"",schema:"^[dgimsuvy]*$",parentSchema:schema14.allOf[13].then.properties.with.properties.rules.items.properties.flags,data:data52};
 if(vErrors === null){
 vErrors = [err114];
 }
@@ -1726,7 +1726,7 @@ errors++;
 }
 }
 else {
-const err115 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/rules/" + i0+"/tag",schemaPath:"#/definitions/node/allOf/13/then/properties/with/properties/rules/items/properties/tag/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.allOf[13].then.properties.with.properties.rules.items.properties.tag.type,parentSchema:schema14.allOf[13].then.properties.with.properties.rules.items.properties.tag,data:data52};
+const err115 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/rules/" + i0+"/flags",schemaPath:"#/definitions/node/allOf/13/then/properties/with/properties/rules/items/properties/flags/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.allOf[13].then.properties.with.properties.rules.items.properties.flags.type,parentSchema:schema14.allOf[13].then.properties.with.properties.rules.items.properties.flags,data:data52};
 if(vErrors === null){
 vErrors = [err115];
 }
@@ -1736,9 +1736,11 @@ vErrors.push(err115);
 errors++;
 }
 }
-}
-else {
-const err116 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/rules/" + i0,schemaPath:"#/definitions/node/allOf/13/then/properties/with/properties/rules/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.allOf[13].then.properties.with.properties.rules.items.type,parentSchema:schema14.allOf[13].then.properties.with.properties.rules.items,data:data49};
+if(data50.tag !== undefined){
+let data53 = data50.tag;
+if(typeof data53 === "string"){
+if(func3(data53) < 1){
+const err116 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/rules/" + i0+"/tag",schemaPath:"#/definitions/node/allOf/13/then/properties/with/properties/rules/items/properties/tag/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema14.allOf[13].then.properties.with.properties.rules.items.properties.tag,data:data53};
 if(vErrors === null){
 vErrors = [err116];
 }
@@ -1748,9 +1750,8 @@ vErrors.push(err116);
 errors++;
 }
 }
-}
 else {
-const err117 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/rules",schemaPath:"#/definitions/node/allOf/13/then/properties/with/properties/rules/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema14.allOf[13].then.properties.with.properties.rules.type,parentSchema:schema14.allOf[13].then.properties.with.properties.rules,data:data48};
+const err117 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/rules/" + i0+"/tag",schemaPath:"#/definitions/node/allOf/13/then/properties/with/properties/rules/items/properties/tag/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.allOf[13].then.properties.with.properties.rules.items.properties.tag.type,parentSchema:schema14.allOf[13].then.properties.with.properties.rules.items.properties.tag,data:data53};
 if(vErrors === null){
 vErrors = [err117];
 }
@@ -1760,11 +1761,9 @@ vErrors.push(err117);
 errors++;
 }
 }
-if(data47.default !== undefined){
-let data53 = data47.default;
-if(typeof data53 === "string"){
-if(func3(data53) < 1){
-const err118 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/default",schemaPath:"#/definitions/node/allOf/13/then/properties/with/properties/default/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema14.allOf[13].then.properties.with.properties.default,data:data53};
+}
+else {
+const err118 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/rules/" + i0,schemaPath:"#/definitions/node/allOf/13/then/properties/with/properties/rules/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.allOf[13].then.properties.with.properties.rules.items.type,parentSchema:schema14.allOf[13].then.properties.with.properties.rules.items,data:data50};
 if(vErrors === null){
 vErrors = [err118];
 }
@@ -1774,8 +1773,9 @@ vErrors.push(err118);
 errors++;
 }
 }
+}
 else {
-const err119 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/default",schemaPath:"#/definitions/node/allOf/13/then/properties/with/properties/default/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.allOf[13].then.properties.with.properties.default.type,parentSchema:schema14.allOf[13].then.properties.with.properties.default,data:data53};
+const err119 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/rules",schemaPath:"#/definitions/node/allOf/13/then/properties/with/properties/rules/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema14.allOf[13].then.properties.with.properties.rules.type,parentSchema:schema14.allOf[13].then.properties.with.properties.rules,data:data49};
 if(vErrors === null){
 vErrors = [err119];
 }
@@ -1785,9 +1785,11 @@ vErrors.push(err119);
 errors++;
 }
 }
-}
-else {
-const err120 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/13/then/properties/with/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.allOf[13].then.properties.with.type,parentSchema:schema14.allOf[13].then.properties.with,data:data47};
+if(data48.default !== undefined){
+let data54 = data48.default;
+if(typeof data54 === "string"){
+if(func3(data54) < 1){
+const err120 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/default",schemaPath:"#/definitions/node/allOf/13/then/properties/with/properties/default/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema14.allOf[13].then.properties.with.properties.default,data:data54};
 if(vErrors === null){
 vErrors = [err120];
 }
@@ -1797,12 +1799,8 @@ vErrors.push(err120);
 errors++;
 }
 }
-}
-var _valid13 = _errs152 === errors;
-valid51 = _valid13;
-}
-if(!valid51){
-const err121 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/13/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema14.allOf[13].if,parentSchema:schema14.allOf[13],data:data4};
+else {
+const err121 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/default",schemaPath:"#/definitions/node/allOf/13/then/properties/with/properties/default/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.allOf[13].then.properties.with.properties.default.type,parentSchema:schema14.allOf[13].then.properties.with.properties.default,data:data54};
 if(vErrors === null){
 vErrors = [err121];
 }
@@ -1811,13 +1809,10 @@ vErrors.push(err121);
 }
 errors++;
 }
-const _errs170 = errors;
-let valid58 = true;
-const _errs171 = errors;
-if(data4 && typeof data4 == "object" && !Array.isArray(data4)){
-let missing14;
-if((data4.use === undefined) && (missing14 = "use")){
-const err122 = {};
+}
+}
+else {
+const err122 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/13/then/properties/with/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.allOf[13].then.properties.with.type,parentSchema:schema14.allOf[13].then.properties.with,data:data48};
 if(vErrors === null){
 vErrors = [err122];
 }
@@ -1826,10 +1821,13 @@ vErrors.push(err122);
 }
 errors++;
 }
-else {
-if(data4.use !== undefined){
-if("tagByLevel" !== data4.use){
-const err123 = {};
+}
+}
+var _valid13 = _errs154 === errors;
+valid51 = _valid13;
+}
+if(!valid51){
+const err123 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/13/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema14.allOf[13].if,parentSchema:schema14.allOf[13],data:data5};
 if(vErrors === null){
 vErrors = [err123];
 }
@@ -1838,28 +1836,13 @@ vErrors.push(err123);
 }
 errors++;
 }
-}
-}
-}
-var _valid14 = _errs171 === errors;
-errors = _errs170;
-if(vErrors !== null){
-if(_errs170){
-vErrors.length = _errs170;
-}
-else {
-vErrors = null;
-}
-}
-if(_valid14){
+const _errs172 = errors;
+let valid58 = true;
 const _errs173 = errors;
-if(data4 && typeof data4 == "object" && !Array.isArray(data4)){
-if(data4.with !== undefined){
-let data55 = data4.with;
-if(data55 && typeof data55 == "object" && !Array.isArray(data55)){
-for(const key17 in data55){
-if(!(key17 === "default")){
-const err124 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/14/then/properties/with/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key17},message:"must NOT have additional properties",schema:false,parentSchema:schema14.allOf[14].then.properties.with,data:data55};
+if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
+let missing14;
+if((data5.use === undefined) && (missing14 = "use")){
+const err124 = {};
 if(vErrors === null){
 vErrors = [err124];
 }
@@ -1868,12 +1851,10 @@ vErrors.push(err124);
 }
 errors++;
 }
-}
-if(data55.default !== undefined){
-let data56 = data55.default;
-if(typeof data56 === "string"){
-if(func3(data56) < 1){
-const err125 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/default",schemaPath:"#/definitions/node/allOf/14/then/properties/with/properties/default/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema14.allOf[14].then.properties.with.properties.default,data:data56};
+else {
+if(data5.use !== undefined){
+if("tagByLevel" !== data5.use){
+const err125 = {};
 if(vErrors === null){
 vErrors = [err125];
 }
@@ -1883,8 +1864,27 @@ vErrors.push(err125);
 errors++;
 }
 }
+}
+}
+var _valid14 = _errs173 === errors;
+errors = _errs172;
+if(vErrors !== null){
+if(_errs172){
+vErrors.length = _errs172;
+}
 else {
-const err126 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/default",schemaPath:"#/definitions/node/allOf/14/then/properties/with/properties/default/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.allOf[14].then.properties.with.properties.default.type,parentSchema:schema14.allOf[14].then.properties.with.properties.default,data:data56};
+vErrors = null;
+}
+}
+if(_valid14){
+const _errs175 = errors;
+if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
+if(data5.with !== undefined){
+let data56 = data5.with;
+if(data56 && typeof data56 == "object" && !Array.isArray(data56)){
+for(const key17 in data56){
+if(!(key17 === "default")){
+const err126 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/14/then/properties/with/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key17},message:"must NOT have additional properties",schema:false,parentSchema:schema14.allOf[14].then.properties.with,data:data56};
 if(vErrors === null){
 vErrors = [err126];
 }
@@ -1894,9 +1894,11 @@ vErrors.push(err126);
 errors++;
 }
 }
-}
-else {
-const err127 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/14/then/properties/with/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.allOf[14].then.properties.with.type,parentSchema:schema14.allOf[14].then.properties.with,data:data55};
+if(data56.default !== undefined){
+let data57 = data56.default;
+if(typeof data57 === "string"){
+if(func3(data57) < 1){
+const err127 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/default",schemaPath:"#/definitions/node/allOf/14/then/properties/with/properties/default/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema14.allOf[14].then.properties.with.properties.default,data:data57};
 if(vErrors === null){
 vErrors = [err127];
 }
@@ -1906,12 +1908,8 @@ vErrors.push(err127);
 errors++;
 }
 }
-}
-var _valid14 = _errs173 === errors;
-valid58 = _valid14;
-}
-if(!valid58){
-const err128 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/14/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema14.allOf[14].if,parentSchema:schema14.allOf[14],data:data4};
+else {
+const err128 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/default",schemaPath:"#/definitions/node/allOf/14/then/properties/with/properties/default/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.allOf[14].then.properties.with.properties.default.type,parentSchema:schema14.allOf[14].then.properties.with.properties.default,data:data57};
 if(vErrors === null){
 vErrors = [err128];
 }
@@ -1920,9 +1918,10 @@ vErrors.push(err128);
 }
 errors++;
 }
-if(data4 && typeof data4 == "object" && !Array.isArray(data4)){
-if(data4.use === undefined){
-const err129 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/required",keyword:"required",params:{missingProperty: "use"},message:"must have required property '"+"use"+"'",schema:schema14.required,parentSchema:schema14,data:data4};
+}
+}
+else {
+const err129 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/14/then/properties/with/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.allOf[14].then.properties.with.type,parentSchema:schema14.allOf[14].then.properties.with,data:data56};
 if(vErrors === null){
 vErrors = [err129];
 }
@@ -1931,9 +1930,13 @@ vErrors.push(err129);
 }
 errors++;
 }
-for(const key18 in data4){
-if(!((((key18 === "use") || (key18 === "with")) || (key18 === "then")) || (key18 === "description"))){
-const err130 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key18},message:"must NOT have additional properties",schema:false,parentSchema:schema14,data:data4};
+}
+}
+var _valid14 = _errs175 === errors;
+valid58 = _valid14;
+}
+if(!valid58){
+const err130 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/14/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema14.allOf[14].if,parentSchema:schema14.allOf[14],data:data5};
 if(vErrors === null){
 vErrors = [err130];
 }
@@ -1942,14 +1945,9 @@ vErrors.push(err130);
 }
 errors++;
 }
-}
-if(data4.use !== undefined){
-let data57 = data4.use;
-const _errs181 = errors;
-let valid63 = false;
-const _errs182 = errors;
-if(typeof data57 !== "string"){
-const err131 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/use",schemaPath:"#/definitions/node/properties/use/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.properties.use.anyOf[0].type,parentSchema:schema14.properties.use.anyOf[0],data:data57};
+if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
+if(data5.use === undefined){
+const err131 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/required",keyword:"required",params:{missingProperty: "use"},message:"must have required property '"+"use"+"'",schema:schema14.required,parentSchema:schema14,data:data5};
 if(vErrors === null){
 vErrors = [err131];
 }
@@ -1958,8 +1956,9 @@ vErrors.push(err131);
 }
 errors++;
 }
-if(!(((((((((((((((data57 === "trim") || (data57 === "uppercase")) || (data57 === "lowercase")) || (data57 === "snakecase")) || (data57 === "replace")) || (data57 === "filter")) || (data57 === "template")) || (data57 === "number")) || (data57 === "split")) || (data57 === "join")) || (data57 === "dedupe")) || (data57 === "count")) || (data57 === "drop")) || (data57 === "route")) || (data57 === "tagByLevel"))){
-const err132 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/use",schemaPath:"#/definitions/node/properties/use/anyOf/0/enum",keyword:"enum",params:{allowedValues: schema14.properties.use.anyOf[0].enum},message:"must be equal to one of the allowed values",schema:schema14.properties.use.anyOf[0].enum,parentSchema:schema14.properties.use.anyOf[0],data:data57};
+for(const key18 in data5){
+if(!((((key18 === "use") || (key18 === "with")) || (key18 === "then")) || (key18 === "description"))){
+const err132 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key18},message:"must NOT have additional properties",schema:false,parentSchema:schema14,data:data5};
 if(vErrors === null){
 vErrors = [err132];
 }
@@ -1968,13 +1967,14 @@ vErrors.push(err132);
 }
 errors++;
 }
-var _valid15 = _errs182 === errors;
-valid63 = valid63 || _valid15;
-if(!valid63){
+}
+if(data5.use !== undefined){
+let data58 = data5.use;
+const _errs183 = errors;
+let valid63 = false;
 const _errs184 = errors;
-if(data57 && typeof data57 == "object" && !Array.isArray(data57)){
-if(data57.module === undefined){
-const err133 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/use",schemaPath:"#/definitions/node/properties/use/anyOf/1/required",keyword:"required",params:{missingProperty: "module"},message:"must have required property '"+"module"+"'",schema:schema14.properties.use.anyOf[1].required,parentSchema:schema14.properties.use.anyOf[1],data:data57};
+if(typeof data58 !== "string"){
+const err133 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/use",schemaPath:"#/definitions/node/properties/use/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.properties.use.anyOf[0].type,parentSchema:schema14.properties.use.anyOf[0],data:data58};
 if(vErrors === null){
 vErrors = [err133];
 }
@@ -1983,9 +1983,8 @@ vErrors.push(err133);
 }
 errors++;
 }
-for(const key19 in data57){
-if(!(key19 === "module")){
-const err134 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/use",schemaPath:"#/definitions/node/properties/use/anyOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key19},message:"must NOT have additional properties",schema:false,parentSchema:schema14.properties.use.anyOf[1],data:data57};
+if(!(((((((((((((((data58 === "trim") || (data58 === "uppercase")) || (data58 === "lowercase")) || (data58 === "snakecase")) || (data58 === "replace")) || (data58 === "filter")) || (data58 === "template")) || (data58 === "number")) || (data58 === "split")) || (data58 === "join")) || (data58 === "dedupe")) || (data58 === "count")) || (data58 === "drop")) || (data58 === "route")) || (data58 === "tagByLevel"))){
+const err134 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/use",schemaPath:"#/definitions/node/properties/use/anyOf/0/enum",keyword:"enum",params:{allowedValues: schema14.properties.use.anyOf[0].enum},message:"must be equal to one of the allowed values",schema:schema14.properties.use.anyOf[0].enum,parentSchema:schema14.properties.use.anyOf[0],data:data58};
 if(vErrors === null){
 vErrors = [err134];
 }
@@ -1994,12 +1993,13 @@ vErrors.push(err134);
 }
 errors++;
 }
-}
-if(data57.module !== undefined){
-let data58 = data57.module;
-if(typeof data58 === "string"){
-if(func3(data58) < 1){
-const err135 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/use/module",schemaPath:"#/definitions/node/properties/use/anyOf/1/properties/module/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema14.properties.use.anyOf[1].properties.module,data:data58};
+var _valid15 = _errs184 === errors;
+valid63 = valid63 || _valid15;
+if(!valid63){
+const _errs186 = errors;
+if(data58 && typeof data58 == "object" && !Array.isArray(data58)){
+if(data58.module === undefined){
+const err135 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/use",schemaPath:"#/definitions/node/properties/use/anyOf/1/required",keyword:"required",params:{missingProperty: "module"},message:"must have required property '"+"module"+"'",schema:schema14.properties.use.anyOf[1].required,parentSchema:schema14.properties.use.anyOf[1],data:data58};
 if(vErrors === null){
 vErrors = [err135];
 }
@@ -2008,9 +2008,9 @@ vErrors.push(err135);
 }
 errors++;
 }
-}
-else {
-const err136 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/use/module",schemaPath:"#/definitions/node/properties/use/anyOf/1/properties/module/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.properties.use.anyOf[1].properties.module.type,parentSchema:schema14.properties.use.anyOf[1].properties.module,data:data58};
+for(const key19 in data58){
+if(!(key19 === "module")){
+const err136 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/use",schemaPath:"#/definitions/node/properties/use/anyOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key19},message:"must NOT have additional properties",schema:false,parentSchema:schema14.properties.use.anyOf[1],data:data58};
 if(vErrors === null){
 vErrors = [err136];
 }
@@ -2020,9 +2020,11 @@ vErrors.push(err136);
 errors++;
 }
 }
-}
-else {
-const err137 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/use",schemaPath:"#/definitions/node/properties/use/anyOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.properties.use.anyOf[1].type,parentSchema:schema14.properties.use.anyOf[1],data:data57};
+if(data58.module !== undefined){
+let data59 = data58.module;
+if(typeof data59 === "string"){
+if(func3(data59) < 1){
+const err137 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/use/module",schemaPath:"#/definitions/node/properties/use/anyOf/1/properties/module/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema14.properties.use.anyOf[1].properties.module,data:data59};
 if(vErrors === null){
 vErrors = [err137];
 }
@@ -2031,11 +2033,9 @@ vErrors.push(err137);
 }
 errors++;
 }
-var _valid15 = _errs184 === errors;
-valid63 = valid63 || _valid15;
 }
-if(!valid63){
-const err138 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/use",schemaPath:"#/definitions/node/properties/use/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema14.properties.use.anyOf,parentSchema:schema14.properties.use,data:data57};
+else {
+const err138 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/use/module",schemaPath:"#/definitions/node/properties/use/anyOf/1/properties/module/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.properties.use.anyOf[1].properties.module.type,parentSchema:schema14.properties.use.anyOf[1].properties.module,data:data59};
 if(vErrors === null){
 vErrors = [err138];
 }
@@ -2044,22 +2044,10 @@ vErrors.push(err138);
 }
 errors++;
 }
-else {
-errors = _errs181;
-if(vErrors !== null){
-if(_errs181){
-vErrors.length = _errs181;
+}
 }
 else {
-vErrors = null;
-}
-}
-}
-}
-if(data4.with !== undefined){
-let data59 = data4.with;
-if(!(data59 && typeof data59 == "object" && !Array.isArray(data59))){
-const err139 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/properties/with/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.properties.with.type,parentSchema:schema14.properties.with,data:data59};
+const err139 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/use",schemaPath:"#/definitions/node/properties/use/anyOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.properties.use.anyOf[1].type,parentSchema:schema14.properties.use.anyOf[1],data:data58};
 if(vErrors === null){
 vErrors = [err139];
 }
@@ -2068,12 +2056,11 @@ vErrors.push(err139);
 }
 errors++;
 }
+var _valid15 = _errs186 === errors;
+valid63 = valid63 || _valid15;
 }
-if(data4.then !== undefined){
-let data60 = data4.then;
-if(typeof data60 === "string"){
-if(func3(data60) < 1){
-const err140 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/then",schemaPath:"#/definitions/node/properties/then/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema14.properties.then,data:data60};
+if(!valid63){
+const err140 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/use",schemaPath:"#/definitions/node/properties/use/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema14.properties.use.anyOf,parentSchema:schema14.properties.use,data:data58};
 if(vErrors === null){
 vErrors = [err140];
 }
@@ -2082,9 +2069,22 @@ vErrors.push(err140);
 }
 errors++;
 }
+else {
+errors = _errs183;
+if(vErrors !== null){
+if(_errs183){
+vErrors.length = _errs183;
 }
 else {
-const err141 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/then",schemaPath:"#/definitions/node/properties/then/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.properties.then.type,parentSchema:schema14.properties.then,data:data60};
+vErrors = null;
+}
+}
+}
+}
+if(data5.with !== undefined){
+let data60 = data5.with;
+if(!(data60 && typeof data60 == "object" && !Array.isArray(data60))){
+const err141 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/properties/with/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.properties.with.type,parentSchema:schema14.properties.with,data:data60};
 if(vErrors === null){
 vErrors = [err141];
 }
@@ -2094,10 +2094,11 @@ vErrors.push(err141);
 errors++;
 }
 }
-if(data4.description !== undefined){
-let data61 = data4.description;
-if(typeof data61 !== "string"){
-const err142 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/description",schemaPath:"#/definitions/node/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.properties.description.type,parentSchema:schema14.properties.description,data:data61};
+if(data5.then !== undefined){
+let data61 = data5.then;
+if(typeof data61 === "string"){
+if(func3(data61) < 1){
+const err142 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/then",schemaPath:"#/definitions/node/properties/then/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema14.properties.then,data:data61};
 if(vErrors === null){
 vErrors = [err142];
 }
@@ -2107,9 +2108,8 @@ vErrors.push(err142);
 errors++;
 }
 }
-}
 else {
-const err143 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.type,parentSchema:schema14,data:data4};
+const err143 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/then",schemaPath:"#/definitions/node/properties/then/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.properties.then.type,parentSchema:schema14.properties.then,data:data61};
 if(vErrors === null){
 vErrors = [err143];
 }
@@ -2119,9 +2119,10 @@ vErrors.push(err143);
 errors++;
 }
 }
-}
-else {
-const err144 = {instancePath:instancePath+"/nodes",schemaPath:"#/properties/nodes/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema13.properties.nodes.type,parentSchema:schema13.properties.nodes,data:data3};
+if(data5.description !== undefined){
+let data62 = data5.description;
+if(typeof data62 !== "string"){
+const err144 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/description",schemaPath:"#/definitions/node/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.properties.description.type,parentSchema:schema14.properties.description,data:data62};
 if(vErrors === null){
 vErrors = [err144];
 }
@@ -2131,10 +2132,9 @@ vErrors.push(err144);
 errors++;
 }
 }
-if(data.description !== undefined){
-let data62 = data.description;
-if(typeof data62 !== "string"){
-const err145 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema13.properties.description.type,parentSchema:schema13.properties.description,data:data62};
+}
+else {
+const err145 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.type,parentSchema:schema14,data:data5};
 if(vErrors === null){
 vErrors = [err145];
 }
@@ -2146,12 +2146,37 @@ errors++;
 }
 }
 else {
-const err146 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema13.type,parentSchema:schema13,data};
+const err146 = {instancePath:instancePath+"/nodes",schemaPath:"#/properties/nodes/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema13.properties.nodes.type,parentSchema:schema13.properties.nodes,data:data4};
 if(vErrors === null){
 vErrors = [err146];
 }
 else {
 vErrors.push(err146);
+}
+errors++;
+}
+}
+if(data.description !== undefined){
+let data63 = data.description;
+if(typeof data63 !== "string"){
+const err147 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema13.properties.description.type,parentSchema:schema13.properties.description,data:data63};
+if(vErrors === null){
+vErrors = [err147];
+}
+else {
+vErrors.push(err147);
+}
+errors++;
+}
+}
+}
+else {
+const err148 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema13.type,parentSchema:schema13,data};
+if(vErrors === null){
+vErrors = [err148];
+}
+else {
+vErrors.push(err148);
 }
 errors++;
 }
@@ -2422,11 +2447,10 @@ errors++;
 }
 }
 }
-if(data.unmatched !== undefined){
-let data12 = data.unmatched;
-if(typeof data12 === "string"){
-if(func3(data12) < 1){
-const err20 = {instancePath:instancePath+"/unmatched",schemaPath:"#/properties/unmatched/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema11.properties.unmatched,data:data12};
+if(data.maxFanOut !== undefined){
+let data12 = data.maxFanOut;
+if(!((typeof data12 == "number") && (!(data12 % 1) && !isNaN(data12)))){
+const err20 = {instancePath:instancePath+"/maxFanOut",schemaPath:"#/properties/maxFanOut/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.maxFanOut.type,parentSchema:schema11.properties.maxFanOut,data:data12};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -2435,9 +2459,9 @@ vErrors.push(err20);
 }
 errors++;
 }
-}
-else {
-const err21 = {instancePath:instancePath+"/unmatched",schemaPath:"#/properties/unmatched/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.unmatched.type,parentSchema:schema11.properties.unmatched,data:data12};
+if(typeof data12 == "number"){
+if(data12 < 1 || isNaN(data12)){
+const err21 = {instancePath:instancePath+"/maxFanOut",schemaPath:"#/properties/maxFanOut/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.maxFanOut,data:data12};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -2447,11 +2471,12 @@ vErrors.push(err21);
 errors++;
 }
 }
-if(data.nodes !== undefined){
-let data13 = data.nodes;
-if(data13 && typeof data13 == "object" && !Array.isArray(data13)){
-if(Object.keys(data13).length < 1){
-const err22 = {instancePath:instancePath+"/nodes",schemaPath:"#/properties/nodes/minProperties",keyword:"minProperties",params:{limit: 1},message:"must NOT have fewer than 1 properties",schema:1,parentSchema:schema11.properties.nodes,data:data13};
+}
+if(data.unmatched !== undefined){
+let data13 = data.unmatched;
+if(typeof data13 === "string"){
+if(func3(data13) < 1){
+const err22 = {instancePath:instancePath+"/unmatched",schemaPath:"#/properties/unmatched/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema11.properties.unmatched,data:data13};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -2460,15 +2485,9 @@ vErrors.push(err22);
 }
 errors++;
 }
-for(const key3 in data13){
-let data14 = data13[key3];
-const _errs36 = errors;
-let valid9 = true;
-const _errs37 = errors;
-if(data14 && typeof data14 == "object" && !Array.isArray(data14)){
-let missing0;
-if((data14.use === undefined) && (missing0 = "use")){
-const err23 = {};
+}
+else {
+const err23 = {instancePath:instancePath+"/unmatched",schemaPath:"#/properties/unmatched/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.unmatched.type,parentSchema:schema11.properties.unmatched,data:data13};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -2477,10 +2496,12 @@ vErrors.push(err23);
 }
 errors++;
 }
-else {
-if(data14.use !== undefined){
-if("trim" !== data14.use){
-const err24 = {};
+}
+if(data.nodes !== undefined){
+let data14 = data.nodes;
+if(data14 && typeof data14 == "object" && !Array.isArray(data14)){
+if(Object.keys(data14).length < 1){
+const err24 = {instancePath:instancePath+"/nodes",schemaPath:"#/properties/nodes/minProperties",keyword:"minProperties",params:{limit: 1},message:"must NOT have fewer than 1 properties",schema:1,parentSchema:schema11.properties.nodes,data:data14};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -2489,27 +2510,15 @@ vErrors.push(err24);
 }
 errors++;
 }
-}
-}
-}
-var _valid0 = _errs37 === errors;
-errors = _errs36;
-if(vErrors !== null){
-if(_errs36){
-vErrors.length = _errs36;
-}
-else {
-vErrors = null;
-}
-}
-if(_valid0){
+for(const key3 in data14){
+let data15 = data14[key3];
+const _errs38 = errors;
+let valid9 = true;
 const _errs39 = errors;
-if(data14 && typeof data14 == "object" && !Array.isArray(data14)){
-if(data14.with !== undefined){
-let data16 = data14.with;
-if(data16 && typeof data16 == "object" && !Array.isArray(data16)){
-for(const key4 in data16){
-const err25 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/0/then/properties/with/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties",schema:false,parentSchema:schema14.allOf[0].then.properties.with,data:data16};
+if(data15 && typeof data15 == "object" && !Array.isArray(data15)){
+let missing0;
+if((data15.use === undefined) && (missing0 = "use")){
+const err25 = {};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -2518,9 +2527,10 @@ vErrors.push(err25);
 }
 errors++;
 }
-}
 else {
-const err26 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/0/then/properties/with/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.allOf[0].then.properties.with.type,parentSchema:schema14.allOf[0].then.properties.with,data:data16};
+if(data15.use !== undefined){
+if("trim" !== data15.use){
+const err26 = {};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -2531,11 +2541,25 @@ errors++;
 }
 }
 }
-var _valid0 = _errs39 === errors;
-valid9 = _valid0;
 }
-if(!valid9){
-const err27 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/0/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema14.allOf[0].if,parentSchema:schema14.allOf[0],data:data14};
+var _valid0 = _errs39 === errors;
+errors = _errs38;
+if(vErrors !== null){
+if(_errs38){
+vErrors.length = _errs38;
+}
+else {
+vErrors = null;
+}
+}
+if(_valid0){
+const _errs41 = errors;
+if(data15 && typeof data15 == "object" && !Array.isArray(data15)){
+if(data15.with !== undefined){
+let data17 = data15.with;
+if(data17 && typeof data17 == "object" && !Array.isArray(data17)){
+for(const key4 in data17){
+const err27 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/0/then/properties/with/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties",schema:false,parentSchema:schema14.allOf[0].then.properties.with,data:data17};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -2544,13 +2568,9 @@ vErrors.push(err27);
 }
 errors++;
 }
-const _errs44 = errors;
-let valid12 = true;
-const _errs45 = errors;
-if(data14 && typeof data14 == "object" && !Array.isArray(data14)){
-let missing1;
-if((data14.use === undefined) && (missing1 = "use")){
-const err28 = {};
+}
+else {
+const err28 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/0/then/properties/with/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.allOf[0].then.properties.with.type,parentSchema:schema14.allOf[0].then.properties.with,data:data17};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -2559,10 +2579,13 @@ vErrors.push(err28);
 }
 errors++;
 }
-else {
-if(data14.use !== undefined){
-if("uppercase" !== data14.use){
-const err29 = {};
+}
+}
+var _valid0 = _errs41 === errors;
+valid9 = _valid0;
+}
+if(!valid9){
+const err29 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/0/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema14.allOf[0].if,parentSchema:schema14.allOf[0],data:data15};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -2571,27 +2594,13 @@ vErrors.push(err29);
 }
 errors++;
 }
-}
-}
-}
-var _valid1 = _errs45 === errors;
-errors = _errs44;
-if(vErrors !== null){
-if(_errs44){
-vErrors.length = _errs44;
-}
-else {
-vErrors = null;
-}
-}
-if(_valid1){
+const _errs46 = errors;
+let valid12 = true;
 const _errs47 = errors;
-if(data14 && typeof data14 == "object" && !Array.isArray(data14)){
-if(data14.with !== undefined){
-let data18 = data14.with;
-if(data18 && typeof data18 == "object" && !Array.isArray(data18)){
-for(const key5 in data18){
-const err30 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/1/then/properties/with/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties",schema:false,parentSchema:schema14.allOf[1].then.properties.with,data:data18};
+if(data15 && typeof data15 == "object" && !Array.isArray(data15)){
+let missing1;
+if((data15.use === undefined) && (missing1 = "use")){
+const err30 = {};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -2600,9 +2609,10 @@ vErrors.push(err30);
 }
 errors++;
 }
-}
 else {
-const err31 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/1/then/properties/with/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.allOf[1].then.properties.with.type,parentSchema:schema14.allOf[1].then.properties.with,data:data18};
+if(data15.use !== undefined){
+if("uppercase" !== data15.use){
+const err31 = {};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -2613,11 +2623,25 @@ errors++;
 }
 }
 }
-var _valid1 = _errs47 === errors;
-valid12 = _valid1;
 }
-if(!valid12){
-const err32 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/1/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema14.allOf[1].if,parentSchema:schema14.allOf[1],data:data14};
+var _valid1 = _errs47 === errors;
+errors = _errs46;
+if(vErrors !== null){
+if(_errs46){
+vErrors.length = _errs46;
+}
+else {
+vErrors = null;
+}
+}
+if(_valid1){
+const _errs49 = errors;
+if(data15 && typeof data15 == "object" && !Array.isArray(data15)){
+if(data15.with !== undefined){
+let data19 = data15.with;
+if(data19 && typeof data19 == "object" && !Array.isArray(data19)){
+for(const key5 in data19){
+const err32 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/1/then/properties/with/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties",schema:false,parentSchema:schema14.allOf[1].then.properties.with,data:data19};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -2626,13 +2650,9 @@ vErrors.push(err32);
 }
 errors++;
 }
-const _errs52 = errors;
-let valid15 = true;
-const _errs53 = errors;
-if(data14 && typeof data14 == "object" && !Array.isArray(data14)){
-let missing2;
-if((data14.use === undefined) && (missing2 = "use")){
-const err33 = {};
+}
+else {
+const err33 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/1/then/properties/with/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.allOf[1].then.properties.with.type,parentSchema:schema14.allOf[1].then.properties.with,data:data19};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -2641,10 +2661,13 @@ vErrors.push(err33);
 }
 errors++;
 }
-else {
-if(data14.use !== undefined){
-if("lowercase" !== data14.use){
-const err34 = {};
+}
+}
+var _valid1 = _errs49 === errors;
+valid12 = _valid1;
+}
+if(!valid12){
+const err34 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/1/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema14.allOf[1].if,parentSchema:schema14.allOf[1],data:data15};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -2653,27 +2676,13 @@ vErrors.push(err34);
 }
 errors++;
 }
-}
-}
-}
-var _valid2 = _errs53 === errors;
-errors = _errs52;
-if(vErrors !== null){
-if(_errs52){
-vErrors.length = _errs52;
-}
-else {
-vErrors = null;
-}
-}
-if(_valid2){
+const _errs54 = errors;
+let valid15 = true;
 const _errs55 = errors;
-if(data14 && typeof data14 == "object" && !Array.isArray(data14)){
-if(data14.with !== undefined){
-let data20 = data14.with;
-if(data20 && typeof data20 == "object" && !Array.isArray(data20)){
-for(const key6 in data20){
-const err35 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/2/then/properties/with/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties",schema:false,parentSchema:schema14.allOf[2].then.properties.with,data:data20};
+if(data15 && typeof data15 == "object" && !Array.isArray(data15)){
+let missing2;
+if((data15.use === undefined) && (missing2 = "use")){
+const err35 = {};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -2682,9 +2691,10 @@ vErrors.push(err35);
 }
 errors++;
 }
-}
 else {
-const err36 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/2/then/properties/with/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.allOf[2].then.properties.with.type,parentSchema:schema14.allOf[2].then.properties.with,data:data20};
+if(data15.use !== undefined){
+if("lowercase" !== data15.use){
+const err36 = {};
 if(vErrors === null){
 vErrors = [err36];
 }
@@ -2695,11 +2705,25 @@ errors++;
 }
 }
 }
-var _valid2 = _errs55 === errors;
-valid15 = _valid2;
 }
-if(!valid15){
-const err37 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/2/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema14.allOf[2].if,parentSchema:schema14.allOf[2],data:data14};
+var _valid2 = _errs55 === errors;
+errors = _errs54;
+if(vErrors !== null){
+if(_errs54){
+vErrors.length = _errs54;
+}
+else {
+vErrors = null;
+}
+}
+if(_valid2){
+const _errs57 = errors;
+if(data15 && typeof data15 == "object" && !Array.isArray(data15)){
+if(data15.with !== undefined){
+let data21 = data15.with;
+if(data21 && typeof data21 == "object" && !Array.isArray(data21)){
+for(const key6 in data21){
+const err37 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/2/then/properties/with/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties",schema:false,parentSchema:schema14.allOf[2].then.properties.with,data:data21};
 if(vErrors === null){
 vErrors = [err37];
 }
@@ -2708,13 +2732,9 @@ vErrors.push(err37);
 }
 errors++;
 }
-const _errs60 = errors;
-let valid18 = true;
-const _errs61 = errors;
-if(data14 && typeof data14 == "object" && !Array.isArray(data14)){
-let missing3;
-if((data14.use === undefined) && (missing3 = "use")){
-const err38 = {};
+}
+else {
+const err38 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/2/then/properties/with/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.allOf[2].then.properties.with.type,parentSchema:schema14.allOf[2].then.properties.with,data:data21};
 if(vErrors === null){
 vErrors = [err38];
 }
@@ -2723,10 +2743,13 @@ vErrors.push(err38);
 }
 errors++;
 }
-else {
-if(data14.use !== undefined){
-if("snakecase" !== data14.use){
-const err39 = {};
+}
+}
+var _valid2 = _errs57 === errors;
+valid15 = _valid2;
+}
+if(!valid15){
+const err39 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/2/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema14.allOf[2].if,parentSchema:schema14.allOf[2],data:data15};
 if(vErrors === null){
 vErrors = [err39];
 }
@@ -2735,27 +2758,13 @@ vErrors.push(err39);
 }
 errors++;
 }
-}
-}
-}
-var _valid3 = _errs61 === errors;
-errors = _errs60;
-if(vErrors !== null){
-if(_errs60){
-vErrors.length = _errs60;
-}
-else {
-vErrors = null;
-}
-}
-if(_valid3){
+const _errs62 = errors;
+let valid18 = true;
 const _errs63 = errors;
-if(data14 && typeof data14 == "object" && !Array.isArray(data14)){
-if(data14.with !== undefined){
-let data22 = data14.with;
-if(data22 && typeof data22 == "object" && !Array.isArray(data22)){
-for(const key7 in data22){
-const err40 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/3/then/properties/with/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key7},message:"must NOT have additional properties",schema:false,parentSchema:schema14.allOf[3].then.properties.with,data:data22};
+if(data15 && typeof data15 == "object" && !Array.isArray(data15)){
+let missing3;
+if((data15.use === undefined) && (missing3 = "use")){
+const err40 = {};
 if(vErrors === null){
 vErrors = [err40];
 }
@@ -2764,9 +2773,10 @@ vErrors.push(err40);
 }
 errors++;
 }
-}
 else {
-const err41 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/3/then/properties/with/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.allOf[3].then.properties.with.type,parentSchema:schema14.allOf[3].then.properties.with,data:data22};
+if(data15.use !== undefined){
+if("snakecase" !== data15.use){
+const err41 = {};
 if(vErrors === null){
 vErrors = [err41];
 }
@@ -2777,11 +2787,25 @@ errors++;
 }
 }
 }
-var _valid3 = _errs63 === errors;
-valid18 = _valid3;
 }
-if(!valid18){
-const err42 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/3/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema14.allOf[3].if,parentSchema:schema14.allOf[3],data:data14};
+var _valid3 = _errs63 === errors;
+errors = _errs62;
+if(vErrors !== null){
+if(_errs62){
+vErrors.length = _errs62;
+}
+else {
+vErrors = null;
+}
+}
+if(_valid3){
+const _errs65 = errors;
+if(data15 && typeof data15 == "object" && !Array.isArray(data15)){
+if(data15.with !== undefined){
+let data23 = data15.with;
+if(data23 && typeof data23 == "object" && !Array.isArray(data23)){
+for(const key7 in data23){
+const err42 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/3/then/properties/with/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key7},message:"must NOT have additional properties",schema:false,parentSchema:schema14.allOf[3].then.properties.with,data:data23};
 if(vErrors === null){
 vErrors = [err42];
 }
@@ -2790,13 +2814,9 @@ vErrors.push(err42);
 }
 errors++;
 }
-const _errs68 = errors;
-let valid21 = true;
-const _errs69 = errors;
-if(data14 && typeof data14 == "object" && !Array.isArray(data14)){
-let missing4;
-if((data14.use === undefined) && (missing4 = "use")){
-const err43 = {};
+}
+else {
+const err43 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/3/then/properties/with/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.allOf[3].then.properties.with.type,parentSchema:schema14.allOf[3].then.properties.with,data:data23};
 if(vErrors === null){
 vErrors = [err43];
 }
@@ -2805,10 +2825,13 @@ vErrors.push(err43);
 }
 errors++;
 }
-else {
-if(data14.use !== undefined){
-if("replace" !== data14.use){
-const err44 = {};
+}
+}
+var _valid3 = _errs65 === errors;
+valid18 = _valid3;
+}
+if(!valid18){
+const err44 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/3/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema14.allOf[3].if,parentSchema:schema14.allOf[3],data:data15};
 if(vErrors === null){
 vErrors = [err44];
 }
@@ -2817,24 +2840,13 @@ vErrors.push(err44);
 }
 errors++;
 }
-}
-}
-}
-var _valid4 = _errs69 === errors;
-errors = _errs68;
-if(vErrors !== null){
-if(_errs68){
-vErrors.length = _errs68;
-}
-else {
-vErrors = null;
-}
-}
-if(_valid4){
+const _errs70 = errors;
+let valid21 = true;
 const _errs71 = errors;
-if(data14 && typeof data14 == "object" && !Array.isArray(data14)){
-if(data14.with === undefined){
-const err45 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/4/then/required",keyword:"required",params:{missingProperty: "with"},message:"must have required property '"+"with"+"'",schema:schema14.allOf[4].then.required,parentSchema:schema14.allOf[4].then,data:data14};
+if(data15 && typeof data15 == "object" && !Array.isArray(data15)){
+let missing4;
+if((data15.use === undefined) && (missing4 = "use")){
+const err45 = {};
 if(vErrors === null){
 vErrors = [err45];
 }
@@ -2843,11 +2855,10 @@ vErrors.push(err45);
 }
 errors++;
 }
-if(data14.with !== undefined){
-let data24 = data14.with;
-if(data24 && typeof data24 == "object" && !Array.isArray(data24)){
-if(data24.pattern === undefined){
-const err46 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/4/then/properties/with/required",keyword:"required",params:{missingProperty: "pattern"},message:"must have required property '"+"pattern"+"'",schema:schema14.allOf[4].then.properties.with.required,parentSchema:schema14.allOf[4].then.properties.with,data:data24};
+else {
+if(data15.use !== undefined){
+if("replace" !== data15.use){
+const err46 = {};
 if(vErrors === null){
 vErrors = [err46];
 }
@@ -2856,9 +2867,24 @@ vErrors.push(err46);
 }
 errors++;
 }
-for(const key8 in data24){
-if(!(((key8 === "pattern") || (key8 === "replacement")) || (key8 === "flags"))){
-const err47 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/4/then/properties/with/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key8},message:"must NOT have additional properties",schema:false,parentSchema:schema14.allOf[4].then.properties.with,data:data24};
+}
+}
+}
+var _valid4 = _errs71 === errors;
+errors = _errs70;
+if(vErrors !== null){
+if(_errs70){
+vErrors.length = _errs70;
+}
+else {
+vErrors = null;
+}
+}
+if(_valid4){
+const _errs73 = errors;
+if(data15 && typeof data15 == "object" && !Array.isArray(data15)){
+if(data15.with === undefined){
+const err47 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/4/then/required",keyword:"required",params:{missingProperty: "with"},message:"must have required property '"+"with"+"'",schema:schema14.allOf[4].then.required,parentSchema:schema14.allOf[4].then,data:data15};
 if(vErrors === null){
 vErrors = [err47];
 }
@@ -2867,11 +2893,11 @@ vErrors.push(err47);
 }
 errors++;
 }
-}
-if(data24.pattern !== undefined){
-let data25 = data24.pattern;
-if(typeof data25 !== "string"){
-const err48 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/pattern",schemaPath:"#/definitions/node/allOf/4/then/properties/with/properties/pattern/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.allOf[4].then.properties.with.properties.pattern.type,parentSchema:schema14.allOf[4].then.properties.with.properties.pattern,data:data25};
+if(data15.with !== undefined){
+let data25 = data15.with;
+if(data25 && typeof data25 == "object" && !Array.isArray(data25)){
+if(data25.pattern === undefined){
+const err48 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/4/then/properties/with/required",keyword:"required",params:{missingProperty: "pattern"},message:"must have required property '"+"pattern"+"'",schema:schema14.allOf[4].then.properties.with.required,parentSchema:schema14.allOf[4].then.properties.with,data:data25};
 if(vErrors === null){
 vErrors = [err48];
 }
@@ -2880,11 +2906,9 @@ vErrors.push(err48);
 }
 errors++;
 }
-}
-if(data24.replacement !== undefined){
-let data26 = data24.replacement;
-if(typeof data26 !== "string"){
-const err49 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/replacement",schemaPath:"#/definitions/node/allOf/4/then/properties/with/properties/replacement/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.allOf[4].then.properties.with.properties.replacement.type,parentSchema:schema14.allOf[4].then.properties.with.properties.replacement,data:data26};
+for(const key8 in data25){
+if(!(((key8 === "pattern") || (key8 === "replacement")) || (key8 === "flags"))){
+const err49 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/4/then/properties/with/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key8},message:"must NOT have additional properties",schema:false,parentSchema:schema14.allOf[4].then.properties.with,data:data25};
 if(vErrors === null){
 vErrors = [err49];
 }
@@ -2894,11 +2918,10 @@ vErrors.push(err49);
 errors++;
 }
 }
-if(data24.flags !== undefined){
-let data27 = data24.flags;
-if(typeof data27 === "string"){
-if(!pattern0.test(data27)){
-const err50 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/flags",schemaPath:"#/definitions/node/allOf/4/then/properties/with/properties/flags/pattern",keyword:"pattern",params:{pattern: "^[dgimsuvy]*$"},message:"must match pattern \""+"^[dgimsuvy]*$"+"\"",schema:"^[dgimsuvy]*$",parentSchema:schema14.allOf[4].then.properties.with.properties.flags,data:data27};
+if(data25.pattern !== undefined){
+let data26 = data25.pattern;
+if(typeof data26 !== "string"){
+const err50 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/pattern",schemaPath:"#/definitions/node/allOf/4/then/properties/with/properties/pattern/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.allOf[4].then.properties.with.properties.pattern.type,parentSchema:schema14.allOf[4].then.properties.with.properties.pattern,data:data26};
 if(vErrors === null){
 vErrors = [err50];
 }
@@ -2908,8 +2931,10 @@ vErrors.push(err50);
 errors++;
 }
 }
-else {
-const err51 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/flags",schemaPath:"#/definitions/node/allOf/4/then/properties/with/properties/flags/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.allOf[4].then.properties.with.properties.flags.type,parentSchema:schema14.allOf[4].then.properties.with.properties.flags,data:data27};
+if(data25.replacement !== undefined){
+let data27 = data25.replacement;
+if(typeof data27 !== "string"){
+const err51 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/replacement",schemaPath:"#/definitions/node/allOf/4/then/properties/with/properties/replacement/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.allOf[4].then.properties.with.properties.replacement.type,parentSchema:schema14.allOf[4].then.properties.with.properties.replacement,data:data27};
 if(vErrors === null){
 vErrors = [err51];
 }
@@ -2919,9 +2944,11 @@ vErrors.push(err51);
 errors++;
 }
 }
-}
-else {
-const err52 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/4/then/properties/with/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.allOf[4].then.properties.with.type,parentSchema:schema14.allOf[4].then.properties.with,data:data24};
+if(data25.flags !== undefined){
+let data28 = data25.flags;
+if(typeof data28 === "string"){
+if(!pattern0.test(data28)){
+const err52 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/flags",schemaPath:"#/definitions/node/allOf/4/then/properties/with/properties/flags/pattern",keyword:"pattern",params:{pattern: "^[dgimsuvy]*$"},message:"must match pattern \""+"^[dgimsuvy]*$"+"\"",schema:"^[dgimsuvy]*$",parentSchema:schema14.allOf[4].then.properties.with.properties.flags,data:data28};
 if(vErrors === null){
 vErrors = [err52];
 }
@@ -2931,12 +2958,8 @@ vErrors.push(err52);
 errors++;
 }
 }
-}
-var _valid4 = _errs71 === errors;
-valid21 = _valid4;
-}
-if(!valid21){
-const err53 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/4/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema14.allOf[4].if,parentSchema:schema14.allOf[4],data:data14};
+else {
+const err53 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/flags",schemaPath:"#/definitions/node/allOf/4/then/properties/with/properties/flags/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.allOf[4].then.properties.with.properties.flags.type,parentSchema:schema14.allOf[4].then.properties.with.properties.flags,data:data28};
 if(vErrors === null){
 vErrors = [err53];
 }
@@ -2945,13 +2968,10 @@ vErrors.push(err53);
 }
 errors++;
 }
-const _errs82 = errors;
-let valid25 = true;
-const _errs83 = errors;
-if(data14 && typeof data14 == "object" && !Array.isArray(data14)){
-let missing5;
-if((data14.use === undefined) && (missing5 = "use")){
-const err54 = {};
+}
+}
+else {
+const err54 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/4/then/properties/with/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.allOf[4].then.properties.with.type,parentSchema:schema14.allOf[4].then.properties.with,data:data25};
 if(vErrors === null){
 vErrors = [err54];
 }
@@ -2960,10 +2980,13 @@ vErrors.push(err54);
 }
 errors++;
 }
-else {
-if(data14.use !== undefined){
-if("filter" !== data14.use){
-const err55 = {};
+}
+}
+var _valid4 = _errs73 === errors;
+valid21 = _valid4;
+}
+if(!valid21){
+const err55 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/4/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema14.allOf[4].if,parentSchema:schema14.allOf[4],data:data15};
 if(vErrors === null){
 vErrors = [err55];
 }
@@ -2972,24 +2995,13 @@ vErrors.push(err55);
 }
 errors++;
 }
-}
-}
-}
-var _valid5 = _errs83 === errors;
-errors = _errs82;
-if(vErrors !== null){
-if(_errs82){
-vErrors.length = _errs82;
-}
-else {
-vErrors = null;
-}
-}
-if(_valid5){
+const _errs84 = errors;
+let valid25 = true;
 const _errs85 = errors;
-if(data14 && typeof data14 == "object" && !Array.isArray(data14)){
-if(data14.with === undefined){
-const err56 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/5/then/required",keyword:"required",params:{missingProperty: "with"},message:"must have required property '"+"with"+"'",schema:schema14.allOf[5].then.required,parentSchema:schema14.allOf[5].then,data:data14};
+if(data15 && typeof data15 == "object" && !Array.isArray(data15)){
+let missing5;
+if((data15.use === undefined) && (missing5 = "use")){
+const err56 = {};
 if(vErrors === null){
 vErrors = [err56];
 }
@@ -2998,11 +3010,10 @@ vErrors.push(err56);
 }
 errors++;
 }
-if(data14.with !== undefined){
-let data29 = data14.with;
-if(data29 && typeof data29 == "object" && !Array.isArray(data29)){
-if(data29.pattern === undefined){
-const err57 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/5/then/properties/with/required",keyword:"required",params:{missingProperty: "pattern"},message:"must have required property '"+"pattern"+"'",schema:schema14.allOf[5].then.properties.with.required,parentSchema:schema14.allOf[5].then.properties.with,data:data29};
+else {
+if(data15.use !== undefined){
+if("filter" !== data15.use){
+const err57 = {};
 if(vErrors === null){
 vErrors = [err57];
 }
@@ -3011,9 +3022,24 @@ vErrors.push(err57);
 }
 errors++;
 }
-for(const key9 in data29){
-if(!(((key9 === "pattern") || (key9 === "flags")) || (key9 === "invert"))){
-const err58 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/5/then/properties/with/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key9},message:"must NOT have additional properties",schema:false,parentSchema:schema14.allOf[5].then.properties.with,data:data29};
+}
+}
+}
+var _valid5 = _errs85 === errors;
+errors = _errs84;
+if(vErrors !== null){
+if(_errs84){
+vErrors.length = _errs84;
+}
+else {
+vErrors = null;
+}
+}
+if(_valid5){
+const _errs87 = errors;
+if(data15 && typeof data15 == "object" && !Array.isArray(data15)){
+if(data15.with === undefined){
+const err58 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/5/then/required",keyword:"required",params:{missingProperty: "with"},message:"must have required property '"+"with"+"'",schema:schema14.allOf[5].then.required,parentSchema:schema14.allOf[5].then,data:data15};
 if(vErrors === null){
 vErrors = [err58];
 }
@@ -3022,11 +3048,11 @@ vErrors.push(err58);
 }
 errors++;
 }
-}
-if(data29.pattern !== undefined){
-let data30 = data29.pattern;
-if(typeof data30 !== "string"){
-const err59 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/pattern",schemaPath:"#/definitions/node/allOf/5/then/properties/with/properties/pattern/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.allOf[5].then.properties.with.properties.pattern.type,parentSchema:schema14.allOf[5].then.properties.with.properties.pattern,data:data30};
+if(data15.with !== undefined){
+let data30 = data15.with;
+if(data30 && typeof data30 == "object" && !Array.isArray(data30)){
+if(data30.pattern === undefined){
+const err59 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/5/then/properties/with/required",keyword:"required",params:{missingProperty: "pattern"},message:"must have required property '"+"pattern"+"'",schema:schema14.allOf[5].then.properties.with.required,parentSchema:schema14.allOf[5].then.properties.with,data:data30};
 if(vErrors === null){
 vErrors = [err59];
 }
@@ -3035,12 +3061,9 @@ vErrors.push(err59);
 }
 errors++;
 }
-}
-if(data29.flags !== undefined){
-let data31 = data29.flags;
-if(typeof data31 === "string"){
-if(!pattern0.test(data31)){
-const err60 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/flags",schemaPath:"#/definitions/node/allOf/5/then/properties/with/properties/flags/pattern",keyword:"pattern",params:{pattern: "^[dgimsuvy]*$"},message:"must match pattern \""+"^[dgimsuvy]*$"+"\"",schema:"^[dgimsuvy]*$",parentSchema:schema14.allOf[5].then.properties.with.properties.flags,data:data31};
+for(const key9 in data30){
+if(!(((key9 === "pattern") || (key9 === "flags")) || (key9 === "invert"))){
+const err60 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/5/then/properties/with/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key9},message:"must NOT have additional properties",schema:false,parentSchema:schema14.allOf[5].then.properties.with,data:data30};
 if(vErrors === null){
 vErrors = [err60];
 }
@@ -3050,8 +3073,10 @@ vErrors.push(err60);
 errors++;
 }
 }
-else {
-const err61 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/flags",schemaPath:"#/definitions/node/allOf/5/then/properties/with/properties/flags/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.allOf[5].then.properties.with.properties.flags.type,parentSchema:schema14.allOf[5].then.properties.with.properties.flags,data:data31};
+if(data30.pattern !== undefined){
+let data31 = data30.pattern;
+if(typeof data31 !== "string"){
+const err61 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/pattern",schemaPath:"#/definitions/node/allOf/5/then/properties/with/properties/pattern/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.allOf[5].then.properties.with.properties.pattern.type,parentSchema:schema14.allOf[5].then.properties.with.properties.pattern,data:data31};
 if(vErrors === null){
 vErrors = [err61];
 }
@@ -3061,10 +3086,11 @@ vErrors.push(err61);
 errors++;
 }
 }
-if(data29.invert !== undefined){
-let data32 = data29.invert;
-if(typeof data32 !== "boolean"){
-const err62 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/invert",schemaPath:"#/definitions/node/allOf/5/then/properties/with/properties/invert/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema14.allOf[5].then.properties.with.properties.invert.type,parentSchema:schema14.allOf[5].then.properties.with.properties.invert,data:data32};
+if(data30.flags !== undefined){
+let data32 = data30.flags;
+if(typeof data32 === "string"){
+if(!pattern0.test(data32)){
+const err62 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/flags",schemaPath:"#/definitions/node/allOf/5/then/properties/with/properties/flags/pattern",keyword:"pattern",params:{pattern: "^[dgimsuvy]*$"},message:"must match pattern \""+"^[dgimsuvy]*$"+"\"",schema:"^[dgimsuvy]*$",parentSchema:schema14.allOf[5].then.properties.with.properties.flags,data:data32};
 if(vErrors === null){
 vErrors = [err62];
 }
@@ -3074,9 +3100,8 @@ vErrors.push(err62);
 errors++;
 }
 }
-}
 else {
-const err63 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/5/then/properties/with/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.allOf[5].then.properties.with.type,parentSchema:schema14.allOf[5].then.properties.with,data:data29};
+const err63 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/flags",schemaPath:"#/definitions/node/allOf/5/then/properties/with/properties/flags/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.allOf[5].then.properties.with.properties.flags.type,parentSchema:schema14.allOf[5].then.properties.with.properties.flags,data:data32};
 if(vErrors === null){
 vErrors = [err63];
 }
@@ -3086,12 +3111,10 @@ vErrors.push(err63);
 errors++;
 }
 }
-}
-var _valid5 = _errs85 === errors;
-valid25 = _valid5;
-}
-if(!valid25){
-const err64 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/5/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema14.allOf[5].if,parentSchema:schema14.allOf[5],data:data14};
+if(data30.invert !== undefined){
+let data33 = data30.invert;
+if(typeof data33 !== "boolean"){
+const err64 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/invert",schemaPath:"#/definitions/node/allOf/5/then/properties/with/properties/invert/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema14.allOf[5].then.properties.with.properties.invert.type,parentSchema:schema14.allOf[5].then.properties.with.properties.invert,data:data33};
 if(vErrors === null){
 vErrors = [err64];
 }
@@ -3100,13 +3123,10 @@ vErrors.push(err64);
 }
 errors++;
 }
-const _errs96 = errors;
-let valid29 = true;
-const _errs97 = errors;
-if(data14 && typeof data14 == "object" && !Array.isArray(data14)){
-let missing6;
-if((data14.use === undefined) && (missing6 = "use")){
-const err65 = {};
+}
+}
+else {
+const err65 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/5/then/properties/with/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.allOf[5].then.properties.with.type,parentSchema:schema14.allOf[5].then.properties.with,data:data30};
 if(vErrors === null){
 vErrors = [err65];
 }
@@ -3115,10 +3135,13 @@ vErrors.push(err65);
 }
 errors++;
 }
-else {
-if(data14.use !== undefined){
-if("template" !== data14.use){
-const err66 = {};
+}
+}
+var _valid5 = _errs87 === errors;
+valid25 = _valid5;
+}
+if(!valid25){
+const err66 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/5/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema14.allOf[5].if,parentSchema:schema14.allOf[5],data:data15};
 if(vErrors === null){
 vErrors = [err66];
 }
@@ -3127,24 +3150,13 @@ vErrors.push(err66);
 }
 errors++;
 }
-}
-}
-}
-var _valid6 = _errs97 === errors;
-errors = _errs96;
-if(vErrors !== null){
-if(_errs96){
-vErrors.length = _errs96;
-}
-else {
-vErrors = null;
-}
-}
-if(_valid6){
+const _errs98 = errors;
+let valid29 = true;
 const _errs99 = errors;
-if(data14 && typeof data14 == "object" && !Array.isArray(data14)){
-if(data14.with === undefined){
-const err67 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/6/then/required",keyword:"required",params:{missingProperty: "with"},message:"must have required property '"+"with"+"'",schema:schema14.allOf[6].then.required,parentSchema:schema14.allOf[6].then,data:data14};
+if(data15 && typeof data15 == "object" && !Array.isArray(data15)){
+let missing6;
+if((data15.use === undefined) && (missing6 = "use")){
+const err67 = {};
 if(vErrors === null){
 vErrors = [err67];
 }
@@ -3153,11 +3165,10 @@ vErrors.push(err67);
 }
 errors++;
 }
-if(data14.with !== undefined){
-let data34 = data14.with;
-if(data34 && typeof data34 == "object" && !Array.isArray(data34)){
-if(data34.format === undefined){
-const err68 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/6/then/properties/with/required",keyword:"required",params:{missingProperty: "format"},message:"must have required property '"+"format"+"'",schema:schema14.allOf[6].then.properties.with.required,parentSchema:schema14.allOf[6].then.properties.with,data:data34};
+else {
+if(data15.use !== undefined){
+if("template" !== data15.use){
+const err68 = {};
 if(vErrors === null){
 vErrors = [err68];
 }
@@ -3166,9 +3177,24 @@ vErrors.push(err68);
 }
 errors++;
 }
-for(const key10 in data34){
-if(!(key10 === "format")){
-const err69 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/6/then/properties/with/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key10},message:"must NOT have additional properties",schema:false,parentSchema:schema14.allOf[6].then.properties.with,data:data34};
+}
+}
+}
+var _valid6 = _errs99 === errors;
+errors = _errs98;
+if(vErrors !== null){
+if(_errs98){
+vErrors.length = _errs98;
+}
+else {
+vErrors = null;
+}
+}
+if(_valid6){
+const _errs101 = errors;
+if(data15 && typeof data15 == "object" && !Array.isArray(data15)){
+if(data15.with === undefined){
+const err69 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/6/then/required",keyword:"required",params:{missingProperty: "with"},message:"must have required property '"+"with"+"'",schema:schema14.allOf[6].then.required,parentSchema:schema14.allOf[6].then,data:data15};
 if(vErrors === null){
 vErrors = [err69];
 }
@@ -3177,11 +3203,11 @@ vErrors.push(err69);
 }
 errors++;
 }
-}
-if(data34.format !== undefined){
-let data35 = data34.format;
-if(typeof data35 !== "string"){
-const err70 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/format",schemaPath:"#/definitions/node/allOf/6/then/properties/with/properties/format/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.allOf[6].then.properties.with.properties.format.type,parentSchema:schema14.allOf[6].then.properties.with.properties.format,data:data35};
+if(data15.with !== undefined){
+let data35 = data15.with;
+if(data35 && typeof data35 == "object" && !Array.isArray(data35)){
+if(data35.format === undefined){
+const err70 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/6/then/properties/with/required",keyword:"required",params:{missingProperty: "format"},message:"must have required property '"+"format"+"'",schema:schema14.allOf[6].then.properties.with.required,parentSchema:schema14.allOf[6].then.properties.with,data:data35};
 if(vErrors === null){
 vErrors = [err70];
 }
@@ -3190,10 +3216,9 @@ vErrors.push(err70);
 }
 errors++;
 }
-}
-}
-else {
-const err71 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/6/then/properties/with/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.allOf[6].then.properties.with.type,parentSchema:schema14.allOf[6].then.properties.with,data:data34};
+for(const key10 in data35){
+if(!(key10 === "format")){
+const err71 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/6/then/properties/with/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key10},message:"must NOT have additional properties",schema:false,parentSchema:schema14.allOf[6].then.properties.with,data:data35};
 if(vErrors === null){
 vErrors = [err71];
 }
@@ -3203,12 +3228,10 @@ vErrors.push(err71);
 errors++;
 }
 }
-}
-var _valid6 = _errs99 === errors;
-valid29 = _valid6;
-}
-if(!valid29){
-const err72 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/6/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema14.allOf[6].if,parentSchema:schema14.allOf[6],data:data14};
+if(data35.format !== undefined){
+let data36 = data35.format;
+if(typeof data36 !== "string"){
+const err72 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/format",schemaPath:"#/definitions/node/allOf/6/then/properties/with/properties/format/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.allOf[6].then.properties.with.properties.format.type,parentSchema:schema14.allOf[6].then.properties.with.properties.format,data:data36};
 if(vErrors === null){
 vErrors = [err72];
 }
@@ -3217,13 +3240,10 @@ vErrors.push(err72);
 }
 errors++;
 }
-const _errs106 = errors;
-let valid33 = true;
-const _errs107 = errors;
-if(data14 && typeof data14 == "object" && !Array.isArray(data14)){
-let missing7;
-if((data14.use === undefined) && (missing7 = "use")){
-const err73 = {};
+}
+}
+else {
+const err73 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/6/then/properties/with/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.allOf[6].then.properties.with.type,parentSchema:schema14.allOf[6].then.properties.with,data:data35};
 if(vErrors === null){
 vErrors = [err73];
 }
@@ -3232,10 +3252,13 @@ vErrors.push(err73);
 }
 errors++;
 }
-else {
-if(data14.use !== undefined){
-if("number" !== data14.use){
-const err74 = {};
+}
+}
+var _valid6 = _errs101 === errors;
+valid29 = _valid6;
+}
+if(!valid29){
+const err74 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/6/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema14.allOf[6].if,parentSchema:schema14.allOf[6],data:data15};
 if(vErrors === null){
 vErrors = [err74];
 }
@@ -3244,28 +3267,13 @@ vErrors.push(err74);
 }
 errors++;
 }
-}
-}
-}
-var _valid7 = _errs107 === errors;
-errors = _errs106;
-if(vErrors !== null){
-if(_errs106){
-vErrors.length = _errs106;
-}
-else {
-vErrors = null;
-}
-}
-if(_valid7){
+const _errs108 = errors;
+let valid33 = true;
 const _errs109 = errors;
-if(data14 && typeof data14 == "object" && !Array.isArray(data14)){
-if(data14.with !== undefined){
-let data37 = data14.with;
-if(data37 && typeof data37 == "object" && !Array.isArray(data37)){
-for(const key11 in data37){
-if(!((key11 === "format") || (key11 === "start"))){
-const err75 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/7/then/properties/with/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key11},message:"must NOT have additional properties",schema:false,parentSchema:schema14.allOf[7].then.properties.with,data:data37};
+if(data15 && typeof data15 == "object" && !Array.isArray(data15)){
+let missing7;
+if((data15.use === undefined) && (missing7 = "use")){
+const err75 = {};
 if(vErrors === null){
 vErrors = [err75];
 }
@@ -3274,11 +3282,10 @@ vErrors.push(err75);
 }
 errors++;
 }
-}
-if(data37.format !== undefined){
-let data38 = data37.format;
-if(typeof data38 !== "string"){
-const err76 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/format",schemaPath:"#/definitions/node/allOf/7/then/properties/with/properties/format/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.allOf[7].then.properties.with.properties.format.type,parentSchema:schema14.allOf[7].then.properties.with.properties.format,data:data38};
+else {
+if(data15.use !== undefined){
+if("number" !== data15.use){
+const err76 = {};
 if(vErrors === null){
 vErrors = [err76];
 }
@@ -3288,10 +3295,27 @@ vErrors.push(err76);
 errors++;
 }
 }
-if(data37.start !== undefined){
-let data39 = data37.start;
-if(!((typeof data39 == "number") && (!(data39 % 1) && !isNaN(data39)))){
-const err77 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/start",schemaPath:"#/definitions/node/allOf/7/then/properties/with/properties/start/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema14.allOf[7].then.properties.with.properties.start.type,parentSchema:schema14.allOf[7].then.properties.with.properties.start,data:data39};
+}
+}
+var _valid7 = _errs109 === errors;
+errors = _errs108;
+if(vErrors !== null){
+if(_errs108){
+vErrors.length = _errs108;
+}
+else {
+vErrors = null;
+}
+}
+if(_valid7){
+const _errs111 = errors;
+if(data15 && typeof data15 == "object" && !Array.isArray(data15)){
+if(data15.with !== undefined){
+let data38 = data15.with;
+if(data38 && typeof data38 == "object" && !Array.isArray(data38)){
+for(const key11 in data38){
+if(!((key11 === "format") || (key11 === "start"))){
+const err77 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/7/then/properties/with/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key11},message:"must NOT have additional properties",schema:false,parentSchema:schema14.allOf[7].then.properties.with,data:data38};
 if(vErrors === null){
 vErrors = [err77];
 }
@@ -3301,9 +3325,10 @@ vErrors.push(err77);
 errors++;
 }
 }
-}
-else {
-const err78 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/7/then/properties/with/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.allOf[7].then.properties.with.type,parentSchema:schema14.allOf[7].then.properties.with,data:data37};
+if(data38.format !== undefined){
+let data39 = data38.format;
+if(typeof data39 !== "string"){
+const err78 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/format",schemaPath:"#/definitions/node/allOf/7/then/properties/with/properties/format/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.allOf[7].then.properties.with.properties.format.type,parentSchema:schema14.allOf[7].then.properties.with.properties.format,data:data39};
 if(vErrors === null){
 vErrors = [err78];
 }
@@ -3313,12 +3338,10 @@ vErrors.push(err78);
 errors++;
 }
 }
-}
-var _valid7 = _errs109 === errors;
-valid33 = _valid7;
-}
-if(!valid33){
-const err79 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/7/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema14.allOf[7].if,parentSchema:schema14.allOf[7],data:data14};
+if(data38.start !== undefined){
+let data40 = data38.start;
+if(!((typeof data40 == "number") && (!(data40 % 1) && !isNaN(data40)))){
+const err79 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/start",schemaPath:"#/definitions/node/allOf/7/then/properties/with/properties/start/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema14.allOf[7].then.properties.with.properties.start.type,parentSchema:schema14.allOf[7].then.properties.with.properties.start,data:data40};
 if(vErrors === null){
 vErrors = [err79];
 }
@@ -3327,13 +3350,10 @@ vErrors.push(err79);
 }
 errors++;
 }
-const _errs118 = errors;
-let valid37 = true;
-const _errs119 = errors;
-if(data14 && typeof data14 == "object" && !Array.isArray(data14)){
-let missing8;
-if((data14.use === undefined) && (missing8 = "use")){
-const err80 = {};
+}
+}
+else {
+const err80 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/7/then/properties/with/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.allOf[7].then.properties.with.type,parentSchema:schema14.allOf[7].then.properties.with,data:data38};
 if(vErrors === null){
 vErrors = [err80];
 }
@@ -3342,10 +3362,13 @@ vErrors.push(err80);
 }
 errors++;
 }
-else {
-if(data14.use !== undefined){
-if("split" !== data14.use){
-const err81 = {};
+}
+}
+var _valid7 = _errs111 === errors;
+valid33 = _valid7;
+}
+if(!valid33){
+const err81 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/7/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema14.allOf[7].if,parentSchema:schema14.allOf[7],data:data15};
 if(vErrors === null){
 vErrors = [err81];
 }
@@ -3354,28 +3377,13 @@ vErrors.push(err81);
 }
 errors++;
 }
-}
-}
-}
-var _valid8 = _errs119 === errors;
-errors = _errs118;
-if(vErrors !== null){
-if(_errs118){
-vErrors.length = _errs118;
-}
-else {
-vErrors = null;
-}
-}
-if(_valid8){
+const _errs120 = errors;
+let valid37 = true;
 const _errs121 = errors;
-if(data14 && typeof data14 == "object" && !Array.isArray(data14)){
-if(data14.with !== undefined){
-let data41 = data14.with;
-if(data41 && typeof data41 == "object" && !Array.isArray(data41)){
-for(const key12 in data41){
-if(!(key12 === "separator")){
-const err82 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/8/then/properties/with/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key12},message:"must NOT have additional properties",schema:false,parentSchema:schema14.allOf[8].then.properties.with,data:data41};
+if(data15 && typeof data15 == "object" && !Array.isArray(data15)){
+let missing8;
+if((data15.use === undefined) && (missing8 = "use")){
+const err82 = {};
 if(vErrors === null){
 vErrors = [err82];
 }
@@ -3384,12 +3392,10 @@ vErrors.push(err82);
 }
 errors++;
 }
-}
-if(data41.separator !== undefined){
-let data42 = data41.separator;
-if(typeof data42 === "string"){
-if(func3(data42) < 1){
-const err83 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/separator",schemaPath:"#/definitions/node/allOf/8/then/properties/with/properties/separator/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema14.allOf[8].then.properties.with.properties.separator,data:data42};
+else {
+if(data15.use !== undefined){
+if("split" !== data15.use){
+const err83 = {};
 if(vErrors === null){
 vErrors = [err83];
 }
@@ -3399,8 +3405,27 @@ vErrors.push(err83);
 errors++;
 }
 }
+}
+}
+var _valid8 = _errs121 === errors;
+errors = _errs120;
+if(vErrors !== null){
+if(_errs120){
+vErrors.length = _errs120;
+}
 else {
-const err84 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/separator",schemaPath:"#/definitions/node/allOf/8/then/properties/with/properties/separator/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.allOf[8].then.properties.with.properties.separator.type,parentSchema:schema14.allOf[8].then.properties.with.properties.separator,data:data42};
+vErrors = null;
+}
+}
+if(_valid8){
+const _errs123 = errors;
+if(data15 && typeof data15 == "object" && !Array.isArray(data15)){
+if(data15.with !== undefined){
+let data42 = data15.with;
+if(data42 && typeof data42 == "object" && !Array.isArray(data42)){
+for(const key12 in data42){
+if(!(key12 === "separator")){
+const err84 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/8/then/properties/with/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key12},message:"must NOT have additional properties",schema:false,parentSchema:schema14.allOf[8].then.properties.with,data:data42};
 if(vErrors === null){
 vErrors = [err84];
 }
@@ -3410,9 +3435,11 @@ vErrors.push(err84);
 errors++;
 }
 }
-}
-else {
-const err85 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/8/then/properties/with/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.allOf[8].then.properties.with.type,parentSchema:schema14.allOf[8].then.properties.with,data:data41};
+if(data42.separator !== undefined){
+let data43 = data42.separator;
+if(typeof data43 === "string"){
+if(func3(data43) < 1){
+const err85 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/separator",schemaPath:"#/definitions/node/allOf/8/then/properties/with/properties/separator/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema14.allOf[8].then.properties.with.properties.separator,data:data43};
 if(vErrors === null){
 vErrors = [err85];
 }
@@ -3422,12 +3449,8 @@ vErrors.push(err85);
 errors++;
 }
 }
-}
-var _valid8 = _errs121 === errors;
-valid37 = _valid8;
-}
-if(!valid37){
-const err86 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/8/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema14.allOf[8].if,parentSchema:schema14.allOf[8],data:data14};
+else {
+const err86 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/separator",schemaPath:"#/definitions/node/allOf/8/then/properties/with/properties/separator/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.allOf[8].then.properties.with.properties.separator.type,parentSchema:schema14.allOf[8].then.properties.with.properties.separator,data:data43};
 if(vErrors === null){
 vErrors = [err86];
 }
@@ -3436,13 +3459,10 @@ vErrors.push(err86);
 }
 errors++;
 }
-const _errs128 = errors;
-let valid41 = true;
-const _errs129 = errors;
-if(data14 && typeof data14 == "object" && !Array.isArray(data14)){
-let missing9;
-if((data14.use === undefined) && (missing9 = "use")){
-const err87 = {};
+}
+}
+else {
+const err87 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/8/then/properties/with/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.allOf[8].then.properties.with.type,parentSchema:schema14.allOf[8].then.properties.with,data:data42};
 if(vErrors === null){
 vErrors = [err87];
 }
@@ -3451,10 +3471,13 @@ vErrors.push(err87);
 }
 errors++;
 }
-else {
-if(data14.use !== undefined){
-if("join" !== data14.use){
-const err88 = {};
+}
+}
+var _valid8 = _errs123 === errors;
+valid37 = _valid8;
+}
+if(!valid37){
+const err88 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/8/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema14.allOf[8].if,parentSchema:schema14.allOf[8],data:data15};
 if(vErrors === null){
 vErrors = [err88];
 }
@@ -3463,28 +3486,13 @@ vErrors.push(err88);
 }
 errors++;
 }
-}
-}
-}
-var _valid9 = _errs129 === errors;
-errors = _errs128;
-if(vErrors !== null){
-if(_errs128){
-vErrors.length = _errs128;
-}
-else {
-vErrors = null;
-}
-}
-if(_valid9){
+const _errs130 = errors;
+let valid41 = true;
 const _errs131 = errors;
-if(data14 && typeof data14 == "object" && !Array.isArray(data14)){
-if(data14.with !== undefined){
-let data44 = data14.with;
-if(data44 && typeof data44 == "object" && !Array.isArray(data44)){
-for(const key13 in data44){
-if(!((key13 === "separator") || (key13 === "size"))){
-const err89 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/9/then/properties/with/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key13},message:"must NOT have additional properties",schema:false,parentSchema:schema14.allOf[9].then.properties.with,data:data44};
+if(data15 && typeof data15 == "object" && !Array.isArray(data15)){
+let missing9;
+if((data15.use === undefined) && (missing9 = "use")){
+const err89 = {};
 if(vErrors === null){
 vErrors = [err89];
 }
@@ -3493,11 +3501,10 @@ vErrors.push(err89);
 }
 errors++;
 }
-}
-if(data44.separator !== undefined){
-let data45 = data44.separator;
-if(typeof data45 !== "string"){
-const err90 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/separator",schemaPath:"#/definitions/node/allOf/9/then/properties/with/properties/separator/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.allOf[9].then.properties.with.properties.separator.type,parentSchema:schema14.allOf[9].then.properties.with.properties.separator,data:data45};
+else {
+if(data15.use !== undefined){
+if("join" !== data15.use){
+const err90 = {};
 if(vErrors === null){
 vErrors = [err90];
 }
@@ -3507,10 +3514,27 @@ vErrors.push(err90);
 errors++;
 }
 }
-if(data44.size !== undefined){
-let data46 = data44.size;
-if(!((typeof data46 == "number") && (!(data46 % 1) && !isNaN(data46)))){
-const err91 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/size",schemaPath:"#/definitions/node/allOf/9/then/properties/with/properties/size/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema14.allOf[9].then.properties.with.properties.size.type,parentSchema:schema14.allOf[9].then.properties.with.properties.size,data:data46};
+}
+}
+var _valid9 = _errs131 === errors;
+errors = _errs130;
+if(vErrors !== null){
+if(_errs130){
+vErrors.length = _errs130;
+}
+else {
+vErrors = null;
+}
+}
+if(_valid9){
+const _errs133 = errors;
+if(data15 && typeof data15 == "object" && !Array.isArray(data15)){
+if(data15.with !== undefined){
+let data45 = data15.with;
+if(data45 && typeof data45 == "object" && !Array.isArray(data45)){
+for(const key13 in data45){
+if(!((key13 === "separator") || (key13 === "size"))){
+const err91 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/9/then/properties/with/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key13},message:"must NOT have additional properties",schema:false,parentSchema:schema14.allOf[9].then.properties.with,data:data45};
 if(vErrors === null){
 vErrors = [err91];
 }
@@ -3519,9 +3543,11 @@ vErrors.push(err91);
 }
 errors++;
 }
-if(typeof data46 == "number"){
-if(data46 < 1 || isNaN(data46)){
-const err92 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/size",schemaPath:"#/definitions/node/allOf/9/then/properties/with/properties/size/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema14.allOf[9].then.properties.with.properties.size,data:data46};
+}
+if(data45.separator !== undefined){
+let data46 = data45.separator;
+if(typeof data46 !== "string"){
+const err92 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/separator",schemaPath:"#/definitions/node/allOf/9/then/properties/with/properties/separator/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.allOf[9].then.properties.with.properties.separator.type,parentSchema:schema14.allOf[9].then.properties.with.properties.separator,data:data46};
 if(vErrors === null){
 vErrors = [err92];
 }
@@ -3531,10 +3557,10 @@ vErrors.push(err92);
 errors++;
 }
 }
-}
-}
-else {
-const err93 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/9/then/properties/with/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.allOf[9].then.properties.with.type,parentSchema:schema14.allOf[9].then.properties.with,data:data44};
+if(data45.size !== undefined){
+let data47 = data45.size;
+if(!((typeof data47 == "number") && (!(data47 % 1) && !isNaN(data47)))){
+const err93 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/size",schemaPath:"#/definitions/node/allOf/9/then/properties/with/properties/size/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema14.allOf[9].then.properties.with.properties.size.type,parentSchema:schema14.allOf[9].then.properties.with.properties.size,data:data47};
 if(vErrors === null){
 vErrors = [err93];
 }
@@ -3543,13 +3569,9 @@ vErrors.push(err93);
 }
 errors++;
 }
-}
-}
-var _valid9 = _errs131 === errors;
-valid41 = _valid9;
-}
-if(!valid41){
-const err94 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/9/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema14.allOf[9].if,parentSchema:schema14.allOf[9],data:data14};
+if(typeof data47 == "number"){
+if(data47 < 1 || isNaN(data47)){
+const err94 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/size",schemaPath:"#/definitions/node/allOf/9/then/properties/with/properties/size/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema14.allOf[9].then.properties.with.properties.size,data:data47};
 if(vErrors === null){
 vErrors = [err94];
 }
@@ -3558,13 +3580,11 @@ vErrors.push(err94);
 }
 errors++;
 }
-const _errs140 = errors;
-let valid45 = true;
-const _errs141 = errors;
-if(data14 && typeof data14 == "object" && !Array.isArray(data14)){
-let missing10;
-if((data14.use === undefined) && (missing10 = "use")){
-const err95 = {};
+}
+}
+}
+else {
+const err95 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/9/then/properties/with/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.allOf[9].then.properties.with.type,parentSchema:schema14.allOf[9].then.properties.with,data:data45};
 if(vErrors === null){
 vErrors = [err95];
 }
@@ -3573,10 +3593,13 @@ vErrors.push(err95);
 }
 errors++;
 }
-else {
-if(data14.use !== undefined){
-if("dedupe" !== data14.use){
-const err96 = {};
+}
+}
+var _valid9 = _errs133 === errors;
+valid41 = _valid9;
+}
+if(!valid41){
+const err96 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/9/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema14.allOf[9].if,parentSchema:schema14.allOf[9],data:data15};
 if(vErrors === null){
 vErrors = [err96];
 }
@@ -3585,28 +3608,13 @@ vErrors.push(err96);
 }
 errors++;
 }
-}
-}
-}
-var _valid10 = _errs141 === errors;
-errors = _errs140;
-if(vErrors !== null){
-if(_errs140){
-vErrors.length = _errs140;
-}
-else {
-vErrors = null;
-}
-}
-if(_valid10){
+const _errs142 = errors;
+let valid45 = true;
 const _errs143 = errors;
-if(data14 && typeof data14 == "object" && !Array.isArray(data14)){
-if(data14.with !== undefined){
-let data48 = data14.with;
-if(data48 && typeof data48 == "object" && !Array.isArray(data48)){
-for(const key14 in data48){
-if(!(key14 === "maxEntries")){
-const err97 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/10/then/properties/with/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key14},message:"must NOT have additional properties",schema:false,parentSchema:schema14.allOf[10].then.properties.with,data:data48};
+if(data15 && typeof data15 == "object" && !Array.isArray(data15)){
+let missing10;
+if((data15.use === undefined) && (missing10 = "use")){
+const err97 = {};
 if(vErrors === null){
 vErrors = [err97];
 }
@@ -3615,11 +3623,10 @@ vErrors.push(err97);
 }
 errors++;
 }
-}
-if(data48.maxEntries !== undefined){
-let data49 = data48.maxEntries;
-if(!((typeof data49 == "number") && (!(data49 % 1) && !isNaN(data49)))){
-const err98 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/maxEntries",schemaPath:"#/definitions/node/allOf/10/then/properties/with/properties/maxEntries/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema14.allOf[10].then.properties.with.properties.maxEntries.type,parentSchema:schema14.allOf[10].then.properties.with.properties.maxEntries,data:data49};
+else {
+if(data15.use !== undefined){
+if("dedupe" !== data15.use){
+const err98 = {};
 if(vErrors === null){
 vErrors = [err98];
 }
@@ -3628,9 +3635,28 @@ vErrors.push(err98);
 }
 errors++;
 }
-if(typeof data49 == "number"){
-if(data49 < 1 || isNaN(data49)){
-const err99 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/maxEntries",schemaPath:"#/definitions/node/allOf/10/then/properties/with/properties/maxEntries/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema14.allOf[10].then.properties.with.properties.maxEntries,data:data49};
+}
+}
+}
+var _valid10 = _errs143 === errors;
+errors = _errs142;
+if(vErrors !== null){
+if(_errs142){
+vErrors.length = _errs142;
+}
+else {
+vErrors = null;
+}
+}
+if(_valid10){
+const _errs145 = errors;
+if(data15 && typeof data15 == "object" && !Array.isArray(data15)){
+if(data15.with !== undefined){
+let data49 = data15.with;
+if(data49 && typeof data49 == "object" && !Array.isArray(data49)){
+for(const key14 in data49){
+if(!(key14 === "maxEntries")){
+const err99 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/10/then/properties/with/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key14},message:"must NOT have additional properties",schema:false,parentSchema:schema14.allOf[10].then.properties.with,data:data49};
 if(vErrors === null){
 vErrors = [err99];
 }
@@ -3640,10 +3666,10 @@ vErrors.push(err99);
 errors++;
 }
 }
-}
-}
-else {
-const err100 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/10/then/properties/with/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.allOf[10].then.properties.with.type,parentSchema:schema14.allOf[10].then.properties.with,data:data48};
+if(data49.maxEntries !== undefined){
+let data50 = data49.maxEntries;
+if(!((typeof data50 == "number") && (!(data50 % 1) && !isNaN(data50)))){
+const err100 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/maxEntries",schemaPath:"#/definitions/node/allOf/10/then/properties/with/properties/maxEntries/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema14.allOf[10].then.properties.with.properties.maxEntries.type,parentSchema:schema14.allOf[10].then.properties.with.properties.maxEntries,data:data50};
 if(vErrors === null){
 vErrors = [err100];
 }
@@ -3652,13 +3678,9 @@ vErrors.push(err100);
 }
 errors++;
 }
-}
-}
-var _valid10 = _errs143 === errors;
-valid45 = _valid10;
-}
-if(!valid45){
-const err101 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/10/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema14.allOf[10].if,parentSchema:schema14.allOf[10],data:data14};
+if(typeof data50 == "number"){
+if(data50 < 1 || isNaN(data50)){
+const err101 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/maxEntries",schemaPath:"#/definitions/node/allOf/10/then/properties/with/properties/maxEntries/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema14.allOf[10].then.properties.with.properties.maxEntries,data:data50};
 if(vErrors === null){
 vErrors = [err101];
 }
@@ -3667,13 +3689,11 @@ vErrors.push(err101);
 }
 errors++;
 }
-const _errs150 = errors;
-let valid49 = true;
-const _errs151 = errors;
-if(data14 && typeof data14 == "object" && !Array.isArray(data14)){
-let missing11;
-if((data14.use === undefined) && (missing11 = "use")){
-const err102 = {};
+}
+}
+}
+else {
+const err102 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/10/then/properties/with/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.allOf[10].then.properties.with.type,parentSchema:schema14.allOf[10].then.properties.with,data:data49};
 if(vErrors === null){
 vErrors = [err102];
 }
@@ -3682,10 +3702,13 @@ vErrors.push(err102);
 }
 errors++;
 }
-else {
-if(data14.use !== undefined){
-if("count" !== data14.use){
-const err103 = {};
+}
+}
+var _valid10 = _errs145 === errors;
+valid45 = _valid10;
+}
+if(!valid45){
+const err103 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/10/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema14.allOf[10].if,parentSchema:schema14.allOf[10],data:data15};
 if(vErrors === null){
 vErrors = [err103];
 }
@@ -3694,28 +3717,13 @@ vErrors.push(err103);
 }
 errors++;
 }
-}
-}
-}
-var _valid11 = _errs151 === errors;
-errors = _errs150;
-if(vErrors !== null){
-if(_errs150){
-vErrors.length = _errs150;
-}
-else {
-vErrors = null;
-}
-}
-if(_valid11){
+const _errs152 = errors;
+let valid49 = true;
 const _errs153 = errors;
-if(data14 && typeof data14 == "object" && !Array.isArray(data14)){
-if(data14.with !== undefined){
-let data51 = data14.with;
-if(data51 && typeof data51 == "object" && !Array.isArray(data51)){
-for(const key15 in data51){
-if(!((key15 === "pattern") || (key15 === "flags"))){
-const err104 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/11/then/properties/with/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key15},message:"must NOT have additional properties",schema:false,parentSchema:schema14.allOf[11].then.properties.with,data:data51};
+if(data15 && typeof data15 == "object" && !Array.isArray(data15)){
+let missing11;
+if((data15.use === undefined) && (missing11 = "use")){
+const err104 = {};
 if(vErrors === null){
 vErrors = [err104];
 }
@@ -3724,11 +3732,10 @@ vErrors.push(err104);
 }
 errors++;
 }
-}
-if(data51.pattern !== undefined){
-let data52 = data51.pattern;
-if(typeof data52 !== "string"){
-const err105 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/pattern",schemaPath:"#/definitions/node/allOf/11/then/properties/with/properties/pattern/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.allOf[11].then.properties.with.properties.pattern.type,parentSchema:schema14.allOf[11].then.properties.with.properties.pattern,data:data52};
+else {
+if(data15.use !== undefined){
+if("count" !== data15.use){
+const err105 = {};
 if(vErrors === null){
 vErrors = [err105];
 }
@@ -3738,11 +3745,27 @@ vErrors.push(err105);
 errors++;
 }
 }
-if(data51.flags !== undefined){
-let data53 = data51.flags;
-if(typeof data53 === "string"){
-if(!pattern0.test(data53)){
-const err106 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/flags",schemaPath:"#/definitions/node/allOf/11/then/properties/with/properties/flags/pattern",keyword:"pattern",params:{pattern: "^[dgimsuvy]*$"},message:"must match pattern \""+"^[dgimsuvy]*$"+"\"",schema:"^[dgimsuvy]*$",parentSchema:schema14.allOf[11].then.properties.with.properties.flags,data:data53};
+}
+}
+var _valid11 = _errs153 === errors;
+errors = _errs152;
+if(vErrors !== null){
+if(_errs152){
+vErrors.length = _errs152;
+}
+else {
+vErrors = null;
+}
+}
+if(_valid11){
+const _errs155 = errors;
+if(data15 && typeof data15 == "object" && !Array.isArray(data15)){
+if(data15.with !== undefined){
+let data52 = data15.with;
+if(data52 && typeof data52 == "object" && !Array.isArray(data52)){
+for(const key15 in data52){
+if(!((key15 === "pattern") || (key15 === "flags"))){
+const err106 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/11/then/properties/with/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key15},message:"must NOT have additional properties",schema:false,parentSchema:schema14.allOf[11].then.properties.with,data:data52};
 if(vErrors === null){
 vErrors = [err106];
 }
@@ -3752,8 +3775,10 @@ vErrors.push(err106);
 errors++;
 }
 }
-else {
-const err107 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/flags",schemaPath:"#/definitions/node/allOf/11/then/properties/with/properties/flags/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.allOf[11].then.properties.with.properties.flags.type,parentSchema:schema14.allOf[11].then.properties.with.properties.flags,data:data53};
+if(data52.pattern !== undefined){
+let data53 = data52.pattern;
+if(typeof data53 !== "string"){
+const err107 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/pattern",schemaPath:"#/definitions/node/allOf/11/then/properties/with/properties/pattern/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.allOf[11].then.properties.with.properties.pattern.type,parentSchema:schema14.allOf[11].then.properties.with.properties.pattern,data:data53};
 if(vErrors === null){
 vErrors = [err107];
 }
@@ -3763,9 +3788,11 @@ vErrors.push(err107);
 errors++;
 }
 }
-}
-else {
-const err108 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/11/then/properties/with/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.allOf[11].then.properties.with.type,parentSchema:schema14.allOf[11].then.properties.with,data:data51};
+if(data52.flags !== undefined){
+let data54 = data52.flags;
+if(typeof data54 === "string"){
+if(!pattern0.test(data54)){
+const err108 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/flags",schemaPath:"#/definitions/node/allOf/11/then/properties/with/properties/flags/pattern",keyword:"pattern",params:{pattern: "^[dgimsuvy]*$"},message:"must match pattern \""+"^[dgimsuvy]*$"+"\"",schema:"^[dgimsuvy]*$",parentSchema:schema14.allOf[11].then.properties.with.properties.flags,data:data54};
 if(vErrors === null){
 vErrors = [err108];
 }
@@ -3775,12 +3802,8 @@ vErrors.push(err108);
 errors++;
 }
 }
-}
-var _valid11 = _errs153 === errors;
-valid49 = _valid11;
-}
-if(!valid49){
-const err109 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/11/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema14.allOf[11].if,parentSchema:schema14.allOf[11],data:data14};
+else {
+const err109 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/flags",schemaPath:"#/definitions/node/allOf/11/then/properties/with/properties/flags/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.allOf[11].then.properties.with.properties.flags.type,parentSchema:schema14.allOf[11].then.properties.with.properties.flags,data:data54};
 if(vErrors === null){
 vErrors = [err109];
 }
@@ -3789,13 +3812,10 @@ vErrors.push(err109);
 }
 errors++;
 }
-const _errs162 = errors;
-let valid53 = true;
-const _errs163 = errors;
-if(data14 && typeof data14 == "object" && !Array.isArray(data14)){
-let missing12;
-if((data14.use === undefined) && (missing12 = "use")){
-const err110 = {};
+}
+}
+else {
+const err110 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/11/then/properties/with/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.allOf[11].then.properties.with.type,parentSchema:schema14.allOf[11].then.properties.with,data:data52};
 if(vErrors === null){
 vErrors = [err110];
 }
@@ -3804,10 +3824,13 @@ vErrors.push(err110);
 }
 errors++;
 }
-else {
-if(data14.use !== undefined){
-if("drop" !== data14.use){
-const err111 = {};
+}
+}
+var _valid11 = _errs155 === errors;
+valid49 = _valid11;
+}
+if(!valid49){
+const err111 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/11/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema14.allOf[11].if,parentSchema:schema14.allOf[11],data:data15};
 if(vErrors === null){
 vErrors = [err111];
 }
@@ -3816,27 +3839,13 @@ vErrors.push(err111);
 }
 errors++;
 }
-}
-}
-}
-var _valid12 = _errs163 === errors;
-errors = _errs162;
-if(vErrors !== null){
-if(_errs162){
-vErrors.length = _errs162;
-}
-else {
-vErrors = null;
-}
-}
-if(_valid12){
+const _errs164 = errors;
+let valid53 = true;
 const _errs165 = errors;
-if(data14 && typeof data14 == "object" && !Array.isArray(data14)){
-if(data14.with !== undefined){
-let data55 = data14.with;
-if(data55 && typeof data55 == "object" && !Array.isArray(data55)){
-for(const key16 in data55){
-const err112 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/12/then/properties/with/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key16},message:"must NOT have additional properties",schema:false,parentSchema:schema14.allOf[12].then.properties.with,data:data55};
+if(data15 && typeof data15 == "object" && !Array.isArray(data15)){
+let missing12;
+if((data15.use === undefined) && (missing12 = "use")){
+const err112 = {};
 if(vErrors === null){
 vErrors = [err112];
 }
@@ -3845,9 +3854,10 @@ vErrors.push(err112);
 }
 errors++;
 }
-}
 else {
-const err113 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/12/then/properties/with/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.allOf[12].then.properties.with.type,parentSchema:schema14.allOf[12].then.properties.with,data:data55};
+if(data15.use !== undefined){
+if("drop" !== data15.use){
+const err113 = {};
 if(vErrors === null){
 vErrors = [err113];
 }
@@ -3858,11 +3868,25 @@ errors++;
 }
 }
 }
-var _valid12 = _errs165 === errors;
-valid53 = _valid12;
 }
-if(!valid53){
-const err114 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/12/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema14.allOf[12].if,parentSchema:schema14.allOf[12],data:data14};
+var _valid12 = _errs165 === errors;
+errors = _errs164;
+if(vErrors !== null){
+if(_errs164){
+vErrors.length = _errs164;
+}
+else {
+vErrors = null;
+}
+}
+if(_valid12){
+const _errs167 = errors;
+if(data15 && typeof data15 == "object" && !Array.isArray(data15)){
+if(data15.with !== undefined){
+let data56 = data15.with;
+if(data56 && typeof data56 == "object" && !Array.isArray(data56)){
+for(const key16 in data56){
+const err114 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/12/then/properties/with/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key16},message:"must NOT have additional properties",schema:false,parentSchema:schema14.allOf[12].then.properties.with,data:data56};
 if(vErrors === null){
 vErrors = [err114];
 }
@@ -3871,13 +3895,9 @@ vErrors.push(err114);
 }
 errors++;
 }
-const _errs170 = errors;
-let valid56 = true;
-const _errs171 = errors;
-if(data14 && typeof data14 == "object" && !Array.isArray(data14)){
-let missing13;
-if((data14.use === undefined) && (missing13 = "use")){
-const err115 = {};
+}
+else {
+const err115 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/12/then/properties/with/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.allOf[12].then.properties.with.type,parentSchema:schema14.allOf[12].then.properties.with,data:data56};
 if(vErrors === null){
 vErrors = [err115];
 }
@@ -3886,10 +3906,13 @@ vErrors.push(err115);
 }
 errors++;
 }
-else {
-if(data14.use !== undefined){
-if("route" !== data14.use){
-const err116 = {};
+}
+}
+var _valid12 = _errs167 === errors;
+valid53 = _valid12;
+}
+if(!valid53){
+const err116 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/12/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema14.allOf[12].if,parentSchema:schema14.allOf[12],data:data15};
 if(vErrors === null){
 vErrors = [err116];
 }
@@ -3898,24 +3921,13 @@ vErrors.push(err116);
 }
 errors++;
 }
-}
-}
-}
-var _valid13 = _errs171 === errors;
-errors = _errs170;
-if(vErrors !== null){
-if(_errs170){
-vErrors.length = _errs170;
-}
-else {
-vErrors = null;
-}
-}
-if(_valid13){
+const _errs172 = errors;
+let valid56 = true;
 const _errs173 = errors;
-if(data14 && typeof data14 == "object" && !Array.isArray(data14)){
-if(data14.with === undefined){
-const err117 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/13/then/required",keyword:"required",params:{missingProperty: "with"},message:"must have required property '"+"with"+"'",schema:schema14.allOf[13].then.required,parentSchema:schema14.allOf[13].then,data:data14};
+if(data15 && typeof data15 == "object" && !Array.isArray(data15)){
+let missing13;
+if((data15.use === undefined) && (missing13 = "use")){
+const err117 = {};
 if(vErrors === null){
 vErrors = [err117];
 }
@@ -3924,11 +3936,10 @@ vErrors.push(err117);
 }
 errors++;
 }
-if(data14.with !== undefined){
-let data57 = data14.with;
-if(data57 && typeof data57 == "object" && !Array.isArray(data57)){
-if(data57.rules === undefined){
-const err118 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/13/then/properties/with/required",keyword:"required",params:{missingProperty: "rules"},message:"must have required property '"+"rules"+"'",schema:schema14.allOf[13].then.properties.with.required,parentSchema:schema14.allOf[13].then.properties.with,data:data57};
+else {
+if(data15.use !== undefined){
+if("route" !== data15.use){
+const err118 = {};
 if(vErrors === null){
 vErrors = [err118];
 }
@@ -3937,8 +3948,24 @@ vErrors.push(err118);
 }
 errors++;
 }
-if(data57.default === undefined){
-const err119 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/13/then/properties/with/required",keyword:"required",params:{missingProperty: "default"},message:"must have required property '"+"default"+"'",schema:schema14.allOf[13].then.properties.with.required,parentSchema:schema14.allOf[13].then.properties.with,data:data57};
+}
+}
+}
+var _valid13 = _errs173 === errors;
+errors = _errs172;
+if(vErrors !== null){
+if(_errs172){
+vErrors.length = _errs172;
+}
+else {
+vErrors = null;
+}
+}
+if(_valid13){
+const _errs175 = errors;
+if(data15 && typeof data15 == "object" && !Array.isArray(data15)){
+if(data15.with === undefined){
+const err119 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/13/then/required",keyword:"required",params:{missingProperty: "with"},message:"must have required property '"+"with"+"'",schema:schema14.allOf[13].then.required,parentSchema:schema14.allOf[13].then,data:data15};
 if(vErrors === null){
 vErrors = [err119];
 }
@@ -3947,9 +3974,11 @@ vErrors.push(err119);
 }
 errors++;
 }
-for(const key17 in data57){
-if(!((key17 === "rules") || (key17 === "default"))){
-const err120 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/13/then/properties/with/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key17},message:"must NOT have additional properties",schema:false,parentSchema:schema14.allOf[13].then.properties.with,data:data57};
+if(data15.with !== undefined){
+let data58 = data15.with;
+if(data58 && typeof data58 == "object" && !Array.isArray(data58)){
+if(data58.rules === undefined){
+const err120 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/13/then/properties/with/required",keyword:"required",params:{missingProperty: "rules"},message:"must have required property '"+"rules"+"'",schema:schema14.allOf[13].then.properties.with.required,parentSchema:schema14.allOf[13].then.properties.with,data:data58};
 if(vErrors === null){
 vErrors = [err120];
 }
@@ -3958,16 +3987,8 @@ vErrors.push(err120);
 }
 errors++;
 }
-}
-if(data57.rules !== undefined){
-let data58 = data57.rules;
-if(Array.isArray(data58)){
-const len1 = data58.length;
-for(let i1=0; i1<len1; i1++){
-let data59 = data58[i1];
-if(data59 && typeof data59 == "object" && !Array.isArray(data59)){
-if(data59.pattern === undefined){
-const err121 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/rules/" + i1,schemaPath:"#/definitions/node/allOf/13/then/properties/with/properties/rules/items/required",keyword:"required",params:{missingProperty: "pattern"},message:"must have required property '"+"pattern"+"'",schema:schema14.allOf[13].then.properties.with.properties.rules.items.required,parentSchema:schema14.allOf[13].then.properties.with.properties.rules.items,data:data59};
+if(data58.default === undefined){
+const err121 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/13/then/properties/with/required",keyword:"required",params:{missingProperty: "default"},message:"must have required property '"+"default"+"'",schema:schema14.allOf[13].then.properties.with.required,parentSchema:schema14.allOf[13].then.properties.with,data:data58};
 if(vErrors === null){
 vErrors = [err121];
 }
@@ -3976,8 +3997,9 @@ vErrors.push(err121);
 }
 errors++;
 }
-if(data59.tag === undefined){
-const err122 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/rules/" + i1,schemaPath:"#/definitions/node/allOf/13/then/properties/with/properties/rules/items/required",keyword:"required",params:{missingProperty: "tag"},message:"must have required property '"+"tag"+"'",schema:schema14.allOf[13].then.properties.with.properties.rules.items.required,parentSchema:schema14.allOf[13].then.properties.with.properties.rules.items,data:data59};
+for(const key17 in data58){
+if(!((key17 === "rules") || (key17 === "default"))){
+const err122 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/13/then/properties/with/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key17},message:"must NOT have additional properties",schema:false,parentSchema:schema14.allOf[13].then.properties.with,data:data58};
 if(vErrors === null){
 vErrors = [err122];
 }
@@ -3986,9 +4008,16 @@ vErrors.push(err122);
 }
 errors++;
 }
-for(const key18 in data59){
-if(!(((key18 === "pattern") || (key18 === "flags")) || (key18 === "tag"))){
-const err123 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/rules/" + i1,schemaPath:"#/definitions/node/allOf/13/then/properties/with/properties/rules/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key18},message:"must NOT have additional properties",schema:false,parentSchema:schema14.allOf[13].then.properties.with.properties.rules.items,data:data59};
+}
+if(data58.rules !== undefined){
+let data59 = data58.rules;
+if(Array.isArray(data59)){
+const len1 = data59.length;
+for(let i1=0; i1<len1; i1++){
+let data60 = data59[i1];
+if(data60 && typeof data60 == "object" && !Array.isArray(data60)){
+if(data60.pattern === undefined){
+const err123 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/rules/" + i1,schemaPath:"#/definitions/node/allOf/13/then/properties/with/properties/rules/items/required",keyword:"required",params:{missingProperty: "pattern"},message:"must have required property '"+"pattern"+"'",schema:schema14.allOf[13].then.properties.with.properties.rules.items.required,parentSchema:schema14.allOf[13].then.properties.with.properties.rules.items,data:data60};
 if(vErrors === null){
 vErrors = [err123];
 }
@@ -3997,11 +4026,8 @@ vErrors.push(err123);
 }
 errors++;
 }
-}
-if(data59.pattern !== undefined){
-let data60 = data59.pattern;
-if(typeof data60 !== "string"){
-const err124 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/rules/" + i1+"/pattern",schemaPath:"#/definitions/node/allOf/13/then/properties/with/properties/rules/items/properties/pattern/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.allOf[13].then.properties.with.properties.rules.items.properties.pattern.type,parentSchema:schema14.allOf[13].then.properties.with.properties.rules.items.properties.pattern,data:data60};
+if(data60.tag === undefined){
+const err124 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/rules/" + i1,schemaPath:"#/definitions/node/allOf/13/then/properties/with/properties/rules/items/required",keyword:"required",params:{missingProperty: "tag"},message:"must have required property '"+"tag"+"'",schema:schema14.allOf[13].then.properties.with.properties.rules.items.required,parentSchema:schema14.allOf[13].then.properties.with.properties.rules.items,data:data60};
 if(vErrors === null){
 vErrors = [err124];
 }
@@ -4010,12 +4036,9 @@ vErrors.push(err124);
 }
 errors++;
 }
-}
-if(data59.flags !== undefined){
-let data61 = data59.flags;
-if(typeof data61 === "string"){
-if(!pattern0.test(data61)){
-const err125 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/rules/" + i1+"/flags",schemaPath:"#/definitions/node/allOf/13/then/properties/with/properties/rules/items/properties/flags/pattern",keyword:"pattern",params:{pattern: "^[dgimsuvy]*$"},message:"must match pattern \""+"^[dgimsuvy]*$"+"\"",schema:"^[dgimsuvy]*$",parentSchema:schema14.allOf[13].then.properties.with.properties.rules.items.properties.flags,data:data61};
+for(const key18 in data60){
+if(!(((key18 === "pattern") || (key18 === "flags")) || (key18 === "tag"))){
+const err125 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/rules/" + i1,schemaPath:"#/definitions/node/allOf/13/then/properties/with/properties/rules/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key18},message:"must NOT have additional properties",schema:false,parentSchema:schema14.allOf[13].then.properties.with.properties.rules.items,data:data60};
 if(vErrors === null){
 vErrors = [err125];
 }
@@ -4025,8 +4048,10 @@ vErrors.push(err125);
 errors++;
 }
 }
-else {
-const err126 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/rules/" + i1+"/flags",schemaPath:"#/definitions/node/allOf/13/then/properties/with/properties/rules/items/properties/flags/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.allOf[13].then.properties.with.properties.rules.items.properties.flags.type,parentSchema:schema14.allOf[13].then.properties.with.properties.rules.items.properties.flags,data:data61};
+if(data60.pattern !== undefined){
+let data61 = data60.pattern;
+if(typeof data61 !== "string"){
+const err126 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/rules/" + i1+"/pattern",schemaPath:"#/definitions/node/allOf/13/then/properties/with/properties/rules/items/properties/pattern/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.allOf[13].then.properties.with.properties.rules.items.properties.pattern.type,parentSchema:schema14.allOf[13].then.properties.with.properties.rules.items.properties.pattern,data:data61};
 if(vErrors === null){
 vErrors = [err126];
 }
@@ -4036,11 +4061,11 @@ vErrors.push(err126);
 errors++;
 }
 }
-if(data59.tag !== undefined){
-let data62 = data59.tag;
+if(data60.flags !== undefined){
+let data62 = data60.flags;
 if(typeof data62 === "string"){
-if(func3(data62) < 1){
-const err127 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/rules/" + i1+"/tag",schemaPath:"#/definitions/node/allOf/13/then/properties/with/properties/rules/items/properties/tag/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema14.allOf[13].then.properties.with.properties.rules.items.properties.tag,data:data62};
+if(!pattern0.test(data62)){
+const err127 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/rules/" + i1+"/flags",schemaPath:"#/definitions/node/allOf/13/then/properties/with/properties/rules/items/properties/flags/pattern",keyword:"pattern",params:{pattern: "^[dgimsuvy]*$"},message:"must match pattern \""+"^[dgimsuvy]*$"+"\"",schema:"^[dgimsuvy]*$",parentSchema:schema14.allOf[13].then.properties.with.properties.rules.items.properties.flags,data:data62};
 if(vErrors === null){
 vErrors = [err127];
 }
@@ -4051,7 +4076,7 @@ errors++;
 }
 }
 else {
-const err128 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/rules/" + i1+"/tag",schemaPath:"#/definitions/node/allOf/13/then/properties/with/properties/rules/items/properties/tag/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.allOf[13].then.properties.with.properties.rules.items.properties.tag.type,parentSchema:schema14.allOf[13].then.properties.with.properties.rules.items.properties.tag,data:data62};
+const err128 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/rules/" + i1+"/flags",schemaPath:"#/definitions/node/allOf/13/then/properties/with/properties/rules/items/properties/flags/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.allOf[13].then.properties.with.properties.rules.items.properties.flags.type,parentSchema:schema14.allOf[13].then.properties.with.properties.rules.items.properties.flags,data:data62};
 if(vErrors === null){
 vErrors = [err128];
 }
@@ -4061,9 +4086,11 @@ vErrors.push(err128);
 errors++;
 }
 }
-}
-else {
-const err129 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/rules/" + i1,schemaPath:"#/definitions/node/allOf/13/then/properties/with/properties/rules/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.allOf[13].then.properties.with.properties.rules.items.type,parentSchema:schema14.allOf[13].then.properties.with.properties.rules.items,data:data59};
+if(data60.tag !== undefined){
+let data63 = data60.tag;
+if(typeof data63 === "string"){
+if(func3(data63) < 1){
+const err129 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/rules/" + i1+"/tag",schemaPath:"#/definitions/node/allOf/13/then/properties/with/properties/rules/items/properties/tag/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema14.allOf[13].then.properties.with.properties.rules.items.properties.tag,data:data63};
 if(vErrors === null){
 vErrors = [err129];
 }
@@ -4073,9 +4100,8 @@ vErrors.push(err129);
 errors++;
 }
 }
-}
 else {
-const err130 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/rules",schemaPath:"#/definitions/node/allOf/13/then/properties/with/properties/rules/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema14.allOf[13].then.properties.with.properties.rules.type,parentSchema:schema14.allOf[13].then.properties.with.properties.rules,data:data58};
+const err130 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/rules/" + i1+"/tag",schemaPath:"#/definitions/node/allOf/13/then/properties/with/properties/rules/items/properties/tag/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.allOf[13].then.properties.with.properties.rules.items.properties.tag.type,parentSchema:schema14.allOf[13].then.properties.with.properties.rules.items.properties.tag,data:data63};
 if(vErrors === null){
 vErrors = [err130];
 }
@@ -4085,11 +4111,9 @@ vErrors.push(err130);
 errors++;
 }
 }
-if(data57.default !== undefined){
-let data63 = data57.default;
-if(typeof data63 === "string"){
-if(func3(data63) < 1){
-const err131 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/default",schemaPath:"#/definitions/node/allOf/13/then/properties/with/properties/default/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema14.allOf[13].then.properties.with.properties.default,data:data63};
+}
+else {
+const err131 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/rules/" + i1,schemaPath:"#/definitions/node/allOf/13/then/properties/with/properties/rules/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.allOf[13].then.properties.with.properties.rules.items.type,parentSchema:schema14.allOf[13].then.properties.with.properties.rules.items,data:data60};
 if(vErrors === null){
 vErrors = [err131];
 }
@@ -4099,8 +4123,9 @@ vErrors.push(err131);
 errors++;
 }
 }
+}
 else {
-const err132 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/default",schemaPath:"#/definitions/node/allOf/13/then/properties/with/properties/default/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.allOf[13].then.properties.with.properties.default.type,parentSchema:schema14.allOf[13].then.properties.with.properties.default,data:data63};
+const err132 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/rules",schemaPath:"#/definitions/node/allOf/13/then/properties/with/properties/rules/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema14.allOf[13].then.properties.with.properties.rules.type,parentSchema:schema14.allOf[13].then.properties.with.properties.rules,data:data59};
 if(vErrors === null){
 vErrors = [err132];
 }
@@ -4110,9 +4135,11 @@ vErrors.push(err132);
 errors++;
 }
 }
-}
-else {
-const err133 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/13/then/properties/with/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.allOf[13].then.properties.with.type,parentSchema:schema14.allOf[13].then.properties.with,data:data57};
+if(data58.default !== undefined){
+let data64 = data58.default;
+if(typeof data64 === "string"){
+if(func3(data64) < 1){
+const err133 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/default",schemaPath:"#/definitions/node/allOf/13/then/properties/with/properties/default/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema14.allOf[13].then.properties.with.properties.default,data:data64};
 if(vErrors === null){
 vErrors = [err133];
 }
@@ -4122,12 +4149,8 @@ vErrors.push(err133);
 errors++;
 }
 }
-}
-var _valid13 = _errs173 === errors;
-valid56 = _valid13;
-}
-if(!valid56){
-const err134 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/13/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema14.allOf[13].if,parentSchema:schema14.allOf[13],data:data14};
+else {
+const err134 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/default",schemaPath:"#/definitions/node/allOf/13/then/properties/with/properties/default/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.allOf[13].then.properties.with.properties.default.type,parentSchema:schema14.allOf[13].then.properties.with.properties.default,data:data64};
 if(vErrors === null){
 vErrors = [err134];
 }
@@ -4136,13 +4159,10 @@ vErrors.push(err134);
 }
 errors++;
 }
-const _errs191 = errors;
-let valid63 = true;
-const _errs192 = errors;
-if(data14 && typeof data14 == "object" && !Array.isArray(data14)){
-let missing14;
-if((data14.use === undefined) && (missing14 = "use")){
-const err135 = {};
+}
+}
+else {
+const err135 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/13/then/properties/with/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.allOf[13].then.properties.with.type,parentSchema:schema14.allOf[13].then.properties.with,data:data58};
 if(vErrors === null){
 vErrors = [err135];
 }
@@ -4151,10 +4171,13 @@ vErrors.push(err135);
 }
 errors++;
 }
-else {
-if(data14.use !== undefined){
-if("tagByLevel" !== data14.use){
-const err136 = {};
+}
+}
+var _valid13 = _errs175 === errors;
+valid56 = _valid13;
+}
+if(!valid56){
+const err136 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/13/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema14.allOf[13].if,parentSchema:schema14.allOf[13],data:data15};
 if(vErrors === null){
 vErrors = [err136];
 }
@@ -4163,28 +4186,13 @@ vErrors.push(err136);
 }
 errors++;
 }
-}
-}
-}
-var _valid14 = _errs192 === errors;
-errors = _errs191;
-if(vErrors !== null){
-if(_errs191){
-vErrors.length = _errs191;
-}
-else {
-vErrors = null;
-}
-}
-if(_valid14){
+const _errs193 = errors;
+let valid63 = true;
 const _errs194 = errors;
-if(data14 && typeof data14 == "object" && !Array.isArray(data14)){
-if(data14.with !== undefined){
-let data65 = data14.with;
-if(data65 && typeof data65 == "object" && !Array.isArray(data65)){
-for(const key19 in data65){
-if(!(key19 === "default")){
-const err137 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/14/then/properties/with/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key19},message:"must NOT have additional properties",schema:false,parentSchema:schema14.allOf[14].then.properties.with,data:data65};
+if(data15 && typeof data15 == "object" && !Array.isArray(data15)){
+let missing14;
+if((data15.use === undefined) && (missing14 = "use")){
+const err137 = {};
 if(vErrors === null){
 vErrors = [err137];
 }
@@ -4193,12 +4201,10 @@ vErrors.push(err137);
 }
 errors++;
 }
-}
-if(data65.default !== undefined){
-let data66 = data65.default;
-if(typeof data66 === "string"){
-if(func3(data66) < 1){
-const err138 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/default",schemaPath:"#/definitions/node/allOf/14/then/properties/with/properties/default/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema14.allOf[14].then.properties.with.properties.default,data:data66};
+else {
+if(data15.use !== undefined){
+if("tagByLevel" !== data15.use){
+const err138 = {};
 if(vErrors === null){
 vErrors = [err138];
 }
@@ -4208,8 +4214,27 @@ vErrors.push(err138);
 errors++;
 }
 }
+}
+}
+var _valid14 = _errs194 === errors;
+errors = _errs193;
+if(vErrors !== null){
+if(_errs193){
+vErrors.length = _errs193;
+}
 else {
-const err139 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/default",schemaPath:"#/definitions/node/allOf/14/then/properties/with/properties/default/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.allOf[14].then.properties.with.properties.default.type,parentSchema:schema14.allOf[14].then.properties.with.properties.default,data:data66};
+vErrors = null;
+}
+}
+if(_valid14){
+const _errs196 = errors;
+if(data15 && typeof data15 == "object" && !Array.isArray(data15)){
+if(data15.with !== undefined){
+let data66 = data15.with;
+if(data66 && typeof data66 == "object" && !Array.isArray(data66)){
+for(const key19 in data66){
+if(!(key19 === "default")){
+const err139 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/14/then/properties/with/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key19},message:"must NOT have additional properties",schema:false,parentSchema:schema14.allOf[14].then.properties.with,data:data66};
 if(vErrors === null){
 vErrors = [err139];
 }
@@ -4219,9 +4244,11 @@ vErrors.push(err139);
 errors++;
 }
 }
-}
-else {
-const err140 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/14/then/properties/with/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.allOf[14].then.properties.with.type,parentSchema:schema14.allOf[14].then.properties.with,data:data65};
+if(data66.default !== undefined){
+let data67 = data66.default;
+if(typeof data67 === "string"){
+if(func3(data67) < 1){
+const err140 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/default",schemaPath:"#/definitions/node/allOf/14/then/properties/with/properties/default/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema14.allOf[14].then.properties.with.properties.default,data:data67};
 if(vErrors === null){
 vErrors = [err140];
 }
@@ -4231,12 +4258,8 @@ vErrors.push(err140);
 errors++;
 }
 }
-}
-var _valid14 = _errs194 === errors;
-valid63 = _valid14;
-}
-if(!valid63){
-const err141 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/14/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema14.allOf[14].if,parentSchema:schema14.allOf[14],data:data14};
+else {
+const err141 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/default",schemaPath:"#/definitions/node/allOf/14/then/properties/with/properties/default/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.allOf[14].then.properties.with.properties.default.type,parentSchema:schema14.allOf[14].then.properties.with.properties.default,data:data67};
 if(vErrors === null){
 vErrors = [err141];
 }
@@ -4245,9 +4268,10 @@ vErrors.push(err141);
 }
 errors++;
 }
-if(data14 && typeof data14 == "object" && !Array.isArray(data14)){
-if(data14.use === undefined){
-const err142 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/required",keyword:"required",params:{missingProperty: "use"},message:"must have required property '"+"use"+"'",schema:schema14.required,parentSchema:schema14,data:data14};
+}
+}
+else {
+const err142 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/14/then/properties/with/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.allOf[14].then.properties.with.type,parentSchema:schema14.allOf[14].then.properties.with,data:data66};
 if(vErrors === null){
 vErrors = [err142];
 }
@@ -4256,9 +4280,13 @@ vErrors.push(err142);
 }
 errors++;
 }
-for(const key20 in data14){
-if(!((((key20 === "use") || (key20 === "with")) || (key20 === "then")) || (key20 === "description"))){
-const err143 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key20},message:"must NOT have additional properties",schema:false,parentSchema:schema14,data:data14};
+}
+}
+var _valid14 = _errs196 === errors;
+valid63 = _valid14;
+}
+if(!valid63){
+const err143 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/14/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema14.allOf[14].if,parentSchema:schema14.allOf[14],data:data15};
 if(vErrors === null){
 vErrors = [err143];
 }
@@ -4267,14 +4295,9 @@ vErrors.push(err143);
 }
 errors++;
 }
-}
-if(data14.use !== undefined){
-let data67 = data14.use;
-const _errs202 = errors;
-let valid68 = false;
-const _errs203 = errors;
-if(typeof data67 !== "string"){
-const err144 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/use",schemaPath:"#/definitions/node/properties/use/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.properties.use.anyOf[0].type,parentSchema:schema14.properties.use.anyOf[0],data:data67};
+if(data15 && typeof data15 == "object" && !Array.isArray(data15)){
+if(data15.use === undefined){
+const err144 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/required",keyword:"required",params:{missingProperty: "use"},message:"must have required property '"+"use"+"'",schema:schema14.required,parentSchema:schema14,data:data15};
 if(vErrors === null){
 vErrors = [err144];
 }
@@ -4283,8 +4306,9 @@ vErrors.push(err144);
 }
 errors++;
 }
-if(!(((((((((((((((data67 === "trim") || (data67 === "uppercase")) || (data67 === "lowercase")) || (data67 === "snakecase")) || (data67 === "replace")) || (data67 === "filter")) || (data67 === "template")) || (data67 === "number")) || (data67 === "split")) || (data67 === "join")) || (data67 === "dedupe")) || (data67 === "count")) || (data67 === "drop")) || (data67 === "route")) || (data67 === "tagByLevel"))){
-const err145 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/use",schemaPath:"#/definitions/node/properties/use/anyOf/0/enum",keyword:"enum",params:{allowedValues: schema14.properties.use.anyOf[0].enum},message:"must be equal to one of the allowed values",schema:schema14.properties.use.anyOf[0].enum,parentSchema:schema14.properties.use.anyOf[0],data:data67};
+for(const key20 in data15){
+if(!((((key20 === "use") || (key20 === "with")) || (key20 === "then")) || (key20 === "description"))){
+const err145 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key20},message:"must NOT have additional properties",schema:false,parentSchema:schema14,data:data15};
 if(vErrors === null){
 vErrors = [err145];
 }
@@ -4293,13 +4317,14 @@ vErrors.push(err145);
 }
 errors++;
 }
-var _valid15 = _errs203 === errors;
-valid68 = valid68 || _valid15;
-if(!valid68){
+}
+if(data15.use !== undefined){
+let data68 = data15.use;
+const _errs204 = errors;
+let valid68 = false;
 const _errs205 = errors;
-if(data67 && typeof data67 == "object" && !Array.isArray(data67)){
-if(data67.module === undefined){
-const err146 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/use",schemaPath:"#/definitions/node/properties/use/anyOf/1/required",keyword:"required",params:{missingProperty: "module"},message:"must have required property '"+"module"+"'",schema:schema14.properties.use.anyOf[1].required,parentSchema:schema14.properties.use.anyOf[1],data:data67};
+if(typeof data68 !== "string"){
+const err146 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/use",schemaPath:"#/definitions/node/properties/use/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.properties.use.anyOf[0].type,parentSchema:schema14.properties.use.anyOf[0],data:data68};
 if(vErrors === null){
 vErrors = [err146];
 }
@@ -4308,9 +4333,8 @@ vErrors.push(err146);
 }
 errors++;
 }
-for(const key21 in data67){
-if(!(key21 === "module")){
-const err147 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/use",schemaPath:"#/definitions/node/properties/use/anyOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key21},message:"must NOT have additional properties",schema:false,parentSchema:schema14.properties.use.anyOf[1],data:data67};
+if(!(((((((((((((((data68 === "trim") || (data68 === "uppercase")) || (data68 === "lowercase")) || (data68 === "snakecase")) || (data68 === "replace")) || (data68 === "filter")) || (data68 === "template")) || (data68 === "number")) || (data68 === "split")) || (data68 === "join")) || (data68 === "dedupe")) || (data68 === "count")) || (data68 === "drop")) || (data68 === "route")) || (data68 === "tagByLevel"))){
+const err147 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/use",schemaPath:"#/definitions/node/properties/use/anyOf/0/enum",keyword:"enum",params:{allowedValues: schema14.properties.use.anyOf[0].enum},message:"must be equal to one of the allowed values",schema:schema14.properties.use.anyOf[0].enum,parentSchema:schema14.properties.use.anyOf[0],data:data68};
 if(vErrors === null){
 vErrors = [err147];
 }
@@ -4319,12 +4343,13 @@ vErrors.push(err147);
 }
 errors++;
 }
-}
-if(data67.module !== undefined){
-let data68 = data67.module;
-if(typeof data68 === "string"){
-if(func3(data68) < 1){
-const err148 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/use/module",schemaPath:"#/definitions/node/properties/use/anyOf/1/properties/module/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema14.properties.use.anyOf[1].properties.module,data:data68};
+var _valid15 = _errs205 === errors;
+valid68 = valid68 || _valid15;
+if(!valid68){
+const _errs207 = errors;
+if(data68 && typeof data68 == "object" && !Array.isArray(data68)){
+if(data68.module === undefined){
+const err148 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/use",schemaPath:"#/definitions/node/properties/use/anyOf/1/required",keyword:"required",params:{missingProperty: "module"},message:"must have required property '"+"module"+"'",schema:schema14.properties.use.anyOf[1].required,parentSchema:schema14.properties.use.anyOf[1],data:data68};
 if(vErrors === null){
 vErrors = [err148];
 }
@@ -4333,9 +4358,9 @@ vErrors.push(err148);
 }
 errors++;
 }
-}
-else {
-const err149 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/use/module",schemaPath:"#/definitions/node/properties/use/anyOf/1/properties/module/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.properties.use.anyOf[1].properties.module.type,parentSchema:schema14.properties.use.anyOf[1].properties.module,data:data68};
+for(const key21 in data68){
+if(!(key21 === "module")){
+const err149 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/use",schemaPath:"#/definitions/node/properties/use/anyOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key21},message:"must NOT have additional properties",schema:false,parentSchema:schema14.properties.use.anyOf[1],data:data68};
 if(vErrors === null){
 vErrors = [err149];
 }
@@ -4345,9 +4370,11 @@ vErrors.push(err149);
 errors++;
 }
 }
-}
-else {
-const err150 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/use",schemaPath:"#/definitions/node/properties/use/anyOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.properties.use.anyOf[1].type,parentSchema:schema14.properties.use.anyOf[1],data:data67};
+if(data68.module !== undefined){
+let data69 = data68.module;
+if(typeof data69 === "string"){
+if(func3(data69) < 1){
+const err150 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/use/module",schemaPath:"#/definitions/node/properties/use/anyOf/1/properties/module/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema14.properties.use.anyOf[1].properties.module,data:data69};
 if(vErrors === null){
 vErrors = [err150];
 }
@@ -4356,11 +4383,9 @@ vErrors.push(err150);
 }
 errors++;
 }
-var _valid15 = _errs205 === errors;
-valid68 = valid68 || _valid15;
 }
-if(!valid68){
-const err151 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/use",schemaPath:"#/definitions/node/properties/use/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema14.properties.use.anyOf,parentSchema:schema14.properties.use,data:data67};
+else {
+const err151 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/use/module",schemaPath:"#/definitions/node/properties/use/anyOf/1/properties/module/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.properties.use.anyOf[1].properties.module.type,parentSchema:schema14.properties.use.anyOf[1].properties.module,data:data69};
 if(vErrors === null){
 vErrors = [err151];
 }
@@ -4369,22 +4394,10 @@ vErrors.push(err151);
 }
 errors++;
 }
-else {
-errors = _errs202;
-if(vErrors !== null){
-if(_errs202){
-vErrors.length = _errs202;
+}
 }
 else {
-vErrors = null;
-}
-}
-}
-}
-if(data14.with !== undefined){
-let data69 = data14.with;
-if(!(data69 && typeof data69 == "object" && !Array.isArray(data69))){
-const err152 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/properties/with/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.properties.with.type,parentSchema:schema14.properties.with,data:data69};
+const err152 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/use",schemaPath:"#/definitions/node/properties/use/anyOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.properties.use.anyOf[1].type,parentSchema:schema14.properties.use.anyOf[1],data:data68};
 if(vErrors === null){
 vErrors = [err152];
 }
@@ -4393,12 +4406,11 @@ vErrors.push(err152);
 }
 errors++;
 }
+var _valid15 = _errs207 === errors;
+valid68 = valid68 || _valid15;
 }
-if(data14.then !== undefined){
-let data70 = data14.then;
-if(typeof data70 === "string"){
-if(func3(data70) < 1){
-const err153 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/then",schemaPath:"#/definitions/node/properties/then/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema14.properties.then,data:data70};
+if(!valid68){
+const err153 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/use",schemaPath:"#/definitions/node/properties/use/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema14.properties.use.anyOf,parentSchema:schema14.properties.use,data:data68};
 if(vErrors === null){
 vErrors = [err153];
 }
@@ -4407,9 +4419,22 @@ vErrors.push(err153);
 }
 errors++;
 }
+else {
+errors = _errs204;
+if(vErrors !== null){
+if(_errs204){
+vErrors.length = _errs204;
 }
 else {
-const err154 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/then",schemaPath:"#/definitions/node/properties/then/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.properties.then.type,parentSchema:schema14.properties.then,data:data70};
+vErrors = null;
+}
+}
+}
+}
+if(data15.with !== undefined){
+let data70 = data15.with;
+if(!(data70 && typeof data70 == "object" && !Array.isArray(data70))){
+const err154 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/properties/with/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.properties.with.type,parentSchema:schema14.properties.with,data:data70};
 if(vErrors === null){
 vErrors = [err154];
 }
@@ -4419,10 +4444,11 @@ vErrors.push(err154);
 errors++;
 }
 }
-if(data14.description !== undefined){
-let data71 = data14.description;
-if(typeof data71 !== "string"){
-const err155 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/description",schemaPath:"#/definitions/node/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.properties.description.type,parentSchema:schema14.properties.description,data:data71};
+if(data15.then !== undefined){
+let data71 = data15.then;
+if(typeof data71 === "string"){
+if(func3(data71) < 1){
+const err155 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/then",schemaPath:"#/definitions/node/properties/then/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema14.properties.then,data:data71};
 if(vErrors === null){
 vErrors = [err155];
 }
@@ -4432,9 +4458,8 @@ vErrors.push(err155);
 errors++;
 }
 }
-}
 else {
-const err156 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.type,parentSchema:schema14,data:data14};
+const err156 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/then",schemaPath:"#/definitions/node/properties/then/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.properties.then.type,parentSchema:schema14.properties.then,data:data71};
 if(vErrors === null){
 vErrors = [err156];
 }
@@ -4444,9 +4469,10 @@ vErrors.push(err156);
 errors++;
 }
 }
-}
-else {
-const err157 = {instancePath:instancePath+"/nodes",schemaPath:"#/properties/nodes/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.nodes.type,parentSchema:schema11.properties.nodes,data:data13};
+if(data15.description !== undefined){
+let data72 = data15.description;
+if(typeof data72 !== "string"){
+const err157 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/description",schemaPath:"#/definitions/node/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.properties.description.type,parentSchema:schema14.properties.description,data:data72};
 if(vErrors === null){
 vErrors = [err157];
 }
@@ -4456,10 +4482,9 @@ vErrors.push(err157);
 errors++;
 }
 }
-if(data.description !== undefined){
-let data72 = data.description;
-if(typeof data72 !== "string"){
-const err158 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.description.type,parentSchema:schema11.properties.description,data:data72};
+}
+else {
+const err158 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.type,parentSchema:schema14,data:data15};
 if(vErrors === null){
 vErrors = [err158];
 }
@@ -4471,12 +4496,37 @@ errors++;
 }
 }
 else {
-const err159 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.type,parentSchema:schema11,data};
+const err159 = {instancePath:instancePath+"/nodes",schemaPath:"#/properties/nodes/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.nodes.type,parentSchema:schema11.properties.nodes,data:data14};
 if(vErrors === null){
 vErrors = [err159];
 }
 else {
 vErrors.push(err159);
+}
+errors++;
+}
+}
+if(data.description !== undefined){
+let data73 = data.description;
+if(typeof data73 !== "string"){
+const err160 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.description.type,parentSchema:schema11.properties.description,data:data73};
+if(vErrors === null){
+vErrors = [err160];
+}
+else {
+vErrors.push(err160);
+}
+errors++;
+}
+}
+}
+else {
+const err161 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.type,parentSchema:schema11,data};
+if(vErrors === null){
+vErrors = [err161];
+}
+else {
+vErrors.push(err161);
 }
 errors++;
 }

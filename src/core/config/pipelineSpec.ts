@@ -7,6 +7,7 @@ import type { Processor } from '../pipeline/processor';
 
 export const END_TAG = 'end';
 export const DEFAULT_MAX_HOPS = 64;
+export const DEFAULT_MAX_FAN_OUT = 100_000;
 
 /** One node, ready to instantiate once per file. */
 export interface NodeSpec {
@@ -25,6 +26,8 @@ export interface PipelineSpec {
   name: string;
   start: string;
   maxHops: number;
+  /** Most lines routed for one input line (or one node's end-of-file flush). */
+  maxFanOut: number;
   unmatched: string | undefined;
   /** In declaration order, which is also the end-of-file flush order. */
   nodes: NodeSpec[];
