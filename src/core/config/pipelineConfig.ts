@@ -12,6 +12,7 @@ import { pathToFileURL } from 'node:url';
 import { ConfigError, type ConfigIssue } from '../errors';
 import { BUILTINS } from '../pipeline/builtins';
 import type { CreateProcessor, Processor, ProcessorOptions } from '../pipeline/processor';
+import type { TextEncoding } from '../text/decode';
 import { didYouMean } from '../util/didYouMean';
 import { DEFAULT_MAX_FAN_OUT, DEFAULT_MAX_HOPS, END_TAG, type LoadedConfig, type NodeSpec, type PipelineSpec, type RouteSpec } from './pipelineSpec';
 
@@ -32,12 +33,14 @@ export interface PipelineConfig {
   start?: string;
   maxHops?: number;
   maxFanOut?: number;
+  encoding?: TextEncoding;
   unmatched?: string;
   nodes: Record<string, NodeConfig>;
 }
 export interface RouteConfig {
   match?: string;
   firstLine?: string;
+  encoding?: TextEncoding;
   pipeline: string;
 }
 export interface PipelineFile extends Partial<PipelineConfig> {
@@ -146,7 +149,7 @@ class Compiler {
       this.issue('', 'no pipeline: add "nodes" (one pipeline) or "pipelines"');
     }
     if (!shorthand) {
-      for (const key of ['start', 'maxHops', 'maxFanOut', 'unmatched'] as const) {
+      for (const key of ['start', 'maxHops', 'maxFanOut', 'encoding', 'unmatched'] as const) {
         if (raw[key] !== undefined) this.issue(`/${key}`, `"${key}" belongs inside a pipeline (or use top-level "nodes")`);
       }
     }
@@ -171,6 +174,7 @@ class Compiler {
           return;
         }
         const spec: RouteSpec = { pipeline };
+        if (route.encoding !== undefined) spec.encoding = route.encoding;
         if (route.match !== undefined) {
           try {
             spec.match = compileMatch(route.match);
@@ -245,7 +249,7 @@ class Compiler {
     }
     for (const issue of useIssuesOf(config, at)) this.issues.push(issue);
     for (const issue of unconditionalLoops(config, nodes, at)) this.issues.push(issue);
-    return { name, start, maxHops: config.maxHops ?? DEFAULT_MAX_HOPS, maxFanOut: config.maxFanOut ?? DEFAULT_MAX_FAN_OUT, unmatched, nodes };
+    return { name, start, maxHops: config.maxHops ?? DEFAULT_MAX_HOPS, maxFanOut: config.maxFanOut ?? DEFAULT_MAX_FAN_OUT, encoding: config.encoding ?? 'utf8', unmatched, nodes };
   }
 
   private async customNode(
@@ -482,6 +486,11 @@ function describeSchemaError(error: ErrorObject): ConfigIssue {
       return { path: at, message: `must be ${article(String(params.type))}, not ${describeValue(error.data)}` };
     case 'const':
       return { path: at, message: `must be ${JSON.stringify(params.allowedValue)}` };
+    case 'enum': {
+      const allowed = (params.allowedValues as unknown[]).map(String);
+      const hint = typeof error.data === 'string' ? didYouMean(error.data, allowed) : '';
+      return { path: at, message: `must be one of ${allowed.map((v) => JSON.stringify(v)).join(', ')}${hint}` };
+    }
     case 'pattern':
       return { path: at, message: at.endsWith('flags') ? 'invalid regular expression flags (allowed: d g i m s u v y)' : `${error.message}` };
     default:

@@ -3,12 +3,12 @@
 "use strict";
 module.exports = validate10;
 module.exports.default = validate10;
-const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","title":"Fileflow pipeline file","markdownDescription":"Pipelines of line processors connected by tags, and the routes that choose a pipeline per file.","type":"object","properties":{"$schema":{"type":"string"},"version":{"const":1,"markdownDescription":"Format version; always `1`."},"routes":{"type":"array","items":{"$ref":"#/definitions/route"},"markdownDescription":"Chooses a file's pipeline: the first entry whose `match` and/or `firstLine` fits. An entry with neither always fits."},"pipelines":{"type":"object","additionalProperties":{"$ref":"#/definitions/pipeline"},"minProperties":1,"markdownDescription":"Named pipelines."},"start":{"type":"string","minLength":1,"default":"start","markdownDescription":"The node every input line enters first."},"maxHops":{"type":"integer","minimum":1,"maximum":100000,"default":64,"markdownDescription":"Most nodes one line may pass through; more is a routing loop and fails the file."},"maxFanOut":{"type":"integer","minimum":1,"default":100000,"markdownDescription":"Most lines one input line may fan out into: every line any node emits while that input line is routed counts (and, at end of file, every line one node's flush emits). More fails the file, so that a processor that emits without end cannot exhaust memory."},"unmatched":{"type":"string","minLength":1,"markdownDescription":"Tag that lines emitted with a tag that has no node are sent to (instead of failing the file). Must be a node or `end`."},"nodes":{"type":"object","additionalProperties":{"$ref":"#/definitions/node"},"minProperties":1,"markdownDescription":"The nodes, by name. A line with tag `T` goes to the node named `T`."},"description":{"type":"string"}},"additionalProperties":false,"definitions":{"route":{"type":"object","properties":{"match":{"type":"string","minLength":1,"markdownDescription":"Glob on the file's name (its path below `unprocessed/`), as in `.gitignore`: without a `/` it is matched against the last part of the name (`*.csv` fits `2025/x.csv`), with a `/` against the whole name (`2025/*.csv`)."},"firstLine":{"type":"string","markdownDescription":"JavaScript regular expression tested on the file's first line."},"pipeline":{"type":"string","minLength":1,"markdownDescription":"Name of the pipeline to use."},"description":{"type":"string"}},"required":["pipeline"],"additionalProperties":false},"pipeline":{"type":"object","properties":{"start":{"type":"string","minLength":1,"default":"start","markdownDescription":"The node every input line enters first."},"maxHops":{"type":"integer","minimum":1,"maximum":100000,"default":64,"markdownDescription":"Most nodes one line may pass through; more is a routing loop and fails the file."},"maxFanOut":{"type":"integer","minimum":1,"default":100000,"markdownDescription":"Most lines one input line may fan out into: every line any node emits while that input line is routed counts (and, at end of file, every line one node's flush emits). More fails the file, so that a processor that emits without end cannot exhaust memory."},"unmatched":{"type":"string","minLength":1,"markdownDescription":"Tag that lines emitted with a tag that has no node are sent to (instead of failing the file). Must be a node or `end`."},"nodes":{"type":"object","additionalProperties":{"$ref":"#/definitions/node"},"minProperties":1,"markdownDescription":"The nodes, by name. A line with tag `T` goes to the node named `T`."},"description":{"type":"string"}},"required":["nodes"],"additionalProperties":false},"node":{"type":"object","markdownDescription":"A node runs one processor on every line whose tag is the node's name.","properties":{"use":{"anyOf":[{"type":"string","enum":["trim","uppercase","lowercase","snakecase","replace","filter","template","number","split","join","dedupe","count","drop","route","tagByLevel"],"markdownEnumDescriptions":["Strip leading and trailing white space.","Change the line to upper case.","Change the line to lower case.","Lower-case; every run of characters other than `a-z0-9` becomes `_`; leading/trailing `_` removed.","JavaScript `RegExp` replace.","Keep only lines matching (or, inverted, not matching) `pattern`.","Format each line with a template.","Number the lines reaching this node.","Emit each part of the line, trimmed; empty parts are dropped.","Join every `size` lines into one; the remainder is flushed at end of file.","Drop a line equal to an earlier line of this file.","Pass every line on unchanged; the summary reports how many passed (and matched `pattern`).","Discard the line.","Routing: tag of the first rule whose regex matches, else `default`.","Routing: tags a line by its first whole-word level token (`TRACE`/`DEBUG` → `debug`, `INFO`/`NOTICE` → `info`, `WARN`/`WARNING` → `warn`, `ERROR`/`ERR`/`SEVERE` → `error`, `CRITICAL`/`CRIT`/`FATAL`/`EMERG`/`ALERT` → `critical`; none → `default`)."]},{"type":"object","properties":{"module":{"type":"string","minLength":1,"markdownDescription":"Path of a CommonJS or ES module, relative to this file, that exports `createProcessor(options)`."}},"required":["module"],"additionalProperties":false}],"markdownDescription":"A built-in processor, or `{ \"module\": \"./path.js\" }` for a custom one."},"with":{"type":"object","markdownDescription":"The processor's options."},"then":{"type":"string","minLength":1,"default":"end","markdownDescription":"Tag the lines this node emits get (transform processors). `end` writes them to the result."},"description":{"type":"string"}},"required":["use"],"additionalProperties":false,"allOf":[{"if":{"properties":{"use":{"const":"trim"}},"required":["use"]},"then":{"properties":{"with":{"type":"object","properties":{},"additionalProperties":false}}}},{"if":{"properties":{"use":{"const":"uppercase"}},"required":["use"]},"then":{"properties":{"with":{"type":"object","properties":{},"additionalProperties":false}}}},{"if":{"properties":{"use":{"const":"lowercase"}},"required":["use"]},"then":{"properties":{"with":{"type":"object","properties":{},"additionalProperties":false}}}},{"if":{"properties":{"use":{"const":"snakecase"}},"required":["use"]},"then":{"properties":{"with":{"type":"object","properties":{},"additionalProperties":false}}}},{"if":{"properties":{"use":{"const":"replace"}},"required":["use"]},"then":{"properties":{"with":{"type":"object","properties":{"pattern":{"type":"string","markdownDescription":"JavaScript regular expression to replace."},"replacement":{"type":"string","default":"","markdownDescription":"Replacement text (`$1` etc. refer to groups)."},"flags":{"type":"string","pattern":"^[dgimsuvy]*$","markdownDescription":"JavaScript `RegExp` flags, e.g. `\"i\"` for case-insensitive.","default":"g"}},"additionalProperties":false,"required":["pattern"]}},"required":["with"]}},{"if":{"properties":{"use":{"const":"filter"}},"required":["use"]},"then":{"properties":{"with":{"type":"object","properties":{"pattern":{"type":"string","markdownDescription":"Keep lines that match this JavaScript regular expression."},"flags":{"type":"string","pattern":"^[dgimsuvy]*$","markdownDescription":"JavaScript `RegExp` flags, e.g. `\"i\"` for case-insensitive.","default":""},"invert":{"type":"boolean","default":false,"markdownDescription":"Keep the lines that do **not** match instead."}},"additionalProperties":false,"required":["pattern"]}},"required":["with"]}},{"if":{"properties":{"use":{"const":"template"}},"required":["use"]},"then":{"properties":{"with":{"type":"object","properties":{"format":{"type":"string","markdownDescription":"Placeholders: `{line}`, `{tag}` (this node's name), `{n}` (input line number), `{file}`; `{{` and `}}` are literal braces."}},"additionalProperties":false,"required":["format"]}},"required":["with"]}},{"if":{"properties":{"use":{"const":"number"}},"required":["use"]},"then":{"properties":{"with":{"type":"object","properties":{"format":{"type":"string","default":"[{count}] {line}","markdownDescription":"`{count}` counts the lines reaching this node in this file; `{line}`, `{tag}`, `{n}`, `{file}` as in `template`."},"start":{"type":"integer","default":1,"markdownDescription":"First value of `{count}`."}},"additionalProperties":false}}}},{"if":{"properties":{"use":{"const":"split"}},"required":["use"]},"then":{"properties":{"with":{"type":"object","properties":{"separator":{"type":"string","minLength":1,"default":",","markdownDescription":"Literal text to split on (not a regular expression)."}},"additionalProperties":false}}}},{"if":{"properties":{"use":{"const":"join"}},"required":["use"]},"then":{"properties":{"with":{"type":"object","properties":{"separator":{"type":"string","default":" | "},"size":{"type":"integer","minimum":1,"default":2,"markdownDescription":"How many lines make one."}},"additionalProperties":false}}}},{"if":{"properties":{"use":{"const":"dedupe"}},"required":["use"]},"then":{"properties":{"with":{"type":"object","properties":{"maxEntries":{"type":"integer","minimum":1,"default":100000,"markdownDescription":"Most distinct lines remembered; past it the oldest is forgotten."}},"additionalProperties":false}}}},{"if":{"properties":{"use":{"const":"count"}},"required":["use"]},"then":{"properties":{"with":{"type":"object","properties":{"pattern":{"type":"string","markdownDescription":"Also count the lines matching this regular expression."},"flags":{"type":"string","pattern":"^[dgimsuvy]*$","markdownDescription":"JavaScript `RegExp` flags, e.g. `\"i\"` for case-insensitive.","default":""}},"additionalProperties":false}}}},{"if":{"properties":{"use":{"const":"drop"}},"required":["use"]},"then":{"properties":{"with":{"type":"object","properties":{},"additionalProperties":false}}}},{"if":{"properties":{"use":{"const":"route"}},"required":["use"]},"then":{"properties":{"with":{"type":"object","properties":{"rules":{"type":"array","items":{"type":"object","properties":{"pattern":{"type":"string"},"flags":{"type":"string","pattern":"^[dgimsuvy]*$","markdownDescription":"JavaScript `RegExp` flags, e.g. `\"i\"` for case-insensitive.","default":""},"tag":{"type":"string","minLength":1}},"required":["pattern","tag"],"additionalProperties":false},"markdownDescription":"Tried in order: the line goes to the `tag` of the first rule whose `pattern` matches."},"default":{"type":"string","minLength":1,"markdownDescription":"Tag for lines that match no rule."}},"additionalProperties":false,"required":["rules","default"]}},"required":["with"]}},{"if":{"properties":{"use":{"const":"tagByLevel"}},"required":["use"]},"then":{"properties":{"with":{"type":"object","properties":{"default":{"type":"string","minLength":1,"default":"other","markdownDescription":"Tag for lines with no level token."}},"additionalProperties":false}}}}]}}};
-const schema12 = {"type":"object","properties":{"match":{"type":"string","minLength":1,"markdownDescription":"Glob on the file's name (its path below `unprocessed/`), as in `.gitignore`: without a `/` it is matched against the last part of the name (`*.csv` fits `2025/x.csv`), with a `/` against the whole name (`2025/*.csv`)."},"firstLine":{"type":"string","markdownDescription":"JavaScript regular expression tested on the file's first line."},"pipeline":{"type":"string","minLength":1,"markdownDescription":"Name of the pipeline to use."},"description":{"type":"string"}},"required":["pipeline"],"additionalProperties":false};
+const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","title":"Fileflow pipeline file","markdownDescription":"Pipelines of line processors connected by tags, and the routes that choose a pipeline per file.","type":"object","properties":{"$schema":{"type":"string"},"version":{"const":1,"markdownDescription":"Format version; always `1`."},"routes":{"type":"array","items":{"$ref":"#/definitions/route"},"markdownDescription":"Chooses a file's pipeline: the first entry whose `match` and/or `firstLine` fits. An entry with neither always fits."},"pipelines":{"type":"object","additionalProperties":{"$ref":"#/definitions/pipeline"},"minProperties":1,"markdownDescription":"Named pipelines."},"start":{"type":"string","minLength":1,"default":"start","markdownDescription":"The node every input line enters first."},"maxHops":{"type":"integer","minimum":1,"maximum":100000,"default":64,"markdownDescription":"Most nodes one line may pass through; more is a routing loop and fails the file."},"maxFanOut":{"type":"integer","minimum":1,"default":100000,"markdownDescription":"Most lines one input line may fan out into: every line any node emits while that input line is routed counts (and, at end of file, every line one node's flush emits). More fails the file, so that a processor that emits without end cannot exhaust memory."},"encoding":{"type":"string","enum":["utf8","latin1","utf16le"],"default":"utf8","markdownDescription":"How this pipeline's files are read (a route's `encoding` overrides it). A byte-order mark decides by itself: UTF-8, or UTF-16 little- or big-endian. Bytes that are not valid in the encoding become U+FFFD; the summary's `invalidLines` counts the lines where that happened.","markdownEnumDescriptions":["UTF-8 (the default).","ISO-8859-1: every byte is one character, so nothing is ever invalid.","UTF-16 little-endian without a byte-order mark (with one, UTF-16 of either byte order is read anyway)."]},"unmatched":{"type":"string","minLength":1,"markdownDescription":"Tag that lines emitted with a tag that has no node are sent to (instead of failing the file). Must be a node or `end`."},"nodes":{"type":"object","additionalProperties":{"$ref":"#/definitions/node"},"minProperties":1,"markdownDescription":"The nodes, by name. A line with tag `T` goes to the node named `T`."},"description":{"type":"string"}},"additionalProperties":false,"definitions":{"route":{"type":"object","properties":{"match":{"type":"string","minLength":1,"markdownDescription":"Glob on the file's name (its path below `unprocessed/`), as in `.gitignore`: without a `/` it is matched against the last part of the name (`*.csv` fits `2025/x.csv`), with a `/` against the whole name (`2025/*.csv`)."},"firstLine":{"type":"string","markdownDescription":"JavaScript regular expression tested on the file's first line."},"encoding":{"type":"string","enum":["utf8","latin1","utf16le"],"markdownDescription":"How the files this route picks are read, instead of its pipeline's `encoding`; its `firstLine` is tested on the first line read so. A byte-order mark still decides by itself.","markdownEnumDescriptions":["UTF-8.","ISO-8859-1: every byte is one character, so nothing is ever invalid.","UTF-16 little-endian without a byte-order mark."]},"pipeline":{"type":"string","minLength":1,"markdownDescription":"Name of the pipeline to use."},"description":{"type":"string"}},"required":["pipeline"],"additionalProperties":false},"pipeline":{"type":"object","properties":{"start":{"type":"string","minLength":1,"default":"start","markdownDescription":"The node every input line enters first."},"maxHops":{"type":"integer","minimum":1,"maximum":100000,"default":64,"markdownDescription":"Most nodes one line may pass through; more is a routing loop and fails the file."},"maxFanOut":{"type":"integer","minimum":1,"default":100000,"markdownDescription":"Most lines one input line may fan out into: every line any node emits while that input line is routed counts (and, at end of file, every line one node's flush emits). More fails the file, so that a processor that emits without end cannot exhaust memory."},"encoding":{"type":"string","enum":["utf8","latin1","utf16le"],"default":"utf8","markdownDescription":"How this pipeline's files are read (a route's `encoding` overrides it). A byte-order mark decides by itself: UTF-8, or UTF-16 little- or big-endian. Bytes that are not valid in the encoding become U+FFFD; the summary's `invalidLines` counts the lines where that happened.","markdownEnumDescriptions":["UTF-8 (the default).","ISO-8859-1: every byte is one character, so nothing is ever invalid.","UTF-16 little-endian without a byte-order mark (with one, UTF-16 of either byte order is read anyway)."]},"unmatched":{"type":"string","minLength":1,"markdownDescription":"Tag that lines emitted with a tag that has no node are sent to (instead of failing the file). Must be a node or `end`."},"nodes":{"type":"object","additionalProperties":{"$ref":"#/definitions/node"},"minProperties":1,"markdownDescription":"The nodes, by name. A line with tag `T` goes to the node named `T`."},"description":{"type":"string"}},"required":["nodes"],"additionalProperties":false},"node":{"type":"object","markdownDescription":"A node runs one processor on every line whose tag is the node's name.","properties":{"use":{"anyOf":[{"type":"string","enum":["trim","uppercase","lowercase","snakecase","replace","filter","template","number","split","join","dedupe","count","drop","route","tagByLevel"],"markdownEnumDescriptions":["Strip leading and trailing white space.","Change the line to upper case.","Change the line to lower case.","Lower-case; every run of characters other than `a-z0-9` becomes `_`; leading/trailing `_` removed.","JavaScript `RegExp` replace.","Keep only lines matching (or, inverted, not matching) `pattern`.","Format each line with a template.","Number the lines reaching this node.","Emit each part of the line, trimmed; empty parts are dropped.","Join every `size` lines into one; the remainder is flushed at end of file.","Drop a line equal to an earlier line of this file.","Pass every line on unchanged; the summary reports how many passed (and matched `pattern`).","Discard the line.","Routing: tag of the first rule whose regex matches, else `default`.","Routing: tags a line by its first whole-word level token (`TRACE`/`DEBUG` → `debug`, `INFO`/`NOTICE` → `info`, `WARN`/`WARNING` → `warn`, `ERROR`/`ERR`/`SEVERE` → `error`, `CRITICAL`/`CRIT`/`FATAL`/`EMERG`/`ALERT` → `critical`; none → `default`)."]},{"type":"object","properties":{"module":{"type":"string","minLength":1,"markdownDescription":"Path of a CommonJS or ES module, relative to this file, that exports `createProcessor(options)`."}},"required":["module"],"additionalProperties":false}],"markdownDescription":"A built-in processor, or `{ \"module\": \"./path.js\" }` for a custom one."},"with":{"type":"object","markdownDescription":"The processor's options."},"then":{"type":"string","minLength":1,"default":"end","markdownDescription":"Tag the lines this node emits get (transform processors). `end` writes them to the result."},"description":{"type":"string"}},"required":["use"],"additionalProperties":false,"allOf":[{"if":{"properties":{"use":{"const":"trim"}},"required":["use"]},"then":{"properties":{"with":{"type":"object","properties":{},"additionalProperties":false}}}},{"if":{"properties":{"use":{"const":"uppercase"}},"required":["use"]},"then":{"properties":{"with":{"type":"object","properties":{},"additionalProperties":false}}}},{"if":{"properties":{"use":{"const":"lowercase"}},"required":["use"]},"then":{"properties":{"with":{"type":"object","properties":{},"additionalProperties":false}}}},{"if":{"properties":{"use":{"const":"snakecase"}},"required":["use"]},"then":{"properties":{"with":{"type":"object","properties":{},"additionalProperties":false}}}},{"if":{"properties":{"use":{"const":"replace"}},"required":["use"]},"then":{"properties":{"with":{"type":"object","properties":{"pattern":{"type":"string","markdownDescription":"JavaScript regular expression to replace."},"replacement":{"type":"string","default":"","markdownDescription":"Replacement text (`$1` etc. refer to groups)."},"flags":{"type":"string","pattern":"^[dgimsuvy]*$","markdownDescription":"JavaScript `RegExp` flags, e.g. `\"i\"` for case-insensitive.","default":"g"}},"additionalProperties":false,"required":["pattern"]}},"required":["with"]}},{"if":{"properties":{"use":{"const":"filter"}},"required":["use"]},"then":{"properties":{"with":{"type":"object","properties":{"pattern":{"type":"string","markdownDescription":"Keep lines that match this JavaScript regular expression."},"flags":{"type":"string","pattern":"^[dgimsuvy]*$","markdownDescription":"JavaScript `RegExp` flags, e.g. `\"i\"` for case-insensitive.","default":""},"invert":{"type":"boolean","default":false,"markdownDescription":"Keep the lines that do **not** match instead."}},"additionalProperties":false,"required":["pattern"]}},"required":["with"]}},{"if":{"properties":{"use":{"const":"template"}},"required":["use"]},"then":{"properties":{"with":{"type":"object","properties":{"format":{"type":"string","markdownDescription":"Placeholders: `{line}`, `{tag}` (this node's name), `{n}` (input line number), `{file}`; `{{` and `}}` are literal braces."}},"additionalProperties":false,"required":["format"]}},"required":["with"]}},{"if":{"properties":{"use":{"const":"number"}},"required":["use"]},"then":{"properties":{"with":{"type":"object","properties":{"format":{"type":"string","default":"[{count}] {line}","markdownDescription":"`{count}` counts the lines reaching this node in this file; `{line}`, `{tag}`, `{n}`, `{file}` as in `template`."},"start":{"type":"integer","default":1,"markdownDescription":"First value of `{count}`."}},"additionalProperties":false}}}},{"if":{"properties":{"use":{"const":"split"}},"required":["use"]},"then":{"properties":{"with":{"type":"object","properties":{"separator":{"type":"string","minLength":1,"default":",","markdownDescription":"Literal text to split on (not a regular expression)."}},"additionalProperties":false}}}},{"if":{"properties":{"use":{"const":"join"}},"required":["use"]},"then":{"properties":{"with":{"type":"object","properties":{"separator":{"type":"string","default":" | "},"size":{"type":"integer","minimum":1,"default":2,"markdownDescription":"How many lines make one."}},"additionalProperties":false}}}},{"if":{"properties":{"use":{"const":"dedupe"}},"required":["use"]},"then":{"properties":{"with":{"type":"object","properties":{"maxEntries":{"type":"integer","minimum":1,"default":100000,"markdownDescription":"Most distinct lines remembered; past it the oldest is forgotten."}},"additionalProperties":false}}}},{"if":{"properties":{"use":{"const":"count"}},"required":["use"]},"then":{"properties":{"with":{"type":"object","properties":{"pattern":{"type":"string","markdownDescription":"Also count the lines matching this regular expression."},"flags":{"type":"string","pattern":"^[dgimsuvy]*$","markdownDescription":"JavaScript `RegExp` flags, e.g. `\"i\"` for case-insensitive.","default":""}},"additionalProperties":false}}}},{"if":{"properties":{"use":{"const":"drop"}},"required":["use"]},"then":{"properties":{"with":{"type":"object","properties":{},"additionalProperties":false}}}},{"if":{"properties":{"use":{"const":"route"}},"required":["use"]},"then":{"properties":{"with":{"type":"object","properties":{"rules":{"type":"array","items":{"type":"object","properties":{"pattern":{"type":"string"},"flags":{"type":"string","pattern":"^[dgimsuvy]*$","markdownDescription":"JavaScript `RegExp` flags, e.g. `\"i\"` for case-insensitive.","default":""},"tag":{"type":"string","minLength":1}},"required":["pattern","tag"],"additionalProperties":false},"markdownDescription":"Tried in order: the line goes to the `tag` of the first rule whose `pattern` matches."},"default":{"type":"string","minLength":1,"markdownDescription":"Tag for lines that match no rule."}},"additionalProperties":false,"required":["rules","default"]}},"required":["with"]}},{"if":{"properties":{"use":{"const":"tagByLevel"}},"required":["use"]},"then":{"properties":{"with":{"type":"object","properties":{"default":{"type":"string","minLength":1,"default":"other","markdownDescription":"Tag for lines with no level token."}},"additionalProperties":false}}}}]}}};
+const schema12 = {"type":"object","properties":{"match":{"type":"string","minLength":1,"markdownDescription":"Glob on the file's name (its path below `unprocessed/`), as in `.gitignore`: without a `/` it is matched against the last part of the name (`*.csv` fits `2025/x.csv`), with a `/` against the whole name (`2025/*.csv`)."},"firstLine":{"type":"string","markdownDescription":"JavaScript regular expression tested on the file's first line."},"encoding":{"type":"string","enum":["utf8","latin1","utf16le"],"markdownDescription":"How the files this route picks are read, instead of its pipeline's `encoding`; its `firstLine` is tested on the first line read so. A byte-order mark still decides by itself.","markdownEnumDescriptions":["UTF-8.","ISO-8859-1: every byte is one character, so nothing is ever invalid.","UTF-16 little-endian without a byte-order mark."]},"pipeline":{"type":"string","minLength":1,"markdownDescription":"Name of the pipeline to use."},"description":{"type":"string"}},"required":["pipeline"],"additionalProperties":false};
 const schema14 = {"type":"object","markdownDescription":"A node runs one processor on every line whose tag is the node's name.","properties":{"use":{"anyOf":[{"type":"string","enum":["trim","uppercase","lowercase","snakecase","replace","filter","template","number","split","join","dedupe","count","drop","route","tagByLevel"],"markdownEnumDescriptions":["Strip leading and trailing white space.","Change the line to upper case.","Change the line to lower case.","Lower-case; every run of characters other than `a-z0-9` becomes `_`; leading/trailing `_` removed.","JavaScript `RegExp` replace.","Keep only lines matching (or, inverted, not matching) `pattern`.","Format each line with a template.","Number the lines reaching this node.","Emit each part of the line, trimmed; empty parts are dropped.","Join every `size` lines into one; the remainder is flushed at end of file.","Drop a line equal to an earlier line of this file.","Pass every line on unchanged; the summary reports how many passed (and matched `pattern`).","Discard the line.","Routing: tag of the first rule whose regex matches, else `default`.","Routing: tags a line by its first whole-word level token (`TRACE`/`DEBUG` → `debug`, `INFO`/`NOTICE` → `info`, `WARN`/`WARNING` → `warn`, `ERROR`/`ERR`/`SEVERE` → `error`, `CRITICAL`/`CRIT`/`FATAL`/`EMERG`/`ALERT` → `critical`; none → `default`)."]},{"type":"object","properties":{"module":{"type":"string","minLength":1,"markdownDescription":"Path of a CommonJS or ES module, relative to this file, that exports `createProcessor(options)`."}},"required":["module"],"additionalProperties":false}],"markdownDescription":"A built-in processor, or `{ \"module\": \"./path.js\" }` for a custom one."},"with":{"type":"object","markdownDescription":"The processor's options."},"then":{"type":"string","minLength":1,"default":"end","markdownDescription":"Tag the lines this node emits get (transform processors). `end` writes them to the result."},"description":{"type":"string"}},"required":["use"],"additionalProperties":false,"allOf":[{"if":{"properties":{"use":{"const":"trim"}},"required":["use"]},"then":{"properties":{"with":{"type":"object","properties":{},"additionalProperties":false}}}},{"if":{"properties":{"use":{"const":"uppercase"}},"required":["use"]},"then":{"properties":{"with":{"type":"object","properties":{},"additionalProperties":false}}}},{"if":{"properties":{"use":{"const":"lowercase"}},"required":["use"]},"then":{"properties":{"with":{"type":"object","properties":{},"additionalProperties":false}}}},{"if":{"properties":{"use":{"const":"snakecase"}},"required":["use"]},"then":{"properties":{"with":{"type":"object","properties":{},"additionalProperties":false}}}},{"if":{"properties":{"use":{"const":"replace"}},"required":["use"]},"then":{"properties":{"with":{"type":"object","properties":{"pattern":{"type":"string","markdownDescription":"JavaScript regular expression to replace."},"replacement":{"type":"string","default":"","markdownDescription":"Replacement text (`$1` etc. refer to groups)."},"flags":{"type":"string","pattern":"^[dgimsuvy]*$","markdownDescription":"JavaScript `RegExp` flags, e.g. `\"i\"` for case-insensitive.","default":"g"}},"additionalProperties":false,"required":["pattern"]}},"required":["with"]}},{"if":{"properties":{"use":{"const":"filter"}},"required":["use"]},"then":{"properties":{"with":{"type":"object","properties":{"pattern":{"type":"string","markdownDescription":"Keep lines that match this JavaScript regular expression."},"flags":{"type":"string","pattern":"^[dgimsuvy]*$","markdownDescription":"JavaScript `RegExp` flags, e.g. `\"i\"` for case-insensitive.","default":""},"invert":{"type":"boolean","default":false,"markdownDescription":"Keep the lines that do **not** match instead."}},"additionalProperties":false,"required":["pattern"]}},"required":["with"]}},{"if":{"properties":{"use":{"const":"template"}},"required":["use"]},"then":{"properties":{"with":{"type":"object","properties":{"format":{"type":"string","markdownDescription":"Placeholders: `{line}`, `{tag}` (this node's name), `{n}` (input line number), `{file}`; `{{` and `}}` are literal braces."}},"additionalProperties":false,"required":["format"]}},"required":["with"]}},{"if":{"properties":{"use":{"const":"number"}},"required":["use"]},"then":{"properties":{"with":{"type":"object","properties":{"format":{"type":"string","default":"[{count}] {line}","markdownDescription":"`{count}` counts the lines reaching this node in this file; `{line}`, `{tag}`, `{n}`, `{file}` as in `template`."},"start":{"type":"integer","default":1,"markdownDescription":"First value of `{count}`."}},"additionalProperties":false}}}},{"if":{"properties":{"use":{"const":"split"}},"required":["use"]},"then":{"properties":{"with":{"type":"object","properties":{"separator":{"type":"string","minLength":1,"default":",","markdownDescription":"Literal text to split on (not a regular expression)."}},"additionalProperties":false}}}},{"if":{"properties":{"use":{"const":"join"}},"required":["use"]},"then":{"properties":{"with":{"type":"object","properties":{"separator":{"type":"string","default":" | "},"size":{"type":"integer","minimum":1,"default":2,"markdownDescription":"How many lines make one."}},"additionalProperties":false}}}},{"if":{"properties":{"use":{"const":"dedupe"}},"required":["use"]},"then":{"properties":{"with":{"type":"object","properties":{"maxEntries":{"type":"integer","minimum":1,"default":100000,"markdownDescription":"Most distinct lines remembered; past it the oldest is forgotten."}},"additionalProperties":false}}}},{"if":{"properties":{"use":{"const":"count"}},"required":["use"]},"then":{"properties":{"with":{"type":"object","properties":{"pattern":{"type":"string","markdownDescription":"Also count the lines matching this regular expression."},"flags":{"type":"string","pattern":"^[dgimsuvy]*$","markdownDescription":"JavaScript `RegExp` flags, e.g. `\"i\"` for case-insensitive.","default":""}},"additionalProperties":false}}}},{"if":{"properties":{"use":{"const":"drop"}},"required":["use"]},"then":{"properties":{"with":{"type":"object","properties":{},"additionalProperties":false}}}},{"if":{"properties":{"use":{"const":"route"}},"required":["use"]},"then":{"properties":{"with":{"type":"object","properties":{"rules":{"type":"array","items":{"type":"object","properties":{"pattern":{"type":"string"},"flags":{"type":"string","pattern":"^[dgimsuvy]*$","markdownDescription":"JavaScript `RegExp` flags, e.g. `\"i\"` for case-insensitive.","default":""},"tag":{"type":"string","minLength":1}},"required":["pattern","tag"],"additionalProperties":false},"markdownDescription":"Tried in order: the line goes to the `tag` of the first rule whose `pattern` matches."},"default":{"type":"string","minLength":1,"markdownDescription":"Tag for lines that match no rule."}},"additionalProperties":false,"required":["rules","default"]}},"required":["with"]}},{"if":{"properties":{"use":{"const":"tagByLevel"}},"required":["use"]},"then":{"properties":{"with":{"type":"object","properties":{"default":{"type":"string","minLength":1,"default":"other","markdownDescription":"Tag for lines with no level token."}},"additionalProperties":false}}}}]};
 const func2 = Object.prototype.hasOwnProperty;
 const func3 = require("ajv/dist/runtime/ucs2length").default;
-const schema13 = {"type":"object","properties":{"start":{"type":"string","minLength":1,"default":"start","markdownDescription":"The node every input line enters first."},"maxHops":{"type":"integer","minimum":1,"maximum":100000,"default":64,"markdownDescription":"Most nodes one line may pass through; more is a routing loop and fails the file."},"maxFanOut":{"type":"integer","minimum":1,"default":100000,"markdownDescription":"Most lines one input line may fan out into: every line any node emits while that input line is routed counts (and, at end of file, every line one node's flush emits). More fails the file, so that a processor that emits without end cannot exhaust memory."},"unmatched":{"type":"string","minLength":1,"markdownDescription":"Tag that lines emitted with a tag that has no node are sent to (instead of failing the file). Must be a node or `end`."},"nodes":{"type":"object","additionalProperties":{"$ref":"#/definitions/node"},"minProperties":1,"markdownDescription":"The nodes, by name. A line with tag `T` goes to the node named `T`."},"description":{"type":"string"}},"required":["nodes"],"additionalProperties":false};
+const schema13 = {"type":"object","properties":{"start":{"type":"string","minLength":1,"default":"start","markdownDescription":"The node every input line enters first."},"maxHops":{"type":"integer","minimum":1,"maximum":100000,"default":64,"markdownDescription":"Most nodes one line may pass through; more is a routing loop and fails the file."},"maxFanOut":{"type":"integer","minimum":1,"default":100000,"markdownDescription":"Most lines one input line may fan out into: every line any node emits while that input line is routed counts (and, at end of file, every line one node's flush emits). More fails the file, so that a processor that emits without end cannot exhaust memory."},"encoding":{"type":"string","enum":["utf8","latin1","utf16le"],"default":"utf8","markdownDescription":"How this pipeline's files are read (a route's `encoding` overrides it). A byte-order mark decides by itself: UTF-8, or UTF-16 little- or big-endian. Bytes that are not valid in the encoding become U+FFFD; the summary's `invalidLines` counts the lines where that happened.","markdownEnumDescriptions":["UTF-8 (the default).","ISO-8859-1: every byte is one character, so nothing is ever invalid.","UTF-16 little-endian without a byte-order mark (with one, UTF-16 of either byte order is read anyway)."]},"unmatched":{"type":"string","minLength":1,"markdownDescription":"Tag that lines emitted with a tag that has no node are sent to (instead of failing the file). Must be a node or `end`."},"nodes":{"type":"object","additionalProperties":{"$ref":"#/definitions/node"},"minProperties":1,"markdownDescription":"The nodes, by name. A line with tag `T` goes to the node named `T`."},"description":{"type":"string"}},"required":["nodes"],"additionalProperties":false};
 const pattern0 = new RegExp("^[dgimsuvy]*$", "u");
 
 function validate11(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
@@ -26,7 +26,7 @@ vErrors.push(err0);
 errors++;
 }
 for(const key0 in data){
-if(!((((((key0 === "start") || (key0 === "maxHops")) || (key0 === "maxFanOut")) || (key0 === "unmatched")) || (key0 === "nodes")) || (key0 === "description"))){
+if(!(((((((key0 === "start") || (key0 === "maxHops")) || (key0 === "maxFanOut")) || (key0 === "encoding")) || (key0 === "unmatched")) || (key0 === "nodes")) || (key0 === "description"))){
 const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema13,data};
 if(vErrors === null){
 vErrors = [err1];
@@ -122,11 +122,10 @@ errors++;
 }
 }
 }
-if(data.unmatched !== undefined){
-let data3 = data.unmatched;
-if(typeof data3 === "string"){
-if(func3(data3) < 1){
-const err9 = {instancePath:instancePath+"/unmatched",schemaPath:"#/properties/unmatched/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema13.properties.unmatched,data:data3};
+if(data.encoding !== undefined){
+let data3 = data.encoding;
+if(typeof data3 !== "string"){
+const err9 = {instancePath:instancePath+"/encoding",schemaPath:"#/properties/encoding/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema13.properties.encoding.type,parentSchema:schema13.properties.encoding,data:data3};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -135,9 +134,8 @@ vErrors.push(err9);
 }
 errors++;
 }
-}
-else {
-const err10 = {instancePath:instancePath+"/unmatched",schemaPath:"#/properties/unmatched/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema13.properties.unmatched.type,parentSchema:schema13.properties.unmatched,data:data3};
+if(!(((data3 === "utf8") || (data3 === "latin1")) || (data3 === "utf16le"))){
+const err10 = {instancePath:instancePath+"/encoding",schemaPath:"#/properties/encoding/enum",keyword:"enum",params:{allowedValues: schema13.properties.encoding.enum},message:"must be equal to one of the allowed values",schema:schema13.properties.encoding.enum,parentSchema:schema13.properties.encoding,data:data3};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -147,11 +145,11 @@ vErrors.push(err10);
 errors++;
 }
 }
-if(data.nodes !== undefined){
-let data4 = data.nodes;
-if(data4 && typeof data4 == "object" && !Array.isArray(data4)){
-if(Object.keys(data4).length < 1){
-const err11 = {instancePath:instancePath+"/nodes",schemaPath:"#/properties/nodes/minProperties",keyword:"minProperties",params:{limit: 1},message:"must NOT have fewer than 1 properties",schema:1,parentSchema:schema13.properties.nodes,data:data4};
+if(data.unmatched !== undefined){
+let data4 = data.unmatched;
+if(typeof data4 === "string"){
+if(func3(data4) < 1){
+const err11 = {instancePath:instancePath+"/unmatched",schemaPath:"#/properties/unmatched/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema13.properties.unmatched,data:data4};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -160,15 +158,9 @@ vErrors.push(err11);
 }
 errors++;
 }
-for(const key1 in data4){
-let data5 = data4[key1];
-const _errs17 = errors;
-let valid4 = true;
-const _errs18 = errors;
-if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
-let missing0;
-if((data5.use === undefined) && (missing0 = "use")){
-const err12 = {};
+}
+else {
+const err12 = {instancePath:instancePath+"/unmatched",schemaPath:"#/properties/unmatched/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema13.properties.unmatched.type,parentSchema:schema13.properties.unmatched,data:data4};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -177,10 +169,12 @@ vErrors.push(err12);
 }
 errors++;
 }
-else {
-if(data5.use !== undefined){
-if("trim" !== data5.use){
-const err13 = {};
+}
+if(data.nodes !== undefined){
+let data5 = data.nodes;
+if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
+if(Object.keys(data5).length < 1){
+const err13 = {instancePath:instancePath+"/nodes",schemaPath:"#/properties/nodes/minProperties",keyword:"minProperties",params:{limit: 1},message:"must NOT have fewer than 1 properties",schema:1,parentSchema:schema13.properties.nodes,data:data5};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -189,27 +183,15 @@ vErrors.push(err13);
 }
 errors++;
 }
-}
-}
-}
-var _valid0 = _errs18 === errors;
-errors = _errs17;
-if(vErrors !== null){
-if(_errs17){
-vErrors.length = _errs17;
-}
-else {
-vErrors = null;
-}
-}
-if(_valid0){
+for(const key1 in data5){
+let data6 = data5[key1];
+const _errs19 = errors;
+let valid4 = true;
 const _errs20 = errors;
-if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
-if(data5.with !== undefined){
-let data7 = data5.with;
-if(data7 && typeof data7 == "object" && !Array.isArray(data7)){
-for(const key2 in data7){
-const err14 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/0/then/properties/with/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema14.allOf[0].then.properties.with,data:data7};
+if(data6 && typeof data6 == "object" && !Array.isArray(data6)){
+let missing0;
+if((data6.use === undefined) && (missing0 = "use")){
+const err14 = {};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -218,9 +200,10 @@ vErrors.push(err14);
 }
 errors++;
 }
-}
 else {
-const err15 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/0/then/properties/with/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.allOf[0].then.properties.with.type,parentSchema:schema14.allOf[0].then.properties.with,data:data7};
+if(data6.use !== undefined){
+if("trim" !== data6.use){
+const err15 = {};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -231,11 +214,25 @@ errors++;
 }
 }
 }
-var _valid0 = _errs20 === errors;
-valid4 = _valid0;
 }
-if(!valid4){
-const err16 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/0/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema14.allOf[0].if,parentSchema:schema14.allOf[0],data:data5};
+var _valid0 = _errs20 === errors;
+errors = _errs19;
+if(vErrors !== null){
+if(_errs19){
+vErrors.length = _errs19;
+}
+else {
+vErrors = null;
+}
+}
+if(_valid0){
+const _errs22 = errors;
+if(data6 && typeof data6 == "object" && !Array.isArray(data6)){
+if(data6.with !== undefined){
+let data8 = data6.with;
+if(data8 && typeof data8 == "object" && !Array.isArray(data8)){
+for(const key2 in data8){
+const err16 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/0/then/properties/with/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema14.allOf[0].then.properties.with,data:data8};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -244,13 +241,9 @@ vErrors.push(err16);
 }
 errors++;
 }
-const _errs25 = errors;
-let valid7 = true;
-const _errs26 = errors;
-if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
-let missing1;
-if((data5.use === undefined) && (missing1 = "use")){
-const err17 = {};
+}
+else {
+const err17 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/0/then/properties/with/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.allOf[0].then.properties.with.type,parentSchema:schema14.allOf[0].then.properties.with,data:data8};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -259,10 +252,13 @@ vErrors.push(err17);
 }
 errors++;
 }
-else {
-if(data5.use !== undefined){
-if("uppercase" !== data5.use){
-const err18 = {};
+}
+}
+var _valid0 = _errs22 === errors;
+valid4 = _valid0;
+}
+if(!valid4){
+const err18 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/0/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema14.allOf[0].if,parentSchema:schema14.allOf[0],data:data6};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -271,27 +267,13 @@ vErrors.push(err18);
 }
 errors++;
 }
-}
-}
-}
-var _valid1 = _errs26 === errors;
-errors = _errs25;
-if(vErrors !== null){
-if(_errs25){
-vErrors.length = _errs25;
-}
-else {
-vErrors = null;
-}
-}
-if(_valid1){
+const _errs27 = errors;
+let valid7 = true;
 const _errs28 = errors;
-if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
-if(data5.with !== undefined){
-let data9 = data5.with;
-if(data9 && typeof data9 == "object" && !Array.isArray(data9)){
-for(const key3 in data9){
-const err19 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/1/then/properties/with/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties",schema:false,parentSchema:schema14.allOf[1].then.properties.with,data:data9};
+if(data6 && typeof data6 == "object" && !Array.isArray(data6)){
+let missing1;
+if((data6.use === undefined) && (missing1 = "use")){
+const err19 = {};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -300,9 +282,10 @@ vErrors.push(err19);
 }
 errors++;
 }
-}
 else {
-const err20 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/1/then/properties/with/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.allOf[1].then.properties.with.type,parentSchema:schema14.allOf[1].then.properties.with,data:data9};
+if(data6.use !== undefined){
+if("uppercase" !== data6.use){
+const err20 = {};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -313,11 +296,25 @@ errors++;
 }
 }
 }
-var _valid1 = _errs28 === errors;
-valid7 = _valid1;
 }
-if(!valid7){
-const err21 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/1/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema14.allOf[1].if,parentSchema:schema14.allOf[1],data:data5};
+var _valid1 = _errs28 === errors;
+errors = _errs27;
+if(vErrors !== null){
+if(_errs27){
+vErrors.length = _errs27;
+}
+else {
+vErrors = null;
+}
+}
+if(_valid1){
+const _errs30 = errors;
+if(data6 && typeof data6 == "object" && !Array.isArray(data6)){
+if(data6.with !== undefined){
+let data10 = data6.with;
+if(data10 && typeof data10 == "object" && !Array.isArray(data10)){
+for(const key3 in data10){
+const err21 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/1/then/properties/with/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties",schema:false,parentSchema:schema14.allOf[1].then.properties.with,data:data10};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -326,13 +323,9 @@ vErrors.push(err21);
 }
 errors++;
 }
-const _errs33 = errors;
-let valid10 = true;
-const _errs34 = errors;
-if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
-let missing2;
-if((data5.use === undefined) && (missing2 = "use")){
-const err22 = {};
+}
+else {
+const err22 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/1/then/properties/with/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.allOf[1].then.properties.with.type,parentSchema:schema14.allOf[1].then.properties.with,data:data10};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -341,10 +334,13 @@ vErrors.push(err22);
 }
 errors++;
 }
-else {
-if(data5.use !== undefined){
-if("lowercase" !== data5.use){
-const err23 = {};
+}
+}
+var _valid1 = _errs30 === errors;
+valid7 = _valid1;
+}
+if(!valid7){
+const err23 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/1/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema14.allOf[1].if,parentSchema:schema14.allOf[1],data:data6};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -353,27 +349,13 @@ vErrors.push(err23);
 }
 errors++;
 }
-}
-}
-}
-var _valid2 = _errs34 === errors;
-errors = _errs33;
-if(vErrors !== null){
-if(_errs33){
-vErrors.length = _errs33;
-}
-else {
-vErrors = null;
-}
-}
-if(_valid2){
+const _errs35 = errors;
+let valid10 = true;
 const _errs36 = errors;
-if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
-if(data5.with !== undefined){
-let data11 = data5.with;
-if(data11 && typeof data11 == "object" && !Array.isArray(data11)){
-for(const key4 in data11){
-const err24 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/2/then/properties/with/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties",schema:false,parentSchema:schema14.allOf[2].then.properties.with,data:data11};
+if(data6 && typeof data6 == "object" && !Array.isArray(data6)){
+let missing2;
+if((data6.use === undefined) && (missing2 = "use")){
+const err24 = {};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -382,9 +364,10 @@ vErrors.push(err24);
 }
 errors++;
 }
-}
 else {
-const err25 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/2/then/properties/with/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.allOf[2].then.properties.with.type,parentSchema:schema14.allOf[2].then.properties.with,data:data11};
+if(data6.use !== undefined){
+if("lowercase" !== data6.use){
+const err25 = {};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -395,11 +378,25 @@ errors++;
 }
 }
 }
-var _valid2 = _errs36 === errors;
-valid10 = _valid2;
 }
-if(!valid10){
-const err26 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/2/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema14.allOf[2].if,parentSchema:schema14.allOf[2],data:data5};
+var _valid2 = _errs36 === errors;
+errors = _errs35;
+if(vErrors !== null){
+if(_errs35){
+vErrors.length = _errs35;
+}
+else {
+vErrors = null;
+}
+}
+if(_valid2){
+const _errs38 = errors;
+if(data6 && typeof data6 == "object" && !Array.isArray(data6)){
+if(data6.with !== undefined){
+let data12 = data6.with;
+if(data12 && typeof data12 == "object" && !Array.isArray(data12)){
+for(const key4 in data12){
+const err26 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/2/then/properties/with/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties",schema:false,parentSchema:schema14.allOf[2].then.properties.with,data:data12};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -408,13 +405,9 @@ vErrors.push(err26);
 }
 errors++;
 }
-const _errs41 = errors;
-let valid13 = true;
-const _errs42 = errors;
-if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
-let missing3;
-if((data5.use === undefined) && (missing3 = "use")){
-const err27 = {};
+}
+else {
+const err27 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/2/then/properties/with/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.allOf[2].then.properties.with.type,parentSchema:schema14.allOf[2].then.properties.with,data:data12};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -423,10 +416,13 @@ vErrors.push(err27);
 }
 errors++;
 }
-else {
-if(data5.use !== undefined){
-if("snakecase" !== data5.use){
-const err28 = {};
+}
+}
+var _valid2 = _errs38 === errors;
+valid10 = _valid2;
+}
+if(!valid10){
+const err28 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/2/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema14.allOf[2].if,parentSchema:schema14.allOf[2],data:data6};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -435,27 +431,13 @@ vErrors.push(err28);
 }
 errors++;
 }
-}
-}
-}
-var _valid3 = _errs42 === errors;
-errors = _errs41;
-if(vErrors !== null){
-if(_errs41){
-vErrors.length = _errs41;
-}
-else {
-vErrors = null;
-}
-}
-if(_valid3){
+const _errs43 = errors;
+let valid13 = true;
 const _errs44 = errors;
-if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
-if(data5.with !== undefined){
-let data13 = data5.with;
-if(data13 && typeof data13 == "object" && !Array.isArray(data13)){
-for(const key5 in data13){
-const err29 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/3/then/properties/with/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties",schema:false,parentSchema:schema14.allOf[3].then.properties.with,data:data13};
+if(data6 && typeof data6 == "object" && !Array.isArray(data6)){
+let missing3;
+if((data6.use === undefined) && (missing3 = "use")){
+const err29 = {};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -464,9 +446,10 @@ vErrors.push(err29);
 }
 errors++;
 }
-}
 else {
-const err30 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/3/then/properties/with/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.allOf[3].then.properties.with.type,parentSchema:schema14.allOf[3].then.properties.with,data:data13};
+if(data6.use !== undefined){
+if("snakecase" !== data6.use){
+const err30 = {};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -477,11 +460,25 @@ errors++;
 }
 }
 }
-var _valid3 = _errs44 === errors;
-valid13 = _valid3;
 }
-if(!valid13){
-const err31 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/3/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema14.allOf[3].if,parentSchema:schema14.allOf[3],data:data5};
+var _valid3 = _errs44 === errors;
+errors = _errs43;
+if(vErrors !== null){
+if(_errs43){
+vErrors.length = _errs43;
+}
+else {
+vErrors = null;
+}
+}
+if(_valid3){
+const _errs46 = errors;
+if(data6 && typeof data6 == "object" && !Array.isArray(data6)){
+if(data6.with !== undefined){
+let data14 = data6.with;
+if(data14 && typeof data14 == "object" && !Array.isArray(data14)){
+for(const key5 in data14){
+const err31 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/3/then/properties/with/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties",schema:false,parentSchema:schema14.allOf[3].then.properties.with,data:data14};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -490,13 +487,9 @@ vErrors.push(err31);
 }
 errors++;
 }
-const _errs49 = errors;
-let valid16 = true;
-const _errs50 = errors;
-if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
-let missing4;
-if((data5.use === undefined) && (missing4 = "use")){
-const err32 = {};
+}
+else {
+const err32 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/3/then/properties/with/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.allOf[3].then.properties.with.type,parentSchema:schema14.allOf[3].then.properties.with,data:data14};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -505,10 +498,13 @@ vErrors.push(err32);
 }
 errors++;
 }
-else {
-if(data5.use !== undefined){
-if("replace" !== data5.use){
-const err33 = {};
+}
+}
+var _valid3 = _errs46 === errors;
+valid13 = _valid3;
+}
+if(!valid13){
+const err33 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/3/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema14.allOf[3].if,parentSchema:schema14.allOf[3],data:data6};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -517,24 +513,13 @@ vErrors.push(err33);
 }
 errors++;
 }
-}
-}
-}
-var _valid4 = _errs50 === errors;
-errors = _errs49;
-if(vErrors !== null){
-if(_errs49){
-vErrors.length = _errs49;
-}
-else {
-vErrors = null;
-}
-}
-if(_valid4){
+const _errs51 = errors;
+let valid16 = true;
 const _errs52 = errors;
-if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
-if(data5.with === undefined){
-const err34 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/4/then/required",keyword:"required",params:{missingProperty: "with"},message:"must have required property '"+"with"+"'",schema:schema14.allOf[4].then.required,parentSchema:schema14.allOf[4].then,data:data5};
+if(data6 && typeof data6 == "object" && !Array.isArray(data6)){
+let missing4;
+if((data6.use === undefined) && (missing4 = "use")){
+const err34 = {};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -543,11 +528,10 @@ vErrors.push(err34);
 }
 errors++;
 }
-if(data5.with !== undefined){
-let data15 = data5.with;
-if(data15 && typeof data15 == "object" && !Array.isArray(data15)){
-if(data15.pattern === undefined){
-const err35 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/4/then/properties/with/required",keyword:"required",params:{missingProperty: "pattern"},message:"must have required property '"+"pattern"+"'",schema:schema14.allOf[4].then.properties.with.required,parentSchema:schema14.allOf[4].then.properties.with,data:data15};
+else {
+if(data6.use !== undefined){
+if("replace" !== data6.use){
+const err35 = {};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -556,9 +540,24 @@ vErrors.push(err35);
 }
 errors++;
 }
-for(const key6 in data15){
-if(!(((key6 === "pattern") || (key6 === "replacement")) || (key6 === "flags"))){
-const err36 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/4/then/properties/with/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties",schema:false,parentSchema:schema14.allOf[4].then.properties.with,data:data15};
+}
+}
+}
+var _valid4 = _errs52 === errors;
+errors = _errs51;
+if(vErrors !== null){
+if(_errs51){
+vErrors.length = _errs51;
+}
+else {
+vErrors = null;
+}
+}
+if(_valid4){
+const _errs54 = errors;
+if(data6 && typeof data6 == "object" && !Array.isArray(data6)){
+if(data6.with === undefined){
+const err36 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/4/then/required",keyword:"required",params:{missingProperty: "with"},message:"must have required property '"+"with"+"'",schema:schema14.allOf[4].then.required,parentSchema:schema14.allOf[4].then,data:data6};
 if(vErrors === null){
 vErrors = [err36];
 }
@@ -567,11 +566,11 @@ vErrors.push(err36);
 }
 errors++;
 }
-}
-if(data15.pattern !== undefined){
-let data16 = data15.pattern;
-if(typeof data16 !== "string"){
-const err37 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/pattern",schemaPath:"#/definitions/node/allOf/4/then/properties/with/properties/pattern/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.allOf[4].then.properties.with.properties.pattern.type,parentSchema:schema14.allOf[4].then.properties.with.properties.pattern,data:data16};
+if(data6.with !== undefined){
+let data16 = data6.with;
+if(data16 && typeof data16 == "object" && !Array.isArray(data16)){
+if(data16.pattern === undefined){
+const err37 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/4/then/properties/with/required",keyword:"required",params:{missingProperty: "pattern"},message:"must have required property '"+"pattern"+"'",schema:schema14.allOf[4].then.properties.with.required,parentSchema:schema14.allOf[4].then.properties.with,data:data16};
 if(vErrors === null){
 vErrors = [err37];
 }
@@ -580,11 +579,9 @@ vErrors.push(err37);
 }
 errors++;
 }
-}
-if(data15.replacement !== undefined){
-let data17 = data15.replacement;
-if(typeof data17 !== "string"){
-const err38 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/replacement",schemaPath:"#/definitions/node/allOf/4/then/properties/with/properties/replacement/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.allOf[4].then.properties.with.properties.replacement.type,parentSchema:schema14.allOf[4].then.properties.with.properties.replacement,data:data17};
+for(const key6 in data16){
+if(!(((key6 === "pattern") || (key6 === "replacement")) || (key6 === "flags"))){
+const err38 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/4/then/properties/with/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties",schema:false,parentSchema:schema14.allOf[4].then.properties.with,data:data16};
 if(vErrors === null){
 vErrors = [err38];
 }
@@ -594,11 +591,10 @@ vErrors.push(err38);
 errors++;
 }
 }
-if(data15.flags !== undefined){
-let data18 = data15.flags;
-if(typeof data18 === "string"){
-if(!pattern0.test(data18)){
-const err39 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/flags",schemaPath:"#/definitions/node/allOf/4/then/properties/with/properties/flags/pattern",keyword:"pattern",params:{pattern: "^[dgimsuvy]*$"},message:"must match pattern \""+"^[dgimsuvy]*$"+"\"",schema:"^[dgimsuvy]*$",parentSchema:schema14.allOf[4].then.properties.with.properties.flags,data:data18};
+if(data16.pattern !== undefined){
+let data17 = data16.pattern;
+if(typeof data17 !== "string"){
+const err39 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/pattern",schemaPath:"#/definitions/node/allOf/4/then/properties/with/properties/pattern/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.allOf[4].then.properties.with.properties.pattern.type,parentSchema:schema14.allOf[4].then.properties.with.properties.pattern,data:data17};
 if(vErrors === null){
 vErrors = [err39];
 }
@@ -608,8 +604,10 @@ vErrors.push(err39);
 errors++;
 }
 }
-else {
-const err40 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/flags",schemaPath:"#/definitions/node/allOf/4/then/properties/with/properties/flags/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.allOf[4].then.properties.with.properties.flags.type,parentSchema:schema14.allOf[4].then.properties.with.properties.flags,data:data18};
+if(data16.replacement !== undefined){
+let data18 = data16.replacement;
+if(typeof data18 !== "string"){
+const err40 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/replacement",schemaPath:"#/definitions/node/allOf/4/then/properties/with/properties/replacement/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.allOf[4].then.properties.with.properties.replacement.type,parentSchema:schema14.allOf[4].then.properties.with.properties.replacement,data:data18};
 if(vErrors === null){
 vErrors = [err40];
 }
@@ -619,9 +617,11 @@ vErrors.push(err40);
 errors++;
 }
 }
-}
-else {
-const err41 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/4/then/properties/with/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.allOf[4].then.properties.with.type,parentSchema:schema14.allOf[4].then.properties.with,data:data15};
+if(data16.flags !== undefined){
+let data19 = data16.flags;
+if(typeof data19 === "string"){
+if(!pattern0.test(data19)){
+const err41 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/flags",schemaPath:"#/definitions/node/allOf/4/then/properties/with/properties/flags/pattern",keyword:"pattern",params:{pattern: "^[dgimsuvy]*$"},message:"must match pattern \""+"^[dgimsuvy]*$"+"\"",schema:"^[dgimsuvy]*$",parentSchema:schema14.allOf[4].then.properties.with.properties.flags,data:data19};
 if(vErrors === null){
 vErrors = [err41];
 }
@@ -631,12 +631,8 @@ vErrors.push(err41);
 errors++;
 }
 }
-}
-var _valid4 = _errs52 === errors;
-valid16 = _valid4;
-}
-if(!valid16){
-const err42 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/4/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema14.allOf[4].if,parentSchema:schema14.allOf[4],data:data5};
+else {
+const err42 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/flags",schemaPath:"#/definitions/node/allOf/4/then/properties/with/properties/flags/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.allOf[4].then.properties.with.properties.flags.type,parentSchema:schema14.allOf[4].then.properties.with.properties.flags,data:data19};
 if(vErrors === null){
 vErrors = [err42];
 }
@@ -645,13 +641,10 @@ vErrors.push(err42);
 }
 errors++;
 }
-const _errs63 = errors;
-let valid20 = true;
-const _errs64 = errors;
-if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
-let missing5;
-if((data5.use === undefined) && (missing5 = "use")){
-const err43 = {};
+}
+}
+else {
+const err43 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/4/then/properties/with/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.allOf[4].then.properties.with.type,parentSchema:schema14.allOf[4].then.properties.with,data:data16};
 if(vErrors === null){
 vErrors = [err43];
 }
@@ -660,10 +653,13 @@ vErrors.push(err43);
 }
 errors++;
 }
-else {
-if(data5.use !== undefined){
-if("filter" !== data5.use){
-const err44 = {};
+}
+}
+var _valid4 = _errs54 === errors;
+valid16 = _valid4;
+}
+if(!valid16){
+const err44 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/4/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema14.allOf[4].if,parentSchema:schema14.allOf[4],data:data6};
 if(vErrors === null){
 vErrors = [err44];
 }
@@ -672,24 +668,13 @@ vErrors.push(err44);
 }
 errors++;
 }
-}
-}
-}
-var _valid5 = _errs64 === errors;
-errors = _errs63;
-if(vErrors !== null){
-if(_errs63){
-vErrors.length = _errs63;
-}
-else {
-vErrors = null;
-}
-}
-if(_valid5){
+const _errs65 = errors;
+let valid20 = true;
 const _errs66 = errors;
-if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
-if(data5.with === undefined){
-const err45 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/5/then/required",keyword:"required",params:{missingProperty: "with"},message:"must have required property '"+"with"+"'",schema:schema14.allOf[5].then.required,parentSchema:schema14.allOf[5].then,data:data5};
+if(data6 && typeof data6 == "object" && !Array.isArray(data6)){
+let missing5;
+if((data6.use === undefined) && (missing5 = "use")){
+const err45 = {};
 if(vErrors === null){
 vErrors = [err45];
 }
@@ -698,11 +683,10 @@ vErrors.push(err45);
 }
 errors++;
 }
-if(data5.with !== undefined){
-let data20 = data5.with;
-if(data20 && typeof data20 == "object" && !Array.isArray(data20)){
-if(data20.pattern === undefined){
-const err46 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/5/then/properties/with/required",keyword:"required",params:{missingProperty: "pattern"},message:"must have required property '"+"pattern"+"'",schema:schema14.allOf[5].then.properties.with.required,parentSchema:schema14.allOf[5].then.properties.with,data:data20};
+else {
+if(data6.use !== undefined){
+if("filter" !== data6.use){
+const err46 = {};
 if(vErrors === null){
 vErrors = [err46];
 }
@@ -711,9 +695,24 @@ vErrors.push(err46);
 }
 errors++;
 }
-for(const key7 in data20){
-if(!(((key7 === "pattern") || (key7 === "flags")) || (key7 === "invert"))){
-const err47 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/5/then/properties/with/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key7},message:"must NOT have additional properties",schema:false,parentSchema:schema14.allOf[5].then.properties.with,data:data20};
+}
+}
+}
+var _valid5 = _errs66 === errors;
+errors = _errs65;
+if(vErrors !== null){
+if(_errs65){
+vErrors.length = _errs65;
+}
+else {
+vErrors = null;
+}
+}
+if(_valid5){
+const _errs68 = errors;
+if(data6 && typeof data6 == "object" && !Array.isArray(data6)){
+if(data6.with === undefined){
+const err47 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/5/then/required",keyword:"required",params:{missingProperty: "with"},message:"must have required property '"+"with"+"'",schema:schema14.allOf[5].then.required,parentSchema:schema14.allOf[5].then,data:data6};
 if(vErrors === null){
 vErrors = [err47];
 }
@@ -722,11 +721,11 @@ vErrors.push(err47);
 }
 errors++;
 }
-}
-if(data20.pattern !== undefined){
-let data21 = data20.pattern;
-if(typeof data21 !== "string"){
-const err48 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/pattern",schemaPath:"#/definitions/node/allOf/5/then/properties/with/properties/pattern/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.allOf[5].then.properties.with.properties.pattern.type,parentSchema:schema14.allOf[5].then.properties.with.properties.pattern,data:data21};
+if(data6.with !== undefined){
+let data21 = data6.with;
+if(data21 && typeof data21 == "object" && !Array.isArray(data21)){
+if(data21.pattern === undefined){
+const err48 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/5/then/properties/with/required",keyword:"required",params:{missingProperty: "pattern"},message:"must have required property '"+"pattern"+"'",schema:schema14.allOf[5].then.properties.with.required,parentSchema:schema14.allOf[5].then.properties.with,data:data21};
 if(vErrors === null){
 vErrors = [err48];
 }
@@ -735,12 +734,9 @@ vErrors.push(err48);
 }
 errors++;
 }
-}
-if(data20.flags !== undefined){
-let data22 = data20.flags;
-if(typeof data22 === "string"){
-if(!pattern0.test(data22)){
-const err49 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/flags",schemaPath:"#/definitions/node/allOf/5/then/properties/with/properties/flags/pattern",keyword:"pattern",params:{pattern: "^[dgimsuvy]*$"},message:"must match pattern \""+"^[dgimsuvy]*$"+"\"",schema:"^[dgimsuvy]*$",parentSchema:schema14.allOf[5].then.properties.with.properties.flags,data:data22};
+for(const key7 in data21){
+if(!(((key7 === "pattern") || (key7 === "flags")) || (key7 === "invert"))){
+const err49 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/5/then/properties/with/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key7},message:"must NOT have additional properties",schema:false,parentSchema:schema14.allOf[5].then.properties.with,data:data21};
 if(vErrors === null){
 vErrors = [err49];
 }
@@ -750,8 +746,10 @@ vErrors.push(err49);
 errors++;
 }
 }
-else {
-const err50 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/flags",schemaPath:"#/definitions/node/allOf/5/then/properties/with/properties/flags/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.allOf[5].then.properties.with.properties.flags.type,parentSchema:schema14.allOf[5].then.properties.with.properties.flags,data:data22};
+if(data21.pattern !== undefined){
+let data22 = data21.pattern;
+if(typeof data22 !== "string"){
+const err50 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/pattern",schemaPath:"#/definitions/node/allOf/5/then/properties/with/properties/pattern/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.allOf[5].then.properties.with.properties.pattern.type,parentSchema:schema14.allOf[5].then.properties.with.properties.pattern,data:data22};
 if(vErrors === null){
 vErrors = [err50];
 }
@@ -761,10 +759,11 @@ vErrors.push(err50);
 errors++;
 }
 }
-if(data20.invert !== undefined){
-let data23 = data20.invert;
-if(typeof data23 !== "boolean"){
-const err51 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/invert",schemaPath:"#/definitions/node/allOf/5/then/properties/with/properties/invert/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema14.allOf[5].then.properties.with.properties.invert.type,parentSchema:schema14.allOf[5].then.properties.with.properties.invert,data:data23};
+if(data21.flags !== undefined){
+let data23 = data21.flags;
+if(typeof data23 === "string"){
+if(!pattern0.test(data23)){
+const err51 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/flags",schemaPath:"#/definitions/node/allOf/5/then/properties/with/properties/flags/pattern",keyword:"pattern",params:{pattern: "^[dgimsuvy]*$"},message:"must match pattern \""+"^[dgimsuvy]*$"+"\"",schema:"^[dgimsuvy]*$",parentSchema:schema14.allOf[5].then.properties.with.properties.flags,data:data23};
 if(vErrors === null){
 vErrors = [err51];
 }
@@ -774,9 +773,8 @@ vErrors.push(err51);
 errors++;
 }
 }
-}
 else {
-const err52 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/5/then/properties/with/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.allOf[5].then.properties.with.type,parentSchema:schema14.allOf[5].then.properties.with,data:data20};
+const err52 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/flags",schemaPath:"#/definitions/node/allOf/5/then/properties/with/properties/flags/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.allOf[5].then.properties.with.properties.flags.type,parentSchema:schema14.allOf[5].then.properties.with.properties.flags,data:data23};
 if(vErrors === null){
 vErrors = [err52];
 }
@@ -786,12 +784,10 @@ vErrors.push(err52);
 errors++;
 }
 }
-}
-var _valid5 = _errs66 === errors;
-valid20 = _valid5;
-}
-if(!valid20){
-const err53 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/5/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema14.allOf[5].if,parentSchema:schema14.allOf[5],data:data5};
+if(data21.invert !== undefined){
+let data24 = data21.invert;
+if(typeof data24 !== "boolean"){
+const err53 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/invert",schemaPath:"#/definitions/node/allOf/5/then/properties/with/properties/invert/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema14.allOf[5].then.properties.with.properties.invert.type,parentSchema:schema14.allOf[5].then.properties.with.properties.invert,data:data24};
 if(vErrors === null){
 vErrors = [err53];
 }
@@ -800,13 +796,10 @@ vErrors.push(err53);
 }
 errors++;
 }
-const _errs77 = errors;
-let valid24 = true;
-const _errs78 = errors;
-if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
-let missing6;
-if((data5.use === undefined) && (missing6 = "use")){
-const err54 = {};
+}
+}
+else {
+const err54 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/5/then/properties/with/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.allOf[5].then.properties.with.type,parentSchema:schema14.allOf[5].then.properties.with,data:data21};
 if(vErrors === null){
 vErrors = [err54];
 }
@@ -815,10 +808,13 @@ vErrors.push(err54);
 }
 errors++;
 }
-else {
-if(data5.use !== undefined){
-if("template" !== data5.use){
-const err55 = {};
+}
+}
+var _valid5 = _errs68 === errors;
+valid20 = _valid5;
+}
+if(!valid20){
+const err55 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/5/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema14.allOf[5].if,parentSchema:schema14.allOf[5],data:data6};
 if(vErrors === null){
 vErrors = [err55];
 }
@@ -827,24 +823,13 @@ vErrors.push(err55);
 }
 errors++;
 }
-}
-}
-}
-var _valid6 = _errs78 === errors;
-errors = _errs77;
-if(vErrors !== null){
-if(_errs77){
-vErrors.length = _errs77;
-}
-else {
-vErrors = null;
-}
-}
-if(_valid6){
+const _errs79 = errors;
+let valid24 = true;
 const _errs80 = errors;
-if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
-if(data5.with === undefined){
-const err56 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/6/then/required",keyword:"required",params:{missingProperty: "with"},message:"must have required property '"+"with"+"'",schema:schema14.allOf[6].then.required,parentSchema:schema14.allOf[6].then,data:data5};
+if(data6 && typeof data6 == "object" && !Array.isArray(data6)){
+let missing6;
+if((data6.use === undefined) && (missing6 = "use")){
+const err56 = {};
 if(vErrors === null){
 vErrors = [err56];
 }
@@ -853,11 +838,10 @@ vErrors.push(err56);
 }
 errors++;
 }
-if(data5.with !== undefined){
-let data25 = data5.with;
-if(data25 && typeof data25 == "object" && !Array.isArray(data25)){
-if(data25.format === undefined){
-const err57 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/6/then/properties/with/required",keyword:"required",params:{missingProperty: "format"},message:"must have required property '"+"format"+"'",schema:schema14.allOf[6].then.properties.with.required,parentSchema:schema14.allOf[6].then.properties.with,data:data25};
+else {
+if(data6.use !== undefined){
+if("template" !== data6.use){
+const err57 = {};
 if(vErrors === null){
 vErrors = [err57];
 }
@@ -866,9 +850,24 @@ vErrors.push(err57);
 }
 errors++;
 }
-for(const key8 in data25){
-if(!(key8 === "format")){
-const err58 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/6/then/properties/with/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key8},message:"must NOT have additional properties",schema:false,parentSchema:schema14.allOf[6].then.properties.with,data:data25};
+}
+}
+}
+var _valid6 = _errs80 === errors;
+errors = _errs79;
+if(vErrors !== null){
+if(_errs79){
+vErrors.length = _errs79;
+}
+else {
+vErrors = null;
+}
+}
+if(_valid6){
+const _errs82 = errors;
+if(data6 && typeof data6 == "object" && !Array.isArray(data6)){
+if(data6.with === undefined){
+const err58 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/6/then/required",keyword:"required",params:{missingProperty: "with"},message:"must have required property '"+"with"+"'",schema:schema14.allOf[6].then.required,parentSchema:schema14.allOf[6].then,data:data6};
 if(vErrors === null){
 vErrors = [err58];
 }
@@ -877,11 +876,11 @@ vErrors.push(err58);
 }
 errors++;
 }
-}
-if(data25.format !== undefined){
-let data26 = data25.format;
-if(typeof data26 !== "string"){
-const err59 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/format",schemaPath:"#/definitions/node/allOf/6/then/properties/with/properties/format/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.allOf[6].then.properties.with.properties.format.type,parentSchema:schema14.allOf[6].then.properties.with.properties.format,data:data26};
+if(data6.with !== undefined){
+let data26 = data6.with;
+if(data26 && typeof data26 == "object" && !Array.isArray(data26)){
+if(data26.format === undefined){
+const err59 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/6/then/properties/with/required",keyword:"required",params:{missingProperty: "format"},message:"must have required property '"+"format"+"'",schema:schema14.allOf[6].then.properties.with.required,parentSchema:schema14.allOf[6].then.properties.with,data:data26};
 if(vErrors === null){
 vErrors = [err59];
 }
@@ -890,10 +889,9 @@ vErrors.push(err59);
 }
 errors++;
 }
-}
-}
-else {
-const err60 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/6/then/properties/with/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.allOf[6].then.properties.with.type,parentSchema:schema14.allOf[6].then.properties.with,data:data25};
+for(const key8 in data26){
+if(!(key8 === "format")){
+const err60 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/6/then/properties/with/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key8},message:"must NOT have additional properties",schema:false,parentSchema:schema14.allOf[6].then.properties.with,data:data26};
 if(vErrors === null){
 vErrors = [err60];
 }
@@ -903,12 +901,10 @@ vErrors.push(err60);
 errors++;
 }
 }
-}
-var _valid6 = _errs80 === errors;
-valid24 = _valid6;
-}
-if(!valid24){
-const err61 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/6/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema14.allOf[6].if,parentSchema:schema14.allOf[6],data:data5};
+if(data26.format !== undefined){
+let data27 = data26.format;
+if(typeof data27 !== "string"){
+const err61 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/format",schemaPath:"#/definitions/node/allOf/6/then/properties/with/properties/format/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.allOf[6].then.properties.with.properties.format.type,parentSchema:schema14.allOf[6].then.properties.with.properties.format,data:data27};
 if(vErrors === null){
 vErrors = [err61];
 }
@@ -917,13 +913,10 @@ vErrors.push(err61);
 }
 errors++;
 }
-const _errs87 = errors;
-let valid28 = true;
-const _errs88 = errors;
-if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
-let missing7;
-if((data5.use === undefined) && (missing7 = "use")){
-const err62 = {};
+}
+}
+else {
+const err62 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/6/then/properties/with/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.allOf[6].then.properties.with.type,parentSchema:schema14.allOf[6].then.properties.with,data:data26};
 if(vErrors === null){
 vErrors = [err62];
 }
@@ -932,10 +925,13 @@ vErrors.push(err62);
 }
 errors++;
 }
-else {
-if(data5.use !== undefined){
-if("number" !== data5.use){
-const err63 = {};
+}
+}
+var _valid6 = _errs82 === errors;
+valid24 = _valid6;
+}
+if(!valid24){
+const err63 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/6/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema14.allOf[6].if,parentSchema:schema14.allOf[6],data:data6};
 if(vErrors === null){
 vErrors = [err63];
 }
@@ -944,28 +940,13 @@ vErrors.push(err63);
 }
 errors++;
 }
-}
-}
-}
-var _valid7 = _errs88 === errors;
-errors = _errs87;
-if(vErrors !== null){
-if(_errs87){
-vErrors.length = _errs87;
-}
-else {
-vErrors = null;
-}
-}
-if(_valid7){
+const _errs89 = errors;
+let valid28 = true;
 const _errs90 = errors;
-if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
-if(data5.with !== undefined){
-let data28 = data5.with;
-if(data28 && typeof data28 == "object" && !Array.isArray(data28)){
-for(const key9 in data28){
-if(!((key9 === "format") || (key9 === "start"))){
-const err64 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/7/then/properties/with/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key9},message:"must NOT have additional properties",schema:false,parentSchema:schema14.allOf[7].then.properties.with,data:data28};
+if(data6 && typeof data6 == "object" && !Array.isArray(data6)){
+let missing7;
+if((data6.use === undefined) && (missing7 = "use")){
+const err64 = {};
 if(vErrors === null){
 vErrors = [err64];
 }
@@ -974,11 +955,10 @@ vErrors.push(err64);
 }
 errors++;
 }
-}
-if(data28.format !== undefined){
-let data29 = data28.format;
-if(typeof data29 !== "string"){
-const err65 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/format",schemaPath:"#/definitions/node/allOf/7/then/properties/with/properties/format/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.allOf[7].then.properties.with.properties.format.type,parentSchema:schema14.allOf[7].then.properties.with.properties.format,data:data29};
+else {
+if(data6.use !== undefined){
+if("number" !== data6.use){
+const err65 = {};
 if(vErrors === null){
 vErrors = [err65];
 }
@@ -988,10 +968,27 @@ vErrors.push(err65);
 errors++;
 }
 }
-if(data28.start !== undefined){
-let data30 = data28.start;
-if(!((typeof data30 == "number") && (!(data30 % 1) && !isNaN(data30)))){
-const err66 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/start",schemaPath:"#/definitions/node/allOf/7/then/properties/with/properties/start/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema14.allOf[7].then.properties.with.properties.start.type,parentSchema:schema14.allOf[7].then.properties.with.properties.start,data:data30};
+}
+}
+var _valid7 = _errs90 === errors;
+errors = _errs89;
+if(vErrors !== null){
+if(_errs89){
+vErrors.length = _errs89;
+}
+else {
+vErrors = null;
+}
+}
+if(_valid7){
+const _errs92 = errors;
+if(data6 && typeof data6 == "object" && !Array.isArray(data6)){
+if(data6.with !== undefined){
+let data29 = data6.with;
+if(data29 && typeof data29 == "object" && !Array.isArray(data29)){
+for(const key9 in data29){
+if(!((key9 === "format") || (key9 === "start"))){
+const err66 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/7/then/properties/with/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key9},message:"must NOT have additional properties",schema:false,parentSchema:schema14.allOf[7].then.properties.with,data:data29};
 if(vErrors === null){
 vErrors = [err66];
 }
@@ -1001,9 +998,10 @@ vErrors.push(err66);
 errors++;
 }
 }
-}
-else {
-const err67 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/7/then/properties/with/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.allOf[7].then.properties.with.type,parentSchema:schema14.allOf[7].then.properties.with,data:data28};
+if(data29.format !== undefined){
+let data30 = data29.format;
+if(typeof data30 !== "string"){
+const err67 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/format",schemaPath:"#/definitions/node/allOf/7/then/properties/with/properties/format/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.allOf[7].then.properties.with.properties.format.type,parentSchema:schema14.allOf[7].then.properties.with.properties.format,data:data30};
 if(vErrors === null){
 vErrors = [err67];
 }
@@ -1013,12 +1011,10 @@ vErrors.push(err67);
 errors++;
 }
 }
-}
-var _valid7 = _errs90 === errors;
-valid28 = _valid7;
-}
-if(!valid28){
-const err68 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/7/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema14.allOf[7].if,parentSchema:schema14.allOf[7],data:data5};
+if(data29.start !== undefined){
+let data31 = data29.start;
+if(!((typeof data31 == "number") && (!(data31 % 1) && !isNaN(data31)))){
+const err68 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/start",schemaPath:"#/definitions/node/allOf/7/then/properties/with/properties/start/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema14.allOf[7].then.properties.with.properties.start.type,parentSchema:schema14.allOf[7].then.properties.with.properties.start,data:data31};
 if(vErrors === null){
 vErrors = [err68];
 }
@@ -1027,13 +1023,10 @@ vErrors.push(err68);
 }
 errors++;
 }
-const _errs99 = errors;
-let valid32 = true;
-const _errs100 = errors;
-if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
-let missing8;
-if((data5.use === undefined) && (missing8 = "use")){
-const err69 = {};
+}
+}
+else {
+const err69 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/7/then/properties/with/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.allOf[7].then.properties.with.type,parentSchema:schema14.allOf[7].then.properties.with,data:data29};
 if(vErrors === null){
 vErrors = [err69];
 }
@@ -1042,10 +1035,13 @@ vErrors.push(err69);
 }
 errors++;
 }
-else {
-if(data5.use !== undefined){
-if("split" !== data5.use){
-const err70 = {};
+}
+}
+var _valid7 = _errs92 === errors;
+valid28 = _valid7;
+}
+if(!valid28){
+const err70 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/7/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema14.allOf[7].if,parentSchema:schema14.allOf[7],data:data6};
 if(vErrors === null){
 vErrors = [err70];
 }
@@ -1054,28 +1050,13 @@ vErrors.push(err70);
 }
 errors++;
 }
-}
-}
-}
-var _valid8 = _errs100 === errors;
-errors = _errs99;
-if(vErrors !== null){
-if(_errs99){
-vErrors.length = _errs99;
-}
-else {
-vErrors = null;
-}
-}
-if(_valid8){
+const _errs101 = errors;
+let valid32 = true;
 const _errs102 = errors;
-if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
-if(data5.with !== undefined){
-let data32 = data5.with;
-if(data32 && typeof data32 == "object" && !Array.isArray(data32)){
-for(const key10 in data32){
-if(!(key10 === "separator")){
-const err71 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/8/then/properties/with/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key10},message:"must NOT have additional properties",schema:false,parentSchema:schema14.allOf[8].then.properties.with,data:data32};
+if(data6 && typeof data6 == "object" && !Array.isArray(data6)){
+let missing8;
+if((data6.use === undefined) && (missing8 = "use")){
+const err71 = {};
 if(vErrors === null){
 vErrors = [err71];
 }
@@ -1084,12 +1065,10 @@ vErrors.push(err71);
 }
 errors++;
 }
-}
-if(data32.separator !== undefined){
-let data33 = data32.separator;
-if(typeof data33 === "string"){
-if(func3(data33) < 1){
-const err72 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/separator",schemaPath:"#/definitions/node/allOf/8/then/properties/with/properties/separator/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema14.allOf[8].then.properties.with.properties.separator,data:data33};
+else {
+if(data6.use !== undefined){
+if("split" !== data6.use){
+const err72 = {};
 if(vErrors === null){
 vErrors = [err72];
 }
@@ -1099,8 +1078,27 @@ vErrors.push(err72);
 errors++;
 }
 }
+}
+}
+var _valid8 = _errs102 === errors;
+errors = _errs101;
+if(vErrors !== null){
+if(_errs101){
+vErrors.length = _errs101;
+}
 else {
-const err73 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/separator",schemaPath:"#/definitions/node/allOf/8/then/properties/with/properties/separator/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.allOf[8].then.properties.with.properties.separator.type,parentSchema:schema14.allOf[8].then.properties.with.properties.separator,data:data33};
+vErrors = null;
+}
+}
+if(_valid8){
+const _errs104 = errors;
+if(data6 && typeof data6 == "object" && !Array.isArray(data6)){
+if(data6.with !== undefined){
+let data33 = data6.with;
+if(data33 && typeof data33 == "object" && !Array.isArray(data33)){
+for(const key10 in data33){
+if(!(key10 === "separator")){
+const err73 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/8/then/properties/with/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key10},message:"must NOT have additional properties",schema:false,parentSchema:schema14.allOf[8].then.properties.with,data:data33};
 if(vErrors === null){
 vErrors = [err73];
 }
@@ -1110,9 +1108,11 @@ vErrors.push(err73);
 errors++;
 }
 }
-}
-else {
-const err74 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/8/then/properties/with/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.allOf[8].then.properties.with.type,parentSchema:schema14.allOf[8].then.properties.with,data:data32};
+if(data33.separator !== undefined){
+let data34 = data33.separator;
+if(typeof data34 === "string"){
+if(func3(data34) < 1){
+const err74 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/separator",schemaPath:"#/definitions/node/allOf/8/then/properties/with/properties/separator/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema14.allOf[8].then.properties.with.properties.separator,data:data34};
 if(vErrors === null){
 vErrors = [err74];
 }
@@ -1122,12 +1122,8 @@ vErrors.push(err74);
 errors++;
 }
 }
-}
-var _valid8 = _errs102 === errors;
-valid32 = _valid8;
-}
-if(!valid32){
-const err75 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/8/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema14.allOf[8].if,parentSchema:schema14.allOf[8],data:data5};
+else {
+const err75 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/separator",schemaPath:"#/definitions/node/allOf/8/then/properties/with/properties/separator/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.allOf[8].then.properties.with.properties.separator.type,parentSchema:schema14.allOf[8].then.properties.with.properties.separator,data:data34};
 if(vErrors === null){
 vErrors = [err75];
 }
@@ -1136,13 +1132,10 @@ vErrors.push(err75);
 }
 errors++;
 }
-const _errs109 = errors;
-let valid36 = true;
-const _errs110 = errors;
-if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
-let missing9;
-if((data5.use === undefined) && (missing9 = "use")){
-const err76 = {};
+}
+}
+else {
+const err76 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/8/then/properties/with/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.allOf[8].then.properties.with.type,parentSchema:schema14.allOf[8].then.properties.with,data:data33};
 if(vErrors === null){
 vErrors = [err76];
 }
@@ -1151,10 +1144,13 @@ vErrors.push(err76);
 }
 errors++;
 }
-else {
-if(data5.use !== undefined){
-if("join" !== data5.use){
-const err77 = {};
+}
+}
+var _valid8 = _errs104 === errors;
+valid32 = _valid8;
+}
+if(!valid32){
+const err77 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/8/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema14.allOf[8].if,parentSchema:schema14.allOf[8],data:data6};
 if(vErrors === null){
 vErrors = [err77];
 }
@@ -1163,28 +1159,13 @@ vErrors.push(err77);
 }
 errors++;
 }
-}
-}
-}
-var _valid9 = _errs110 === errors;
-errors = _errs109;
-if(vErrors !== null){
-if(_errs109){
-vErrors.length = _errs109;
-}
-else {
-vErrors = null;
-}
-}
-if(_valid9){
+const _errs111 = errors;
+let valid36 = true;
 const _errs112 = errors;
-if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
-if(data5.with !== undefined){
-let data35 = data5.with;
-if(data35 && typeof data35 == "object" && !Array.isArray(data35)){
-for(const key11 in data35){
-if(!((key11 === "separator") || (key11 === "size"))){
-const err78 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/9/then/properties/with/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key11},message:"must NOT have additional properties",schema:false,parentSchema:schema14.allOf[9].then.properties.with,data:data35};
+if(data6 && typeof data6 == "object" && !Array.isArray(data6)){
+let missing9;
+if((data6.use === undefined) && (missing9 = "use")){
+const err78 = {};
 if(vErrors === null){
 vErrors = [err78];
 }
@@ -1193,11 +1174,10 @@ vErrors.push(err78);
 }
 errors++;
 }
-}
-if(data35.separator !== undefined){
-let data36 = data35.separator;
-if(typeof data36 !== "string"){
-const err79 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/separator",schemaPath:"#/definitions/node/allOf/9/then/properties/with/properties/separator/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.allOf[9].then.properties.with.properties.separator.type,parentSchema:schema14.allOf[9].then.properties.with.properties.separator,data:data36};
+else {
+if(data6.use !== undefined){
+if("join" !== data6.use){
+const err79 = {};
 if(vErrors === null){
 vErrors = [err79];
 }
@@ -1207,10 +1187,27 @@ vErrors.push(err79);
 errors++;
 }
 }
-if(data35.size !== undefined){
-let data37 = data35.size;
-if(!((typeof data37 == "number") && (!(data37 % 1) && !isNaN(data37)))){
-const err80 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/size",schemaPath:"#/definitions/node/allOf/9/then/properties/with/properties/size/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema14.allOf[9].then.properties.with.properties.size.type,parentSchema:schema14.allOf[9].then.properties.with.properties.size,data:data37};
+}
+}
+var _valid9 = _errs112 === errors;
+errors = _errs111;
+if(vErrors !== null){
+if(_errs111){
+vErrors.length = _errs111;
+}
+else {
+vErrors = null;
+}
+}
+if(_valid9){
+const _errs114 = errors;
+if(data6 && typeof data6 == "object" && !Array.isArray(data6)){
+if(data6.with !== undefined){
+let data36 = data6.with;
+if(data36 && typeof data36 == "object" && !Array.isArray(data36)){
+for(const key11 in data36){
+if(!((key11 === "separator") || (key11 === "size"))){
+const err80 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/9/then/properties/with/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key11},message:"must NOT have additional properties",schema:false,parentSchema:schema14.allOf[9].then.properties.with,data:data36};
 if(vErrors === null){
 vErrors = [err80];
 }
@@ -1219,9 +1216,11 @@ vErrors.push(err80);
 }
 errors++;
 }
-if(typeof data37 == "number"){
-if(data37 < 1 || isNaN(data37)){
-const err81 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/size",schemaPath:"#/definitions/node/allOf/9/then/properties/with/properties/size/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema14.allOf[9].then.properties.with.properties.size,data:data37};
+}
+if(data36.separator !== undefined){
+let data37 = data36.separator;
+if(typeof data37 !== "string"){
+const err81 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/separator",schemaPath:"#/definitions/node/allOf/9/then/properties/with/properties/separator/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.allOf[9].then.properties.with.properties.separator.type,parentSchema:schema14.allOf[9].then.properties.with.properties.separator,data:data37};
 if(vErrors === null){
 vErrors = [err81];
 }
@@ -1231,10 +1230,10 @@ vErrors.push(err81);
 errors++;
 }
 }
-}
-}
-else {
-const err82 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/9/then/properties/with/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.allOf[9].then.properties.with.type,parentSchema:schema14.allOf[9].then.properties.with,data:data35};
+if(data36.size !== undefined){
+let data38 = data36.size;
+if(!((typeof data38 == "number") && (!(data38 % 1) && !isNaN(data38)))){
+const err82 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/size",schemaPath:"#/definitions/node/allOf/9/then/properties/with/properties/size/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema14.allOf[9].then.properties.with.properties.size.type,parentSchema:schema14.allOf[9].then.properties.with.properties.size,data:data38};
 if(vErrors === null){
 vErrors = [err82];
 }
@@ -1243,13 +1242,9 @@ vErrors.push(err82);
 }
 errors++;
 }
-}
-}
-var _valid9 = _errs112 === errors;
-valid36 = _valid9;
-}
-if(!valid36){
-const err83 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/9/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema14.allOf[9].if,parentSchema:schema14.allOf[9],data:data5};
+if(typeof data38 == "number"){
+if(data38 < 1 || isNaN(data38)){
+const err83 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/size",schemaPath:"#/definitions/node/allOf/9/then/properties/with/properties/size/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema14.allOf[9].then.properties.with.properties.size,data:data38};
 if(vErrors === null){
 vErrors = [err83];
 }
@@ -1258,13 +1253,11 @@ vErrors.push(err83);
 }
 errors++;
 }
-const _errs121 = errors;
-let valid40 = true;
-const _errs122 = errors;
-if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
-let missing10;
-if((data5.use === undefined) && (missing10 = "use")){
-const err84 = {};
+}
+}
+}
+else {
+const err84 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/9/then/properties/with/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.allOf[9].then.properties.with.type,parentSchema:schema14.allOf[9].then.properties.with,data:data36};
 if(vErrors === null){
 vErrors = [err84];
 }
@@ -1273,10 +1266,13 @@ vErrors.push(err84);
 }
 errors++;
 }
-else {
-if(data5.use !== undefined){
-if("dedupe" !== data5.use){
-const err85 = {};
+}
+}
+var _valid9 = _errs114 === errors;
+valid36 = _valid9;
+}
+if(!valid36){
+const err85 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/9/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema14.allOf[9].if,parentSchema:schema14.allOf[9],data:data6};
 if(vErrors === null){
 vErrors = [err85];
 }
@@ -1285,28 +1281,13 @@ vErrors.push(err85);
 }
 errors++;
 }
-}
-}
-}
-var _valid10 = _errs122 === errors;
-errors = _errs121;
-if(vErrors !== null){
-if(_errs121){
-vErrors.length = _errs121;
-}
-else {
-vErrors = null;
-}
-}
-if(_valid10){
+const _errs123 = errors;
+let valid40 = true;
 const _errs124 = errors;
-if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
-if(data5.with !== undefined){
-let data39 = data5.with;
-if(data39 && typeof data39 == "object" && !Array.isArray(data39)){
-for(const key12 in data39){
-if(!(key12 === "maxEntries")){
-const err86 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/10/then/properties/with/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key12},message:"must NOT have additional properties",schema:false,parentSchema:schema14.allOf[10].then.properties.with,data:data39};
+if(data6 && typeof data6 == "object" && !Array.isArray(data6)){
+let missing10;
+if((data6.use === undefined) && (missing10 = "use")){
+const err86 = {};
 if(vErrors === null){
 vErrors = [err86];
 }
@@ -1315,11 +1296,10 @@ vErrors.push(err86);
 }
 errors++;
 }
-}
-if(data39.maxEntries !== undefined){
-let data40 = data39.maxEntries;
-if(!((typeof data40 == "number") && (!(data40 % 1) && !isNaN(data40)))){
-const err87 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/maxEntries",schemaPath:"#/definitions/node/allOf/10/then/properties/with/properties/maxEntries/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema14.allOf[10].then.properties.with.properties.maxEntries.type,parentSchema:schema14.allOf[10].then.properties.with.properties.maxEntries,data:data40};
+else {
+if(data6.use !== undefined){
+if("dedupe" !== data6.use){
+const err87 = {};
 if(vErrors === null){
 vErrors = [err87];
 }
@@ -1328,9 +1308,28 @@ vErrors.push(err87);
 }
 errors++;
 }
-if(typeof data40 == "number"){
-if(data40 < 1 || isNaN(data40)){
-const err88 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/maxEntries",schemaPath:"#/definitions/node/allOf/10/then/properties/with/properties/maxEntries/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema14.allOf[10].then.properties.with.properties.maxEntries,data:data40};
+}
+}
+}
+var _valid10 = _errs124 === errors;
+errors = _errs123;
+if(vErrors !== null){
+if(_errs123){
+vErrors.length = _errs123;
+}
+else {
+vErrors = null;
+}
+}
+if(_valid10){
+const _errs126 = errors;
+if(data6 && typeof data6 == "object" && !Array.isArray(data6)){
+if(data6.with !== undefined){
+let data40 = data6.with;
+if(data40 && typeof data40 == "object" && !Array.isArray(data40)){
+for(const key12 in data40){
+if(!(key12 === "maxEntries")){
+const err88 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/10/then/properties/with/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key12},message:"must NOT have additional properties",schema:false,parentSchema:schema14.allOf[10].then.properties.with,data:data40};
 if(vErrors === null){
 vErrors = [err88];
 }
@@ -1340,10 +1339,10 @@ vErrors.push(err88);
 errors++;
 }
 }
-}
-}
-else {
-const err89 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/10/then/properties/with/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.allOf[10].then.properties.with.type,parentSchema:schema14.allOf[10].then.properties.with,data:data39};
+if(data40.maxEntries !== undefined){
+let data41 = data40.maxEntries;
+if(!((typeof data41 == "number") && (!(data41 % 1) && !isNaN(data41)))){
+const err89 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/maxEntries",schemaPath:"#/definitions/node/allOf/10/then/properties/with/properties/maxEntries/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema14.allOf[10].then.properties.with.properties.maxEntries.type,parentSchema:schema14.allOf[10].then.properties.with.properties.maxEntries,data:data41};
 if(vErrors === null){
 vErrors = [err89];
 }
@@ -1352,13 +1351,9 @@ vErrors.push(err89);
 }
 errors++;
 }
-}
-}
-var _valid10 = _errs124 === errors;
-valid40 = _valid10;
-}
-if(!valid40){
-const err90 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/10/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema14.allOf[10].if,parentSchema:schema14.allOf[10],data:data5};
+if(typeof data41 == "number"){
+if(data41 < 1 || isNaN(data41)){
+const err90 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/maxEntries",schemaPath:"#/definitions/node/allOf/10/then/properties/with/properties/maxEntries/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema14.allOf[10].then.properties.with.properties.maxEntries,data:data41};
 if(vErrors === null){
 vErrors = [err90];
 }
@@ -1367,13 +1362,11 @@ vErrors.push(err90);
 }
 errors++;
 }
-const _errs131 = errors;
-let valid44 = true;
-const _errs132 = errors;
-if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
-let missing11;
-if((data5.use === undefined) && (missing11 = "use")){
-const err91 = {};
+}
+}
+}
+else {
+const err91 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/10/then/properties/with/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.allOf[10].then.properties.with.type,parentSchema:schema14.allOf[10].then.properties.with,data:data40};
 if(vErrors === null){
 vErrors = [err91];
 }
@@ -1382,10 +1375,13 @@ vErrors.push(err91);
 }
 errors++;
 }
-else {
-if(data5.use !== undefined){
-if("count" !== data5.use){
-const err92 = {};
+}
+}
+var _valid10 = _errs126 === errors;
+valid40 = _valid10;
+}
+if(!valid40){
+const err92 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/10/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema14.allOf[10].if,parentSchema:schema14.allOf[10],data:data6};
 if(vErrors === null){
 vErrors = [err92];
 }
@@ -1394,28 +1390,13 @@ vErrors.push(err92);
 }
 errors++;
 }
-}
-}
-}
-var _valid11 = _errs132 === errors;
-errors = _errs131;
-if(vErrors !== null){
-if(_errs131){
-vErrors.length = _errs131;
-}
-else {
-vErrors = null;
-}
-}
-if(_valid11){
+const _errs133 = errors;
+let valid44 = true;
 const _errs134 = errors;
-if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
-if(data5.with !== undefined){
-let data42 = data5.with;
-if(data42 && typeof data42 == "object" && !Array.isArray(data42)){
-for(const key13 in data42){
-if(!((key13 === "pattern") || (key13 === "flags"))){
-const err93 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/11/then/properties/with/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key13},message:"must NOT have additional properties",schema:false,parentSchema:schema14.allOf[11].then.properties.with,data:data42};
+if(data6 && typeof data6 == "object" && !Array.isArray(data6)){
+let missing11;
+if((data6.use === undefined) && (missing11 = "use")){
+const err93 = {};
 if(vErrors === null){
 vErrors = [err93];
 }
@@ -1424,11 +1405,10 @@ vErrors.push(err93);
 }
 errors++;
 }
-}
-if(data42.pattern !== undefined){
-let data43 = data42.pattern;
-if(typeof data43 !== "string"){
-const err94 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/pattern",schemaPath:"#/definitions/node/allOf/11/then/properties/with/properties/pattern/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.allOf[11].then.properties.with.properties.pattern.type,parentSchema:schema14.allOf[11].then.properties.with.properties.pattern,data:data43};
+else {
+if(data6.use !== undefined){
+if("count" !== data6.use){
+const err94 = {};
 if(vErrors === null){
 vErrors = [err94];
 }
@@ -1438,11 +1418,27 @@ vErrors.push(err94);
 errors++;
 }
 }
-if(data42.flags !== undefined){
-let data44 = data42.flags;
-if(typeof data44 === "string"){
-if(!pattern0.test(data44)){
-const err95 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/flags",schemaPath:"#/definitions/node/allOf/11/then/properties/with/properties/flags/pattern",keyword:"pattern",params:{pattern: "^[dgimsuvy]*$"},message:"must match pattern \""+"^[dgimsuvy]*$"+"\"",schema:"^[dgimsuvy]*$",parentSchema:schema14.allOf[11].then.properties.with.properties.flags,data:data44};
+}
+}
+var _valid11 = _errs134 === errors;
+errors = _errs133;
+if(vErrors !== null){
+if(_errs133){
+vErrors.length = _errs133;
+}
+else {
+vErrors = null;
+}
+}
+if(_valid11){
+const _errs136 = errors;
+if(data6 && typeof data6 == "object" && !Array.isArray(data6)){
+if(data6.with !== undefined){
+let data43 = data6.with;
+if(data43 && typeof data43 == "object" && !Array.isArray(data43)){
+for(const key13 in data43){
+if(!((key13 === "pattern") || (key13 === "flags"))){
+const err95 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/11/then/properties/with/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key13},message:"must NOT have additional properties",schema:false,parentSchema:schema14.allOf[11].then.properties.with,data:data43};
 if(vErrors === null){
 vErrors = [err95];
 }
@@ -1452,8 +1448,10 @@ vErrors.push(err95);
 errors++;
 }
 }
-else {
-const err96 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/flags",schemaPath:"#/definitions/node/allOf/11/then/properties/with/properties/flags/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.allOf[11].then.properties.with.properties.flags.type,parentSchema:schema14.allOf[11].then.properties.with.properties.flags,data:data44};
+if(data43.pattern !== undefined){
+let data44 = data43.pattern;
+if(typeof data44 !== "string"){
+const err96 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/pattern",schemaPath:"#/definitions/node/allOf/11/then/properties/with/properties/pattern/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.allOf[11].then.properties.with.properties.pattern.type,parentSchema:schema14.allOf[11].then.properties.with.properties.pattern,data:data44};
 if(vErrors === null){
 vErrors = [err96];
 }
@@ -1463,9 +1461,11 @@ vErrors.push(err96);
 errors++;
 }
 }
-}
-else {
-const err97 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/11/then/properties/with/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.allOf[11].then.properties.with.type,parentSchema:schema14.allOf[11].then.properties.with,data:data42};
+if(data43.flags !== undefined){
+let data45 = data43.flags;
+if(typeof data45 === "string"){
+if(!pattern0.test(data45)){
+const err97 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/flags",schemaPath:"#/definitions/node/allOf/11/then/properties/with/properties/flags/pattern",keyword:"pattern",params:{pattern: "^[dgimsuvy]*$"},message:"must match pattern \""+"^[dgimsuvy]*$"+"\"",schema:"^[dgimsuvy]*$",parentSchema:schema14.allOf[11].then.properties.with.properties.flags,data:data45};
 if(vErrors === null){
 vErrors = [err97];
 }
@@ -1475,12 +1475,8 @@ vErrors.push(err97);
 errors++;
 }
 }
-}
-var _valid11 = _errs134 === errors;
-valid44 = _valid11;
-}
-if(!valid44){
-const err98 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/11/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema14.allOf[11].if,parentSchema:schema14.allOf[11],data:data5};
+else {
+const err98 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/flags",schemaPath:"#/definitions/node/allOf/11/then/properties/with/properties/flags/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.allOf[11].then.properties.with.properties.flags.type,parentSchema:schema14.allOf[11].then.properties.with.properties.flags,data:data45};
 if(vErrors === null){
 vErrors = [err98];
 }
@@ -1489,13 +1485,10 @@ vErrors.push(err98);
 }
 errors++;
 }
-const _errs143 = errors;
-let valid48 = true;
-const _errs144 = errors;
-if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
-let missing12;
-if((data5.use === undefined) && (missing12 = "use")){
-const err99 = {};
+}
+}
+else {
+const err99 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/11/then/properties/with/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.allOf[11].then.properties.with.type,parentSchema:schema14.allOf[11].then.properties.with,data:data43};
 if(vErrors === null){
 vErrors = [err99];
 }
@@ -1504,10 +1497,13 @@ vErrors.push(err99);
 }
 errors++;
 }
-else {
-if(data5.use !== undefined){
-if("drop" !== data5.use){
-const err100 = {};
+}
+}
+var _valid11 = _errs136 === errors;
+valid44 = _valid11;
+}
+if(!valid44){
+const err100 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/11/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema14.allOf[11].if,parentSchema:schema14.allOf[11],data:data6};
 if(vErrors === null){
 vErrors = [err100];
 }
@@ -1516,27 +1512,13 @@ vErrors.push(err100);
 }
 errors++;
 }
-}
-}
-}
-var _valid12 = _errs144 === errors;
-errors = _errs143;
-if(vErrors !== null){
-if(_errs143){
-vErrors.length = _errs143;
-}
-else {
-vErrors = null;
-}
-}
-if(_valid12){
+const _errs145 = errors;
+let valid48 = true;
 const _errs146 = errors;
-if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
-if(data5.with !== undefined){
-let data46 = data5.with;
-if(data46 && typeof data46 == "object" && !Array.isArray(data46)){
-for(const key14 in data46){
-const err101 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/12/then/properties/with/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key14},message:"must NOT have additional properties",schema:false,parentSchema:schema14.allOf[12].then.properties.with,data:data46};
+if(data6 && typeof data6 == "object" && !Array.isArray(data6)){
+let missing12;
+if((data6.use === undefined) && (missing12 = "use")){
+const err101 = {};
 if(vErrors === null){
 vErrors = [err101];
 }
@@ -1545,9 +1527,10 @@ vErrors.push(err101);
 }
 errors++;
 }
-}
 else {
-const err102 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/12/then/properties/with/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.allOf[12].then.properties.with.type,parentSchema:schema14.allOf[12].then.properties.with,data:data46};
+if(data6.use !== undefined){
+if("drop" !== data6.use){
+const err102 = {};
 if(vErrors === null){
 vErrors = [err102];
 }
@@ -1558,11 +1541,25 @@ errors++;
 }
 }
 }
-var _valid12 = _errs146 === errors;
-valid48 = _valid12;
 }
-if(!valid48){
-const err103 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/12/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema14.allOf[12].if,parentSchema:schema14.allOf[12],data:data5};
+var _valid12 = _errs146 === errors;
+errors = _errs145;
+if(vErrors !== null){
+if(_errs145){
+vErrors.length = _errs145;
+}
+else {
+vErrors = null;
+}
+}
+if(_valid12){
+const _errs148 = errors;
+if(data6 && typeof data6 == "object" && !Array.isArray(data6)){
+if(data6.with !== undefined){
+let data47 = data6.with;
+if(data47 && typeof data47 == "object" && !Array.isArray(data47)){
+for(const key14 in data47){
+const err103 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/12/then/properties/with/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key14},message:"must NOT have additional properties",schema:false,parentSchema:schema14.allOf[12].then.properties.with,data:data47};
 if(vErrors === null){
 vErrors = [err103];
 }
@@ -1571,13 +1568,9 @@ vErrors.push(err103);
 }
 errors++;
 }
-const _errs151 = errors;
-let valid51 = true;
-const _errs152 = errors;
-if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
-let missing13;
-if((data5.use === undefined) && (missing13 = "use")){
-const err104 = {};
+}
+else {
+const err104 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/12/then/properties/with/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.allOf[12].then.properties.with.type,parentSchema:schema14.allOf[12].then.properties.with,data:data47};
 if(vErrors === null){
 vErrors = [err104];
 }
@@ -1586,10 +1579,13 @@ vErrors.push(err104);
 }
 errors++;
 }
-else {
-if(data5.use !== undefined){
-if("route" !== data5.use){
-const err105 = {};
+}
+}
+var _valid12 = _errs148 === errors;
+valid48 = _valid12;
+}
+if(!valid48){
+const err105 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/12/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema14.allOf[12].if,parentSchema:schema14.allOf[12],data:data6};
 if(vErrors === null){
 vErrors = [err105];
 }
@@ -1598,24 +1594,13 @@ vErrors.push(err105);
 }
 errors++;
 }
-}
-}
-}
-var _valid13 = _errs152 === errors;
-errors = _errs151;
-if(vErrors !== null){
-if(_errs151){
-vErrors.length = _errs151;
-}
-else {
-vErrors = null;
-}
-}
-if(_valid13){
+const _errs153 = errors;
+let valid51 = true;
 const _errs154 = errors;
-if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
-if(data5.with === undefined){
-const err106 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/13/then/required",keyword:"required",params:{missingProperty: "with"},message:"must have required property '"+"with"+"'",schema:schema14.allOf[13].then.required,parentSchema:schema14.allOf[13].then,data:data5};
+if(data6 && typeof data6 == "object" && !Array.isArray(data6)){
+let missing13;
+if((data6.use === undefined) && (missing13 = "use")){
+const err106 = {};
 if(vErrors === null){
 vErrors = [err106];
 }
@@ -1624,11 +1609,10 @@ vErrors.push(err106);
 }
 errors++;
 }
-if(data5.with !== undefined){
-let data48 = data5.with;
-if(data48 && typeof data48 == "object" && !Array.isArray(data48)){
-if(data48.rules === undefined){
-const err107 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/13/then/properties/with/required",keyword:"required",params:{missingProperty: "rules"},message:"must have required property '"+"rules"+"'",schema:schema14.allOf[13].then.properties.with.required,parentSchema:schema14.allOf[13].then.properties.with,data:data48};
+else {
+if(data6.use !== undefined){
+if("route" !== data6.use){
+const err107 = {};
 if(vErrors === null){
 vErrors = [err107];
 }
@@ -1637,8 +1621,24 @@ vErrors.push(err107);
 }
 errors++;
 }
-if(data48.default === undefined){
-const err108 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/13/then/properties/with/required",keyword:"required",params:{missingProperty: "default"},message:"must have required property '"+"default"+"'",schema:schema14.allOf[13].then.properties.with.required,parentSchema:schema14.allOf[13].then.properties.with,data:data48};
+}
+}
+}
+var _valid13 = _errs154 === errors;
+errors = _errs153;
+if(vErrors !== null){
+if(_errs153){
+vErrors.length = _errs153;
+}
+else {
+vErrors = null;
+}
+}
+if(_valid13){
+const _errs156 = errors;
+if(data6 && typeof data6 == "object" && !Array.isArray(data6)){
+if(data6.with === undefined){
+const err108 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/13/then/required",keyword:"required",params:{missingProperty: "with"},message:"must have required property '"+"with"+"'",schema:schema14.allOf[13].then.required,parentSchema:schema14.allOf[13].then,data:data6};
 if(vErrors === null){
 vErrors = [err108];
 }
@@ -1647,9 +1647,11 @@ vErrors.push(err108);
 }
 errors++;
 }
-for(const key15 in data48){
-if(!((key15 === "rules") || (key15 === "default"))){
-const err109 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/13/then/properties/with/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key15},message:"must NOT have additional properties",schema:false,parentSchema:schema14.allOf[13].then.properties.with,data:data48};
+if(data6.with !== undefined){
+let data49 = data6.with;
+if(data49 && typeof data49 == "object" && !Array.isArray(data49)){
+if(data49.rules === undefined){
+const err109 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/13/then/properties/with/required",keyword:"required",params:{missingProperty: "rules"},message:"must have required property '"+"rules"+"'",schema:schema14.allOf[13].then.properties.with.required,parentSchema:schema14.allOf[13].then.properties.with,data:data49};
 if(vErrors === null){
 vErrors = [err109];
 }
@@ -1658,16 +1660,8 @@ vErrors.push(err109);
 }
 errors++;
 }
-}
-if(data48.rules !== undefined){
-let data49 = data48.rules;
-if(Array.isArray(data49)){
-const len0 = data49.length;
-for(let i0=0; i0<len0; i0++){
-let data50 = data49[i0];
-if(data50 && typeof data50 == "object" && !Array.isArray(data50)){
-if(data50.pattern === undefined){
-const err110 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/rules/" + i0,schemaPath:"#/definitions/node/allOf/13/then/properties/with/properties/rules/items/required",keyword:"required",params:{missingProperty: "pattern"},message:"must have required property '"+"pattern"+"'",schema:schema14.allOf[13].then.properties.with.properties.rules.items.required,parentSchema:schema14.allOf[13].then.properties.with.properties.rules.items,data:data50};
+if(data49.default === undefined){
+const err110 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/13/then/properties/with/required",keyword:"required",params:{missingProperty: "default"},message:"must have required property '"+"default"+"'",schema:schema14.allOf[13].then.properties.with.required,parentSchema:schema14.allOf[13].then.properties.with,data:data49};
 if(vErrors === null){
 vErrors = [err110];
 }
@@ -1676,8 +1670,9 @@ vErrors.push(err110);
 }
 errors++;
 }
-if(data50.tag === undefined){
-const err111 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/rules/" + i0,schemaPath:"#/definitions/node/allOf/13/then/properties/with/properties/rules/items/required",keyword:"required",params:{missingProperty: "tag"},message:"must have required property '"+"tag"+"'",schema:schema14.allOf[13].then.properties.with.properties.rules.items.required,parentSchema:schema14.allOf[13].then.properties.with.properties.rules.items,data:data50};
+for(const key15 in data49){
+if(!((key15 === "rules") || (key15 === "default"))){
+const err111 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/13/then/properties/with/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key15},message:"must NOT have additional properties",schema:false,parentSchema:schema14.allOf[13].then.properties.with,data:data49};
 if(vErrors === null){
 vErrors = [err111];
 }
@@ -1686,9 +1681,16 @@ vErrors.push(err111);
 }
 errors++;
 }
-for(const key16 in data50){
-if(!(((key16 === "pattern") || (key16 === "flags")) || (key16 === "tag"))){
-const err112 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/rules/" + i0,schemaPath:"#/definitions/node/allOf/13/then/properties/with/properties/rules/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key16},message:"must NOT have additional properties",schema:false,parentSchema:schema14.allOf[13].then.properties.with.properties.rules.items,data:data50};
+}
+if(data49.rules !== undefined){
+let data50 = data49.rules;
+if(Array.isArray(data50)){
+const len0 = data50.length;
+for(let i0=0; i0<len0; i0++){
+let data51 = data50[i0];
+if(data51 && typeof data51 == "object" && !Array.isArray(data51)){
+if(data51.pattern === undefined){
+const err112 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/rules/" + i0,schemaPath:"#/definitions/node/allOf/13/then/properties/with/properties/rules/items/required",keyword:"required",params:{missingProperty: "pattern"},message:"must have required property '"+"pattern"+"'",schema:schema14.allOf[13].then.properties.with.properties.rules.items.required,parentSchema:schema14.allOf[13].then.properties.with.properties.rules.items,data:data51};
 if(vErrors === null){
 vErrors = [err112];
 }
@@ -1697,11 +1699,8 @@ vErrors.push(err112);
 }
 errors++;
 }
-}
-if(data50.pattern !== undefined){
-let data51 = data50.pattern;
-if(typeof data51 !== "string"){
-const err113 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/rules/" + i0+"/pattern",schemaPath:"#/definitions/node/allOf/13/then/properties/with/properties/rules/items/properties/pattern/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.allOf[13].then.properties.with.properties.rules.items.properties.pattern.type,parentSchema:schema14.allOf[13].then.properties.with.properties.rules.items.properties.pattern,data:data51};
+if(data51.tag === undefined){
+const err113 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/rules/" + i0,schemaPath:"#/definitions/node/allOf/13/then/properties/with/properties/rules/items/required",keyword:"required",params:{missingProperty: "tag"},message:"must have required property '"+"tag"+"'",schema:schema14.allOf[13].then.properties.with.properties.rules.items.required,parentSchema:schema14.allOf[13].then.properties.with.properties.rules.items,data:data51};
 if(vErrors === null){
 vErrors = [err113];
 }
@@ -1710,12 +1709,9 @@ vErrors.push(err113);
 }
 errors++;
 }
-}
-if(data50.flags !== undefined){
-let data52 = data50.flags;
-if(typeof data52 === "string"){
-if(!pattern0.test(data52)){
-const err114 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/rules/" + i0+"/flags",schemaPath:"#/definitions/node/allOf/13/then/properties/with/properties/rules/items/properties/flags/pattern",keyword:"pattern",params:{pattern: "^[dgimsuvy]*$"},message:"must match pattern \""+"^[dgimsuvy]*$"+"\"",schema:"^[dgimsuvy]*$",parentSchema:schema14.allOf[13].then.properties.with.properties.rules.items.properties.flags,data:data52};
+for(const key16 in data51){
+if(!(((key16 === "pattern") || (key16 === "flags")) || (key16 === "tag"))){
+const err114 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/rules/" + i0,schemaPath:"#/definitions/node/allOf/13/then/properties/with/properties/rules/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key16},message:"must NOT have additional properties",schema:false,parentSchema:schema14.allOf[13].then.properties.with.properties.rules.items,data:data51};
 if(vErrors === null){
 vErrors = [err114];
 }
@@ -1725,8 +1721,10 @@ vErrors.push(err114);
 errors++;
 }
 }
-else {
-const err115 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/rules/" + i0+"/flags",schemaPath:"#/definitions/node/allOf/13/then/properties/with/properties/rules/items/properties/flags/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.allOf[13].then.properties.with.properties.rules.items.properties.flags.type,parentSchema:schema14.allOf[13].then.properties.with.properties.rules.items.properties.flags,data:data52};
+if(data51.pattern !== undefined){
+let data52 = data51.pattern;
+if(typeof data52 !== "string"){
+const err115 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/rules/" + i0+"/pattern",schemaPath:"#/definitions/node/allOf/13/then/properties/with/properties/rules/items/properties/pattern/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.allOf[13].then.properties.with.properties.rules.items.properties.pattern.type,parentSchema:schema14.allOf[13].then.properties.with.properties.rules.items.properties.pattern,data:data52};
 if(vErrors === null){
 vErrors = [err115];
 }
@@ -1736,11 +1734,11 @@ vErrors.push(err115);
 errors++;
 }
 }
-if(data50.tag !== undefined){
-let data53 = data50.tag;
+if(data51.flags !== undefined){
+let data53 = data51.flags;
 if(typeof data53 === "string"){
-if(func3(data53) < 1){
-const err116 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/rules/" + i0+"/tag",schemaPath:"#/definitions/node/allOf/13/then/properties/with/properties/rules/items/properties/tag/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema14.allOf[13].then.properties.with.properties.rules.items.properties.tag,data:data53};
+if(!pattern0.test(data53)){
+const err116 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/rules/" + i0+"/flags",schemaPath:"#/definitions/node/allOf/13/then/properties/with/properties/rules/items/properties/flags/pattern",keyword:"pattern",params:{pattern: "^[dgimsuvy]*$"},message:"must match pattern \""+"^[dgimsuvy]*$"+"\"",schema:"^[dgimsuvy]*$",parentSchema:schema14.allOf[13].then.properties.with.properties.rules.items.properties.flags,data:data53};
 if(vErrors === null){
 vErrors = [err116];
 }
@@ -1751,7 +1749,7 @@ errors++;
 }
 }
 else {
-const err117 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/rules/" + i0+"/tag",schemaPath:"#/definitions/node/allOf/13/then/properties/with/properties/rules/items/properties/tag/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.allOf[13].then.properties.with.properties.rules.items.properties.tag.type,parentSchema:schema14.allOf[13].then.properties.with.properties.rules.items.properties.tag,data:data53};
+const err117 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/rules/" + i0+"/flags",schemaPath:"#/definitions/node/allOf/13/then/properties/with/properties/rules/items/properties/flags/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.allOf[13].then.properties.with.properties.rules.items.properties.flags.type,parentSchema:schema14.allOf[13].then.properties.with.properties.rules.items.properties.flags,data:data53};
 if(vErrors === null){
 vErrors = [err117];
 }
@@ -1761,9 +1759,11 @@ vErrors.push(err117);
 errors++;
 }
 }
-}
-else {
-const err118 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/rules/" + i0,schemaPath:"#/definitions/node/allOf/13/then/properties/with/properties/rules/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.allOf[13].then.properties.with.properties.rules.items.type,parentSchema:schema14.allOf[13].then.properties.with.properties.rules.items,data:data50};
+if(data51.tag !== undefined){
+let data54 = data51.tag;
+if(typeof data54 === "string"){
+if(func3(data54) < 1){
+const err118 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/rules/" + i0+"/tag",schemaPath:"#/definitions/node/allOf/13/then/properties/with/properties/rules/items/properties/tag/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema14.allOf[13].then.properties.with.properties.rules.items.properties.tag,data:data54};
 if(vErrors === null){
 vErrors = [err118];
 }
@@ -1773,9 +1773,8 @@ vErrors.push(err118);
 errors++;
 }
 }
-}
 else {
-const err119 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/rules",schemaPath:"#/definitions/node/allOf/13/then/properties/with/properties/rules/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema14.allOf[13].then.properties.with.properties.rules.type,parentSchema:schema14.allOf[13].then.properties.with.properties.rules,data:data49};
+const err119 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/rules/" + i0+"/tag",schemaPath:"#/definitions/node/allOf/13/then/properties/with/properties/rules/items/properties/tag/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.allOf[13].then.properties.with.properties.rules.items.properties.tag.type,parentSchema:schema14.allOf[13].then.properties.with.properties.rules.items.properties.tag,data:data54};
 if(vErrors === null){
 vErrors = [err119];
 }
@@ -1785,11 +1784,9 @@ vErrors.push(err119);
 errors++;
 }
 }
-if(data48.default !== undefined){
-let data54 = data48.default;
-if(typeof data54 === "string"){
-if(func3(data54) < 1){
-const err120 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/default",schemaPath:"#/definitions/node/allOf/13/then/properties/with/properties/default/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema14.allOf[13].then.properties.with.properties.default,data:data54};
+}
+else {
+const err120 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/rules/" + i0,schemaPath:"#/definitions/node/allOf/13/then/properties/with/properties/rules/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.allOf[13].then.properties.with.properties.rules.items.type,parentSchema:schema14.allOf[13].then.properties.with.properties.rules.items,data:data51};
 if(vErrors === null){
 vErrors = [err120];
 }
@@ -1799,8 +1796,9 @@ vErrors.push(err120);
 errors++;
 }
 }
+}
 else {
-const err121 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/default",schemaPath:"#/definitions/node/allOf/13/then/properties/with/properties/default/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.allOf[13].then.properties.with.properties.default.type,parentSchema:schema14.allOf[13].then.properties.with.properties.default,data:data54};
+const err121 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/rules",schemaPath:"#/definitions/node/allOf/13/then/properties/with/properties/rules/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema14.allOf[13].then.properties.with.properties.rules.type,parentSchema:schema14.allOf[13].then.properties.with.properties.rules,data:data50};
 if(vErrors === null){
 vErrors = [err121];
 }
@@ -1810,9 +1808,11 @@ vErrors.push(err121);
 errors++;
 }
 }
-}
-else {
-const err122 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/13/then/properties/with/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.allOf[13].then.properties.with.type,parentSchema:schema14.allOf[13].then.properties.with,data:data48};
+if(data49.default !== undefined){
+let data55 = data49.default;
+if(typeof data55 === "string"){
+if(func3(data55) < 1){
+const err122 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/default",schemaPath:"#/definitions/node/allOf/13/then/properties/with/properties/default/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema14.allOf[13].then.properties.with.properties.default,data:data55};
 if(vErrors === null){
 vErrors = [err122];
 }
@@ -1822,12 +1822,8 @@ vErrors.push(err122);
 errors++;
 }
 }
-}
-var _valid13 = _errs154 === errors;
-valid51 = _valid13;
-}
-if(!valid51){
-const err123 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/13/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema14.allOf[13].if,parentSchema:schema14.allOf[13],data:data5};
+else {
+const err123 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/default",schemaPath:"#/definitions/node/allOf/13/then/properties/with/properties/default/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.allOf[13].then.properties.with.properties.default.type,parentSchema:schema14.allOf[13].then.properties.with.properties.default,data:data55};
 if(vErrors === null){
 vErrors = [err123];
 }
@@ -1836,13 +1832,10 @@ vErrors.push(err123);
 }
 errors++;
 }
-const _errs172 = errors;
-let valid58 = true;
-const _errs173 = errors;
-if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
-let missing14;
-if((data5.use === undefined) && (missing14 = "use")){
-const err124 = {};
+}
+}
+else {
+const err124 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/13/then/properties/with/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.allOf[13].then.properties.with.type,parentSchema:schema14.allOf[13].then.properties.with,data:data49};
 if(vErrors === null){
 vErrors = [err124];
 }
@@ -1851,10 +1844,13 @@ vErrors.push(err124);
 }
 errors++;
 }
-else {
-if(data5.use !== undefined){
-if("tagByLevel" !== data5.use){
-const err125 = {};
+}
+}
+var _valid13 = _errs156 === errors;
+valid51 = _valid13;
+}
+if(!valid51){
+const err125 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/13/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema14.allOf[13].if,parentSchema:schema14.allOf[13],data:data6};
 if(vErrors === null){
 vErrors = [err125];
 }
@@ -1863,28 +1859,13 @@ vErrors.push(err125);
 }
 errors++;
 }
-}
-}
-}
-var _valid14 = _errs173 === errors;
-errors = _errs172;
-if(vErrors !== null){
-if(_errs172){
-vErrors.length = _errs172;
-}
-else {
-vErrors = null;
-}
-}
-if(_valid14){
+const _errs174 = errors;
+let valid58 = true;
 const _errs175 = errors;
-if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
-if(data5.with !== undefined){
-let data56 = data5.with;
-if(data56 && typeof data56 == "object" && !Array.isArray(data56)){
-for(const key17 in data56){
-if(!(key17 === "default")){
-const err126 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/14/then/properties/with/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key17},message:"must NOT have additional properties",schema:false,parentSchema:schema14.allOf[14].then.properties.with,data:data56};
+if(data6 && typeof data6 == "object" && !Array.isArray(data6)){
+let missing14;
+if((data6.use === undefined) && (missing14 = "use")){
+const err126 = {};
 if(vErrors === null){
 vErrors = [err126];
 }
@@ -1893,12 +1874,10 @@ vErrors.push(err126);
 }
 errors++;
 }
-}
-if(data56.default !== undefined){
-let data57 = data56.default;
-if(typeof data57 === "string"){
-if(func3(data57) < 1){
-const err127 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/default",schemaPath:"#/definitions/node/allOf/14/then/properties/with/properties/default/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema14.allOf[14].then.properties.with.properties.default,data:data57};
+else {
+if(data6.use !== undefined){
+if("tagByLevel" !== data6.use){
+const err127 = {};
 if(vErrors === null){
 vErrors = [err127];
 }
@@ -1908,8 +1887,27 @@ vErrors.push(err127);
 errors++;
 }
 }
+}
+}
+var _valid14 = _errs175 === errors;
+errors = _errs174;
+if(vErrors !== null){
+if(_errs174){
+vErrors.length = _errs174;
+}
 else {
-const err128 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/default",schemaPath:"#/definitions/node/allOf/14/then/properties/with/properties/default/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.allOf[14].then.properties.with.properties.default.type,parentSchema:schema14.allOf[14].then.properties.with.properties.default,data:data57};
+vErrors = null;
+}
+}
+if(_valid14){
+const _errs177 = errors;
+if(data6 && typeof data6 == "object" && !Array.isArray(data6)){
+if(data6.with !== undefined){
+let data57 = data6.with;
+if(data57 && typeof data57 == "object" && !Array.isArray(data57)){
+for(const key17 in data57){
+if(!(key17 === "default")){
+const err128 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/14/then/properties/with/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key17},message:"must NOT have additional properties",schema:false,parentSchema:schema14.allOf[14].then.properties.with,data:data57};
 if(vErrors === null){
 vErrors = [err128];
 }
@@ -1919,9 +1917,11 @@ vErrors.push(err128);
 errors++;
 }
 }
-}
-else {
-const err129 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/14/then/properties/with/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.allOf[14].then.properties.with.type,parentSchema:schema14.allOf[14].then.properties.with,data:data56};
+if(data57.default !== undefined){
+let data58 = data57.default;
+if(typeof data58 === "string"){
+if(func3(data58) < 1){
+const err129 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/default",schemaPath:"#/definitions/node/allOf/14/then/properties/with/properties/default/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema14.allOf[14].then.properties.with.properties.default,data:data58};
 if(vErrors === null){
 vErrors = [err129];
 }
@@ -1931,12 +1931,8 @@ vErrors.push(err129);
 errors++;
 }
 }
-}
-var _valid14 = _errs175 === errors;
-valid58 = _valid14;
-}
-if(!valid58){
-const err130 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/14/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema14.allOf[14].if,parentSchema:schema14.allOf[14],data:data5};
+else {
+const err130 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/default",schemaPath:"#/definitions/node/allOf/14/then/properties/with/properties/default/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.allOf[14].then.properties.with.properties.default.type,parentSchema:schema14.allOf[14].then.properties.with.properties.default,data:data58};
 if(vErrors === null){
 vErrors = [err130];
 }
@@ -1945,9 +1941,10 @@ vErrors.push(err130);
 }
 errors++;
 }
-if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
-if(data5.use === undefined){
-const err131 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/required",keyword:"required",params:{missingProperty: "use"},message:"must have required property '"+"use"+"'",schema:schema14.required,parentSchema:schema14,data:data5};
+}
+}
+else {
+const err131 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/14/then/properties/with/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.allOf[14].then.properties.with.type,parentSchema:schema14.allOf[14].then.properties.with,data:data57};
 if(vErrors === null){
 vErrors = [err131];
 }
@@ -1956,9 +1953,13 @@ vErrors.push(err131);
 }
 errors++;
 }
-for(const key18 in data5){
-if(!((((key18 === "use") || (key18 === "with")) || (key18 === "then")) || (key18 === "description"))){
-const err132 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key18},message:"must NOT have additional properties",schema:false,parentSchema:schema14,data:data5};
+}
+}
+var _valid14 = _errs177 === errors;
+valid58 = _valid14;
+}
+if(!valid58){
+const err132 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/14/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema14.allOf[14].if,parentSchema:schema14.allOf[14],data:data6};
 if(vErrors === null){
 vErrors = [err132];
 }
@@ -1967,14 +1968,9 @@ vErrors.push(err132);
 }
 errors++;
 }
-}
-if(data5.use !== undefined){
-let data58 = data5.use;
-const _errs183 = errors;
-let valid63 = false;
-const _errs184 = errors;
-if(typeof data58 !== "string"){
-const err133 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/use",schemaPath:"#/definitions/node/properties/use/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.properties.use.anyOf[0].type,parentSchema:schema14.properties.use.anyOf[0],data:data58};
+if(data6 && typeof data6 == "object" && !Array.isArray(data6)){
+if(data6.use === undefined){
+const err133 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/required",keyword:"required",params:{missingProperty: "use"},message:"must have required property '"+"use"+"'",schema:schema14.required,parentSchema:schema14,data:data6};
 if(vErrors === null){
 vErrors = [err133];
 }
@@ -1983,8 +1979,9 @@ vErrors.push(err133);
 }
 errors++;
 }
-if(!(((((((((((((((data58 === "trim") || (data58 === "uppercase")) || (data58 === "lowercase")) || (data58 === "snakecase")) || (data58 === "replace")) || (data58 === "filter")) || (data58 === "template")) || (data58 === "number")) || (data58 === "split")) || (data58 === "join")) || (data58 === "dedupe")) || (data58 === "count")) || (data58 === "drop")) || (data58 === "route")) || (data58 === "tagByLevel"))){
-const err134 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/use",schemaPath:"#/definitions/node/properties/use/anyOf/0/enum",keyword:"enum",params:{allowedValues: schema14.properties.use.anyOf[0].enum},message:"must be equal to one of the allowed values",schema:schema14.properties.use.anyOf[0].enum,parentSchema:schema14.properties.use.anyOf[0],data:data58};
+for(const key18 in data6){
+if(!((((key18 === "use") || (key18 === "with")) || (key18 === "then")) || (key18 === "description"))){
+const err134 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key18},message:"must NOT have additional properties",schema:false,parentSchema:schema14,data:data6};
 if(vErrors === null){
 vErrors = [err134];
 }
@@ -1993,13 +1990,14 @@ vErrors.push(err134);
 }
 errors++;
 }
-var _valid15 = _errs184 === errors;
-valid63 = valid63 || _valid15;
-if(!valid63){
+}
+if(data6.use !== undefined){
+let data59 = data6.use;
+const _errs185 = errors;
+let valid63 = false;
 const _errs186 = errors;
-if(data58 && typeof data58 == "object" && !Array.isArray(data58)){
-if(data58.module === undefined){
-const err135 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/use",schemaPath:"#/definitions/node/properties/use/anyOf/1/required",keyword:"required",params:{missingProperty: "module"},message:"must have required property '"+"module"+"'",schema:schema14.properties.use.anyOf[1].required,parentSchema:schema14.properties.use.anyOf[1],data:data58};
+if(typeof data59 !== "string"){
+const err135 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/use",schemaPath:"#/definitions/node/properties/use/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.properties.use.anyOf[0].type,parentSchema:schema14.properties.use.anyOf[0],data:data59};
 if(vErrors === null){
 vErrors = [err135];
 }
@@ -2008,9 +2006,8 @@ vErrors.push(err135);
 }
 errors++;
 }
-for(const key19 in data58){
-if(!(key19 === "module")){
-const err136 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/use",schemaPath:"#/definitions/node/properties/use/anyOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key19},message:"must NOT have additional properties",schema:false,parentSchema:schema14.properties.use.anyOf[1],data:data58};
+if(!(((((((((((((((data59 === "trim") || (data59 === "uppercase")) || (data59 === "lowercase")) || (data59 === "snakecase")) || (data59 === "replace")) || (data59 === "filter")) || (data59 === "template")) || (data59 === "number")) || (data59 === "split")) || (data59 === "join")) || (data59 === "dedupe")) || (data59 === "count")) || (data59 === "drop")) || (data59 === "route")) || (data59 === "tagByLevel"))){
+const err136 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/use",schemaPath:"#/definitions/node/properties/use/anyOf/0/enum",keyword:"enum",params:{allowedValues: schema14.properties.use.anyOf[0].enum},message:"must be equal to one of the allowed values",schema:schema14.properties.use.anyOf[0].enum,parentSchema:schema14.properties.use.anyOf[0],data:data59};
 if(vErrors === null){
 vErrors = [err136];
 }
@@ -2019,12 +2016,13 @@ vErrors.push(err136);
 }
 errors++;
 }
-}
-if(data58.module !== undefined){
-let data59 = data58.module;
-if(typeof data59 === "string"){
-if(func3(data59) < 1){
-const err137 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/use/module",schemaPath:"#/definitions/node/properties/use/anyOf/1/properties/module/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema14.properties.use.anyOf[1].properties.module,data:data59};
+var _valid15 = _errs186 === errors;
+valid63 = valid63 || _valid15;
+if(!valid63){
+const _errs188 = errors;
+if(data59 && typeof data59 == "object" && !Array.isArray(data59)){
+if(data59.module === undefined){
+const err137 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/use",schemaPath:"#/definitions/node/properties/use/anyOf/1/required",keyword:"required",params:{missingProperty: "module"},message:"must have required property '"+"module"+"'",schema:schema14.properties.use.anyOf[1].required,parentSchema:schema14.properties.use.anyOf[1],data:data59};
 if(vErrors === null){
 vErrors = [err137];
 }
@@ -2033,9 +2031,9 @@ vErrors.push(err137);
 }
 errors++;
 }
-}
-else {
-const err138 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/use/module",schemaPath:"#/definitions/node/properties/use/anyOf/1/properties/module/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.properties.use.anyOf[1].properties.module.type,parentSchema:schema14.properties.use.anyOf[1].properties.module,data:data59};
+for(const key19 in data59){
+if(!(key19 === "module")){
+const err138 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/use",schemaPath:"#/definitions/node/properties/use/anyOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key19},message:"must NOT have additional properties",schema:false,parentSchema:schema14.properties.use.anyOf[1],data:data59};
 if(vErrors === null){
 vErrors = [err138];
 }
@@ -2045,9 +2043,11 @@ vErrors.push(err138);
 errors++;
 }
 }
-}
-else {
-const err139 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/use",schemaPath:"#/definitions/node/properties/use/anyOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.properties.use.anyOf[1].type,parentSchema:schema14.properties.use.anyOf[1],data:data58};
+if(data59.module !== undefined){
+let data60 = data59.module;
+if(typeof data60 === "string"){
+if(func3(data60) < 1){
+const err139 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/use/module",schemaPath:"#/definitions/node/properties/use/anyOf/1/properties/module/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema14.properties.use.anyOf[1].properties.module,data:data60};
 if(vErrors === null){
 vErrors = [err139];
 }
@@ -2056,11 +2056,9 @@ vErrors.push(err139);
 }
 errors++;
 }
-var _valid15 = _errs186 === errors;
-valid63 = valid63 || _valid15;
 }
-if(!valid63){
-const err140 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/use",schemaPath:"#/definitions/node/properties/use/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema14.properties.use.anyOf,parentSchema:schema14.properties.use,data:data58};
+else {
+const err140 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/use/module",schemaPath:"#/definitions/node/properties/use/anyOf/1/properties/module/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.properties.use.anyOf[1].properties.module.type,parentSchema:schema14.properties.use.anyOf[1].properties.module,data:data60};
 if(vErrors === null){
 vErrors = [err140];
 }
@@ -2069,22 +2067,10 @@ vErrors.push(err140);
 }
 errors++;
 }
-else {
-errors = _errs183;
-if(vErrors !== null){
-if(_errs183){
-vErrors.length = _errs183;
+}
 }
 else {
-vErrors = null;
-}
-}
-}
-}
-if(data5.with !== undefined){
-let data60 = data5.with;
-if(!(data60 && typeof data60 == "object" && !Array.isArray(data60))){
-const err141 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/properties/with/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.properties.with.type,parentSchema:schema14.properties.with,data:data60};
+const err141 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/use",schemaPath:"#/definitions/node/properties/use/anyOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.properties.use.anyOf[1].type,parentSchema:schema14.properties.use.anyOf[1],data:data59};
 if(vErrors === null){
 vErrors = [err141];
 }
@@ -2093,12 +2079,11 @@ vErrors.push(err141);
 }
 errors++;
 }
+var _valid15 = _errs188 === errors;
+valid63 = valid63 || _valid15;
 }
-if(data5.then !== undefined){
-let data61 = data5.then;
-if(typeof data61 === "string"){
-if(func3(data61) < 1){
-const err142 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/then",schemaPath:"#/definitions/node/properties/then/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema14.properties.then,data:data61};
+if(!valid63){
+const err142 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/use",schemaPath:"#/definitions/node/properties/use/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema14.properties.use.anyOf,parentSchema:schema14.properties.use,data:data59};
 if(vErrors === null){
 vErrors = [err142];
 }
@@ -2107,9 +2092,22 @@ vErrors.push(err142);
 }
 errors++;
 }
+else {
+errors = _errs185;
+if(vErrors !== null){
+if(_errs185){
+vErrors.length = _errs185;
 }
 else {
-const err143 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/then",schemaPath:"#/definitions/node/properties/then/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.properties.then.type,parentSchema:schema14.properties.then,data:data61};
+vErrors = null;
+}
+}
+}
+}
+if(data6.with !== undefined){
+let data61 = data6.with;
+if(!(data61 && typeof data61 == "object" && !Array.isArray(data61))){
+const err143 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/properties/with/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.properties.with.type,parentSchema:schema14.properties.with,data:data61};
 if(vErrors === null){
 vErrors = [err143];
 }
@@ -2119,10 +2117,11 @@ vErrors.push(err143);
 errors++;
 }
 }
-if(data5.description !== undefined){
-let data62 = data5.description;
-if(typeof data62 !== "string"){
-const err144 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/description",schemaPath:"#/definitions/node/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.properties.description.type,parentSchema:schema14.properties.description,data:data62};
+if(data6.then !== undefined){
+let data62 = data6.then;
+if(typeof data62 === "string"){
+if(func3(data62) < 1){
+const err144 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/then",schemaPath:"#/definitions/node/properties/then/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema14.properties.then,data:data62};
 if(vErrors === null){
 vErrors = [err144];
 }
@@ -2132,9 +2131,8 @@ vErrors.push(err144);
 errors++;
 }
 }
-}
 else {
-const err145 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.type,parentSchema:schema14,data:data5};
+const err145 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/then",schemaPath:"#/definitions/node/properties/then/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.properties.then.type,parentSchema:schema14.properties.then,data:data62};
 if(vErrors === null){
 vErrors = [err145];
 }
@@ -2144,9 +2142,10 @@ vErrors.push(err145);
 errors++;
 }
 }
-}
-else {
-const err146 = {instancePath:instancePath+"/nodes",schemaPath:"#/properties/nodes/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema13.properties.nodes.type,parentSchema:schema13.properties.nodes,data:data4};
+if(data6.description !== undefined){
+let data63 = data6.description;
+if(typeof data63 !== "string"){
+const err146 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/description",schemaPath:"#/definitions/node/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.properties.description.type,parentSchema:schema14.properties.description,data:data63};
 if(vErrors === null){
 vErrors = [err146];
 }
@@ -2156,10 +2155,9 @@ vErrors.push(err146);
 errors++;
 }
 }
-if(data.description !== undefined){
-let data63 = data.description;
-if(typeof data63 !== "string"){
-const err147 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema13.properties.description.type,parentSchema:schema13.properties.description,data:data63};
+}
+else {
+const err147 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.type,parentSchema:schema14,data:data6};
 if(vErrors === null){
 vErrors = [err147];
 }
@@ -2171,12 +2169,37 @@ errors++;
 }
 }
 else {
-const err148 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema13.type,parentSchema:schema13,data};
+const err148 = {instancePath:instancePath+"/nodes",schemaPath:"#/properties/nodes/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema13.properties.nodes.type,parentSchema:schema13.properties.nodes,data:data5};
 if(vErrors === null){
 vErrors = [err148];
 }
 else {
 vErrors.push(err148);
+}
+errors++;
+}
+}
+if(data.description !== undefined){
+let data64 = data.description;
+if(typeof data64 !== "string"){
+const err149 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema13.properties.description.type,parentSchema:schema13.properties.description,data:data64};
+if(vErrors === null){
+vErrors = [err149];
+}
+else {
+vErrors.push(err149);
+}
+errors++;
+}
+}
+}
+else {
+const err150 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema13.type,parentSchema:schema13,data};
+if(vErrors === null){
+vErrors = [err150];
+}
+else {
+vErrors.push(err150);
 }
 errors++;
 }
@@ -2245,7 +2268,7 @@ vErrors.push(err3);
 errors++;
 }
 for(const key1 in data3){
-if(!((((key1 === "match") || (key1 === "firstLine")) || (key1 === "pipeline")) || (key1 === "description"))){
+if(!(((((key1 === "match") || (key1 === "firstLine")) || (key1 === "encoding")) || (key1 === "pipeline")) || (key1 === "description"))){
 const err4 = {instancePath:instancePath+"/routes/" + i0,schemaPath:"#/definitions/route/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema12,data:data3};
 if(vErrors === null){
 vErrors = [err4];
@@ -2294,11 +2317,10 @@ vErrors.push(err7);
 errors++;
 }
 }
-if(data3.pipeline !== undefined){
-let data6 = data3.pipeline;
-if(typeof data6 === "string"){
-if(func3(data6) < 1){
-const err8 = {instancePath:instancePath+"/routes/" + i0+"/pipeline",schemaPath:"#/definitions/route/properties/pipeline/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema12.properties.pipeline,data:data6};
+if(data3.encoding !== undefined){
+let data6 = data3.encoding;
+if(typeof data6 !== "string"){
+const err8 = {instancePath:instancePath+"/routes/" + i0+"/encoding",schemaPath:"#/definitions/route/properties/encoding/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema12.properties.encoding.type,parentSchema:schema12.properties.encoding,data:data6};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -2307,9 +2329,8 @@ vErrors.push(err8);
 }
 errors++;
 }
-}
-else {
-const err9 = {instancePath:instancePath+"/routes/" + i0+"/pipeline",schemaPath:"#/definitions/route/properties/pipeline/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema12.properties.pipeline.type,parentSchema:schema12.properties.pipeline,data:data6};
+if(!(((data6 === "utf8") || (data6 === "latin1")) || (data6 === "utf16le"))){
+const err9 = {instancePath:instancePath+"/routes/" + i0+"/encoding",schemaPath:"#/definitions/route/properties/encoding/enum",keyword:"enum",params:{allowedValues: schema12.properties.encoding.enum},message:"must be equal to one of the allowed values",schema:schema12.properties.encoding.enum,parentSchema:schema12.properties.encoding,data:data6};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -2319,10 +2340,11 @@ vErrors.push(err9);
 errors++;
 }
 }
-if(data3.description !== undefined){
-let data7 = data3.description;
-if(typeof data7 !== "string"){
-const err10 = {instancePath:instancePath+"/routes/" + i0+"/description",schemaPath:"#/definitions/route/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema12.properties.description.type,parentSchema:schema12.properties.description,data:data7};
+if(data3.pipeline !== undefined){
+let data7 = data3.pipeline;
+if(typeof data7 === "string"){
+if(func3(data7) < 1){
+const err10 = {instancePath:instancePath+"/routes/" + i0+"/pipeline",schemaPath:"#/definitions/route/properties/pipeline/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema12.properties.pipeline,data:data7};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -2332,9 +2354,8 @@ vErrors.push(err10);
 errors++;
 }
 }
-}
 else {
-const err11 = {instancePath:instancePath+"/routes/" + i0,schemaPath:"#/definitions/route/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema12.type,parentSchema:schema12,data:data3};
+const err11 = {instancePath:instancePath+"/routes/" + i0+"/pipeline",schemaPath:"#/definitions/route/properties/pipeline/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema12.properties.pipeline.type,parentSchema:schema12.properties.pipeline,data:data7};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -2344,9 +2365,10 @@ vErrors.push(err11);
 errors++;
 }
 }
-}
-else {
-const err12 = {instancePath:instancePath+"/routes",schemaPath:"#/properties/routes/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.routes.type,parentSchema:schema11.properties.routes,data:data2};
+if(data3.description !== undefined){
+let data8 = data3.description;
+if(typeof data8 !== "string"){
+const err12 = {instancePath:instancePath+"/routes/" + i0+"/description",schemaPath:"#/definitions/route/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema12.properties.description.type,parentSchema:schema12.properties.description,data:data8};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -2356,11 +2378,9 @@ vErrors.push(err12);
 errors++;
 }
 }
-if(data.pipelines !== undefined){
-let data8 = data.pipelines;
-if(data8 && typeof data8 == "object" && !Array.isArray(data8)){
-if(Object.keys(data8).length < 1){
-const err13 = {instancePath:instancePath+"/pipelines",schemaPath:"#/properties/pipelines/minProperties",keyword:"minProperties",params:{limit: 1},message:"must NOT have fewer than 1 properties",schema:1,parentSchema:schema11.properties.pipelines,data:data8};
+}
+else {
+const err13 = {instancePath:instancePath+"/routes/" + i0,schemaPath:"#/definitions/route/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema12.type,parentSchema:schema12,data:data3};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -2369,15 +2389,10 @@ vErrors.push(err13);
 }
 errors++;
 }
-for(const key2 in data8){
-if(!(validate11(data8[key2], {instancePath:instancePath+"/pipelines/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),parentData:data8,parentDataProperty:key2,rootData}))){
-vErrors = vErrors === null ? validate11.errors : vErrors.concat(validate11.errors);
-errors = vErrors.length;
-}
 }
 }
 else {
-const err14 = {instancePath:instancePath+"/pipelines",schemaPath:"#/properties/pipelines/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.pipelines.type,parentSchema:schema11.properties.pipelines,data:data8};
+const err14 = {instancePath:instancePath+"/routes",schemaPath:"#/properties/routes/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.routes.type,parentSchema:schema11.properties.routes,data:data2};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -2387,11 +2402,11 @@ vErrors.push(err14);
 errors++;
 }
 }
-if(data.start !== undefined){
-let data10 = data.start;
-if(typeof data10 === "string"){
-if(func3(data10) < 1){
-const err15 = {instancePath:instancePath+"/start",schemaPath:"#/properties/start/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema11.properties.start,data:data10};
+if(data.pipelines !== undefined){
+let data9 = data.pipelines;
+if(data9 && typeof data9 == "object" && !Array.isArray(data9)){
+if(Object.keys(data9).length < 1){
+const err15 = {instancePath:instancePath+"/pipelines",schemaPath:"#/properties/pipelines/minProperties",keyword:"minProperties",params:{limit: 1},message:"must NOT have fewer than 1 properties",schema:1,parentSchema:schema11.properties.pipelines,data:data9};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -2400,9 +2415,15 @@ vErrors.push(err15);
 }
 errors++;
 }
+for(const key2 in data9){
+if(!(validate11(data9[key2], {instancePath:instancePath+"/pipelines/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),parentData:data9,parentDataProperty:key2,rootData}))){
+vErrors = vErrors === null ? validate11.errors : vErrors.concat(validate11.errors);
+errors = vErrors.length;
+}
+}
 }
 else {
-const err16 = {instancePath:instancePath+"/start",schemaPath:"#/properties/start/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.start.type,parentSchema:schema11.properties.start,data:data10};
+const err16 = {instancePath:instancePath+"/pipelines",schemaPath:"#/properties/pipelines/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.pipelines.type,parentSchema:schema11.properties.pipelines,data:data9};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -2412,10 +2433,11 @@ vErrors.push(err16);
 errors++;
 }
 }
-if(data.maxHops !== undefined){
-let data11 = data.maxHops;
-if(!((typeof data11 == "number") && (!(data11 % 1) && !isNaN(data11)))){
-const err17 = {instancePath:instancePath+"/maxHops",schemaPath:"#/properties/maxHops/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.maxHops.type,parentSchema:schema11.properties.maxHops,data:data11};
+if(data.start !== undefined){
+let data11 = data.start;
+if(typeof data11 === "string"){
+if(func3(data11) < 1){
+const err17 = {instancePath:instancePath+"/start",schemaPath:"#/properties/start/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema11.properties.start,data:data11};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -2424,9 +2446,9 @@ vErrors.push(err17);
 }
 errors++;
 }
-if(typeof data11 == "number"){
-if(data11 > 100000 || isNaN(data11)){
-const err18 = {instancePath:instancePath+"/maxHops",schemaPath:"#/properties/maxHops/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100000},message:"must be <= 100000",schema:100000,parentSchema:schema11.properties.maxHops,data:data11};
+}
+else {
+const err18 = {instancePath:instancePath+"/start",schemaPath:"#/properties/start/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.start.type,parentSchema:schema11.properties.start,data:data11};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -2435,8 +2457,11 @@ vErrors.push(err18);
 }
 errors++;
 }
-if(data11 < 1 || isNaN(data11)){
-const err19 = {instancePath:instancePath+"/maxHops",schemaPath:"#/properties/maxHops/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.maxHops,data:data11};
+}
+if(data.maxHops !== undefined){
+let data12 = data.maxHops;
+if(!((typeof data12 == "number") && (!(data12 % 1) && !isNaN(data12)))){
+const err19 = {instancePath:instancePath+"/maxHops",schemaPath:"#/properties/maxHops/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.maxHops.type,parentSchema:schema11.properties.maxHops,data:data12};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -2445,12 +2470,9 @@ vErrors.push(err19);
 }
 errors++;
 }
-}
-}
-if(data.maxFanOut !== undefined){
-let data12 = data.maxFanOut;
-if(!((typeof data12 == "number") && (!(data12 % 1) && !isNaN(data12)))){
-const err20 = {instancePath:instancePath+"/maxFanOut",schemaPath:"#/properties/maxFanOut/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.maxFanOut.type,parentSchema:schema11.properties.maxFanOut,data:data12};
+if(typeof data12 == "number"){
+if(data12 > 100000 || isNaN(data12)){
+const err20 = {instancePath:instancePath+"/maxHops",schemaPath:"#/properties/maxHops/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100000},message:"must be <= 100000",schema:100000,parentSchema:schema11.properties.maxHops,data:data12};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -2459,9 +2481,8 @@ vErrors.push(err20);
 }
 errors++;
 }
-if(typeof data12 == "number"){
 if(data12 < 1 || isNaN(data12)){
-const err21 = {instancePath:instancePath+"/maxFanOut",schemaPath:"#/properties/maxFanOut/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.maxFanOut,data:data12};
+const err21 = {instancePath:instancePath+"/maxHops",schemaPath:"#/properties/maxHops/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.maxHops,data:data12};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -2472,11 +2493,10 @@ errors++;
 }
 }
 }
-if(data.unmatched !== undefined){
-let data13 = data.unmatched;
-if(typeof data13 === "string"){
-if(func3(data13) < 1){
-const err22 = {instancePath:instancePath+"/unmatched",schemaPath:"#/properties/unmatched/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema11.properties.unmatched,data:data13};
+if(data.maxFanOut !== undefined){
+let data13 = data.maxFanOut;
+if(!((typeof data13 == "number") && (!(data13 % 1) && !isNaN(data13)))){
+const err22 = {instancePath:instancePath+"/maxFanOut",schemaPath:"#/properties/maxFanOut/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.maxFanOut.type,parentSchema:schema11.properties.maxFanOut,data:data13};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -2485,9 +2505,9 @@ vErrors.push(err22);
 }
 errors++;
 }
-}
-else {
-const err23 = {instancePath:instancePath+"/unmatched",schemaPath:"#/properties/unmatched/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.unmatched.type,parentSchema:schema11.properties.unmatched,data:data13};
+if(typeof data13 == "number"){
+if(data13 < 1 || isNaN(data13)){
+const err23 = {instancePath:instancePath+"/maxFanOut",schemaPath:"#/properties/maxFanOut/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.maxFanOut,data:data13};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -2497,11 +2517,11 @@ vErrors.push(err23);
 errors++;
 }
 }
-if(data.nodes !== undefined){
-let data14 = data.nodes;
-if(data14 && typeof data14 == "object" && !Array.isArray(data14)){
-if(Object.keys(data14).length < 1){
-const err24 = {instancePath:instancePath+"/nodes",schemaPath:"#/properties/nodes/minProperties",keyword:"minProperties",params:{limit: 1},message:"must NOT have fewer than 1 properties",schema:1,parentSchema:schema11.properties.nodes,data:data14};
+}
+if(data.encoding !== undefined){
+let data14 = data.encoding;
+if(typeof data14 !== "string"){
+const err24 = {instancePath:instancePath+"/encoding",schemaPath:"#/properties/encoding/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.encoding.type,parentSchema:schema11.properties.encoding,data:data14};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -2510,15 +2530,8 @@ vErrors.push(err24);
 }
 errors++;
 }
-for(const key3 in data14){
-let data15 = data14[key3];
-const _errs38 = errors;
-let valid9 = true;
-const _errs39 = errors;
-if(data15 && typeof data15 == "object" && !Array.isArray(data15)){
-let missing0;
-if((data15.use === undefined) && (missing0 = "use")){
-const err25 = {};
+if(!(((data14 === "utf8") || (data14 === "latin1")) || (data14 === "utf16le"))){
+const err25 = {instancePath:instancePath+"/encoding",schemaPath:"#/properties/encoding/enum",keyword:"enum",params:{allowedValues: schema11.properties.encoding.enum},message:"must be equal to one of the allowed values",schema:schema11.properties.encoding.enum,parentSchema:schema11.properties.encoding,data:data14};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -2527,10 +2540,12 @@ vErrors.push(err25);
 }
 errors++;
 }
-else {
-if(data15.use !== undefined){
-if("trim" !== data15.use){
-const err26 = {};
+}
+if(data.unmatched !== undefined){
+let data15 = data.unmatched;
+if(typeof data15 === "string"){
+if(func3(data15) < 1){
+const err26 = {instancePath:instancePath+"/unmatched",schemaPath:"#/properties/unmatched/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema11.properties.unmatched,data:data15};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -2540,26 +2555,8 @@ vErrors.push(err26);
 errors++;
 }
 }
-}
-}
-var _valid0 = _errs39 === errors;
-errors = _errs38;
-if(vErrors !== null){
-if(_errs38){
-vErrors.length = _errs38;
-}
 else {
-vErrors = null;
-}
-}
-if(_valid0){
-const _errs41 = errors;
-if(data15 && typeof data15 == "object" && !Array.isArray(data15)){
-if(data15.with !== undefined){
-let data17 = data15.with;
-if(data17 && typeof data17 == "object" && !Array.isArray(data17)){
-for(const key4 in data17){
-const err27 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/0/then/properties/with/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties",schema:false,parentSchema:schema14.allOf[0].then.properties.with,data:data17};
+const err27 = {instancePath:instancePath+"/unmatched",schemaPath:"#/properties/unmatched/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.unmatched.type,parentSchema:schema11.properties.unmatched,data:data15};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -2569,8 +2566,11 @@ vErrors.push(err27);
 errors++;
 }
 }
-else {
-const err28 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/0/then/properties/with/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.allOf[0].then.properties.with.type,parentSchema:schema14.allOf[0].then.properties.with,data:data17};
+if(data.nodes !== undefined){
+let data16 = data.nodes;
+if(data16 && typeof data16 == "object" && !Array.isArray(data16)){
+if(Object.keys(data16).length < 1){
+const err28 = {instancePath:instancePath+"/nodes",schemaPath:"#/properties/nodes/minProperties",keyword:"minProperties",params:{limit: 1},message:"must NOT have fewer than 1 properties",schema:1,parentSchema:schema11.properties.nodes,data:data16};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -2579,13 +2579,15 @@ vErrors.push(err28);
 }
 errors++;
 }
-}
-}
-var _valid0 = _errs41 === errors;
-valid9 = _valid0;
-}
-if(!valid9){
-const err29 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/0/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema14.allOf[0].if,parentSchema:schema14.allOf[0],data:data15};
+for(const key3 in data16){
+let data17 = data16[key3];
+const _errs42 = errors;
+let valid9 = true;
+const _errs43 = errors;
+if(data17 && typeof data17 == "object" && !Array.isArray(data17)){
+let missing0;
+if((data17.use === undefined) && (missing0 = "use")){
+const err29 = {};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -2594,12 +2596,9 @@ vErrors.push(err29);
 }
 errors++;
 }
-const _errs46 = errors;
-let valid12 = true;
-const _errs47 = errors;
-if(data15 && typeof data15 == "object" && !Array.isArray(data15)){
-let missing1;
-if((data15.use === undefined) && (missing1 = "use")){
+else {
+if(data17.use !== undefined){
+if("trim" !== data17.use){
 const err30 = {};
 if(vErrors === null){
 vErrors = [err30];
@@ -2609,10 +2608,27 @@ vErrors.push(err30);
 }
 errors++;
 }
+}
+}
+}
+var _valid0 = _errs43 === errors;
+errors = _errs42;
+if(vErrors !== null){
+if(_errs42){
+vErrors.length = _errs42;
+}
 else {
-if(data15.use !== undefined){
-if("uppercase" !== data15.use){
-const err31 = {};
+vErrors = null;
+}
+}
+if(_valid0){
+const _errs45 = errors;
+if(data17 && typeof data17 == "object" && !Array.isArray(data17)){
+if(data17.with !== undefined){
+let data19 = data17.with;
+if(data19 && typeof data19 == "object" && !Array.isArray(data19)){
+for(const key4 in data19){
+const err31 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/0/then/properties/with/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties",schema:false,parentSchema:schema14.allOf[0].then.properties.with,data:data19};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -2622,26 +2638,8 @@ vErrors.push(err31);
 errors++;
 }
 }
-}
-}
-var _valid1 = _errs47 === errors;
-errors = _errs46;
-if(vErrors !== null){
-if(_errs46){
-vErrors.length = _errs46;
-}
 else {
-vErrors = null;
-}
-}
-if(_valid1){
-const _errs49 = errors;
-if(data15 && typeof data15 == "object" && !Array.isArray(data15)){
-if(data15.with !== undefined){
-let data19 = data15.with;
-if(data19 && typeof data19 == "object" && !Array.isArray(data19)){
-for(const key5 in data19){
-const err32 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/1/then/properties/with/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties",schema:false,parentSchema:schema14.allOf[1].then.properties.with,data:data19};
+const err32 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/0/then/properties/with/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.allOf[0].then.properties.with.type,parentSchema:schema14.allOf[0].then.properties.with,data:data19};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -2651,8 +2649,12 @@ vErrors.push(err32);
 errors++;
 }
 }
-else {
-const err33 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/1/then/properties/with/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.allOf[1].then.properties.with.type,parentSchema:schema14.allOf[1].then.properties.with,data:data19};
+}
+var _valid0 = _errs45 === errors;
+valid9 = _valid0;
+}
+if(!valid9){
+const err33 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/0/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema14.allOf[0].if,parentSchema:schema14.allOf[0],data:data17};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -2661,13 +2663,13 @@ vErrors.push(err33);
 }
 errors++;
 }
-}
-}
-var _valid1 = _errs49 === errors;
-valid12 = _valid1;
-}
-if(!valid12){
-const err34 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/1/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema14.allOf[1].if,parentSchema:schema14.allOf[1],data:data15};
+const _errs50 = errors;
+let valid12 = true;
+const _errs51 = errors;
+if(data17 && typeof data17 == "object" && !Array.isArray(data17)){
+let missing1;
+if((data17.use === undefined) && (missing1 = "use")){
+const err34 = {};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -2676,12 +2678,9 @@ vErrors.push(err34);
 }
 errors++;
 }
-const _errs54 = errors;
-let valid15 = true;
-const _errs55 = errors;
-if(data15 && typeof data15 == "object" && !Array.isArray(data15)){
-let missing2;
-if((data15.use === undefined) && (missing2 = "use")){
+else {
+if(data17.use !== undefined){
+if("uppercase" !== data17.use){
 const err35 = {};
 if(vErrors === null){
 vErrors = [err35];
@@ -2691,10 +2690,27 @@ vErrors.push(err35);
 }
 errors++;
 }
+}
+}
+}
+var _valid1 = _errs51 === errors;
+errors = _errs50;
+if(vErrors !== null){
+if(_errs50){
+vErrors.length = _errs50;
+}
 else {
-if(data15.use !== undefined){
-if("lowercase" !== data15.use){
-const err36 = {};
+vErrors = null;
+}
+}
+if(_valid1){
+const _errs53 = errors;
+if(data17 && typeof data17 == "object" && !Array.isArray(data17)){
+if(data17.with !== undefined){
+let data21 = data17.with;
+if(data21 && typeof data21 == "object" && !Array.isArray(data21)){
+for(const key5 in data21){
+const err36 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/1/then/properties/with/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties",schema:false,parentSchema:schema14.allOf[1].then.properties.with,data:data21};
 if(vErrors === null){
 vErrors = [err36];
 }
@@ -2704,26 +2720,8 @@ vErrors.push(err36);
 errors++;
 }
 }
-}
-}
-var _valid2 = _errs55 === errors;
-errors = _errs54;
-if(vErrors !== null){
-if(_errs54){
-vErrors.length = _errs54;
-}
 else {
-vErrors = null;
-}
-}
-if(_valid2){
-const _errs57 = errors;
-if(data15 && typeof data15 == "object" && !Array.isArray(data15)){
-if(data15.with !== undefined){
-let data21 = data15.with;
-if(data21 && typeof data21 == "object" && !Array.isArray(data21)){
-for(const key6 in data21){
-const err37 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/2/then/properties/with/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties",schema:false,parentSchema:schema14.allOf[2].then.properties.with,data:data21};
+const err37 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/1/then/properties/with/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.allOf[1].then.properties.with.type,parentSchema:schema14.allOf[1].then.properties.with,data:data21};
 if(vErrors === null){
 vErrors = [err37];
 }
@@ -2733,8 +2731,12 @@ vErrors.push(err37);
 errors++;
 }
 }
-else {
-const err38 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/2/then/properties/with/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.allOf[2].then.properties.with.type,parentSchema:schema14.allOf[2].then.properties.with,data:data21};
+}
+var _valid1 = _errs53 === errors;
+valid12 = _valid1;
+}
+if(!valid12){
+const err38 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/1/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema14.allOf[1].if,parentSchema:schema14.allOf[1],data:data17};
 if(vErrors === null){
 vErrors = [err38];
 }
@@ -2743,13 +2745,13 @@ vErrors.push(err38);
 }
 errors++;
 }
-}
-}
-var _valid2 = _errs57 === errors;
-valid15 = _valid2;
-}
-if(!valid15){
-const err39 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/2/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema14.allOf[2].if,parentSchema:schema14.allOf[2],data:data15};
+const _errs58 = errors;
+let valid15 = true;
+const _errs59 = errors;
+if(data17 && typeof data17 == "object" && !Array.isArray(data17)){
+let missing2;
+if((data17.use === undefined) && (missing2 = "use")){
+const err39 = {};
 if(vErrors === null){
 vErrors = [err39];
 }
@@ -2758,12 +2760,9 @@ vErrors.push(err39);
 }
 errors++;
 }
-const _errs62 = errors;
-let valid18 = true;
-const _errs63 = errors;
-if(data15 && typeof data15 == "object" && !Array.isArray(data15)){
-let missing3;
-if((data15.use === undefined) && (missing3 = "use")){
+else {
+if(data17.use !== undefined){
+if("lowercase" !== data17.use){
 const err40 = {};
 if(vErrors === null){
 vErrors = [err40];
@@ -2773,10 +2772,27 @@ vErrors.push(err40);
 }
 errors++;
 }
+}
+}
+}
+var _valid2 = _errs59 === errors;
+errors = _errs58;
+if(vErrors !== null){
+if(_errs58){
+vErrors.length = _errs58;
+}
 else {
-if(data15.use !== undefined){
-if("snakecase" !== data15.use){
-const err41 = {};
+vErrors = null;
+}
+}
+if(_valid2){
+const _errs61 = errors;
+if(data17 && typeof data17 == "object" && !Array.isArray(data17)){
+if(data17.with !== undefined){
+let data23 = data17.with;
+if(data23 && typeof data23 == "object" && !Array.isArray(data23)){
+for(const key6 in data23){
+const err41 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/2/then/properties/with/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties",schema:false,parentSchema:schema14.allOf[2].then.properties.with,data:data23};
 if(vErrors === null){
 vErrors = [err41];
 }
@@ -2786,26 +2802,8 @@ vErrors.push(err41);
 errors++;
 }
 }
-}
-}
-var _valid3 = _errs63 === errors;
-errors = _errs62;
-if(vErrors !== null){
-if(_errs62){
-vErrors.length = _errs62;
-}
 else {
-vErrors = null;
-}
-}
-if(_valid3){
-const _errs65 = errors;
-if(data15 && typeof data15 == "object" && !Array.isArray(data15)){
-if(data15.with !== undefined){
-let data23 = data15.with;
-if(data23 && typeof data23 == "object" && !Array.isArray(data23)){
-for(const key7 in data23){
-const err42 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/3/then/properties/with/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key7},message:"must NOT have additional properties",schema:false,parentSchema:schema14.allOf[3].then.properties.with,data:data23};
+const err42 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/2/then/properties/with/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.allOf[2].then.properties.with.type,parentSchema:schema14.allOf[2].then.properties.with,data:data23};
 if(vErrors === null){
 vErrors = [err42];
 }
@@ -2815,8 +2813,12 @@ vErrors.push(err42);
 errors++;
 }
 }
-else {
-const err43 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/3/then/properties/with/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.allOf[3].then.properties.with.type,parentSchema:schema14.allOf[3].then.properties.with,data:data23};
+}
+var _valid2 = _errs61 === errors;
+valid15 = _valid2;
+}
+if(!valid15){
+const err43 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/2/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema14.allOf[2].if,parentSchema:schema14.allOf[2],data:data17};
 if(vErrors === null){
 vErrors = [err43];
 }
@@ -2825,13 +2827,13 @@ vErrors.push(err43);
 }
 errors++;
 }
-}
-}
-var _valid3 = _errs65 === errors;
-valid18 = _valid3;
-}
-if(!valid18){
-const err44 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/3/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema14.allOf[3].if,parentSchema:schema14.allOf[3],data:data15};
+const _errs66 = errors;
+let valid18 = true;
+const _errs67 = errors;
+if(data17 && typeof data17 == "object" && !Array.isArray(data17)){
+let missing3;
+if((data17.use === undefined) && (missing3 = "use")){
+const err44 = {};
 if(vErrors === null){
 vErrors = [err44];
 }
@@ -2840,12 +2842,9 @@ vErrors.push(err44);
 }
 errors++;
 }
-const _errs70 = errors;
-let valid21 = true;
-const _errs71 = errors;
-if(data15 && typeof data15 == "object" && !Array.isArray(data15)){
-let missing4;
-if((data15.use === undefined) && (missing4 = "use")){
+else {
+if(data17.use !== undefined){
+if("snakecase" !== data17.use){
 const err45 = {};
 if(vErrors === null){
 vErrors = [err45];
@@ -2855,10 +2854,27 @@ vErrors.push(err45);
 }
 errors++;
 }
+}
+}
+}
+var _valid3 = _errs67 === errors;
+errors = _errs66;
+if(vErrors !== null){
+if(_errs66){
+vErrors.length = _errs66;
+}
 else {
-if(data15.use !== undefined){
-if("replace" !== data15.use){
-const err46 = {};
+vErrors = null;
+}
+}
+if(_valid3){
+const _errs69 = errors;
+if(data17 && typeof data17 == "object" && !Array.isArray(data17)){
+if(data17.with !== undefined){
+let data25 = data17.with;
+if(data25 && typeof data25 == "object" && !Array.isArray(data25)){
+for(const key7 in data25){
+const err46 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/3/then/properties/with/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key7},message:"must NOT have additional properties",schema:false,parentSchema:schema14.allOf[3].then.properties.with,data:data25};
 if(vErrors === null){
 vErrors = [err46];
 }
@@ -2868,23 +2884,8 @@ vErrors.push(err46);
 errors++;
 }
 }
-}
-}
-var _valid4 = _errs71 === errors;
-errors = _errs70;
-if(vErrors !== null){
-if(_errs70){
-vErrors.length = _errs70;
-}
 else {
-vErrors = null;
-}
-}
-if(_valid4){
-const _errs73 = errors;
-if(data15 && typeof data15 == "object" && !Array.isArray(data15)){
-if(data15.with === undefined){
-const err47 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/4/then/required",keyword:"required",params:{missingProperty: "with"},message:"must have required property '"+"with"+"'",schema:schema14.allOf[4].then.required,parentSchema:schema14.allOf[4].then,data:data15};
+const err47 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/3/then/properties/with/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.allOf[3].then.properties.with.type,parentSchema:schema14.allOf[3].then.properties.with,data:data25};
 if(vErrors === null){
 vErrors = [err47];
 }
@@ -2893,11 +2894,13 @@ vErrors.push(err47);
 }
 errors++;
 }
-if(data15.with !== undefined){
-let data25 = data15.with;
-if(data25 && typeof data25 == "object" && !Array.isArray(data25)){
-if(data25.pattern === undefined){
-const err48 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/4/then/properties/with/required",keyword:"required",params:{missingProperty: "pattern"},message:"must have required property '"+"pattern"+"'",schema:schema14.allOf[4].then.properties.with.required,parentSchema:schema14.allOf[4].then.properties.with,data:data25};
+}
+}
+var _valid3 = _errs69 === errors;
+valid18 = _valid3;
+}
+if(!valid18){
+const err48 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/3/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema14.allOf[3].if,parentSchema:schema14.allOf[3],data:data17};
 if(vErrors === null){
 vErrors = [err48];
 }
@@ -2906,9 +2909,13 @@ vErrors.push(err48);
 }
 errors++;
 }
-for(const key8 in data25){
-if(!(((key8 === "pattern") || (key8 === "replacement")) || (key8 === "flags"))){
-const err49 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/4/then/properties/with/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key8},message:"must NOT have additional properties",schema:false,parentSchema:schema14.allOf[4].then.properties.with,data:data25};
+const _errs74 = errors;
+let valid21 = true;
+const _errs75 = errors;
+if(data17 && typeof data17 == "object" && !Array.isArray(data17)){
+let missing4;
+if((data17.use === undefined) && (missing4 = "use")){
+const err49 = {};
 if(vErrors === null){
 vErrors = [err49];
 }
@@ -2917,11 +2924,10 @@ vErrors.push(err49);
 }
 errors++;
 }
-}
-if(data25.pattern !== undefined){
-let data26 = data25.pattern;
-if(typeof data26 !== "string"){
-const err50 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/pattern",schemaPath:"#/definitions/node/allOf/4/then/properties/with/properties/pattern/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.allOf[4].then.properties.with.properties.pattern.type,parentSchema:schema14.allOf[4].then.properties.with.properties.pattern,data:data26};
+else {
+if(data17.use !== undefined){
+if("replace" !== data17.use){
+const err50 = {};
 if(vErrors === null){
 vErrors = [err50];
 }
@@ -2931,10 +2937,23 @@ vErrors.push(err50);
 errors++;
 }
 }
-if(data25.replacement !== undefined){
-let data27 = data25.replacement;
-if(typeof data27 !== "string"){
-const err51 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/replacement",schemaPath:"#/definitions/node/allOf/4/then/properties/with/properties/replacement/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.allOf[4].then.properties.with.properties.replacement.type,parentSchema:schema14.allOf[4].then.properties.with.properties.replacement,data:data27};
+}
+}
+var _valid4 = _errs75 === errors;
+errors = _errs74;
+if(vErrors !== null){
+if(_errs74){
+vErrors.length = _errs74;
+}
+else {
+vErrors = null;
+}
+}
+if(_valid4){
+const _errs77 = errors;
+if(data17 && typeof data17 == "object" && !Array.isArray(data17)){
+if(data17.with === undefined){
+const err51 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/4/then/required",keyword:"required",params:{missingProperty: "with"},message:"must have required property '"+"with"+"'",schema:schema14.allOf[4].then.required,parentSchema:schema14.allOf[4].then,data:data17};
 if(vErrors === null){
 vErrors = [err51];
 }
@@ -2943,12 +2962,11 @@ vErrors.push(err51);
 }
 errors++;
 }
-}
-if(data25.flags !== undefined){
-let data28 = data25.flags;
-if(typeof data28 === "string"){
-if(!pattern0.test(data28)){
-const err52 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/flags",schemaPath:"#/definitions/node/allOf/4/then/properties/with/properties/flags/pattern",keyword:"pattern",params:{pattern: "^[dgimsuvy]*$"},message:"must match pattern \""+"^[dgimsuvy]*$"+"\"",schema:"^[dgimsuvy]*$",parentSchema:schema14.allOf[4].then.properties.with.properties.flags,data:data28};
+if(data17.with !== undefined){
+let data27 = data17.with;
+if(data27 && typeof data27 == "object" && !Array.isArray(data27)){
+if(data27.pattern === undefined){
+const err52 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/4/then/properties/with/required",keyword:"required",params:{missingProperty: "pattern"},message:"must have required property '"+"pattern"+"'",schema:schema14.allOf[4].then.properties.with.required,parentSchema:schema14.allOf[4].then.properties.with,data:data27};
 if(vErrors === null){
 vErrors = [err52];
 }
@@ -2957,9 +2975,9 @@ vErrors.push(err52);
 }
 errors++;
 }
-}
-else {
-const err53 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/flags",schemaPath:"#/definitions/node/allOf/4/then/properties/with/properties/flags/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.allOf[4].then.properties.with.properties.flags.type,parentSchema:schema14.allOf[4].then.properties.with.properties.flags,data:data28};
+for(const key8 in data27){
+if(!(((key8 === "pattern") || (key8 === "replacement")) || (key8 === "flags"))){
+const err53 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/4/then/properties/with/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key8},message:"must NOT have additional properties",schema:false,parentSchema:schema14.allOf[4].then.properties.with,data:data27};
 if(vErrors === null){
 vErrors = [err53];
 }
@@ -2969,9 +2987,10 @@ vErrors.push(err53);
 errors++;
 }
 }
-}
-else {
-const err54 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/4/then/properties/with/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.allOf[4].then.properties.with.type,parentSchema:schema14.allOf[4].then.properties.with,data:data25};
+if(data27.pattern !== undefined){
+let data28 = data27.pattern;
+if(typeof data28 !== "string"){
+const err54 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/pattern",schemaPath:"#/definitions/node/allOf/4/then/properties/with/properties/pattern/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.allOf[4].then.properties.with.properties.pattern.type,parentSchema:schema14.allOf[4].then.properties.with.properties.pattern,data:data28};
 if(vErrors === null){
 vErrors = [err54];
 }
@@ -2981,12 +3000,10 @@ vErrors.push(err54);
 errors++;
 }
 }
-}
-var _valid4 = _errs73 === errors;
-valid21 = _valid4;
-}
-if(!valid21){
-const err55 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/4/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema14.allOf[4].if,parentSchema:schema14.allOf[4],data:data15};
+if(data27.replacement !== undefined){
+let data29 = data27.replacement;
+if(typeof data29 !== "string"){
+const err55 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/replacement",schemaPath:"#/definitions/node/allOf/4/then/properties/with/properties/replacement/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.allOf[4].then.properties.with.properties.replacement.type,parentSchema:schema14.allOf[4].then.properties.with.properties.replacement,data:data29};
 if(vErrors === null){
 vErrors = [err55];
 }
@@ -2995,13 +3012,12 @@ vErrors.push(err55);
 }
 errors++;
 }
-const _errs84 = errors;
-let valid25 = true;
-const _errs85 = errors;
-if(data15 && typeof data15 == "object" && !Array.isArray(data15)){
-let missing5;
-if((data15.use === undefined) && (missing5 = "use")){
-const err56 = {};
+}
+if(data27.flags !== undefined){
+let data30 = data27.flags;
+if(typeof data30 === "string"){
+if(!pattern0.test(data30)){
+const err56 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/flags",schemaPath:"#/definitions/node/allOf/4/then/properties/with/properties/flags/pattern",keyword:"pattern",params:{pattern: "^[dgimsuvy]*$"},message:"must match pattern \""+"^[dgimsuvy]*$"+"\"",schema:"^[dgimsuvy]*$",parentSchema:schema14.allOf[4].then.properties.with.properties.flags,data:data30};
 if(vErrors === null){
 vErrors = [err56];
 }
@@ -3010,10 +3026,9 @@ vErrors.push(err56);
 }
 errors++;
 }
+}
 else {
-if(data15.use !== undefined){
-if("filter" !== data15.use){
-const err57 = {};
+const err57 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/flags",schemaPath:"#/definitions/node/allOf/4/then/properties/with/properties/flags/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.allOf[4].then.properties.with.properties.flags.type,parentSchema:schema14.allOf[4].then.properties.with.properties.flags,data:data30};
 if(vErrors === null){
 vErrors = [err57];
 }
@@ -3024,22 +3039,8 @@ errors++;
 }
 }
 }
-}
-var _valid5 = _errs85 === errors;
-errors = _errs84;
-if(vErrors !== null){
-if(_errs84){
-vErrors.length = _errs84;
-}
 else {
-vErrors = null;
-}
-}
-if(_valid5){
-const _errs87 = errors;
-if(data15 && typeof data15 == "object" && !Array.isArray(data15)){
-if(data15.with === undefined){
-const err58 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/5/then/required",keyword:"required",params:{missingProperty: "with"},message:"must have required property '"+"with"+"'",schema:schema14.allOf[5].then.required,parentSchema:schema14.allOf[5].then,data:data15};
+const err58 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/4/then/properties/with/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.allOf[4].then.properties.with.type,parentSchema:schema14.allOf[4].then.properties.with,data:data27};
 if(vErrors === null){
 vErrors = [err58];
 }
@@ -3048,11 +3049,13 @@ vErrors.push(err58);
 }
 errors++;
 }
-if(data15.with !== undefined){
-let data30 = data15.with;
-if(data30 && typeof data30 == "object" && !Array.isArray(data30)){
-if(data30.pattern === undefined){
-const err59 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/5/then/properties/with/required",keyword:"required",params:{missingProperty: "pattern"},message:"must have required property '"+"pattern"+"'",schema:schema14.allOf[5].then.properties.with.required,parentSchema:schema14.allOf[5].then.properties.with,data:data30};
+}
+}
+var _valid4 = _errs77 === errors;
+valid21 = _valid4;
+}
+if(!valid21){
+const err59 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/4/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema14.allOf[4].if,parentSchema:schema14.allOf[4],data:data17};
 if(vErrors === null){
 vErrors = [err59];
 }
@@ -3061,9 +3064,13 @@ vErrors.push(err59);
 }
 errors++;
 }
-for(const key9 in data30){
-if(!(((key9 === "pattern") || (key9 === "flags")) || (key9 === "invert"))){
-const err60 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/5/then/properties/with/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key9},message:"must NOT have additional properties",schema:false,parentSchema:schema14.allOf[5].then.properties.with,data:data30};
+const _errs88 = errors;
+let valid25 = true;
+const _errs89 = errors;
+if(data17 && typeof data17 == "object" && !Array.isArray(data17)){
+let missing5;
+if((data17.use === undefined) && (missing5 = "use")){
+const err60 = {};
 if(vErrors === null){
 vErrors = [err60];
 }
@@ -3072,11 +3079,10 @@ vErrors.push(err60);
 }
 errors++;
 }
-}
-if(data30.pattern !== undefined){
-let data31 = data30.pattern;
-if(typeof data31 !== "string"){
-const err61 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/pattern",schemaPath:"#/definitions/node/allOf/5/then/properties/with/properties/pattern/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.allOf[5].then.properties.with.properties.pattern.type,parentSchema:schema14.allOf[5].then.properties.with.properties.pattern,data:data31};
+else {
+if(data17.use !== undefined){
+if("filter" !== data17.use){
+const err61 = {};
 if(vErrors === null){
 vErrors = [err61];
 }
@@ -3086,11 +3092,23 @@ vErrors.push(err61);
 errors++;
 }
 }
-if(data30.flags !== undefined){
-let data32 = data30.flags;
-if(typeof data32 === "string"){
-if(!pattern0.test(data32)){
-const err62 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/flags",schemaPath:"#/definitions/node/allOf/5/then/properties/with/properties/flags/pattern",keyword:"pattern",params:{pattern: "^[dgimsuvy]*$"},message:"must match pattern \""+"^[dgimsuvy]*$"+"\"",schema:"^[dgimsuvy]*$",parentSchema:schema14.allOf[5].then.properties.with.properties.flags,data:data32};
+}
+}
+var _valid5 = _errs89 === errors;
+errors = _errs88;
+if(vErrors !== null){
+if(_errs88){
+vErrors.length = _errs88;
+}
+else {
+vErrors = null;
+}
+}
+if(_valid5){
+const _errs91 = errors;
+if(data17 && typeof data17 == "object" && !Array.isArray(data17)){
+if(data17.with === undefined){
+const err62 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/5/then/required",keyword:"required",params:{missingProperty: "with"},message:"must have required property '"+"with"+"'",schema:schema14.allOf[5].then.required,parentSchema:schema14.allOf[5].then,data:data17};
 if(vErrors === null){
 vErrors = [err62];
 }
@@ -3099,9 +3117,11 @@ vErrors.push(err62);
 }
 errors++;
 }
-}
-else {
-const err63 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/flags",schemaPath:"#/definitions/node/allOf/5/then/properties/with/properties/flags/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.allOf[5].then.properties.with.properties.flags.type,parentSchema:schema14.allOf[5].then.properties.with.properties.flags,data:data32};
+if(data17.with !== undefined){
+let data32 = data17.with;
+if(data32 && typeof data32 == "object" && !Array.isArray(data32)){
+if(data32.pattern === undefined){
+const err63 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/5/then/properties/with/required",keyword:"required",params:{missingProperty: "pattern"},message:"must have required property '"+"pattern"+"'",schema:schema14.allOf[5].then.properties.with.required,parentSchema:schema14.allOf[5].then.properties.with,data:data32};
 if(vErrors === null){
 vErrors = [err63];
 }
@@ -3110,11 +3130,9 @@ vErrors.push(err63);
 }
 errors++;
 }
-}
-if(data30.invert !== undefined){
-let data33 = data30.invert;
-if(typeof data33 !== "boolean"){
-const err64 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/invert",schemaPath:"#/definitions/node/allOf/5/then/properties/with/properties/invert/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema14.allOf[5].then.properties.with.properties.invert.type,parentSchema:schema14.allOf[5].then.properties.with.properties.invert,data:data33};
+for(const key9 in data32){
+if(!(((key9 === "pattern") || (key9 === "flags")) || (key9 === "invert"))){
+const err64 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/5/then/properties/with/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key9},message:"must NOT have additional properties",schema:false,parentSchema:schema14.allOf[5].then.properties.with,data:data32};
 if(vErrors === null){
 vErrors = [err64];
 }
@@ -3124,9 +3142,10 @@ vErrors.push(err64);
 errors++;
 }
 }
-}
-else {
-const err65 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/5/then/properties/with/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.allOf[5].then.properties.with.type,parentSchema:schema14.allOf[5].then.properties.with,data:data30};
+if(data32.pattern !== undefined){
+let data33 = data32.pattern;
+if(typeof data33 !== "string"){
+const err65 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/pattern",schemaPath:"#/definitions/node/allOf/5/then/properties/with/properties/pattern/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.allOf[5].then.properties.with.properties.pattern.type,parentSchema:schema14.allOf[5].then.properties.with.properties.pattern,data:data33};
 if(vErrors === null){
 vErrors = [err65];
 }
@@ -3136,12 +3155,11 @@ vErrors.push(err65);
 errors++;
 }
 }
-}
-var _valid5 = _errs87 === errors;
-valid25 = _valid5;
-}
-if(!valid25){
-const err66 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/5/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema14.allOf[5].if,parentSchema:schema14.allOf[5],data:data15};
+if(data32.flags !== undefined){
+let data34 = data32.flags;
+if(typeof data34 === "string"){
+if(!pattern0.test(data34)){
+const err66 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/flags",schemaPath:"#/definitions/node/allOf/5/then/properties/with/properties/flags/pattern",keyword:"pattern",params:{pattern: "^[dgimsuvy]*$"},message:"must match pattern \""+"^[dgimsuvy]*$"+"\"",schema:"^[dgimsuvy]*$",parentSchema:schema14.allOf[5].then.properties.with.properties.flags,data:data34};
 if(vErrors === null){
 vErrors = [err66];
 }
@@ -3150,13 +3168,9 @@ vErrors.push(err66);
 }
 errors++;
 }
-const _errs98 = errors;
-let valid29 = true;
-const _errs99 = errors;
-if(data15 && typeof data15 == "object" && !Array.isArray(data15)){
-let missing6;
-if((data15.use === undefined) && (missing6 = "use")){
-const err67 = {};
+}
+else {
+const err67 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/flags",schemaPath:"#/definitions/node/allOf/5/then/properties/with/properties/flags/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.allOf[5].then.properties.with.properties.flags.type,parentSchema:schema14.allOf[5].then.properties.with.properties.flags,data:data34};
 if(vErrors === null){
 vErrors = [err67];
 }
@@ -3165,10 +3179,11 @@ vErrors.push(err67);
 }
 errors++;
 }
-else {
-if(data15.use !== undefined){
-if("template" !== data15.use){
-const err68 = {};
+}
+if(data32.invert !== undefined){
+let data35 = data32.invert;
+if(typeof data35 !== "boolean"){
+const err68 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/invert",schemaPath:"#/definitions/node/allOf/5/then/properties/with/properties/invert/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema14.allOf[5].then.properties.with.properties.invert.type,parentSchema:schema14.allOf[5].then.properties.with.properties.invert,data:data35};
 if(vErrors === null){
 vErrors = [err68];
 }
@@ -3179,22 +3194,8 @@ errors++;
 }
 }
 }
-}
-var _valid6 = _errs99 === errors;
-errors = _errs98;
-if(vErrors !== null){
-if(_errs98){
-vErrors.length = _errs98;
-}
 else {
-vErrors = null;
-}
-}
-if(_valid6){
-const _errs101 = errors;
-if(data15 && typeof data15 == "object" && !Array.isArray(data15)){
-if(data15.with === undefined){
-const err69 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/6/then/required",keyword:"required",params:{missingProperty: "with"},message:"must have required property '"+"with"+"'",schema:schema14.allOf[6].then.required,parentSchema:schema14.allOf[6].then,data:data15};
+const err69 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/5/then/properties/with/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.allOf[5].then.properties.with.type,parentSchema:schema14.allOf[5].then.properties.with,data:data32};
 if(vErrors === null){
 vErrors = [err69];
 }
@@ -3203,11 +3204,13 @@ vErrors.push(err69);
 }
 errors++;
 }
-if(data15.with !== undefined){
-let data35 = data15.with;
-if(data35 && typeof data35 == "object" && !Array.isArray(data35)){
-if(data35.format === undefined){
-const err70 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/6/then/properties/with/required",keyword:"required",params:{missingProperty: "format"},message:"must have required property '"+"format"+"'",schema:schema14.allOf[6].then.properties.with.required,parentSchema:schema14.allOf[6].then.properties.with,data:data35};
+}
+}
+var _valid5 = _errs91 === errors;
+valid25 = _valid5;
+}
+if(!valid25){
+const err70 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/5/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema14.allOf[5].if,parentSchema:schema14.allOf[5],data:data17};
 if(vErrors === null){
 vErrors = [err70];
 }
@@ -3216,9 +3219,13 @@ vErrors.push(err70);
 }
 errors++;
 }
-for(const key10 in data35){
-if(!(key10 === "format")){
-const err71 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/6/then/properties/with/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key10},message:"must NOT have additional properties",schema:false,parentSchema:schema14.allOf[6].then.properties.with,data:data35};
+const _errs102 = errors;
+let valid29 = true;
+const _errs103 = errors;
+if(data17 && typeof data17 == "object" && !Array.isArray(data17)){
+let missing6;
+if((data17.use === undefined) && (missing6 = "use")){
+const err71 = {};
 if(vErrors === null){
 vErrors = [err71];
 }
@@ -3227,11 +3234,10 @@ vErrors.push(err71);
 }
 errors++;
 }
-}
-if(data35.format !== undefined){
-let data36 = data35.format;
-if(typeof data36 !== "string"){
-const err72 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/format",schemaPath:"#/definitions/node/allOf/6/then/properties/with/properties/format/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.allOf[6].then.properties.with.properties.format.type,parentSchema:schema14.allOf[6].then.properties.with.properties.format,data:data36};
+else {
+if(data17.use !== undefined){
+if("template" !== data17.use){
+const err72 = {};
 if(vErrors === null){
 vErrors = [err72];
 }
@@ -3242,8 +3248,22 @@ errors++;
 }
 }
 }
+}
+var _valid6 = _errs103 === errors;
+errors = _errs102;
+if(vErrors !== null){
+if(_errs102){
+vErrors.length = _errs102;
+}
 else {
-const err73 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/6/then/properties/with/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.allOf[6].then.properties.with.type,parentSchema:schema14.allOf[6].then.properties.with,data:data35};
+vErrors = null;
+}
+}
+if(_valid6){
+const _errs105 = errors;
+if(data17 && typeof data17 == "object" && !Array.isArray(data17)){
+if(data17.with === undefined){
+const err73 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/6/then/required",keyword:"required",params:{missingProperty: "with"},message:"must have required property '"+"with"+"'",schema:schema14.allOf[6].then.required,parentSchema:schema14.allOf[6].then,data:data17};
 if(vErrors === null){
 vErrors = [err73];
 }
@@ -3252,13 +3272,11 @@ vErrors.push(err73);
 }
 errors++;
 }
-}
-}
-var _valid6 = _errs101 === errors;
-valid29 = _valid6;
-}
-if(!valid29){
-const err74 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/6/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema14.allOf[6].if,parentSchema:schema14.allOf[6],data:data15};
+if(data17.with !== undefined){
+let data37 = data17.with;
+if(data37 && typeof data37 == "object" && !Array.isArray(data37)){
+if(data37.format === undefined){
+const err74 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/6/then/properties/with/required",keyword:"required",params:{missingProperty: "format"},message:"must have required property '"+"format"+"'",schema:schema14.allOf[6].then.properties.with.required,parentSchema:schema14.allOf[6].then.properties.with,data:data37};
 if(vErrors === null){
 vErrors = [err74];
 }
@@ -3267,13 +3285,9 @@ vErrors.push(err74);
 }
 errors++;
 }
-const _errs108 = errors;
-let valid33 = true;
-const _errs109 = errors;
-if(data15 && typeof data15 == "object" && !Array.isArray(data15)){
-let missing7;
-if((data15.use === undefined) && (missing7 = "use")){
-const err75 = {};
+for(const key10 in data37){
+if(!(key10 === "format")){
+const err75 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/6/then/properties/with/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key10},message:"must NOT have additional properties",schema:false,parentSchema:schema14.allOf[6].then.properties.with,data:data37};
 if(vErrors === null){
 vErrors = [err75];
 }
@@ -3282,10 +3296,11 @@ vErrors.push(err75);
 }
 errors++;
 }
-else {
-if(data15.use !== undefined){
-if("number" !== data15.use){
-const err76 = {};
+}
+if(data37.format !== undefined){
+let data38 = data37.format;
+if(typeof data38 !== "string"){
+const err76 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/format",schemaPath:"#/definitions/node/allOf/6/then/properties/with/properties/format/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.allOf[6].then.properties.with.properties.format.type,parentSchema:schema14.allOf[6].then.properties.with.properties.format,data:data38};
 if(vErrors === null){
 vErrors = [err76];
 }
@@ -3296,26 +3311,8 @@ errors++;
 }
 }
 }
-}
-var _valid7 = _errs109 === errors;
-errors = _errs108;
-if(vErrors !== null){
-if(_errs108){
-vErrors.length = _errs108;
-}
 else {
-vErrors = null;
-}
-}
-if(_valid7){
-const _errs111 = errors;
-if(data15 && typeof data15 == "object" && !Array.isArray(data15)){
-if(data15.with !== undefined){
-let data38 = data15.with;
-if(data38 && typeof data38 == "object" && !Array.isArray(data38)){
-for(const key11 in data38){
-if(!((key11 === "format") || (key11 === "start"))){
-const err77 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/7/then/properties/with/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key11},message:"must NOT have additional properties",schema:false,parentSchema:schema14.allOf[7].then.properties.with,data:data38};
+const err77 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/6/then/properties/with/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.allOf[6].then.properties.with.type,parentSchema:schema14.allOf[6].then.properties.with,data:data37};
 if(vErrors === null){
 vErrors = [err77];
 }
@@ -3325,10 +3322,12 @@ vErrors.push(err77);
 errors++;
 }
 }
-if(data38.format !== undefined){
-let data39 = data38.format;
-if(typeof data39 !== "string"){
-const err78 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/format",schemaPath:"#/definitions/node/allOf/7/then/properties/with/properties/format/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.allOf[7].then.properties.with.properties.format.type,parentSchema:schema14.allOf[7].then.properties.with.properties.format,data:data39};
+}
+var _valid6 = _errs105 === errors;
+valid29 = _valid6;
+}
+if(!valid29){
+const err78 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/6/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema14.allOf[6].if,parentSchema:schema14.allOf[6],data:data17};
 if(vErrors === null){
 vErrors = [err78];
 }
@@ -3337,11 +3336,13 @@ vErrors.push(err78);
 }
 errors++;
 }
-}
-if(data38.start !== undefined){
-let data40 = data38.start;
-if(!((typeof data40 == "number") && (!(data40 % 1) && !isNaN(data40)))){
-const err79 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/start",schemaPath:"#/definitions/node/allOf/7/then/properties/with/properties/start/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema14.allOf[7].then.properties.with.properties.start.type,parentSchema:schema14.allOf[7].then.properties.with.properties.start,data:data40};
+const _errs112 = errors;
+let valid33 = true;
+const _errs113 = errors;
+if(data17 && typeof data17 == "object" && !Array.isArray(data17)){
+let missing7;
+if((data17.use === undefined) && (missing7 = "use")){
+const err79 = {};
 if(vErrors === null){
 vErrors = [err79];
 }
@@ -3350,10 +3351,10 @@ vErrors.push(err79);
 }
 errors++;
 }
-}
-}
 else {
-const err80 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/7/then/properties/with/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.allOf[7].then.properties.with.type,parentSchema:schema14.allOf[7].then.properties.with,data:data38};
+if(data17.use !== undefined){
+if("number" !== data17.use){
+const err80 = {};
 if(vErrors === null){
 vErrors = [err80];
 }
@@ -3364,11 +3365,26 @@ errors++;
 }
 }
 }
-var _valid7 = _errs111 === errors;
-valid33 = _valid7;
 }
-if(!valid33){
-const err81 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/7/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema14.allOf[7].if,parentSchema:schema14.allOf[7],data:data15};
+var _valid7 = _errs113 === errors;
+errors = _errs112;
+if(vErrors !== null){
+if(_errs112){
+vErrors.length = _errs112;
+}
+else {
+vErrors = null;
+}
+}
+if(_valid7){
+const _errs115 = errors;
+if(data17 && typeof data17 == "object" && !Array.isArray(data17)){
+if(data17.with !== undefined){
+let data40 = data17.with;
+if(data40 && typeof data40 == "object" && !Array.isArray(data40)){
+for(const key11 in data40){
+if(!((key11 === "format") || (key11 === "start"))){
+const err81 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/7/then/properties/with/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key11},message:"must NOT have additional properties",schema:false,parentSchema:schema14.allOf[7].then.properties.with,data:data40};
 if(vErrors === null){
 vErrors = [err81];
 }
@@ -3377,13 +3393,11 @@ vErrors.push(err81);
 }
 errors++;
 }
-const _errs120 = errors;
-let valid37 = true;
-const _errs121 = errors;
-if(data15 && typeof data15 == "object" && !Array.isArray(data15)){
-let missing8;
-if((data15.use === undefined) && (missing8 = "use")){
-const err82 = {};
+}
+if(data40.format !== undefined){
+let data41 = data40.format;
+if(typeof data41 !== "string"){
+const err82 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/format",schemaPath:"#/definitions/node/allOf/7/then/properties/with/properties/format/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.allOf[7].then.properties.with.properties.format.type,parentSchema:schema14.allOf[7].then.properties.with.properties.format,data:data41};
 if(vErrors === null){
 vErrors = [err82];
 }
@@ -3392,10 +3406,11 @@ vErrors.push(err82);
 }
 errors++;
 }
-else {
-if(data15.use !== undefined){
-if("split" !== data15.use){
-const err83 = {};
+}
+if(data40.start !== undefined){
+let data42 = data40.start;
+if(!((typeof data42 == "number") && (!(data42 % 1) && !isNaN(data42)))){
+const err83 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/start",schemaPath:"#/definitions/node/allOf/7/then/properties/with/properties/start/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema14.allOf[7].then.properties.with.properties.start.type,parentSchema:schema14.allOf[7].then.properties.with.properties.start,data:data42};
 if(vErrors === null){
 vErrors = [err83];
 }
@@ -3406,26 +3421,8 @@ errors++;
 }
 }
 }
-}
-var _valid8 = _errs121 === errors;
-errors = _errs120;
-if(vErrors !== null){
-if(_errs120){
-vErrors.length = _errs120;
-}
 else {
-vErrors = null;
-}
-}
-if(_valid8){
-const _errs123 = errors;
-if(data15 && typeof data15 == "object" && !Array.isArray(data15)){
-if(data15.with !== undefined){
-let data42 = data15.with;
-if(data42 && typeof data42 == "object" && !Array.isArray(data42)){
-for(const key12 in data42){
-if(!(key12 === "separator")){
-const err84 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/8/then/properties/with/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key12},message:"must NOT have additional properties",schema:false,parentSchema:schema14.allOf[8].then.properties.with,data:data42};
+const err84 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/7/then/properties/with/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.allOf[7].then.properties.with.type,parentSchema:schema14.allOf[7].then.properties.with,data:data40};
 if(vErrors === null){
 vErrors = [err84];
 }
@@ -3435,11 +3432,12 @@ vErrors.push(err84);
 errors++;
 }
 }
-if(data42.separator !== undefined){
-let data43 = data42.separator;
-if(typeof data43 === "string"){
-if(func3(data43) < 1){
-const err85 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/separator",schemaPath:"#/definitions/node/allOf/8/then/properties/with/properties/separator/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema14.allOf[8].then.properties.with.properties.separator,data:data43};
+}
+var _valid7 = _errs115 === errors;
+valid33 = _valid7;
+}
+if(!valid33){
+const err85 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/7/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema14.allOf[7].if,parentSchema:schema14.allOf[7],data:data17};
 if(vErrors === null){
 vErrors = [err85];
 }
@@ -3448,9 +3446,13 @@ vErrors.push(err85);
 }
 errors++;
 }
-}
-else {
-const err86 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/separator",schemaPath:"#/definitions/node/allOf/8/then/properties/with/properties/separator/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.allOf[8].then.properties.with.properties.separator.type,parentSchema:schema14.allOf[8].then.properties.with.properties.separator,data:data43};
+const _errs124 = errors;
+let valid37 = true;
+const _errs125 = errors;
+if(data17 && typeof data17 == "object" && !Array.isArray(data17)){
+let missing8;
+if((data17.use === undefined) && (missing8 = "use")){
+const err86 = {};
 if(vErrors === null){
 vErrors = [err86];
 }
@@ -3459,10 +3461,10 @@ vErrors.push(err86);
 }
 errors++;
 }
-}
-}
 else {
-const err87 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/8/then/properties/with/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.allOf[8].then.properties.with.type,parentSchema:schema14.allOf[8].then.properties.with,data:data42};
+if(data17.use !== undefined){
+if("split" !== data17.use){
+const err87 = {};
 if(vErrors === null){
 vErrors = [err87];
 }
@@ -3473,11 +3475,26 @@ errors++;
 }
 }
 }
-var _valid8 = _errs123 === errors;
-valid37 = _valid8;
 }
-if(!valid37){
-const err88 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/8/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema14.allOf[8].if,parentSchema:schema14.allOf[8],data:data15};
+var _valid8 = _errs125 === errors;
+errors = _errs124;
+if(vErrors !== null){
+if(_errs124){
+vErrors.length = _errs124;
+}
+else {
+vErrors = null;
+}
+}
+if(_valid8){
+const _errs127 = errors;
+if(data17 && typeof data17 == "object" && !Array.isArray(data17)){
+if(data17.with !== undefined){
+let data44 = data17.with;
+if(data44 && typeof data44 == "object" && !Array.isArray(data44)){
+for(const key12 in data44){
+if(!(key12 === "separator")){
+const err88 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/8/then/properties/with/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key12},message:"must NOT have additional properties",schema:false,parentSchema:schema14.allOf[8].then.properties.with,data:data44};
 if(vErrors === null){
 vErrors = [err88];
 }
@@ -3486,13 +3503,12 @@ vErrors.push(err88);
 }
 errors++;
 }
-const _errs130 = errors;
-let valid41 = true;
-const _errs131 = errors;
-if(data15 && typeof data15 == "object" && !Array.isArray(data15)){
-let missing9;
-if((data15.use === undefined) && (missing9 = "use")){
-const err89 = {};
+}
+if(data44.separator !== undefined){
+let data45 = data44.separator;
+if(typeof data45 === "string"){
+if(func3(data45) < 1){
+const err89 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/separator",schemaPath:"#/definitions/node/allOf/8/then/properties/with/properties/separator/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema14.allOf[8].then.properties.with.properties.separator,data:data45};
 if(vErrors === null){
 vErrors = [err89];
 }
@@ -3501,10 +3517,9 @@ vErrors.push(err89);
 }
 errors++;
 }
+}
 else {
-if(data15.use !== undefined){
-if("join" !== data15.use){
-const err90 = {};
+const err90 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/separator",schemaPath:"#/definitions/node/allOf/8/then/properties/with/properties/separator/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.allOf[8].then.properties.with.properties.separator.type,parentSchema:schema14.allOf[8].then.properties.with.properties.separator,data:data45};
 if(vErrors === null){
 vErrors = [err90];
 }
@@ -3515,26 +3530,8 @@ errors++;
 }
 }
 }
-}
-var _valid9 = _errs131 === errors;
-errors = _errs130;
-if(vErrors !== null){
-if(_errs130){
-vErrors.length = _errs130;
-}
 else {
-vErrors = null;
-}
-}
-if(_valid9){
-const _errs133 = errors;
-if(data15 && typeof data15 == "object" && !Array.isArray(data15)){
-if(data15.with !== undefined){
-let data45 = data15.with;
-if(data45 && typeof data45 == "object" && !Array.isArray(data45)){
-for(const key13 in data45){
-if(!((key13 === "separator") || (key13 === "size"))){
-const err91 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/9/then/properties/with/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key13},message:"must NOT have additional properties",schema:false,parentSchema:schema14.allOf[9].then.properties.with,data:data45};
+const err91 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/8/then/properties/with/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.allOf[8].then.properties.with.type,parentSchema:schema14.allOf[8].then.properties.with,data:data44};
 if(vErrors === null){
 vErrors = [err91];
 }
@@ -3544,10 +3541,12 @@ vErrors.push(err91);
 errors++;
 }
 }
-if(data45.separator !== undefined){
-let data46 = data45.separator;
-if(typeof data46 !== "string"){
-const err92 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/separator",schemaPath:"#/definitions/node/allOf/9/then/properties/with/properties/separator/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.allOf[9].then.properties.with.properties.separator.type,parentSchema:schema14.allOf[9].then.properties.with.properties.separator,data:data46};
+}
+var _valid8 = _errs127 === errors;
+valid37 = _valid8;
+}
+if(!valid37){
+const err92 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/8/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema14.allOf[8].if,parentSchema:schema14.allOf[8],data:data17};
 if(vErrors === null){
 vErrors = [err92];
 }
@@ -3556,11 +3555,13 @@ vErrors.push(err92);
 }
 errors++;
 }
-}
-if(data45.size !== undefined){
-let data47 = data45.size;
-if(!((typeof data47 == "number") && (!(data47 % 1) && !isNaN(data47)))){
-const err93 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/size",schemaPath:"#/definitions/node/allOf/9/then/properties/with/properties/size/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema14.allOf[9].then.properties.with.properties.size.type,parentSchema:schema14.allOf[9].then.properties.with.properties.size,data:data47};
+const _errs134 = errors;
+let valid41 = true;
+const _errs135 = errors;
+if(data17 && typeof data17 == "object" && !Array.isArray(data17)){
+let missing9;
+if((data17.use === undefined) && (missing9 = "use")){
+const err93 = {};
 if(vErrors === null){
 vErrors = [err93];
 }
@@ -3569,9 +3570,10 @@ vErrors.push(err93);
 }
 errors++;
 }
-if(typeof data47 == "number"){
-if(data47 < 1 || isNaN(data47)){
-const err94 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/size",schemaPath:"#/definitions/node/allOf/9/then/properties/with/properties/size/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema14.allOf[9].then.properties.with.properties.size,data:data47};
+else {
+if(data17.use !== undefined){
+if("join" !== data17.use){
+const err94 = {};
 if(vErrors === null){
 vErrors = [err94];
 }
@@ -3583,8 +3585,25 @@ errors++;
 }
 }
 }
+var _valid9 = _errs135 === errors;
+errors = _errs134;
+if(vErrors !== null){
+if(_errs134){
+vErrors.length = _errs134;
+}
 else {
-const err95 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/9/then/properties/with/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.allOf[9].then.properties.with.type,parentSchema:schema14.allOf[9].then.properties.with,data:data45};
+vErrors = null;
+}
+}
+if(_valid9){
+const _errs137 = errors;
+if(data17 && typeof data17 == "object" && !Array.isArray(data17)){
+if(data17.with !== undefined){
+let data47 = data17.with;
+if(data47 && typeof data47 == "object" && !Array.isArray(data47)){
+for(const key13 in data47){
+if(!((key13 === "separator") || (key13 === "size"))){
+const err95 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/9/then/properties/with/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key13},message:"must NOT have additional properties",schema:false,parentSchema:schema14.allOf[9].then.properties.with,data:data47};
 if(vErrors === null){
 vErrors = [err95];
 }
@@ -3594,12 +3613,10 @@ vErrors.push(err95);
 errors++;
 }
 }
-}
-var _valid9 = _errs133 === errors;
-valid41 = _valid9;
-}
-if(!valid41){
-const err96 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/9/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema14.allOf[9].if,parentSchema:schema14.allOf[9],data:data15};
+if(data47.separator !== undefined){
+let data48 = data47.separator;
+if(typeof data48 !== "string"){
+const err96 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/separator",schemaPath:"#/definitions/node/allOf/9/then/properties/with/properties/separator/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.allOf[9].then.properties.with.properties.separator.type,parentSchema:schema14.allOf[9].then.properties.with.properties.separator,data:data48};
 if(vErrors === null){
 vErrors = [err96];
 }
@@ -3608,13 +3625,11 @@ vErrors.push(err96);
 }
 errors++;
 }
-const _errs142 = errors;
-let valid45 = true;
-const _errs143 = errors;
-if(data15 && typeof data15 == "object" && !Array.isArray(data15)){
-let missing10;
-if((data15.use === undefined) && (missing10 = "use")){
-const err97 = {};
+}
+if(data47.size !== undefined){
+let data49 = data47.size;
+if(!((typeof data49 == "number") && (!(data49 % 1) && !isNaN(data49)))){
+const err97 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/size",schemaPath:"#/definitions/node/allOf/9/then/properties/with/properties/size/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema14.allOf[9].then.properties.with.properties.size.type,parentSchema:schema14.allOf[9].then.properties.with.properties.size,data:data49};
 if(vErrors === null){
 vErrors = [err97];
 }
@@ -3623,10 +3638,9 @@ vErrors.push(err97);
 }
 errors++;
 }
-else {
-if(data15.use !== undefined){
-if("dedupe" !== data15.use){
-const err98 = {};
+if(typeof data49 == "number"){
+if(data49 < 1 || isNaN(data49)){
+const err98 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/size",schemaPath:"#/definitions/node/allOf/9/then/properties/with/properties/size/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema14.allOf[9].then.properties.with.properties.size,data:data49};
 if(vErrors === null){
 vErrors = [err98];
 }
@@ -3638,25 +3652,8 @@ errors++;
 }
 }
 }
-var _valid10 = _errs143 === errors;
-errors = _errs142;
-if(vErrors !== null){
-if(_errs142){
-vErrors.length = _errs142;
-}
 else {
-vErrors = null;
-}
-}
-if(_valid10){
-const _errs145 = errors;
-if(data15 && typeof data15 == "object" && !Array.isArray(data15)){
-if(data15.with !== undefined){
-let data49 = data15.with;
-if(data49 && typeof data49 == "object" && !Array.isArray(data49)){
-for(const key14 in data49){
-if(!(key14 === "maxEntries")){
-const err99 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/10/then/properties/with/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key14},message:"must NOT have additional properties",schema:false,parentSchema:schema14.allOf[10].then.properties.with,data:data49};
+const err99 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/9/then/properties/with/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.allOf[9].then.properties.with.type,parentSchema:schema14.allOf[9].then.properties.with,data:data47};
 if(vErrors === null){
 vErrors = [err99];
 }
@@ -3666,10 +3663,12 @@ vErrors.push(err99);
 errors++;
 }
 }
-if(data49.maxEntries !== undefined){
-let data50 = data49.maxEntries;
-if(!((typeof data50 == "number") && (!(data50 % 1) && !isNaN(data50)))){
-const err100 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/maxEntries",schemaPath:"#/definitions/node/allOf/10/then/properties/with/properties/maxEntries/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema14.allOf[10].then.properties.with.properties.maxEntries.type,parentSchema:schema14.allOf[10].then.properties.with.properties.maxEntries,data:data50};
+}
+var _valid9 = _errs137 === errors;
+valid41 = _valid9;
+}
+if(!valid41){
+const err100 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/9/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema14.allOf[9].if,parentSchema:schema14.allOf[9],data:data17};
 if(vErrors === null){
 vErrors = [err100];
 }
@@ -3678,9 +3677,13 @@ vErrors.push(err100);
 }
 errors++;
 }
-if(typeof data50 == "number"){
-if(data50 < 1 || isNaN(data50)){
-const err101 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/maxEntries",schemaPath:"#/definitions/node/allOf/10/then/properties/with/properties/maxEntries/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema14.allOf[10].then.properties.with.properties.maxEntries,data:data50};
+const _errs146 = errors;
+let valid45 = true;
+const _errs147 = errors;
+if(data17 && typeof data17 == "object" && !Array.isArray(data17)){
+let missing10;
+if((data17.use === undefined) && (missing10 = "use")){
+const err101 = {};
 if(vErrors === null){
 vErrors = [err101];
 }
@@ -3689,11 +3692,10 @@ vErrors.push(err101);
 }
 errors++;
 }
-}
-}
-}
 else {
-const err102 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/10/then/properties/with/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.allOf[10].then.properties.with.type,parentSchema:schema14.allOf[10].then.properties.with,data:data49};
+if(data17.use !== undefined){
+if("dedupe" !== data17.use){
+const err102 = {};
 if(vErrors === null){
 vErrors = [err102];
 }
@@ -3704,11 +3706,26 @@ errors++;
 }
 }
 }
-var _valid10 = _errs145 === errors;
-valid45 = _valid10;
 }
-if(!valid45){
-const err103 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/10/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema14.allOf[10].if,parentSchema:schema14.allOf[10],data:data15};
+var _valid10 = _errs147 === errors;
+errors = _errs146;
+if(vErrors !== null){
+if(_errs146){
+vErrors.length = _errs146;
+}
+else {
+vErrors = null;
+}
+}
+if(_valid10){
+const _errs149 = errors;
+if(data17 && typeof data17 == "object" && !Array.isArray(data17)){
+if(data17.with !== undefined){
+let data51 = data17.with;
+if(data51 && typeof data51 == "object" && !Array.isArray(data51)){
+for(const key14 in data51){
+if(!(key14 === "maxEntries")){
+const err103 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/10/then/properties/with/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key14},message:"must NOT have additional properties",schema:false,parentSchema:schema14.allOf[10].then.properties.with,data:data51};
 if(vErrors === null){
 vErrors = [err103];
 }
@@ -3717,13 +3734,11 @@ vErrors.push(err103);
 }
 errors++;
 }
-const _errs152 = errors;
-let valid49 = true;
-const _errs153 = errors;
-if(data15 && typeof data15 == "object" && !Array.isArray(data15)){
-let missing11;
-if((data15.use === undefined) && (missing11 = "use")){
-const err104 = {};
+}
+if(data51.maxEntries !== undefined){
+let data52 = data51.maxEntries;
+if(!((typeof data52 == "number") && (!(data52 % 1) && !isNaN(data52)))){
+const err104 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/maxEntries",schemaPath:"#/definitions/node/allOf/10/then/properties/with/properties/maxEntries/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema14.allOf[10].then.properties.with.properties.maxEntries.type,parentSchema:schema14.allOf[10].then.properties.with.properties.maxEntries,data:data52};
 if(vErrors === null){
 vErrors = [err104];
 }
@@ -3732,10 +3747,9 @@ vErrors.push(err104);
 }
 errors++;
 }
-else {
-if(data15.use !== undefined){
-if("count" !== data15.use){
-const err105 = {};
+if(typeof data52 == "number"){
+if(data52 < 1 || isNaN(data52)){
+const err105 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/maxEntries",schemaPath:"#/definitions/node/allOf/10/then/properties/with/properties/maxEntries/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema14.allOf[10].then.properties.with.properties.maxEntries,data:data52};
 if(vErrors === null){
 vErrors = [err105];
 }
@@ -3747,25 +3761,8 @@ errors++;
 }
 }
 }
-var _valid11 = _errs153 === errors;
-errors = _errs152;
-if(vErrors !== null){
-if(_errs152){
-vErrors.length = _errs152;
-}
 else {
-vErrors = null;
-}
-}
-if(_valid11){
-const _errs155 = errors;
-if(data15 && typeof data15 == "object" && !Array.isArray(data15)){
-if(data15.with !== undefined){
-let data52 = data15.with;
-if(data52 && typeof data52 == "object" && !Array.isArray(data52)){
-for(const key15 in data52){
-if(!((key15 === "pattern") || (key15 === "flags"))){
-const err106 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/11/then/properties/with/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key15},message:"must NOT have additional properties",schema:false,parentSchema:schema14.allOf[11].then.properties.with,data:data52};
+const err106 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/10/then/properties/with/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.allOf[10].then.properties.with.type,parentSchema:schema14.allOf[10].then.properties.with,data:data51};
 if(vErrors === null){
 vErrors = [err106];
 }
@@ -3775,10 +3772,12 @@ vErrors.push(err106);
 errors++;
 }
 }
-if(data52.pattern !== undefined){
-let data53 = data52.pattern;
-if(typeof data53 !== "string"){
-const err107 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/pattern",schemaPath:"#/definitions/node/allOf/11/then/properties/with/properties/pattern/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.allOf[11].then.properties.with.properties.pattern.type,parentSchema:schema14.allOf[11].then.properties.with.properties.pattern,data:data53};
+}
+var _valid10 = _errs149 === errors;
+valid45 = _valid10;
+}
+if(!valid45){
+const err107 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/10/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema14.allOf[10].if,parentSchema:schema14.allOf[10],data:data17};
 if(vErrors === null){
 vErrors = [err107];
 }
@@ -3787,12 +3786,13 @@ vErrors.push(err107);
 }
 errors++;
 }
-}
-if(data52.flags !== undefined){
-let data54 = data52.flags;
-if(typeof data54 === "string"){
-if(!pattern0.test(data54)){
-const err108 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/flags",schemaPath:"#/definitions/node/allOf/11/then/properties/with/properties/flags/pattern",keyword:"pattern",params:{pattern: "^[dgimsuvy]*$"},message:"must match pattern \""+"^[dgimsuvy]*$"+"\"",schema:"^[dgimsuvy]*$",parentSchema:schema14.allOf[11].then.properties.with.properties.flags,data:data54};
+const _errs156 = errors;
+let valid49 = true;
+const _errs157 = errors;
+if(data17 && typeof data17 == "object" && !Array.isArray(data17)){
+let missing11;
+if((data17.use === undefined) && (missing11 = "use")){
+const err108 = {};
 if(vErrors === null){
 vErrors = [err108];
 }
@@ -3801,9 +3801,10 @@ vErrors.push(err108);
 }
 errors++;
 }
-}
 else {
-const err109 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/flags",schemaPath:"#/definitions/node/allOf/11/then/properties/with/properties/flags/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.allOf[11].then.properties.with.properties.flags.type,parentSchema:schema14.allOf[11].then.properties.with.properties.flags,data:data54};
+if(data17.use !== undefined){
+if("count" !== data17.use){
+const err109 = {};
 if(vErrors === null){
 vErrors = [err109];
 }
@@ -3814,8 +3815,26 @@ errors++;
 }
 }
 }
+}
+var _valid11 = _errs157 === errors;
+errors = _errs156;
+if(vErrors !== null){
+if(_errs156){
+vErrors.length = _errs156;
+}
 else {
-const err110 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/11/then/properties/with/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.allOf[11].then.properties.with.type,parentSchema:schema14.allOf[11].then.properties.with,data:data52};
+vErrors = null;
+}
+}
+if(_valid11){
+const _errs159 = errors;
+if(data17 && typeof data17 == "object" && !Array.isArray(data17)){
+if(data17.with !== undefined){
+let data54 = data17.with;
+if(data54 && typeof data54 == "object" && !Array.isArray(data54)){
+for(const key15 in data54){
+if(!((key15 === "pattern") || (key15 === "flags"))){
+const err110 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/11/then/properties/with/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key15},message:"must NOT have additional properties",schema:false,parentSchema:schema14.allOf[11].then.properties.with,data:data54};
 if(vErrors === null){
 vErrors = [err110];
 }
@@ -3825,12 +3844,10 @@ vErrors.push(err110);
 errors++;
 }
 }
-}
-var _valid11 = _errs155 === errors;
-valid49 = _valid11;
-}
-if(!valid49){
-const err111 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/11/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema14.allOf[11].if,parentSchema:schema14.allOf[11],data:data15};
+if(data54.pattern !== undefined){
+let data55 = data54.pattern;
+if(typeof data55 !== "string"){
+const err111 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/pattern",schemaPath:"#/definitions/node/allOf/11/then/properties/with/properties/pattern/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.allOf[11].then.properties.with.properties.pattern.type,parentSchema:schema14.allOf[11].then.properties.with.properties.pattern,data:data55};
 if(vErrors === null){
 vErrors = [err111];
 }
@@ -3839,13 +3856,12 @@ vErrors.push(err111);
 }
 errors++;
 }
-const _errs164 = errors;
-let valid53 = true;
-const _errs165 = errors;
-if(data15 && typeof data15 == "object" && !Array.isArray(data15)){
-let missing12;
-if((data15.use === undefined) && (missing12 = "use")){
-const err112 = {};
+}
+if(data54.flags !== undefined){
+let data56 = data54.flags;
+if(typeof data56 === "string"){
+if(!pattern0.test(data56)){
+const err112 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/flags",schemaPath:"#/definitions/node/allOf/11/then/properties/with/properties/flags/pattern",keyword:"pattern",params:{pattern: "^[dgimsuvy]*$"},message:"must match pattern \""+"^[dgimsuvy]*$"+"\"",schema:"^[dgimsuvy]*$",parentSchema:schema14.allOf[11].then.properties.with.properties.flags,data:data56};
 if(vErrors === null){
 vErrors = [err112];
 }
@@ -3854,10 +3870,9 @@ vErrors.push(err112);
 }
 errors++;
 }
+}
 else {
-if(data15.use !== undefined){
-if("drop" !== data15.use){
-const err113 = {};
+const err113 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/flags",schemaPath:"#/definitions/node/allOf/11/then/properties/with/properties/flags/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.allOf[11].then.properties.with.properties.flags.type,parentSchema:schema14.allOf[11].then.properties.with.properties.flags,data:data56};
 if(vErrors === null){
 vErrors = [err113];
 }
@@ -3868,25 +3883,8 @@ errors++;
 }
 }
 }
-}
-var _valid12 = _errs165 === errors;
-errors = _errs164;
-if(vErrors !== null){
-if(_errs164){
-vErrors.length = _errs164;
-}
 else {
-vErrors = null;
-}
-}
-if(_valid12){
-const _errs167 = errors;
-if(data15 && typeof data15 == "object" && !Array.isArray(data15)){
-if(data15.with !== undefined){
-let data56 = data15.with;
-if(data56 && typeof data56 == "object" && !Array.isArray(data56)){
-for(const key16 in data56){
-const err114 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/12/then/properties/with/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key16},message:"must NOT have additional properties",schema:false,parentSchema:schema14.allOf[12].then.properties.with,data:data56};
+const err114 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/11/then/properties/with/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.allOf[11].then.properties.with.type,parentSchema:schema14.allOf[11].then.properties.with,data:data54};
 if(vErrors === null){
 vErrors = [err114];
 }
@@ -3896,8 +3894,12 @@ vErrors.push(err114);
 errors++;
 }
 }
-else {
-const err115 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/12/then/properties/with/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.allOf[12].then.properties.with.type,parentSchema:schema14.allOf[12].then.properties.with,data:data56};
+}
+var _valid11 = _errs159 === errors;
+valid49 = _valid11;
+}
+if(!valid49){
+const err115 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/11/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema14.allOf[11].if,parentSchema:schema14.allOf[11],data:data17};
 if(vErrors === null){
 vErrors = [err115];
 }
@@ -3906,13 +3908,13 @@ vErrors.push(err115);
 }
 errors++;
 }
-}
-}
-var _valid12 = _errs167 === errors;
-valid53 = _valid12;
-}
-if(!valid53){
-const err116 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/12/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema14.allOf[12].if,parentSchema:schema14.allOf[12],data:data15};
+const _errs168 = errors;
+let valid53 = true;
+const _errs169 = errors;
+if(data17 && typeof data17 == "object" && !Array.isArray(data17)){
+let missing12;
+if((data17.use === undefined) && (missing12 = "use")){
+const err116 = {};
 if(vErrors === null){
 vErrors = [err116];
 }
@@ -3921,12 +3923,9 @@ vErrors.push(err116);
 }
 errors++;
 }
-const _errs172 = errors;
-let valid56 = true;
-const _errs173 = errors;
-if(data15 && typeof data15 == "object" && !Array.isArray(data15)){
-let missing13;
-if((data15.use === undefined) && (missing13 = "use")){
+else {
+if(data17.use !== undefined){
+if("drop" !== data17.use){
 const err117 = {};
 if(vErrors === null){
 vErrors = [err117];
@@ -3936,10 +3935,27 @@ vErrors.push(err117);
 }
 errors++;
 }
+}
+}
+}
+var _valid12 = _errs169 === errors;
+errors = _errs168;
+if(vErrors !== null){
+if(_errs168){
+vErrors.length = _errs168;
+}
 else {
-if(data15.use !== undefined){
-if("route" !== data15.use){
-const err118 = {};
+vErrors = null;
+}
+}
+if(_valid12){
+const _errs171 = errors;
+if(data17 && typeof data17 == "object" && !Array.isArray(data17)){
+if(data17.with !== undefined){
+let data58 = data17.with;
+if(data58 && typeof data58 == "object" && !Array.isArray(data58)){
+for(const key16 in data58){
+const err118 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/12/then/properties/with/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key16},message:"must NOT have additional properties",schema:false,parentSchema:schema14.allOf[12].then.properties.with,data:data58};
 if(vErrors === null){
 vErrors = [err118];
 }
@@ -3949,23 +3965,8 @@ vErrors.push(err118);
 errors++;
 }
 }
-}
-}
-var _valid13 = _errs173 === errors;
-errors = _errs172;
-if(vErrors !== null){
-if(_errs172){
-vErrors.length = _errs172;
-}
 else {
-vErrors = null;
-}
-}
-if(_valid13){
-const _errs175 = errors;
-if(data15 && typeof data15 == "object" && !Array.isArray(data15)){
-if(data15.with === undefined){
-const err119 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/13/then/required",keyword:"required",params:{missingProperty: "with"},message:"must have required property '"+"with"+"'",schema:schema14.allOf[13].then.required,parentSchema:schema14.allOf[13].then,data:data15};
+const err119 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/12/then/properties/with/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.allOf[12].then.properties.with.type,parentSchema:schema14.allOf[12].then.properties.with,data:data58};
 if(vErrors === null){
 vErrors = [err119];
 }
@@ -3974,11 +3975,13 @@ vErrors.push(err119);
 }
 errors++;
 }
-if(data15.with !== undefined){
-let data58 = data15.with;
-if(data58 && typeof data58 == "object" && !Array.isArray(data58)){
-if(data58.rules === undefined){
-const err120 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/13/then/properties/with/required",keyword:"required",params:{missingProperty: "rules"},message:"must have required property '"+"rules"+"'",schema:schema14.allOf[13].then.properties.with.required,parentSchema:schema14.allOf[13].then.properties.with,data:data58};
+}
+}
+var _valid12 = _errs171 === errors;
+valid53 = _valid12;
+}
+if(!valid53){
+const err120 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/12/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema14.allOf[12].if,parentSchema:schema14.allOf[12],data:data17};
 if(vErrors === null){
 vErrors = [err120];
 }
@@ -3987,8 +3990,13 @@ vErrors.push(err120);
 }
 errors++;
 }
-if(data58.default === undefined){
-const err121 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/13/then/properties/with/required",keyword:"required",params:{missingProperty: "default"},message:"must have required property '"+"default"+"'",schema:schema14.allOf[13].then.properties.with.required,parentSchema:schema14.allOf[13].then.properties.with,data:data58};
+const _errs176 = errors;
+let valid56 = true;
+const _errs177 = errors;
+if(data17 && typeof data17 == "object" && !Array.isArray(data17)){
+let missing13;
+if((data17.use === undefined) && (missing13 = "use")){
+const err121 = {};
 if(vErrors === null){
 vErrors = [err121];
 }
@@ -3997,9 +4005,10 @@ vErrors.push(err121);
 }
 errors++;
 }
-for(const key17 in data58){
-if(!((key17 === "rules") || (key17 === "default"))){
-const err122 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/13/then/properties/with/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key17},message:"must NOT have additional properties",schema:false,parentSchema:schema14.allOf[13].then.properties.with,data:data58};
+else {
+if(data17.use !== undefined){
+if("route" !== data17.use){
+const err122 = {};
 if(vErrors === null){
 vErrors = [err122];
 }
@@ -4009,15 +4018,23 @@ vErrors.push(err122);
 errors++;
 }
 }
-if(data58.rules !== undefined){
-let data59 = data58.rules;
-if(Array.isArray(data59)){
-const len1 = data59.length;
-for(let i1=0; i1<len1; i1++){
-let data60 = data59[i1];
-if(data60 && typeof data60 == "object" && !Array.isArray(data60)){
-if(data60.pattern === undefined){
-const err123 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/rules/" + i1,schemaPath:"#/definitions/node/allOf/13/then/properties/with/properties/rules/items/required",keyword:"required",params:{missingProperty: "pattern"},message:"must have required property '"+"pattern"+"'",schema:schema14.allOf[13].then.properties.with.properties.rules.items.required,parentSchema:schema14.allOf[13].then.properties.with.properties.rules.items,data:data60};
+}
+}
+var _valid13 = _errs177 === errors;
+errors = _errs176;
+if(vErrors !== null){
+if(_errs176){
+vErrors.length = _errs176;
+}
+else {
+vErrors = null;
+}
+}
+if(_valid13){
+const _errs179 = errors;
+if(data17 && typeof data17 == "object" && !Array.isArray(data17)){
+if(data17.with === undefined){
+const err123 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/13/then/required",keyword:"required",params:{missingProperty: "with"},message:"must have required property '"+"with"+"'",schema:schema14.allOf[13].then.required,parentSchema:schema14.allOf[13].then,data:data17};
 if(vErrors === null){
 vErrors = [err123];
 }
@@ -4026,8 +4043,11 @@ vErrors.push(err123);
 }
 errors++;
 }
-if(data60.tag === undefined){
-const err124 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/rules/" + i1,schemaPath:"#/definitions/node/allOf/13/then/properties/with/properties/rules/items/required",keyword:"required",params:{missingProperty: "tag"},message:"must have required property '"+"tag"+"'",schema:schema14.allOf[13].then.properties.with.properties.rules.items.required,parentSchema:schema14.allOf[13].then.properties.with.properties.rules.items,data:data60};
+if(data17.with !== undefined){
+let data60 = data17.with;
+if(data60 && typeof data60 == "object" && !Array.isArray(data60)){
+if(data60.rules === undefined){
+const err124 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/13/then/properties/with/required",keyword:"required",params:{missingProperty: "rules"},message:"must have required property '"+"rules"+"'",schema:schema14.allOf[13].then.properties.with.required,parentSchema:schema14.allOf[13].then.properties.with,data:data60};
 if(vErrors === null){
 vErrors = [err124];
 }
@@ -4036,9 +4056,8 @@ vErrors.push(err124);
 }
 errors++;
 }
-for(const key18 in data60){
-if(!(((key18 === "pattern") || (key18 === "flags")) || (key18 === "tag"))){
-const err125 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/rules/" + i1,schemaPath:"#/definitions/node/allOf/13/then/properties/with/properties/rules/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key18},message:"must NOT have additional properties",schema:false,parentSchema:schema14.allOf[13].then.properties.with.properties.rules.items,data:data60};
+if(data60.default === undefined){
+const err125 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/13/then/properties/with/required",keyword:"required",params:{missingProperty: "default"},message:"must have required property '"+"default"+"'",schema:schema14.allOf[13].then.properties.with.required,parentSchema:schema14.allOf[13].then.properties.with,data:data60};
 if(vErrors === null){
 vErrors = [err125];
 }
@@ -4047,11 +4066,9 @@ vErrors.push(err125);
 }
 errors++;
 }
-}
-if(data60.pattern !== undefined){
-let data61 = data60.pattern;
-if(typeof data61 !== "string"){
-const err126 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/rules/" + i1+"/pattern",schemaPath:"#/definitions/node/allOf/13/then/properties/with/properties/rules/items/properties/pattern/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.allOf[13].then.properties.with.properties.rules.items.properties.pattern.type,parentSchema:schema14.allOf[13].then.properties.with.properties.rules.items.properties.pattern,data:data61};
+for(const key17 in data60){
+if(!((key17 === "rules") || (key17 === "default"))){
+const err126 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/13/then/properties/with/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key17},message:"must NOT have additional properties",schema:false,parentSchema:schema14.allOf[13].then.properties.with,data:data60};
 if(vErrors === null){
 vErrors = [err126];
 }
@@ -4061,11 +4078,15 @@ vErrors.push(err126);
 errors++;
 }
 }
-if(data60.flags !== undefined){
-let data62 = data60.flags;
-if(typeof data62 === "string"){
-if(!pattern0.test(data62)){
-const err127 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/rules/" + i1+"/flags",schemaPath:"#/definitions/node/allOf/13/then/properties/with/properties/rules/items/properties/flags/pattern",keyword:"pattern",params:{pattern: "^[dgimsuvy]*$"},message:"must match pattern \""+"^[dgimsuvy]*$"+"\"",schema:"^[dgimsuvy]*$",parentSchema:schema14.allOf[13].then.properties.with.properties.rules.items.properties.flags,data:data62};
+if(data60.rules !== undefined){
+let data61 = data60.rules;
+if(Array.isArray(data61)){
+const len1 = data61.length;
+for(let i1=0; i1<len1; i1++){
+let data62 = data61[i1];
+if(data62 && typeof data62 == "object" && !Array.isArray(data62)){
+if(data62.pattern === undefined){
+const err127 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/rules/" + i1,schemaPath:"#/definitions/node/allOf/13/then/properties/with/properties/rules/items/required",keyword:"required",params:{missingProperty: "pattern"},message:"must have required property '"+"pattern"+"'",schema:schema14.allOf[13].then.properties.with.properties.rules.items.required,parentSchema:schema14.allOf[13].then.properties.with.properties.rules.items,data:data62};
 if(vErrors === null){
 vErrors = [err127];
 }
@@ -4074,9 +4095,8 @@ vErrors.push(err127);
 }
 errors++;
 }
-}
-else {
-const err128 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/rules/" + i1+"/flags",schemaPath:"#/definitions/node/allOf/13/then/properties/with/properties/rules/items/properties/flags/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.allOf[13].then.properties.with.properties.rules.items.properties.flags.type,parentSchema:schema14.allOf[13].then.properties.with.properties.rules.items.properties.flags,data:data62};
+if(data62.tag === undefined){
+const err128 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/rules/" + i1,schemaPath:"#/definitions/node/allOf/13/then/properties/with/properties/rules/items/required",keyword:"required",params:{missingProperty: "tag"},message:"must have required property '"+"tag"+"'",schema:schema14.allOf[13].then.properties.with.properties.rules.items.required,parentSchema:schema14.allOf[13].then.properties.with.properties.rules.items,data:data62};
 if(vErrors === null){
 vErrors = [err128];
 }
@@ -4085,12 +4105,9 @@ vErrors.push(err128);
 }
 errors++;
 }
-}
-if(data60.tag !== undefined){
-let data63 = data60.tag;
-if(typeof data63 === "string"){
-if(func3(data63) < 1){
-const err129 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/rules/" + i1+"/tag",schemaPath:"#/definitions/node/allOf/13/then/properties/with/properties/rules/items/properties/tag/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema14.allOf[13].then.properties.with.properties.rules.items.properties.tag,data:data63};
+for(const key18 in data62){
+if(!(((key18 === "pattern") || (key18 === "flags")) || (key18 === "tag"))){
+const err129 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/rules/" + i1,schemaPath:"#/definitions/node/allOf/13/then/properties/with/properties/rules/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key18},message:"must NOT have additional properties",schema:false,parentSchema:schema14.allOf[13].then.properties.with.properties.rules.items,data:data62};
 if(vErrors === null){
 vErrors = [err129];
 }
@@ -4100,8 +4117,10 @@ vErrors.push(err129);
 errors++;
 }
 }
-else {
-const err130 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/rules/" + i1+"/tag",schemaPath:"#/definitions/node/allOf/13/then/properties/with/properties/rules/items/properties/tag/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.allOf[13].then.properties.with.properties.rules.items.properties.tag.type,parentSchema:schema14.allOf[13].then.properties.with.properties.rules.items.properties.tag,data:data63};
+if(data62.pattern !== undefined){
+let data63 = data62.pattern;
+if(typeof data63 !== "string"){
+const err130 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/rules/" + i1+"/pattern",schemaPath:"#/definitions/node/allOf/13/then/properties/with/properties/rules/items/properties/pattern/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.allOf[13].then.properties.with.properties.rules.items.properties.pattern.type,parentSchema:schema14.allOf[13].then.properties.with.properties.rules.items.properties.pattern,data:data63};
 if(vErrors === null){
 vErrors = [err130];
 }
@@ -4111,9 +4130,11 @@ vErrors.push(err130);
 errors++;
 }
 }
-}
-else {
-const err131 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/rules/" + i1,schemaPath:"#/definitions/node/allOf/13/then/properties/with/properties/rules/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.allOf[13].then.properties.with.properties.rules.items.type,parentSchema:schema14.allOf[13].then.properties.with.properties.rules.items,data:data60};
+if(data62.flags !== undefined){
+let data64 = data62.flags;
+if(typeof data64 === "string"){
+if(!pattern0.test(data64)){
+const err131 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/rules/" + i1+"/flags",schemaPath:"#/definitions/node/allOf/13/then/properties/with/properties/rules/items/properties/flags/pattern",keyword:"pattern",params:{pattern: "^[dgimsuvy]*$"},message:"must match pattern \""+"^[dgimsuvy]*$"+"\"",schema:"^[dgimsuvy]*$",parentSchema:schema14.allOf[13].then.properties.with.properties.rules.items.properties.flags,data:data64};
 if(vErrors === null){
 vErrors = [err131];
 }
@@ -4123,9 +4144,8 @@ vErrors.push(err131);
 errors++;
 }
 }
-}
 else {
-const err132 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/rules",schemaPath:"#/definitions/node/allOf/13/then/properties/with/properties/rules/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema14.allOf[13].then.properties.with.properties.rules.type,parentSchema:schema14.allOf[13].then.properties.with.properties.rules,data:data59};
+const err132 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/rules/" + i1+"/flags",schemaPath:"#/definitions/node/allOf/13/then/properties/with/properties/rules/items/properties/flags/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.allOf[13].then.properties.with.properties.rules.items.properties.flags.type,parentSchema:schema14.allOf[13].then.properties.with.properties.rules.items.properties.flags,data:data64};
 if(vErrors === null){
 vErrors = [err132];
 }
@@ -4135,11 +4155,11 @@ vErrors.push(err132);
 errors++;
 }
 }
-if(data58.default !== undefined){
-let data64 = data58.default;
-if(typeof data64 === "string"){
-if(func3(data64) < 1){
-const err133 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/default",schemaPath:"#/definitions/node/allOf/13/then/properties/with/properties/default/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema14.allOf[13].then.properties.with.properties.default,data:data64};
+if(data62.tag !== undefined){
+let data65 = data62.tag;
+if(typeof data65 === "string"){
+if(func3(data65) < 1){
+const err133 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/rules/" + i1+"/tag",schemaPath:"#/definitions/node/allOf/13/then/properties/with/properties/rules/items/properties/tag/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema14.allOf[13].then.properties.with.properties.rules.items.properties.tag,data:data65};
 if(vErrors === null){
 vErrors = [err133];
 }
@@ -4150,7 +4170,7 @@ errors++;
 }
 }
 else {
-const err134 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/default",schemaPath:"#/definitions/node/allOf/13/then/properties/with/properties/default/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.allOf[13].then.properties.with.properties.default.type,parentSchema:schema14.allOf[13].then.properties.with.properties.default,data:data64};
+const err134 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/rules/" + i1+"/tag",schemaPath:"#/definitions/node/allOf/13/then/properties/with/properties/rules/items/properties/tag/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.allOf[13].then.properties.with.properties.rules.items.properties.tag.type,parentSchema:schema14.allOf[13].then.properties.with.properties.rules.items.properties.tag,data:data65};
 if(vErrors === null){
 vErrors = [err134];
 }
@@ -4162,7 +4182,7 @@ errors++;
 }
 }
 else {
-const err135 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/13/then/properties/with/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.allOf[13].then.properties.with.type,parentSchema:schema14.allOf[13].then.properties.with,data:data58};
+const err135 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/rules/" + i1,schemaPath:"#/definitions/node/allOf/13/then/properties/with/properties/rules/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.allOf[13].then.properties.with.properties.rules.items.type,parentSchema:schema14.allOf[13].then.properties.with.properties.rules.items,data:data62};
 if(vErrors === null){
 vErrors = [err135];
 }
@@ -4173,11 +4193,8 @@ errors++;
 }
 }
 }
-var _valid13 = _errs175 === errors;
-valid56 = _valid13;
-}
-if(!valid56){
-const err136 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/13/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema14.allOf[13].if,parentSchema:schema14.allOf[13],data:data15};
+else {
+const err136 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/rules",schemaPath:"#/definitions/node/allOf/13/then/properties/with/properties/rules/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema14.allOf[13].then.properties.with.properties.rules.type,parentSchema:schema14.allOf[13].then.properties.with.properties.rules,data:data61};
 if(vErrors === null){
 vErrors = [err136];
 }
@@ -4186,13 +4203,12 @@ vErrors.push(err136);
 }
 errors++;
 }
-const _errs193 = errors;
-let valid63 = true;
-const _errs194 = errors;
-if(data15 && typeof data15 == "object" && !Array.isArray(data15)){
-let missing14;
-if((data15.use === undefined) && (missing14 = "use")){
-const err137 = {};
+}
+if(data60.default !== undefined){
+let data66 = data60.default;
+if(typeof data66 === "string"){
+if(func3(data66) < 1){
+const err137 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/default",schemaPath:"#/definitions/node/allOf/13/then/properties/with/properties/default/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema14.allOf[13].then.properties.with.properties.default,data:data66};
 if(vErrors === null){
 vErrors = [err137];
 }
@@ -4201,10 +4217,9 @@ vErrors.push(err137);
 }
 errors++;
 }
+}
 else {
-if(data15.use !== undefined){
-if("tagByLevel" !== data15.use){
-const err138 = {};
+const err138 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/default",schemaPath:"#/definitions/node/allOf/13/then/properties/with/properties/default/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.allOf[13].then.properties.with.properties.default.type,parentSchema:schema14.allOf[13].then.properties.with.properties.default,data:data66};
 if(vErrors === null){
 vErrors = [err138];
 }
@@ -4215,26 +4230,8 @@ errors++;
 }
 }
 }
-}
-var _valid14 = _errs194 === errors;
-errors = _errs193;
-if(vErrors !== null){
-if(_errs193){
-vErrors.length = _errs193;
-}
 else {
-vErrors = null;
-}
-}
-if(_valid14){
-const _errs196 = errors;
-if(data15 && typeof data15 == "object" && !Array.isArray(data15)){
-if(data15.with !== undefined){
-let data66 = data15.with;
-if(data66 && typeof data66 == "object" && !Array.isArray(data66)){
-for(const key19 in data66){
-if(!(key19 === "default")){
-const err139 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/14/then/properties/with/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key19},message:"must NOT have additional properties",schema:false,parentSchema:schema14.allOf[14].then.properties.with,data:data66};
+const err139 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/13/then/properties/with/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.allOf[13].then.properties.with.type,parentSchema:schema14.allOf[13].then.properties.with,data:data60};
 if(vErrors === null){
 vErrors = [err139];
 }
@@ -4244,11 +4241,12 @@ vErrors.push(err139);
 errors++;
 }
 }
-if(data66.default !== undefined){
-let data67 = data66.default;
-if(typeof data67 === "string"){
-if(func3(data67) < 1){
-const err140 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/default",schemaPath:"#/definitions/node/allOf/14/then/properties/with/properties/default/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema14.allOf[14].then.properties.with.properties.default,data:data67};
+}
+var _valid13 = _errs179 === errors;
+valid56 = _valid13;
+}
+if(!valid56){
+const err140 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/13/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema14.allOf[13].if,parentSchema:schema14.allOf[13],data:data17};
 if(vErrors === null){
 vErrors = [err140];
 }
@@ -4257,9 +4255,13 @@ vErrors.push(err140);
 }
 errors++;
 }
-}
-else {
-const err141 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/default",schemaPath:"#/definitions/node/allOf/14/then/properties/with/properties/default/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.allOf[14].then.properties.with.properties.default.type,parentSchema:schema14.allOf[14].then.properties.with.properties.default,data:data67};
+const _errs197 = errors;
+let valid63 = true;
+const _errs198 = errors;
+if(data17 && typeof data17 == "object" && !Array.isArray(data17)){
+let missing14;
+if((data17.use === undefined) && (missing14 = "use")){
+const err141 = {};
 if(vErrors === null){
 vErrors = [err141];
 }
@@ -4268,10 +4270,10 @@ vErrors.push(err141);
 }
 errors++;
 }
-}
-}
 else {
-const err142 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/14/then/properties/with/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.allOf[14].then.properties.with.type,parentSchema:schema14.allOf[14].then.properties.with,data:data66};
+if(data17.use !== undefined){
+if("tagByLevel" !== data17.use){
+const err142 = {};
 if(vErrors === null){
 vErrors = [err142];
 }
@@ -4282,11 +4284,26 @@ errors++;
 }
 }
 }
-var _valid14 = _errs196 === errors;
-valid63 = _valid14;
 }
-if(!valid63){
-const err143 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/14/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema14.allOf[14].if,parentSchema:schema14.allOf[14],data:data15};
+var _valid14 = _errs198 === errors;
+errors = _errs197;
+if(vErrors !== null){
+if(_errs197){
+vErrors.length = _errs197;
+}
+else {
+vErrors = null;
+}
+}
+if(_valid14){
+const _errs200 = errors;
+if(data17 && typeof data17 == "object" && !Array.isArray(data17)){
+if(data17.with !== undefined){
+let data68 = data17.with;
+if(data68 && typeof data68 == "object" && !Array.isArray(data68)){
+for(const key19 in data68){
+if(!(key19 === "default")){
+const err143 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/14/then/properties/with/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key19},message:"must NOT have additional properties",schema:false,parentSchema:schema14.allOf[14].then.properties.with,data:data68};
 if(vErrors === null){
 vErrors = [err143];
 }
@@ -4295,9 +4312,12 @@ vErrors.push(err143);
 }
 errors++;
 }
-if(data15 && typeof data15 == "object" && !Array.isArray(data15)){
-if(data15.use === undefined){
-const err144 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/required",keyword:"required",params:{missingProperty: "use"},message:"must have required property '"+"use"+"'",schema:schema14.required,parentSchema:schema14,data:data15};
+}
+if(data68.default !== undefined){
+let data69 = data68.default;
+if(typeof data69 === "string"){
+if(func3(data69) < 1){
+const err144 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/default",schemaPath:"#/definitions/node/allOf/14/then/properties/with/properties/default/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema14.allOf[14].then.properties.with.properties.default,data:data69};
 if(vErrors === null){
 vErrors = [err144];
 }
@@ -4306,9 +4326,9 @@ vErrors.push(err144);
 }
 errors++;
 }
-for(const key20 in data15){
-if(!((((key20 === "use") || (key20 === "with")) || (key20 === "then")) || (key20 === "description"))){
-const err145 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key20},message:"must NOT have additional properties",schema:false,parentSchema:schema14,data:data15};
+}
+else {
+const err145 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/default",schemaPath:"#/definitions/node/allOf/14/then/properties/with/properties/default/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.allOf[14].then.properties.with.properties.default.type,parentSchema:schema14.allOf[14].then.properties.with.properties.default,data:data69};
 if(vErrors === null){
 vErrors = [err145];
 }
@@ -4318,13 +4338,9 @@ vErrors.push(err145);
 errors++;
 }
 }
-if(data15.use !== undefined){
-let data68 = data15.use;
-const _errs204 = errors;
-let valid68 = false;
-const _errs205 = errors;
-if(typeof data68 !== "string"){
-const err146 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/use",schemaPath:"#/definitions/node/properties/use/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.properties.use.anyOf[0].type,parentSchema:schema14.properties.use.anyOf[0],data:data68};
+}
+else {
+const err146 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/14/then/properties/with/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.allOf[14].then.properties.with.type,parentSchema:schema14.allOf[14].then.properties.with,data:data68};
 if(vErrors === null){
 vErrors = [err146];
 }
@@ -4333,8 +4349,13 @@ vErrors.push(err146);
 }
 errors++;
 }
-if(!(((((((((((((((data68 === "trim") || (data68 === "uppercase")) || (data68 === "lowercase")) || (data68 === "snakecase")) || (data68 === "replace")) || (data68 === "filter")) || (data68 === "template")) || (data68 === "number")) || (data68 === "split")) || (data68 === "join")) || (data68 === "dedupe")) || (data68 === "count")) || (data68 === "drop")) || (data68 === "route")) || (data68 === "tagByLevel"))){
-const err147 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/use",schemaPath:"#/definitions/node/properties/use/anyOf/0/enum",keyword:"enum",params:{allowedValues: schema14.properties.use.anyOf[0].enum},message:"must be equal to one of the allowed values",schema:schema14.properties.use.anyOf[0].enum,parentSchema:schema14.properties.use.anyOf[0],data:data68};
+}
+}
+var _valid14 = _errs200 === errors;
+valid63 = _valid14;
+}
+if(!valid63){
+const err147 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/14/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema14.allOf[14].if,parentSchema:schema14.allOf[14],data:data17};
 if(vErrors === null){
 vErrors = [err147];
 }
@@ -4343,13 +4364,9 @@ vErrors.push(err147);
 }
 errors++;
 }
-var _valid15 = _errs205 === errors;
-valid68 = valid68 || _valid15;
-if(!valid68){
-const _errs207 = errors;
-if(data68 && typeof data68 == "object" && !Array.isArray(data68)){
-if(data68.module === undefined){
-const err148 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/use",schemaPath:"#/definitions/node/properties/use/anyOf/1/required",keyword:"required",params:{missingProperty: "module"},message:"must have required property '"+"module"+"'",schema:schema14.properties.use.anyOf[1].required,parentSchema:schema14.properties.use.anyOf[1],data:data68};
+if(data17 && typeof data17 == "object" && !Array.isArray(data17)){
+if(data17.use === undefined){
+const err148 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/required",keyword:"required",params:{missingProperty: "use"},message:"must have required property '"+"use"+"'",schema:schema14.required,parentSchema:schema14,data:data17};
 if(vErrors === null){
 vErrors = [err148];
 }
@@ -4358,9 +4375,9 @@ vErrors.push(err148);
 }
 errors++;
 }
-for(const key21 in data68){
-if(!(key21 === "module")){
-const err149 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/use",schemaPath:"#/definitions/node/properties/use/anyOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key21},message:"must NOT have additional properties",schema:false,parentSchema:schema14.properties.use.anyOf[1],data:data68};
+for(const key20 in data17){
+if(!((((key20 === "use") || (key20 === "with")) || (key20 === "then")) || (key20 === "description"))){
+const err149 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key20},message:"must NOT have additional properties",schema:false,parentSchema:schema14,data:data17};
 if(vErrors === null){
 vErrors = [err149];
 }
@@ -4370,11 +4387,13 @@ vErrors.push(err149);
 errors++;
 }
 }
-if(data68.module !== undefined){
-let data69 = data68.module;
-if(typeof data69 === "string"){
-if(func3(data69) < 1){
-const err150 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/use/module",schemaPath:"#/definitions/node/properties/use/anyOf/1/properties/module/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema14.properties.use.anyOf[1].properties.module,data:data69};
+if(data17.use !== undefined){
+let data70 = data17.use;
+const _errs208 = errors;
+let valid68 = false;
+const _errs209 = errors;
+if(typeof data70 !== "string"){
+const err150 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/use",schemaPath:"#/definitions/node/properties/use/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.properties.use.anyOf[0].type,parentSchema:schema14.properties.use.anyOf[0],data:data70};
 if(vErrors === null){
 vErrors = [err150];
 }
@@ -4383,9 +4402,8 @@ vErrors.push(err150);
 }
 errors++;
 }
-}
-else {
-const err151 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/use/module",schemaPath:"#/definitions/node/properties/use/anyOf/1/properties/module/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.properties.use.anyOf[1].properties.module.type,parentSchema:schema14.properties.use.anyOf[1].properties.module,data:data69};
+if(!(((((((((((((((data70 === "trim") || (data70 === "uppercase")) || (data70 === "lowercase")) || (data70 === "snakecase")) || (data70 === "replace")) || (data70 === "filter")) || (data70 === "template")) || (data70 === "number")) || (data70 === "split")) || (data70 === "join")) || (data70 === "dedupe")) || (data70 === "count")) || (data70 === "drop")) || (data70 === "route")) || (data70 === "tagByLevel"))){
+const err151 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/use",schemaPath:"#/definitions/node/properties/use/anyOf/0/enum",keyword:"enum",params:{allowedValues: schema14.properties.use.anyOf[0].enum},message:"must be equal to one of the allowed values",schema:schema14.properties.use.anyOf[0].enum,parentSchema:schema14.properties.use.anyOf[0],data:data70};
 if(vErrors === null){
 vErrors = [err151];
 }
@@ -4394,10 +4412,13 @@ vErrors.push(err151);
 }
 errors++;
 }
-}
-}
-else {
-const err152 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/use",schemaPath:"#/definitions/node/properties/use/anyOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.properties.use.anyOf[1].type,parentSchema:schema14.properties.use.anyOf[1],data:data68};
+var _valid15 = _errs209 === errors;
+valid68 = valid68 || _valid15;
+if(!valid68){
+const _errs211 = errors;
+if(data70 && typeof data70 == "object" && !Array.isArray(data70)){
+if(data70.module === undefined){
+const err152 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/use",schemaPath:"#/definitions/node/properties/use/anyOf/1/required",keyword:"required",params:{missingProperty: "module"},message:"must have required property '"+"module"+"'",schema:schema14.properties.use.anyOf[1].required,parentSchema:schema14.properties.use.anyOf[1],data:data70};
 if(vErrors === null){
 vErrors = [err152];
 }
@@ -4406,11 +4427,9 @@ vErrors.push(err152);
 }
 errors++;
 }
-var _valid15 = _errs207 === errors;
-valid68 = valid68 || _valid15;
-}
-if(!valid68){
-const err153 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/use",schemaPath:"#/definitions/node/properties/use/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema14.properties.use.anyOf,parentSchema:schema14.properties.use,data:data68};
+for(const key21 in data70){
+if(!(key21 === "module")){
+const err153 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/use",schemaPath:"#/definitions/node/properties/use/anyOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key21},message:"must NOT have additional properties",schema:false,parentSchema:schema14.properties.use.anyOf[1],data:data70};
 if(vErrors === null){
 vErrors = [err153];
 }
@@ -4419,22 +4438,12 @@ vErrors.push(err153);
 }
 errors++;
 }
-else {
-errors = _errs204;
-if(vErrors !== null){
-if(_errs204){
-vErrors.length = _errs204;
 }
-else {
-vErrors = null;
-}
-}
-}
-}
-if(data15.with !== undefined){
-let data70 = data15.with;
-if(!(data70 && typeof data70 == "object" && !Array.isArray(data70))){
-const err154 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/properties/with/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.properties.with.type,parentSchema:schema14.properties.with,data:data70};
+if(data70.module !== undefined){
+let data71 = data70.module;
+if(typeof data71 === "string"){
+if(func3(data71) < 1){
+const err154 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/use/module",schemaPath:"#/definitions/node/properties/use/anyOf/1/properties/module/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema14.properties.use.anyOf[1].properties.module,data:data71};
 if(vErrors === null){
 vErrors = [err154];
 }
@@ -4444,11 +4453,8 @@ vErrors.push(err154);
 errors++;
 }
 }
-if(data15.then !== undefined){
-let data71 = data15.then;
-if(typeof data71 === "string"){
-if(func3(data71) < 1){
-const err155 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/then",schemaPath:"#/definitions/node/properties/then/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema14.properties.then,data:data71};
+else {
+const err155 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/use/module",schemaPath:"#/definitions/node/properties/use/anyOf/1/properties/module/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.properties.use.anyOf[1].properties.module.type,parentSchema:schema14.properties.use.anyOf[1].properties.module,data:data71};
 if(vErrors === null){
 vErrors = [err155];
 }
@@ -4458,8 +4464,9 @@ vErrors.push(err155);
 errors++;
 }
 }
+}
 else {
-const err156 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/then",schemaPath:"#/definitions/node/properties/then/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.properties.then.type,parentSchema:schema14.properties.then,data:data71};
+const err156 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/use",schemaPath:"#/definitions/node/properties/use/anyOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.properties.use.anyOf[1].type,parentSchema:schema14.properties.use.anyOf[1],data:data70};
 if(vErrors === null){
 vErrors = [err156];
 }
@@ -4468,11 +4475,11 @@ vErrors.push(err156);
 }
 errors++;
 }
+var _valid15 = _errs211 === errors;
+valid68 = valid68 || _valid15;
 }
-if(data15.description !== undefined){
-let data72 = data15.description;
-if(typeof data72 !== "string"){
-const err157 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/description",schemaPath:"#/definitions/node/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.properties.description.type,parentSchema:schema14.properties.description,data:data72};
+if(!valid68){
+const err157 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/use",schemaPath:"#/definitions/node/properties/use/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema14.properties.use.anyOf,parentSchema:schema14.properties.use,data:data70};
 if(vErrors === null){
 vErrors = [err157];
 }
@@ -4481,10 +4488,22 @@ vErrors.push(err157);
 }
 errors++;
 }
-}
+else {
+errors = _errs208;
+if(vErrors !== null){
+if(_errs208){
+vErrors.length = _errs208;
 }
 else {
-const err158 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.type,parentSchema:schema14,data:data15};
+vErrors = null;
+}
+}
+}
+}
+if(data17.with !== undefined){
+let data72 = data17.with;
+if(!(data72 && typeof data72 == "object" && !Array.isArray(data72))){
+const err158 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/properties/with/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.properties.with.type,parentSchema:schema14.properties.with,data:data72};
 if(vErrors === null){
 vErrors = [err158];
 }
@@ -4494,9 +4513,11 @@ vErrors.push(err158);
 errors++;
 }
 }
-}
-else {
-const err159 = {instancePath:instancePath+"/nodes",schemaPath:"#/properties/nodes/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.nodes.type,parentSchema:schema11.properties.nodes,data:data14};
+if(data17.then !== undefined){
+let data73 = data17.then;
+if(typeof data73 === "string"){
+if(func3(data73) < 1){
+const err159 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/then",schemaPath:"#/definitions/node/properties/then/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema14.properties.then,data:data73};
 if(vErrors === null){
 vErrors = [err159];
 }
@@ -4506,10 +4527,8 @@ vErrors.push(err159);
 errors++;
 }
 }
-if(data.description !== undefined){
-let data73 = data.description;
-if(typeof data73 !== "string"){
-const err160 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.description.type,parentSchema:schema11.properties.description,data:data73};
+else {
+const err160 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/then",schemaPath:"#/definitions/node/properties/then/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.properties.then.type,parentSchema:schema14.properties.then,data:data73};
 if(vErrors === null){
 vErrors = [err160];
 }
@@ -4519,14 +4538,64 @@ vErrors.push(err160);
 errors++;
 }
 }
-}
-else {
-const err161 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.type,parentSchema:schema11,data};
+if(data17.description !== undefined){
+let data74 = data17.description;
+if(typeof data74 !== "string"){
+const err161 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/description",schemaPath:"#/definitions/node/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.properties.description.type,parentSchema:schema14.properties.description,data:data74};
 if(vErrors === null){
 vErrors = [err161];
 }
 else {
 vErrors.push(err161);
+}
+errors++;
+}
+}
+}
+else {
+const err162 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.type,parentSchema:schema14,data:data17};
+if(vErrors === null){
+vErrors = [err162];
+}
+else {
+vErrors.push(err162);
+}
+errors++;
+}
+}
+}
+else {
+const err163 = {instancePath:instancePath+"/nodes",schemaPath:"#/properties/nodes/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.nodes.type,parentSchema:schema11.properties.nodes,data:data16};
+if(vErrors === null){
+vErrors = [err163];
+}
+else {
+vErrors.push(err163);
+}
+errors++;
+}
+}
+if(data.description !== undefined){
+let data75 = data.description;
+if(typeof data75 !== "string"){
+const err164 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.description.type,parentSchema:schema11.properties.description,data:data75};
+if(vErrors === null){
+vErrors = [err164];
+}
+else {
+vErrors.push(err164);
+}
+errors++;
+}
+}
+}
+else {
+const err165 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.type,parentSchema:schema11,data};
+if(vErrors === null){
+vErrors = [err165];
+}
+else {
+vErrors.push(err165);
 }
 errors++;
 }
