@@ -89,6 +89,16 @@ describe('maxFanOut', () => {
     assert.equal(result.summary.error?.code, 'EPROCESSOR');
   });
 
+  it('a result too large to keep in memory is written as it comes, the same whether the input is streamed or read whole', async () => {
+    // About 6 MB of output from a 20-byte file: past the point where reading pauses for writing.
+    const result = await run({ nodes: { start: emitter({ count: 3000, width: 1000 }) } }, Buffer.from('go 1\nplain\ngo 2\n'));
+    assert.equal(result.summary.status, 'processed', JSON.stringify(result.summary.error));
+    assert.equal(result.summary.linesOut, 6001);
+    assert.equal(result.lines[3000], 'plain');
+    assert.equal(result.lines[6000], `go 2#3000${'x'.repeat(1000)}`);
+    assert.equal(result.summary.bytesOut, Buffer.byteLength(result.output));
+  });
+
   it('is set per pipeline, and must be a whole number of at least 1', async () => {
     const config = await compilePipelineObject(
       { routes: [{ pipeline: 'a' }], pipelines: { a: { maxFanOut: 7, nodes: { start: { use: 'trim' } } }, b: { nodes: { start: { use: 'trim' } } } } },
