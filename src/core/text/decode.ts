@@ -3,7 +3,6 @@
 // that one line splitter serves every encoding.
 
 import { Readable, pipeline } from 'node:stream';
-import { createGunzip } from 'node:zlib';
 import { FileProcessingError } from '../errors';
 
 /** The `encoding` a pipeline or a route may set. */
@@ -59,6 +58,8 @@ export async function* decompressed(source: AsyncIterable<Buffer> | Iterable<Buf
       return;
     }
     onGzip?.();
+    // Loaded on first use: most runs never meet a gzip file, and every worker thread pays the load.
+    const { createGunzip } = await import('node:zlib');
     async function* copies(): AsyncGenerator<Buffer> {
       yield Buffer.from(first.value as Buffer);
       for (let next = await iterator.next(); !next.done; next = await iterator.next()) yield Buffer.from(next.value);
