@@ -9,10 +9,10 @@ import {
   loadPipelineFile,
   type LoadedConfig,
 } from '../core/config/pipelineConfig';
-import { ConfigError } from '../core/errors';
+import { ConfigError, FileProcessingError } from '../core/errors';
 import { streamLogger } from '../core/logger';
 import { MetricsCollector } from '../core/metrics';
-import { processFile } from '../core/processFile';
+import { failureSummary, processFile } from '../core/processFile';
 import { QueueRootError } from '../core/queue/layout';
 import { writeSamples } from '../core/samples';
 import { logFileOutcome, SUMMARY_SUFFIX, type FileSummary } from '../core/summary';
@@ -159,7 +159,8 @@ async function runCommand(command: Extract<Command, { kind: 'run' }>, io: CliIo)
       // Not even a failed summary could be written (a full disk, a folder removed meanwhile):
       // the file counts as failed, with the reason, and the run goes on with the next one.
       if (!isFsError(error)) throw error;
-      summary = unwrittenSummary(name, input.file, started, describeFsError(error, io.cwd, summaryPath));
+      const job = { name, source: input.file, input: { path: input.absolute }, resultPath, summaryPath, detectedAt: started };
+      summary = failureSummary(job, new FileProcessingError(describeFsError(error, io.cwd, summaryPath), 'EIO'), started);
     } finally {
       metrics.inProgress--;
     }
@@ -184,30 +185,6 @@ async function runCommand(command: Extract<Command, { kind: 'run' }>, io: CliIo)
     io.out(formatMetrics(snapshot, command.out));
   }
   return snapshot.files.failed > 0 ? EXIT_FAILED_FILES : EXIT_OK;
-}
-
-/** The summary of a file whose own summary could not be written: shown and counted, not on disk. */
-function unwrittenSummary(name: string, source: string, started: number, message: string): FileSummary {
-  const finished = Date.now();
-  return {
-    name,
-    source,
-    status: 'failed',
-    pipeline: null,
-    attempts: 1,
-    startedAt: new Date(started).toISOString(),
-    finishedAt: new Date(finished).toISOString(),
-    durationMs: finished - started,
-    latencyMs: finished - started,
-    linesIn: 0,
-    linesOut: 0,
-    bytesIn: 0,
-    bytesOut: 0,
-    tags: {},
-    nodes: {},
-    processors: {},
-    error: { message, code: 'EIO' },
-  };
 }
 
 if (require.main === module) {

@@ -4,6 +4,7 @@
 export type FileErrorCode =
   | 'EBINARY' // a NUL byte in the first 8 KiB
   | 'ELINETOOLONG' // a line longer than maxLineBytes
+  | 'EDECODE' // compressed input that cannot be decompressed (corrupt or truncated gzip)
   | 'EROUTING' // a tag with no node, or a routing loop
   | 'ENOROUTE' // no entry of `routes` fits the file
   | 'EPROCESSOR' // a processor threw

@@ -1,19 +1,24 @@
-// Turns one file into a result and a summary (SPEC §2, §4): streams it through the line
-// splitter and the chosen pipeline, writes the result atomically, then the summary.
+// Turns one file into a result and a summary (docs/pipelines.md, docs/results.md): streams
+// it through the line splitter and the chosen pipeline, then renames the result and the
+// summary, both written under temporary names, into place.
 
-import { closeSync, constants as fsConstants, fstatSync, openSync, readSync, rmSync, type Stats } from 'node:fs';
-import { open, type FileHandle } from 'node:fs/promises';
-import { selectPipeline, type LoadedConfig, type PipelineSpec } from './config/pipelineSpec';
+import { rmSync } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
+import { encodingFor, selectPipeline, type LoadedConfig, type PipelineSpec } from './config/pipelineSpec';
 import { FencedError, FileProcessingError, isTransientFsError } from './errors';
 import { levelEnabled, silentLogger, type Logger } from './logger';
 import { PipelineRun } from './pipeline/router';
 import type { FileSummary } from './summary';
+import { decompressed, ENCODING_NAMES, isGzip } from './text/decode';
 import { DEFAULT_MAX_LINE_BYTES, LineSplitter } from './text/lineSplitter';
 import { AtomicFileWriter, commitFiles, commitFilesSync, writeTemporaryFile, writeTemporaryFileSync } from './util/atomicFile';
+import { ChunkReader, openRegularFile, readSmallFileSync } from './util/openInput';
 
-const READ_CHUNK_BYTES = 256 * 1024;
 // Output is handed to the filesystem in pieces of about this many characters.
 const WRITE_THRESHOLD = 64 * 1024;
+// Past this many characters of output the line splitter is paused until they are written, so
+// a file whose lines fan out into a huge result never holds it all in memory.
+const OUTPUT_HIGH_WATER = 2 * 1024 * 1024;
 
 export type FileInput = { path: string; followSymlinks?: boolean } | { text: string };
 
@@ -29,7 +34,7 @@ export interface FileJob {
   detectedAt?: number;
   /** 1 for the first attempt. */
   attempt?: number;
-  /** The writer's mark on its temporary files (a queue instance's tag; see util/atomicFile). */
+  /** The writer's mark on its temporary files (a queue instance's id; see util/atomicFile). */
   tempTag?: string;
 }
 
@@ -59,7 +64,11 @@ export interface ProcessOptions {
 export async function processFile(config: LoadedConfig, job: FileJob, options: ProcessOptions = {}): Promise<FileSummary> {
   const logger = options.logger ?? silentLogger;
   const started = Date.now();
-  const splitter = new LineSplitter((line, n) => onLine(line, n), options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES);
+  // Text from an editor is already decoded; a file is read as its route says (when the routes
+  // that may pick it disagree, its first line settles the route, and so the pipeline).
+  let chosen: PipelineSpec | undefined;
+  const encoding = 'text' in job.input ? 'utf8' : encodingFor(config, job.name, (pipeline) => (chosen = pipeline));
+  const splitter = new LineSplitter((line, n) => onLine(line, n), options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES, encoding);
   const tracer = levelEnabled(logger, 'trace') ? (message: string) => logger.trace(message) : undefined;
 
   let run: PipelineRun | undefined;
@@ -68,9 +77,10 @@ export async function processFile(config: LoadedConfig, job: FileJob, options: P
   const sink = (line: string): void => {
     pending += line;
     pending += eol;
+    if (pending.length >= OUTPUT_HIGH_WATER) splitter.pause();
   };
   const begin = (firstLine: string | undefined): PipelineRun => {
-    const spec = choosePipeline(config, job.name, firstLine);
+    const spec = chosen ?? choosePipeline(config, job.name, firstLine);
     logger.debug(`${job.name}: pipeline "${spec.name}"`);
     return new PipelineRun(spec, job.name, sink, tracer);
   };
@@ -79,44 +89,62 @@ export async function processFile(config: LoadedConfig, job: FileJob, options: P
     run ??= begin(line);
     run.push(line, n);
   }
-  /** End of input: the last line out of the splitter, then the pipeline's end-of-file flush. */
-  const finishInput = (): PipelineRun => {
-    splitter.end();
+  let ended = false;
+  const endInput = (): boolean => {
+    ended = true;
+    return splitter.end();
+  };
+  /** After the last line: the pipeline's end-of-file flush. */
+  const finishRun = (): PipelineRun => {
     run ??= begin(undefined);
     run.finish(splitter.linesIn);
     return run;
   };
+  // bytesIn counts the file's bytes as stored: for gzip input, the compressed bytes read.
+  let storedBytes: (() => number) | undefined;
+  const bytesIn = (): number => storedBytes?.() ?? splitter.bytesIn;
   const processedSummary = (finished: PipelineRun, bytesOut: number): FileSummary =>
-    makeSummary(job, started, { status: 'processed', pipeline: finished.spec.name, linesIn: splitter.linesIn, bytesIn: splitter.bytesIn, bytesOut, ...finished.stats() });
+    makeSummary(job, started, {
+      status: 'processed',
+      pipeline: finished.spec.name,
+      linesIn: splitter.linesIn,
+      invalidLines: splitter.invalidLines,
+      bytesIn: bytesIn(),
+      bytesOut,
+      ...finished.stats(),
+    });
 
   let writer: AtomicFileWriter | undefined;
   let input: FileHandle | undefined;
-  let reading: Promise<{ bytesRead: number }> | undefined;
   let writing: Promise<void> = Promise.resolve();
   try {
     if (!config.needsFirstLine) run = begin(undefined);
     const small = 'path' in job.input && options.syncBelowBytes ? readSmallFileSync(job.input.path, job.input.followSymlinks ?? true, options.syncBelowBytes) : undefined;
-    if (small !== undefined) {
-      splitter.push(small);
-      const finished = finishInput();
-      const result = writeTemporaryFileSync(job.resultPath, pending, job.tempTag);
-      pending = '';
-      const summary = processedSummary(finished, result.bytes);
-      let summaryFile: string;
-      try {
-        summaryFile = writeTemporaryFileSync(job.summaryPath, summaryText(summary), job.tempTag).temporaryPath;
-      } catch (error) {
-        rmSync(result.temporaryPath, { force: true });
-        throw error;
+    const smallText = small !== undefined && !isGzip(small);
+    if (smallText) {
+      if (splitter.push(small) && endInput()) {
+        const finished = finishRun();
+        const result = writeTemporaryFileSync(job.resultPath, pending, job.tempTag);
+        pending = '';
+        const summary = processedSummary(finished, result.bytes);
+        let summaryFile: string;
+        try {
+          summaryFile = writeTemporaryFileSync(job.summaryPath, summaryText(summary), job.tempTag).temporaryPath;
+        } catch (error) {
+          rmSync(result.temporaryPath, { force: true });
+          throw error;
+        }
+        commitFilesSync(
+          [
+            [result.temporaryPath, job.resultPath],
+            [summaryFile, job.summaryPath],
+          ],
+          options.beforeCommit,
+        );
+        warnInvalid(logger, job, splitter);
+        return summary;
       }
-      commitFilesSync(
-        [
-          [result.temporaryPath, job.resultPath],
-          [summaryFile, job.summaryPath],
-        ],
-        options.beforeCommit,
-      );
-      return summary;
+      // Its output outgrew memory: it is written as it comes from here, as a streamed file's.
     }
     writer = await AtomicFileWriter.create(job.resultPath, job.tempTag);
     const out = writer;
@@ -130,38 +158,35 @@ export async function processFile(config: LoadedConfig, job: FileJob, options: P
       // Marked handled now; the error still surfaces at the next `await writing`.
       writing.catch(() => undefined);
     };
-    if ('text' in job.input) {
-      splitter.push(Buffer.from(job.input.text, 'utf8'));
-    } else {
-      const opened = await openRegularFile(job.input.path, job.input.followSymlinks ?? true);
-      input = opened.handle;
-      const expected = opened.size;
-      let total = 0;
-      // Two buffers: the next read runs while the current chunk is split and routed.
-      const buffers = [Buffer.allocUnsafe(READ_CHUNK_BYTES), Buffer.allocUnsafe(READ_CHUNK_BYTES)];
-      let current = 0;
-      const file = input;
-      const readInto = (buffer: Buffer): Promise<{ bytesRead: number }> => {
-        const read = file.read(buffer, 0, READ_CHUNK_BYTES, null);
-        read.catch(() => undefined); // handled where it is awaited
-        return read;
-      };
-      reading = readInto(buffers[0]);
-      while (reading) {
-        const { bytesRead }: { bytesRead: number } = await reading;
-        reading = undefined;
-        if (bytesRead === 0) break;
-        const chunk = buffers[current].subarray(0, bytesRead);
-        total += bytesRead;
-        current ^= 1;
-        // A short read that reaches the size fstat gave is the end: no read-ahead to find EOF
-        // (one syscall less per small file, which is most files in a queue).
-        reading = bytesRead < READ_CHUNK_BYTES && total >= expected ? undefined : readInto(buffers[current]);
-        splitter.push(chunk);
-        if (pending.length >= WRITE_THRESHOLD) await flushPending();
+    /** After a push (or end): while the splitter is paused, writes out and resumes it. */
+    const settle = async (done: boolean): Promise<void> => {
+      while (!done) {
+        await flushPending();
+        done = splitter.resume();
       }
+      if (pending.length >= WRITE_THRESHOLD) await flushPending();
+    };
+    if (smallText) {
+      await settle(false);
+    } else if ('text' in job.input) {
+      await settle(splitter.push(Buffer.from(job.input.text, 'utf8')));
+    } else {
+      let chunks: AsyncIterable<Buffer> | Buffer[];
+      let read: () => number;
+      if (small !== undefined) {
+        chunks = [small]; // small, but compressed: streamed, as a bomb may hide in it
+        read = () => small.length;
+      } else {
+        const opened = await openRegularFile(job.input.path, job.input.followSymlinks ?? true);
+        input = opened.handle;
+        const reader = new ChunkReader(opened.handle, opened.size);
+        chunks = reader;
+        read = () => reader.bytesRead;
+      }
+      for await (const chunk of decompressed(chunks, () => (storedBytes = read))) await settle(splitter.push(chunk));
     }
-    const finished = finishInput();
+    if (!ended) await settle(endInput());
+    const finished = finishRun();
     await flushPending();
     await writing;
     await writer.close();
@@ -175,33 +200,46 @@ export async function processFile(config: LoadedConfig, job: FileJob, options: P
       ],
       options.beforeCommit,
     );
+    warnInvalid(logger, job, splitter);
     return summary;
   } catch (caught) {
-    // Let a read-ahead or a write still in flight settle before closing their files.
-    await reading?.catch(() => undefined);
+    // Let a write still in flight settle before closing its file.
     await writing.catch(() => undefined);
     await writer?.abort().catch(() => undefined);
     if (caught instanceof FencedError) throw caught; // another instance has the file now
     const error = asFileError(caught);
     if (options.finalAttempt === false && isTransientFsError(error)) throw error;
     const stats = run?.stats();
+    warnInvalid(logger, job, splitter);
     return await recordFailure(
       job,
       error,
       started,
       {
-        pipeline: run?.spec.name ?? null,
-        linesIn: splitter.linesIn,
-        bytesIn: splitter.bytesIn,
-        tags: stats?.tags ?? {},
-        nodes: stats?.nodes ?? {},
-        processors: stats?.processors ?? {},
+      pipeline: run?.spec.name ?? null,
+      linesIn: splitter.linesIn,
+      invalidLines: splitter.invalidLines,
+      bytesIn: bytesIn(),
+      tags: stats?.tags ?? {},
+      nodes: stats?.nodes ?? {},
+      processors: stats?.processors ?? {},
       },
       options.beforeCommit,
     );
   } finally {
     await input?.close().catch(() => undefined);
   }
+}
+
+/** Once per file: how many lines had bytes that were not valid in the encoding read. */
+function warnInvalid(logger: Logger, job: FileJob, splitter: LineSplitter): void {
+  if (splitter.invalidLines === 0) return;
+  const encoding = splitter.encoding ?? 'utf8';
+  const hint = encoding === 'utf8' ? '; if the file is not UTF-8, set "encoding" (e.g. "latin1") in its pipeline or route' : '';
+  logger.warn(
+    `${job.name}: ${splitter.invalidLines} line(s) held bytes that are not valid ${ENCODING_NAMES[encoding]}, replaced with U+FFFD ` +
+      `(the first on line ${splitter.firstInvalidLine})${hint}`,
+  );
 }
 
 /**
@@ -225,7 +263,7 @@ export async function recordFailure(
   return summary;
 }
 
-type FailurePartial = Partial<Pick<FileSummary, 'pipeline' | 'linesIn' | 'bytesIn' | 'tags' | 'nodes' | 'processors'>>;
+type FailurePartial = Partial<Pick<FileSummary, 'pipeline' | 'linesIn' | 'invalidLines' | 'bytesIn' | 'tags' | 'nodes' | 'processors'>>;
 
 /** The summary of a failed file, not written anywhere (recordFailure writes it). */
 export function failureSummary(job: FileJob, error: FileProcessingError, started: number = Date.now(), partial: FailurePartial = {}): FileSummary {
@@ -233,6 +271,7 @@ export function failureSummary(job: FileJob, error: FileProcessingError, started
     status: 'failed',
     pipeline: partial.pipeline ?? null,
     linesIn: partial.linesIn ?? 0,
+    invalidLines: partial.invalidLines ?? 0,
     bytesIn: partial.bytesIn ?? 0,
     bytesOut: 0,
     linesOut: 0,
@@ -256,76 +295,6 @@ function choosePipeline(config: LoadedConfig, name: string, firstLine: string | 
   return spec;
 }
 
-/**
- * Opens a file for reading, refusing anything but a regular file. O_NONBLOCK keeps a FIFO
- * from blocking the open; O_NOFOLLOW (when asked) refuses symbolic links.
- */
-async function openRegularFile(file: string, followSymlinks: boolean): Promise<{ handle: FileHandle; size: number }> {
-  let handle: FileHandle;
-  try {
-    handle = await open(file, openFlags(followSymlinks));
-  } catch (error) {
-    throw openError(error, followSymlinks);
-  }
-  const stat = await handle.stat();
-  if (!stat.isFile()) {
-    await handle.close();
-    throw notRegularFile(stat);
-  }
-  return { handle, size: stat.size };
-}
-
-/**
- * The whole content of a regular file of at most `limit` bytes, read with synchronous calls;
- * undefined when the file is larger (the caller streams it instead). The same refusals as
- * openRegularFile.
- */
-function readSmallFileSync(file: string, followSymlinks: boolean, limit: number): Buffer | undefined {
-  let fd: number;
-  try {
-    fd = openSync(file, openFlags(followSymlinks));
-  } catch (error) {
-    throw openError(error, followSymlinks);
-  }
-  try {
-    const stat = fstatSync(fd);
-    if (!stat.isFile()) throw notRegularFile(stat);
-    if (stat.size > limit) return undefined;
-    // One byte more than fstat said, so that a file still growing is noticed and streamed.
-    const buffer = Buffer.allocUnsafe(stat.size + 1);
-    let total = 0;
-    for (;;) {
-      const bytesRead = readSync(fd, buffer, total, buffer.length - total, null);
-      if (bytesRead === 0) return buffer.subarray(0, total);
-      total += bytesRead;
-      if (total === buffer.length) return undefined;
-    }
-  } finally {
-    closeSync(fd);
-  }
-}
-
-function openFlags(followSymlinks: boolean): number {
-  // O_NONBLOCK keeps a FIFO from blocking the open; O_NOFOLLOW refuses symbolic links.
-  let flags = fsConstants.O_RDONLY | fsConstants.O_NONBLOCK;
-  if (!followSymlinks) flags |= fsConstants.O_NOFOLLOW;
-  return flags;
-}
-
-function openError(error: unknown, followSymlinks: boolean): unknown {
-  const code = (error as NodeJS.ErrnoException).code;
-  if (!followSymlinks && code === 'ELOOP') {
-    return new FileProcessingError('symbolic link: links are never followed in a queue (move the file itself in)', 'ENOTFILE');
-  }
-  if (code === 'ENXIO') return new FileProcessingError('not a regular file (a socket or device): never read', 'ENOTFILE');
-  return error;
-}
-
-function notRegularFile(stat: Stats): FileProcessingError {
-  const what = stat.isFIFO() ? 'a FIFO' : stat.isSocket() ? 'a socket' : stat.isDirectory() ? 'a directory' : 'a device';
-  return new FileProcessingError(`not a regular file (${what}): never read`, 'ENOTFILE');
-}
-
 function asFileError(error: unknown): FileProcessingError {
   if (error instanceof FileProcessingError) return error;
   const errno = error as NodeJS.ErrnoException;
@@ -337,7 +306,7 @@ function asFileError(error: unknown): FileProcessingError {
 
 type Outcome = Pick<
   FileSummary,
-  'status' | 'pipeline' | 'linesIn' | 'linesOut' | 'bytesIn' | 'bytesOut' | 'tags' | 'nodes' | 'edges' | 'processors' | 'error'
+  'status' | 'pipeline' | 'linesIn' | 'linesOut' | 'invalidLines' | 'bytesIn' | 'bytesOut' | 'tags' | 'nodes' | 'edges' | 'processors' | 'error'
 >;
 
 function makeSummary(job: FileJob, started: number, outcome: Outcome): FileSummary {
@@ -355,6 +324,7 @@ function makeSummary(job: FileJob, started: number, outcome: Outcome): FileSumma
     latencyMs: finished - (job.detectedAt ?? started),
     linesIn: rest.linesIn,
     linesOut: rest.linesOut,
+    invalidLines: rest.invalidLines,
     bytesIn: rest.bytesIn,
     bytesOut: rest.bytesOut,
     tags: rest.tags,

@@ -26,6 +26,9 @@ export interface FileSummary {
   latencyMs: number;
   linesIn: number;
   linesOut: number;
+  /** Input lines in which bytes not valid in the file's encoding were replaced with U+FFFD. */
+  invalidLines: number;
+  /** The file's bytes as stored (for gzip input, the compressed bytes). */
   bytesIn: number;
   bytesOut: number;
   tags: Record<string, number>;

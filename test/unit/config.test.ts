@@ -114,7 +114,7 @@ describe('pipeline configuration (SPEC §2)', () => {
       const issues = await issuesOf({ nodes: { start: { use: 'trim' } }, zzz: 1 });
       assert.equal(issues.length, 1);
       assert.equal(issues[0].path, '/zzz');
-      assert.match(issues[0].message, /^unknown property "zzz" \(known: \$schema, version, routes, pipelines, start, maxHops, unmatched, nodes, description\)$/);
+      assert.match(issues[0].message, /^unknown property "zzz" \(known: \$schema, version, routes, pipelines, start, maxHops, maxFanOut, encoding, unmatched, nodes, description\)$/);
     });
 
     it('version must be 1', async () => {
@@ -428,7 +428,7 @@ describe('pipeline configuration (SPEC §2)', () => {
       const issues = await issuesOf({ routes: [{ match: '*.log' }, { pipeline: 'a', glob: '*' }], pipelines: { a: p } });
       assert.deepEqual(issues, [
         { path: '/routes/0', message: 'missing required property "pipeline"' },
-        { path: '/routes/1/glob', message: 'unknown property "glob" (known: match, firstLine, pipeline, description)' },
+        { path: '/routes/1/glob', message: 'unknown property "glob" (known: match, firstLine, encoding, pipeline, description)' },
       ]);
     });
 

@@ -2,10 +2,11 @@
 // loaded relative to the pipeline file, with ctx.emit/n/file/tag, flush and summary().
 
 import assert from 'node:assert/strict';
-import { copyFile, mkdir, writeFile } from 'node:fs/promises';
+import { spawnSync } from 'node:child_process';
+import { copyFile, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { compilePipelineObject, loadPipelineFile } from '../../src/core/config/pipelineConfig';
-import { configIssues, FIXTURES, runConfig, runPipeline, useTempDirs } from './support/harness';
+import { configIssues, exists, FIXTURES, REPO_ROOT, runConfig, runPipeline, useTempDirs } from './support/harness';
 
 const fixture = (name: string): string => path.join(FIXTURES, name);
 
@@ -143,6 +144,134 @@ describe('custom processor modules (SPEC §3)', () => {
     });
   });
 
+  describe('createProcessor is called once at load', () => {
+    it('a createProcessor that throws is a config error naming the node\'s module, and nothing is processed', async () => {
+      const issues = await configIssues(
+        compilePipelineObject({ pipelines: { p: { nodes: { start: { use: 'trim', then: 'x' }, x: { use: { module: fixture('throwingFactory.cjs') } } } } } }, 'p.json'),
+      );
+      assert.deepEqual(issues, [
+        { path: '/pipelines/p/nodes/x/use/module', message: `createProcessor() of ${fixture('throwingFactory.cjs')} threw: options.apiKey is required` },
+      ]);
+    });
+
+    it('the load-time instance serves the first file; every further file gets a fresh one', async () => {
+      const dir = await tempDir();
+      const log = path.join(dir, 'calls.log');
+      const config = await compilePipelineObject({ nodes: { start: { use: { module: fixture('counted.cjs') }, with: { log } } } }, path.join(dir, 'p.json'));
+      assert.equal(await readFile(log, 'utf8'), 'call\n', 'called once by loading');
+      const first = await runConfig(config, dir, 'a\nb\n', { name: 'one.log' });
+      const second = await runConfig(config, dir, 'c\n', { name: 'two.log' });
+      assert.deepEqual(first.summary.processors.start, { call: 1, lines: 2 });
+      assert.deepEqual(second.summary.processors.start, { call: 2, lines: 1 });
+      assert.equal(await readFile(log, 'utf8'), 'call\ncall\n', 'no extra call: the first file used the load-time instance');
+    });
+
+    it('a createProcessor that throws only for a later file fails that file, saying so', async () => {
+      const dir = await tempDir();
+      const log = path.join(dir, 'calls.log');
+      const config = await compilePipelineObject({ nodes: { start: { use: { module: fixture('counted.cjs') }, with: { log, failOnCall: 2 } } } }, path.join(dir, 'p.json'));
+      assert.equal((await runConfig(config, dir, 'a\n', { name: 'one.log' })).summary.status, 'processed');
+      const second = await runConfig(config, dir, 'b\n', { name: 'two.log' });
+      assert.equal(second.summary.status, 'failed');
+      assert.deepEqual(second.summary.error, { message: 'node "start" could not start: refused on call 2', code: 'EPROCESSOR', node: 'start' });
+    });
+
+    it('`fileflow validate` and `fileflow run` exit 2 for a createProcessor that throws, and run writes nothing', async function () {
+      this.timeout(30_000);
+      const dir = await tempDir();
+      await writeFile(path.join(dir, 'p.json'), JSON.stringify({ nodes: { start: { use: { module: fixture('throwingFactory.cjs') } } } }));
+      await writeFile(path.join(dir, 'a.log'), 'x\n');
+      const cli = path.join(REPO_ROOT, 'dist', 'cli.js');
+      for (const args of [['validate', 'p.json'], ['run', 'a.log', '--pipeline', 'p.json']]) {
+        const result = spawnSync(process.execPath, [cli, ...args], { cwd: dir, encoding: 'utf8' });
+        assert.equal(result.status, 2, `${args.join(' ')}: ${result.stdout}${result.stderr}`);
+        assert.match(result.stderr, /\/nodes\/start\/use\/module: createProcessor\(\) of .*throwingFactory\.cjs threw: options\.apiKey is required/);
+      }
+      assert.equal(await exists(path.join(dir, 'results')), false);
+    });
+
+    it('`fileflow watch --once` exits 2 for a createProcessor that throws, and moves nothing', async function () {
+      this.timeout(30_000);
+      const dir = await tempDir();
+      await writeFile(path.join(dir, 'p.json'), JSON.stringify({ nodes: { start: { use: { module: fixture('throwingFactory.cjs') } } } }));
+      await mkdir(path.join(dir, 'q', 'unprocessed'), { recursive: true });
+      await writeFile(path.join(dir, 'q', 'unprocessed', 'a.log'), 'x\n');
+      const result = spawnSync(process.execPath, [path.join(REPO_ROOT, 'dist', 'cli.js'), 'watch', 'q', '--once', '--pipeline', 'p.json'], { cwd: dir, encoding: 'utf8' });
+      assert.equal(result.status, 2, result.stdout + result.stderr);
+      assert.match(result.stderr, /options\.apiKey is required/);
+      assert.deepEqual(await readdir(path.join(dir, 'q', 'unprocessed')), ['a.log']);
+      for (const state of ['underprocess', 'processed', 'failed']) {
+        const entries = await readdir(path.join(dir, 'q', state)).catch(() => []);
+        assert.deepEqual(entries, [], `${state}/ is empty`);
+      }
+    });
+  });
+
+  describe('processors are synchronous', () => {
+    it('an async process() is refused at load, saying why', async () => {
+      const issues = await configIssues(compilePipelineObject({ nodes: { start: { use: { module: fixture('asyncProcess.cjs') } } } }, 'p.json'));
+      assert.equal(issues.length, 1);
+      assert.equal(issues[0].path, '/nodes/start/use/module');
+      assert.match(issues[0].message, /^process\(\) of the processor from .*asyncProcess\.cjs is an async function: processors are synchronous, so emit every line with ctx\.emit before process\(\) returns$/);
+    });
+
+    it('an async flush() is refused at load', async () => {
+      const issues = await configIssues(compilePipelineObject({ nodes: { start: { use: { module: fixture('asyncProcess.cjs') }, with: { inFlush: true } } } }, 'p.json'));
+      assert.match(issues[0]?.message ?? '', /^flush\(\) of the processor .* is an async function/);
+    });
+
+    it('a generator process() is refused at load', async () => {
+      const issues = await configIssues(compilePipelineObject({ nodes: { start: { use: { module: fixture('generatorProcess.cjs') } } } }, 'p.json'));
+      assert.match(issues[0]?.message ?? '', /^process\(\) of the processor .* is a generator function/);
+    });
+
+    it('an async createProcessor is refused at load', async () => {
+      const issues = await configIssues(compilePipelineObject({ nodes: { start: { use: { module: fixture('asyncFactory.mjs') } } } }, 'p.json'));
+      assert.deepEqual(issues, [
+        { path: '/nodes/start/use/module', message: `createProcessor() of ${fixture('asyncFactory.mjs')} returned a Promise: it must return the processor itself (processors are synchronous)` },
+      ]);
+    });
+
+    it('a process() that returns a Promise fails the file with EPROCESSOR, naming the node and the line', async () => {
+      const dir = await tempDir();
+      const pipeline = { nodes: { start: { use: 'trim', then: 'later' }, later: { use: { module: fixture('promiseReturner.cjs') } } } };
+      const result = await runPipeline(pipeline, dir, 'a\nb\n');
+      assert.equal(result.summary.status, 'failed');
+      assert.deepEqual(result.summary.error, {
+        message: 'node "later" returned a Promise from process() on line 1: processors must be synchronous (emit every line with ctx.emit before process() returns)',
+        code: 'EPROCESSOR',
+        node: 'later',
+        line: 1,
+      });
+      assert.equal(result.summary.nodes.later.errors, 1);
+      assert.equal(result.resultExists, false);
+    });
+
+    it('a Promise that rejects is failed the same way, with no unhandled rejection', async () => {
+      const dir = await tempDir();
+      let unhandled: unknown;
+      const onUnhandled = (reason: unknown): void => {
+        unhandled = reason;
+      };
+      process.on('unhandledRejection', onUnhandled);
+      try {
+        const result = await runPipeline({ nodes: { start: { use: { module: fixture('promiseReturner.cjs') }, with: { reject: 'x' } } } }, dir, 'x\n');
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        assert.equal(result.summary.error?.code, 'EPROCESSOR');
+        assert.equal(unhandled, undefined);
+      } finally {
+        process.off('unhandledRejection', onUnhandled);
+      }
+    });
+
+    it('a flush() that returns a Promise fails the file', async () => {
+      const dir = await tempDir();
+      const result = await runPipeline({ nodes: { start: { use: { module: fixture('promiseReturner.cjs') }, with: { inFlush: true } } } }, dir, 'a\n');
+      assert.equal(result.summary.status, 'failed');
+      assert.match(result.summary.error?.message ?? '', /^node "start" returned a Promise from flush\(\) on line 1: processors must be synchronous/);
+    });
+  });
+
   describe('failures', () => {
     it('a module that throws in process() fails the file, naming the node and the line', async () => {
       const dir = await tempDir();
@@ -170,12 +299,11 @@ describe('custom processor modules (SPEC §3)', () => {
       assert.equal(result.resultExists, false);
     });
 
-    it('createProcessor returning something without process() fails the file with a clear message', async () => {
-      const dir = await tempDir();
-      const result = await runPipeline({ nodes: { start: { use: { module: fixture('badFactory.cjs') } } } }, dir, 'a\n');
-      assert.equal(result.summary.status, 'failed');
-      assert.equal(result.summary.error?.node, 'start');
-      assert.match(result.summary.error?.message ?? '', /^node "start" could not start: createProcessor\(\) of .*badFactory\.cjs did not return an object with a process\(line, ctx\) method$/);
+    it('createProcessor returning something without process() is a config error at use/module', async () => {
+      const issues = await configIssues(compilePipelineObject({ nodes: { start: { use: { module: fixture('badFactory.cjs') } } } }, 'p.json'));
+      assert.deepEqual(issues, [
+        { path: '/nodes/start/use/module', message: `createProcessor() of ${fixture('badFactory.cjs')} did not return an object with a process(line, ctx) method` },
+      ]);
     });
 
     it('a missing module is a config error at use/module', async () => {

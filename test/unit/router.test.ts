@@ -171,7 +171,8 @@ describe('tag router (SPEC §2)', () => {
     });
 
     it('maxHops defaults to 64', async () => {
-      const endless = { nodes: { start: { use: 'trim', then: 'again' }, again: { use: 'trim', then: 'start' } } };
+      // A routing node whose rule never fits: the loop is legal, and this line never leaves it.
+      const endless = { nodes: { start: { use: 'trim', then: 'again' }, again: { use: 'route', with: { rules: [{ pattern: '^STOP', tag: 'end' }], default: 'start' } } } };
       const result = await run(endless, 'x\n');
       assert.equal(result.summary.status, 'failed');
       assert.equal(result.summary.error?.code, 'EROUTING');

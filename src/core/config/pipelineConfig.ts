@@ -12,12 +12,13 @@ import { pathToFileURL } from 'node:url';
 import { ConfigError, type ConfigIssue } from '../errors';
 import { BUILTINS } from '../pipeline/builtins';
 import type { CreateProcessor, Processor, ProcessorOptions } from '../pipeline/processor';
+import type { TextEncoding } from '../text/decode';
 import { didYouMean } from '../util/didYouMean';
-import { DEFAULT_MAX_HOPS, END_TAG, type LoadedConfig, type NodeSpec, type PipelineSpec, type RouteSpec } from './pipelineSpec';
+import { DEFAULT_MAX_FAN_OUT, DEFAULT_MAX_HOPS, END_TAG, type LoadedConfig, type NodeSpec, type PipelineSpec, type RouteSpec } from './pipelineSpec';
 
 // The compiled forms live in pipelineSpec.ts (no validator there, so code that only runs
 // pipelines stays small); re-exported for callers that load and run.
-export { END_TAG, DEFAULT_MAX_HOPS, pipelineShapes, selectPipeline } from './pipelineSpec';
+export { END_TAG, DEFAULT_MAX_FAN_OUT, DEFAULT_MAX_HOPS, pipelineShapes, selectPipeline } from './pipelineSpec';
 export type { LoadedConfig, NodeSpec, PipelineSpec, RouteSpec } from './pipelineSpec';
 
 export const DEFAULT_PIPELINE_FILE = 'fileflow.pipeline.json';
@@ -31,12 +32,15 @@ export interface NodeConfig {
 export interface PipelineConfig {
   start?: string;
   maxHops?: number;
+  maxFanOut?: number;
+  encoding?: TextEncoding;
   unmatched?: string;
   nodes: Record<string, NodeConfig>;
 }
 export interface RouteConfig {
   match?: string;
   firstLine?: string;
+  encoding?: TextEncoding;
   pipeline: string;
 }
 export interface PipelineFile extends Partial<PipelineConfig> {
@@ -145,7 +149,7 @@ class Compiler {
       this.issue('', 'no pipeline: add "nodes" (one pipeline) or "pipelines"');
     }
     if (!shorthand) {
-      for (const key of ['start', 'maxHops', 'unmatched'] as const) {
+      for (const key of ['start', 'maxHops', 'maxFanOut', 'encoding', 'unmatched'] as const) {
         if (raw[key] !== undefined) this.issue(`/${key}`, `"${key}" belongs inside a pipeline (or use top-level "nodes")`);
       }
     }
@@ -170,9 +174,10 @@ class Compiler {
           return;
         }
         const spec: RouteSpec = { pipeline };
+        if (route.encoding !== undefined) spec.encoding = route.encoding;
         if (route.match !== undefined) {
           try {
-            spec.match = picomatch(route.match, { dot: true });
+            spec.match = compileMatch(route.match);
           } catch (error) {
             this.issue(`/routes/${i}/match`, `invalid glob: ${(error as Error).message}`);
           }
@@ -243,7 +248,8 @@ class Compiler {
       nodes.push({ name: nodeName, use: node.use, kind: builtin.kind, then, tags, create: () => builtin.create(options) });
     }
     for (const issue of useIssuesOf(config, at)) this.issues.push(issue);
-    return { name, start, maxHops: config.maxHops ?? DEFAULT_MAX_HOPS, unmatched, nodes };
+    for (const issue of unconditionalLoops(config, nodes, at)) this.issues.push(issue);
+    return { name, start, maxHops: config.maxHops ?? DEFAULT_MAX_HOPS, maxFanOut: config.maxFanOut ?? DEFAULT_MAX_FAN_OUT, encoding: config.encoding ?? 'utf8', unmatched, nodes };
   }
 
   private async customNode(
@@ -281,6 +287,16 @@ class Compiler {
       return undefined;
     }
     const factory = createProcessor;
+    // Called once now, so that a module that throws here, or returns something that is no
+    // (synchronous) processor, is a configuration error and no file is touched. That instance
+    // serves the first file; every further file gets a fresh one, so state never leaks.
+    let spare: Processor | undefined;
+    try {
+      spare = checkedProcessor(callFactory(factory, options, resolved), resolved);
+    } catch (error) {
+      this.issue(at, (error as Error).message);
+      return undefined;
+    }
     return {
       name,
       use: modulePath,
@@ -288,10 +304,8 @@ class Compiler {
       tags: [then],
       then,
       create(): Processor {
-        const processor = factory({ ...options });
-        if (!processor || typeof processor.process !== 'function') {
-          throw new Error(`createProcessor() of ${modulePath} did not return an object with a process(line, ctx) method`);
-        }
+        const processor = spare ?? checkedProcessor(factory({ ...options }), modulePath);
+        spare = undefined;
         return processor;
       },
     };
@@ -300,6 +314,104 @@ class Compiler {
   private issue(path: string, message: string): void {
     this.issues.push({ path, message });
   }
+}
+
+/**
+ * A route's `match` glob, as in .gitignore: without a `/` it is matched against the last part
+ * of the name (`*.csv` fits `2025/x.csv`), with one against the whole name (a leading `/` only
+ * anchors it there). So `run`, whose names are base names, and `watch`, whose names keep their
+ * subfolders, choose alike. (picomatch's own `basename` option also cuts names for patterns
+ * that do have a `/`, so it is not used.)
+ */
+export function compileMatch(glob: string): (name: string) => boolean {
+  if (!glob.includes('/')) {
+    const test = picomatch(glob, { dot: true });
+    return (name) => test(name.slice(name.lastIndexOf('/') + 1));
+  }
+  return picomatch(glob.startsWith('/') ? glob.slice(1) : glob, { dot: true });
+}
+
+function callFactory(factory: CreateProcessor, options: ProcessorOptions, module: string): unknown {
+  try {
+    return factory({ ...options });
+  } catch (error) {
+    throw new Error(`createProcessor() of ${module} threw: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+/**
+ * What createProcessor returned, if it is a processor that works line by line: an object
+ * with a synchronous process(), and flush()/summary() functions when present. An async
+ * process() would return before its lines are emitted, and they would be lost.
+ */
+function checkedProcessor(value: unknown, module: string): Processor {
+  if (isThenable(value)) {
+    value.then(undefined, () => undefined); // refused, so its outcome does not matter
+    throw new Error(`createProcessor() of ${module} returned a Promise: it must return the processor itself (processors are synchronous)`);
+  }
+  if (!isObject(value) || typeof value.process !== 'function') {
+    throw new Error(`createProcessor() of ${module} did not return an object with a process(line, ctx) method`);
+  }
+  for (const method of ['process', 'flush', 'summary'] as const) {
+    const fn = value[method];
+    if (fn === undefined && method !== 'process') continue;
+    if (typeof fn !== 'function') throw new Error(`${method} of the processor from ${module} must be a function`);
+    const kind = Object.prototype.toString.call(fn);
+    if (method !== 'summary' && kind !== '[object Function]') {
+      const what = kind.includes('Async') ? 'an async function' : 'a generator function';
+      throw new Error(
+        `${method}() of the processor from ${module} is ${what}: processors are synchronous, so emit every line with ctx.emit before ${method}() returns`,
+      );
+    }
+  }
+  return value as unknown as Processor;
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (typeof value === 'object' || typeof value === 'function') && value !== null && typeof (value as { then?: unknown }).then === 'function';
+}
+
+/**
+ * Loops no line can leave. A transform or custom node sends each line on to its `then` (or,
+ * when that tag has no node, to `unmatched`), so a cycle of such nodes with no routing node
+ * in it passes every line that reaches it round until maxHops fails the file. (A custom
+ * processor may name other tags in ctx.emit, but its `then` is where its lines go by default;
+ * one that leaves a loop on purpose names its way back in, not just out.) Each cycle is
+ * reported once, at the `then` of its first node in declaration order.
+ */
+function unconditionalLoops(config: PipelineConfig, nodes: NodeSpec[], at: string): ConfigIssue[] {
+  const byName = new Map(nodes.map((node) => [node.name, node]));
+  const next = (node: NodeSpec): NodeSpec | undefined => {
+    if ((node.kind !== 'transform' && node.kind !== 'custom') || node.then === END_TAG) return undefined;
+    if (Object.hasOwn(config.nodes, node.then)) return byName.get(node.then);
+    const unmatched = config.unmatched;
+    return unmatched === undefined || unmatched === END_TAG ? undefined : byName.get(unmatched);
+  };
+  const issues: ConfigIssue[] = [];
+  const done = new Set<NodeSpec>();
+  for (const first of nodes) {
+    const path: NodeSpec[] = [];
+    let node: NodeSpec | undefined = first;
+    while (node !== undefined && !done.has(node) && !path.includes(node)) {
+      path.push(node);
+      node = next(node);
+    }
+    if (node !== undefined && !done.has(node)) {
+      const cycle = path.slice(path.indexOf(node));
+      const head = nodes.find((candidate) => cycle.includes(candidate)) as NodeSpec;
+      const from = cycle.indexOf(head);
+      const round = [...cycle.slice(from), ...cycle.slice(0, from), head].map((n) => `"${n.name}"`).join(' → ');
+      const custom = cycle.some((n) => n.kind === 'custom') ? ' (a custom processor that loops on purpose must name the tag back into the loop in ctx.emit, not leave it to its "then")' : '';
+      issues.push({
+        path: `${at}/nodes/${pointer(head.name)}/then`,
+        message:
+          `routing loop: ${round} passes every line that reaches it round and round, with no routing node in the loop to let it out, ` +
+          `so maxHops would fail the file; send a "then" out of the loop or put a routing node ("route", "tagByLevel") in it${custom}`,
+      });
+    }
+    for (const visited of path) done.add(visited);
+  }
+  return issues;
 }
 
 /** JSON Pointer escaping for a key. */
@@ -374,6 +486,11 @@ function describeSchemaError(error: ErrorObject): ConfigIssue {
       return { path: at, message: `must be ${article(String(params.type))}, not ${describeValue(error.data)}` };
     case 'const':
       return { path: at, message: `must be ${JSON.stringify(params.allowedValue)}` };
+    case 'enum': {
+      const allowed = (params.allowedValues as unknown[]).map(String);
+      const hint = typeof error.data === 'string' ? didYouMean(error.data, allowed) : '';
+      return { path: at, message: `must be one of ${allowed.map((v) => JSON.stringify(v)).join(', ')}${hint}` };
+    }
     case 'pattern':
       return { path: at, message: at.endsWith('flags') ? 'invalid regular expression flags (allowed: d g i m s u v y)' : `${error.message}` };
     default:

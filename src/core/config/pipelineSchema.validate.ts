@@ -3,12 +3,12 @@
 "use strict";
 module.exports = validate10;
 module.exports.default = validate10;
-const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","title":"Fileflow pipeline file","markdownDescription":"Pipelines of line processors connected by tags, and the routes that choose a pipeline per file.","type":"object","properties":{"$schema":{"type":"string"},"version":{"const":1,"markdownDescription":"Format version; always `1`."},"routes":{"type":"array","items":{"$ref":"#/definitions/route"},"markdownDescription":"Chooses a file's pipeline: the first entry whose `match` and/or `firstLine` fits. An entry with neither always fits."},"pipelines":{"type":"object","additionalProperties":{"$ref":"#/definitions/pipeline"},"minProperties":1,"markdownDescription":"Named pipelines."},"start":{"type":"string","minLength":1,"default":"start","markdownDescription":"The node every input line enters first."},"maxHops":{"type":"integer","minimum":1,"maximum":100000,"default":64,"markdownDescription":"Most nodes one line may pass through; more is a routing loop and fails the file."},"unmatched":{"type":"string","minLength":1,"markdownDescription":"Tag that lines emitted with a tag that has no node are sent to (instead of failing the file). Must be a node or `end`."},"nodes":{"type":"object","additionalProperties":{"$ref":"#/definitions/node"},"minProperties":1,"markdownDescription":"The nodes, by name. A line with tag `T` goes to the node named `T`."},"description":{"type":"string"}},"additionalProperties":false,"definitions":{"route":{"type":"object","properties":{"match":{"type":"string","minLength":1,"markdownDescription":"Glob on the file's name, e.g. `**/*.csv`."},"firstLine":{"type":"string","markdownDescription":"JavaScript regular expression tested on the file's first line."},"pipeline":{"type":"string","minLength":1,"markdownDescription":"Name of the pipeline to use."},"description":{"type":"string"}},"required":["pipeline"],"additionalProperties":false},"pipeline":{"type":"object","properties":{"start":{"type":"string","minLength":1,"default":"start","markdownDescription":"The node every input line enters first."},"maxHops":{"type":"integer","minimum":1,"maximum":100000,"default":64,"markdownDescription":"Most nodes one line may pass through; more is a routing loop and fails the file."},"unmatched":{"type":"string","minLength":1,"markdownDescription":"Tag that lines emitted with a tag that has no node are sent to (instead of failing the file). Must be a node or `end`."},"nodes":{"type":"object","additionalProperties":{"$ref":"#/definitions/node"},"minProperties":1,"markdownDescription":"The nodes, by name. A line with tag `T` goes to the node named `T`."},"description":{"type":"string"}},"required":["nodes"],"additionalProperties":false},"node":{"type":"object","markdownDescription":"A node runs one processor on every line whose tag is the node's name.","properties":{"use":{"anyOf":[{"type":"string","enum":["trim","uppercase","lowercase","snakecase","replace","filter","template","number","split","join","dedupe","count","drop","route","tagByLevel"],"markdownEnumDescriptions":["Strip leading and trailing white space.","Change the line to upper case.","Change the line to lower case.","Lower-case; every run of characters other than `a-z0-9` becomes `_`; leading/trailing `_` removed.","JavaScript `RegExp` replace.","Keep only lines matching (or, inverted, not matching) `pattern`.","Format each line with a template.","Number the lines reaching this node.","Emit each part of the line, trimmed; empty parts are dropped.","Join every `size` lines into one; the remainder is flushed at end of file.","Drop a line equal to an earlier line of this file.","Pass every line on unchanged; the summary reports how many passed (and matched `pattern`).","Discard the line.","Routing: tag of the first rule whose regex matches, else `default`.","Routing: tags a line by its first whole-word level token (`TRACE`/`DEBUG` → `debug`, `INFO`/`NOTICE` → `info`, `WARN`/`WARNING` → `warn`, `ERROR`/`ERR`/`SEVERE` → `error`, `CRITICAL`/`CRIT`/`FATAL`/`EMERG`/`ALERT` → `critical`; none → `default`)."]},{"type":"object","properties":{"module":{"type":"string","minLength":1,"markdownDescription":"Path of a CommonJS or ES module, relative to this file, that exports `createProcessor(options)`."}},"required":["module"],"additionalProperties":false}],"markdownDescription":"A built-in processor, or `{ \"module\": \"./path.js\" }` for a custom one."},"with":{"type":"object","markdownDescription":"The processor's options."},"then":{"type":"string","minLength":1,"default":"end","markdownDescription":"Tag the lines this node emits get (transform processors). `end` writes them to the result."},"description":{"type":"string"}},"required":["use"],"additionalProperties":false,"allOf":[{"if":{"properties":{"use":{"const":"trim"}},"required":["use"]},"then":{"properties":{"with":{"type":"object","properties":{},"additionalProperties":false}}}},{"if":{"properties":{"use":{"const":"uppercase"}},"required":["use"]},"then":{"properties":{"with":{"type":"object","properties":{},"additionalProperties":false}}}},{"if":{"properties":{"use":{"const":"lowercase"}},"required":["use"]},"then":{"properties":{"with":{"type":"object","properties":{},"additionalProperties":false}}}},{"if":{"properties":{"use":{"const":"snakecase"}},"required":["use"]},"then":{"properties":{"with":{"type":"object","properties":{},"additionalProperties":false}}}},{"if":{"properties":{"use":{"const":"replace"}},"required":["use"]},"then":{"properties":{"with":{"type":"object","properties":{"pattern":{"type":"string","markdownDescription":"JavaScript regular expression to replace."},"replacement":{"type":"string","default":"","markdownDescription":"Replacement text (`$1` etc. refer to groups)."},"flags":{"type":"string","pattern":"^[dgimsuvy]*$","markdownDescription":"JavaScript `RegExp` flags, e.g. `\"i\"` for case-insensitive.","default":"g"}},"additionalProperties":false,"required":["pattern"]}},"required":["with"]}},{"if":{"properties":{"use":{"const":"filter"}},"required":["use"]},"then":{"properties":{"with":{"type":"object","properties":{"pattern":{"type":"string","markdownDescription":"Keep lines that match this JavaScript regular expression."},"flags":{"type":"string","pattern":"^[dgimsuvy]*$","markdownDescription":"JavaScript `RegExp` flags, e.g. `\"i\"` for case-insensitive.","default":""},"invert":{"type":"boolean","default":false,"markdownDescription":"Keep the lines that do **not** match instead."}},"additionalProperties":false,"required":["pattern"]}},"required":["with"]}},{"if":{"properties":{"use":{"const":"template"}},"required":["use"]},"then":{"properties":{"with":{"type":"object","properties":{"format":{"type":"string","markdownDescription":"Placeholders: `{line}`, `{tag}` (this node's name), `{n}` (input line number), `{file}`; `{{` and `}}` are literal braces."}},"additionalProperties":false,"required":["format"]}},"required":["with"]}},{"if":{"properties":{"use":{"const":"number"}},"required":["use"]},"then":{"properties":{"with":{"type":"object","properties":{"format":{"type":"string","default":"[{count}] {line}","markdownDescription":"`{count}` counts the lines reaching this node in this file; `{line}`, `{tag}`, `{n}`, `{file}` as in `template`."},"start":{"type":"integer","default":1,"markdownDescription":"First value of `{count}`."}},"additionalProperties":false}}}},{"if":{"properties":{"use":{"const":"split"}},"required":["use"]},"then":{"properties":{"with":{"type":"object","properties":{"separator":{"type":"string","minLength":1,"default":",","markdownDescription":"Literal text to split on (not a regular expression)."}},"additionalProperties":false}}}},{"if":{"properties":{"use":{"const":"join"}},"required":["use"]},"then":{"properties":{"with":{"type":"object","properties":{"separator":{"type":"string","default":" | "},"size":{"type":"integer","minimum":1,"default":2,"markdownDescription":"How many lines make one."}},"additionalProperties":false}}}},{"if":{"properties":{"use":{"const":"dedupe"}},"required":["use"]},"then":{"properties":{"with":{"type":"object","properties":{"maxEntries":{"type":"integer","minimum":1,"default":100000,"markdownDescription":"Most distinct lines remembered; past it the oldest is forgotten."}},"additionalProperties":false}}}},{"if":{"properties":{"use":{"const":"count"}},"required":["use"]},"then":{"properties":{"with":{"type":"object","properties":{"pattern":{"type":"string","markdownDescription":"Also count the lines matching this regular expression."},"flags":{"type":"string","pattern":"^[dgimsuvy]*$","markdownDescription":"JavaScript `RegExp` flags, e.g. `\"i\"` for case-insensitive.","default":""}},"additionalProperties":false}}}},{"if":{"properties":{"use":{"const":"drop"}},"required":["use"]},"then":{"properties":{"with":{"type":"object","properties":{},"additionalProperties":false}}}},{"if":{"properties":{"use":{"const":"route"}},"required":["use"]},"then":{"properties":{"with":{"type":"object","properties":{"rules":{"type":"array","items":{"type":"object","properties":{"pattern":{"type":"string"},"flags":{"type":"string","pattern":"^[dgimsuvy]*$","markdownDescription":"JavaScript `RegExp` flags, e.g. `\"i\"` for case-insensitive.","default":""},"tag":{"type":"string","minLength":1}},"required":["pattern","tag"],"additionalProperties":false},"markdownDescription":"Tried in order: the line goes to the `tag` of the first rule whose `pattern` matches."},"default":{"type":"string","minLength":1,"markdownDescription":"Tag for lines that match no rule."}},"additionalProperties":false,"required":["rules","default"]}},"required":["with"]}},{"if":{"properties":{"use":{"const":"tagByLevel"}},"required":["use"]},"then":{"properties":{"with":{"type":"object","properties":{"default":{"type":"string","minLength":1,"default":"other","markdownDescription":"Tag for lines with no level token."}},"additionalProperties":false}}}}]}}};
-const schema12 = {"type":"object","properties":{"match":{"type":"string","minLength":1,"markdownDescription":"Glob on the file's name, e.g. `**/*.csv`."},"firstLine":{"type":"string","markdownDescription":"JavaScript regular expression tested on the file's first line."},"pipeline":{"type":"string","minLength":1,"markdownDescription":"Name of the pipeline to use."},"description":{"type":"string"}},"required":["pipeline"],"additionalProperties":false};
+const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","title":"Fileflow pipeline file","markdownDescription":"Pipelines of line processors connected by tags, and the routes that choose a pipeline per file.","type":"object","properties":{"$schema":{"type":"string"},"version":{"const":1,"markdownDescription":"Format version; always `1`."},"routes":{"type":"array","items":{"$ref":"#/definitions/route"},"markdownDescription":"Chooses a file's pipeline: the first entry whose `match` and/or `firstLine` fits. An entry with neither always fits."},"pipelines":{"type":"object","additionalProperties":{"$ref":"#/definitions/pipeline"},"minProperties":1,"markdownDescription":"Named pipelines."},"start":{"type":"string","minLength":1,"default":"start","markdownDescription":"The node every input line enters first."},"maxHops":{"type":"integer","minimum":1,"maximum":100000,"default":64,"markdownDescription":"Most nodes one line may pass through; more is a routing loop and fails the file."},"maxFanOut":{"type":"integer","minimum":1,"default":100000,"markdownDescription":"Most lines one input line may fan out into: every line any node emits while that input line is routed counts (and, at end of file, every line one node's flush emits). More fails the file, so that a processor that emits without end cannot exhaust memory."},"encoding":{"type":"string","enum":["utf8","latin1","utf16le"],"default":"utf8","markdownDescription":"How this pipeline's files are read (a route's `encoding` overrides it). A byte-order mark decides by itself: UTF-8, or UTF-16 little- or big-endian. Bytes that are not valid in the encoding become U+FFFD; the summary's `invalidLines` counts the lines where that happened.","markdownEnumDescriptions":["UTF-8 (the default).","ISO-8859-1: every byte is one character, so nothing is ever invalid.","UTF-16 little-endian without a byte-order mark (with one, UTF-16 of either byte order is read anyway)."]},"unmatched":{"type":"string","minLength":1,"markdownDescription":"Tag that lines emitted with a tag that has no node are sent to (instead of failing the file). Must be a node or `end`."},"nodes":{"type":"object","additionalProperties":{"$ref":"#/definitions/node"},"minProperties":1,"markdownDescription":"The nodes, by name. A line with tag `T` goes to the node named `T`."},"description":{"type":"string"}},"additionalProperties":false,"definitions":{"route":{"type":"object","properties":{"match":{"type":"string","minLength":1,"markdownDescription":"Glob on the file's name (its path below `unprocessed/`), as in `.gitignore`: without a `/` it is matched against the last part of the name (`*.csv` fits `2025/x.csv`), with a `/` against the whole name (`2025/*.csv`)."},"firstLine":{"type":"string","markdownDescription":"JavaScript regular expression tested on the file's first line."},"encoding":{"type":"string","enum":["utf8","latin1","utf16le"],"markdownDescription":"How the files this route picks are read, instead of its pipeline's `encoding`; its `firstLine` is tested on the first line read so. A byte-order mark still decides by itself.","markdownEnumDescriptions":["UTF-8.","ISO-8859-1: every byte is one character, so nothing is ever invalid.","UTF-16 little-endian without a byte-order mark."]},"pipeline":{"type":"string","minLength":1,"markdownDescription":"Name of the pipeline to use."},"description":{"type":"string"}},"required":["pipeline"],"additionalProperties":false},"pipeline":{"type":"object","properties":{"start":{"type":"string","minLength":1,"default":"start","markdownDescription":"The node every input line enters first."},"maxHops":{"type":"integer","minimum":1,"maximum":100000,"default":64,"markdownDescription":"Most nodes one line may pass through; more is a routing loop and fails the file."},"maxFanOut":{"type":"integer","minimum":1,"default":100000,"markdownDescription":"Most lines one input line may fan out into: every line any node emits while that input line is routed counts (and, at end of file, every line one node's flush emits). More fails the file, so that a processor that emits without end cannot exhaust memory."},"encoding":{"type":"string","enum":["utf8","latin1","utf16le"],"default":"utf8","markdownDescription":"How this pipeline's files are read (a route's `encoding` overrides it). A byte-order mark decides by itself: UTF-8, or UTF-16 little- or big-endian. Bytes that are not valid in the encoding become U+FFFD; the summary's `invalidLines` counts the lines where that happened.","markdownEnumDescriptions":["UTF-8 (the default).","ISO-8859-1: every byte is one character, so nothing is ever invalid.","UTF-16 little-endian without a byte-order mark (with one, UTF-16 of either byte order is read anyway)."]},"unmatched":{"type":"string","minLength":1,"markdownDescription":"Tag that lines emitted with a tag that has no node are sent to (instead of failing the file). Must be a node or `end`."},"nodes":{"type":"object","additionalProperties":{"$ref":"#/definitions/node"},"minProperties":1,"markdownDescription":"The nodes, by name. A line with tag `T` goes to the node named `T`."},"description":{"type":"string"}},"required":["nodes"],"additionalProperties":false},"node":{"type":"object","markdownDescription":"A node runs one processor on every line whose tag is the node's name.","properties":{"use":{"anyOf":[{"type":"string","enum":["trim","uppercase","lowercase","snakecase","replace","filter","template","number","split","join","dedupe","count","drop","route","tagByLevel"],"markdownEnumDescriptions":["Strip leading and trailing white space.","Change the line to upper case.","Change the line to lower case.","Lower-case; every run of characters other than `a-z0-9` becomes `_`; leading/trailing `_` removed.","JavaScript `RegExp` replace.","Keep only lines matching (or, inverted, not matching) `pattern`.","Format each line with a template.","Number the lines reaching this node.","Emit each part of the line, trimmed; empty parts are dropped.","Join every `size` lines into one; the remainder is flushed at end of file.","Drop a line equal to an earlier line of this file.","Pass every line on unchanged; the summary reports how many passed (and matched `pattern`).","Discard the line.","Routing: tag of the first rule whose regex matches, else `default`.","Routing: tags a line by its first whole-word level token (`TRACE`/`DEBUG` → `debug`, `INFO`/`NOTICE` → `info`, `WARN`/`WARNING` → `warn`, `ERROR`/`ERR`/`SEVERE` → `error`, `CRITICAL`/`CRIT`/`FATAL`/`EMERG`/`ALERT` → `critical`; none → `default`)."]},{"type":"object","properties":{"module":{"type":"string","minLength":1,"markdownDescription":"Path of a CommonJS or ES module, relative to this file, that exports `createProcessor(options)`."}},"required":["module"],"additionalProperties":false}],"markdownDescription":"A built-in processor, or `{ \"module\": \"./path.js\" }` for a custom one."},"with":{"type":"object","markdownDescription":"The processor's options."},"then":{"type":"string","minLength":1,"default":"end","markdownDescription":"Tag the lines this node emits get (transform processors). `end` writes them to the result."},"description":{"type":"string"}},"required":["use"],"additionalProperties":false,"allOf":[{"if":{"properties":{"use":{"const":"trim"}},"required":["use"]},"then":{"properties":{"with":{"type":"object","properties":{},"additionalProperties":false}}}},{"if":{"properties":{"use":{"const":"uppercase"}},"required":["use"]},"then":{"properties":{"with":{"type":"object","properties":{},"additionalProperties":false}}}},{"if":{"properties":{"use":{"const":"lowercase"}},"required":["use"]},"then":{"properties":{"with":{"type":"object","properties":{},"additionalProperties":false}}}},{"if":{"properties":{"use":{"const":"snakecase"}},"required":["use"]},"then":{"properties":{"with":{"type":"object","properties":{},"additionalProperties":false}}}},{"if":{"properties":{"use":{"const":"replace"}},"required":["use"]},"then":{"properties":{"with":{"type":"object","properties":{"pattern":{"type":"string","markdownDescription":"JavaScript regular expression to replace."},"replacement":{"type":"string","default":"","markdownDescription":"Replacement text (`$1` etc. refer to groups)."},"flags":{"type":"string","pattern":"^[dgimsuvy]*$","markdownDescription":"JavaScript `RegExp` flags, e.g. `\"i\"` for case-insensitive.","default":"g"}},"additionalProperties":false,"required":["pattern"]}},"required":["with"]}},{"if":{"properties":{"use":{"const":"filter"}},"required":["use"]},"then":{"properties":{"with":{"type":"object","properties":{"pattern":{"type":"string","markdownDescription":"Keep lines that match this JavaScript regular expression."},"flags":{"type":"string","pattern":"^[dgimsuvy]*$","markdownDescription":"JavaScript `RegExp` flags, e.g. `\"i\"` for case-insensitive.","default":""},"invert":{"type":"boolean","default":false,"markdownDescription":"Keep the lines that do **not** match instead."}},"additionalProperties":false,"required":["pattern"]}},"required":["with"]}},{"if":{"properties":{"use":{"const":"template"}},"required":["use"]},"then":{"properties":{"with":{"type":"object","properties":{"format":{"type":"string","markdownDescription":"Placeholders: `{line}`, `{tag}` (this node's name), `{n}` (input line number), `{file}`; `{{` and `}}` are literal braces."}},"additionalProperties":false,"required":["format"]}},"required":["with"]}},{"if":{"properties":{"use":{"const":"number"}},"required":["use"]},"then":{"properties":{"with":{"type":"object","properties":{"format":{"type":"string","default":"[{count}] {line}","markdownDescription":"`{count}` counts the lines reaching this node in this file; `{line}`, `{tag}`, `{n}`, `{file}` as in `template`."},"start":{"type":"integer","default":1,"markdownDescription":"First value of `{count}`."}},"additionalProperties":false}}}},{"if":{"properties":{"use":{"const":"split"}},"required":["use"]},"then":{"properties":{"with":{"type":"object","properties":{"separator":{"type":"string","minLength":1,"default":",","markdownDescription":"Literal text to split on (not a regular expression)."}},"additionalProperties":false}}}},{"if":{"properties":{"use":{"const":"join"}},"required":["use"]},"then":{"properties":{"with":{"type":"object","properties":{"separator":{"type":"string","default":" | "},"size":{"type":"integer","minimum":1,"default":2,"markdownDescription":"How many lines make one."}},"additionalProperties":false}}}},{"if":{"properties":{"use":{"const":"dedupe"}},"required":["use"]},"then":{"properties":{"with":{"type":"object","properties":{"maxEntries":{"type":"integer","minimum":1,"default":100000,"markdownDescription":"Most distinct lines remembered; past it the oldest is forgotten."}},"additionalProperties":false}}}},{"if":{"properties":{"use":{"const":"count"}},"required":["use"]},"then":{"properties":{"with":{"type":"object","properties":{"pattern":{"type":"string","markdownDescription":"Also count the lines matching this regular expression."},"flags":{"type":"string","pattern":"^[dgimsuvy]*$","markdownDescription":"JavaScript `RegExp` flags, e.g. `\"i\"` for case-insensitive.","default":""}},"additionalProperties":false}}}},{"if":{"properties":{"use":{"const":"drop"}},"required":["use"]},"then":{"properties":{"with":{"type":"object","properties":{},"additionalProperties":false}}}},{"if":{"properties":{"use":{"const":"route"}},"required":["use"]},"then":{"properties":{"with":{"type":"object","properties":{"rules":{"type":"array","items":{"type":"object","properties":{"pattern":{"type":"string"},"flags":{"type":"string","pattern":"^[dgimsuvy]*$","markdownDescription":"JavaScript `RegExp` flags, e.g. `\"i\"` for case-insensitive.","default":""},"tag":{"type":"string","minLength":1}},"required":["pattern","tag"],"additionalProperties":false},"markdownDescription":"Tried in order: the line goes to the `tag` of the first rule whose `pattern` matches."},"default":{"type":"string","minLength":1,"markdownDescription":"Tag for lines that match no rule."}},"additionalProperties":false,"required":["rules","default"]}},"required":["with"]}},{"if":{"properties":{"use":{"const":"tagByLevel"}},"required":["use"]},"then":{"properties":{"with":{"type":"object","properties":{"default":{"type":"string","minLength":1,"default":"other","markdownDescription":"Tag for lines with no level token."}},"additionalProperties":false}}}}]}}};
+const schema12 = {"type":"object","properties":{"match":{"type":"string","minLength":1,"markdownDescription":"Glob on the file's name (its path below `unprocessed/`), as in `.gitignore`: without a `/` it is matched against the last part of the name (`*.csv` fits `2025/x.csv`), with a `/` against the whole name (`2025/*.csv`)."},"firstLine":{"type":"string","markdownDescription":"JavaScript regular expression tested on the file's first line."},"encoding":{"type":"string","enum":["utf8","latin1","utf16le"],"markdownDescription":"How the files this route picks are read, instead of its pipeline's `encoding`; its `firstLine` is tested on the first line read so. A byte-order mark still decides by itself.","markdownEnumDescriptions":["UTF-8.","ISO-8859-1: every byte is one character, so nothing is ever invalid.","UTF-16 little-endian without a byte-order mark."]},"pipeline":{"type":"string","minLength":1,"markdownDescription":"Name of the pipeline to use."},"description":{"type":"string"}},"required":["pipeline"],"additionalProperties":false};
 const schema14 = {"type":"object","markdownDescription":"A node runs one processor on every line whose tag is the node's name.","properties":{"use":{"anyOf":[{"type":"string","enum":["trim","uppercase","lowercase","snakecase","replace","filter","template","number","split","join","dedupe","count","drop","route","tagByLevel"],"markdownEnumDescriptions":["Strip leading and trailing white space.","Change the line to upper case.","Change the line to lower case.","Lower-case; every run of characters other than `a-z0-9` becomes `_`; leading/trailing `_` removed.","JavaScript `RegExp` replace.","Keep only lines matching (or, inverted, not matching) `pattern`.","Format each line with a template.","Number the lines reaching this node.","Emit each part of the line, trimmed; empty parts are dropped.","Join every `size` lines into one; the remainder is flushed at end of file.","Drop a line equal to an earlier line of this file.","Pass every line on unchanged; the summary reports how many passed (and matched `pattern`).","Discard the line.","Routing: tag of the first rule whose regex matches, else `default`.","Routing: tags a line by its first whole-word level token (`TRACE`/`DEBUG` → `debug`, `INFO`/`NOTICE` → `info`, `WARN`/`WARNING` → `warn`, `ERROR`/`ERR`/`SEVERE` → `error`, `CRITICAL`/`CRIT`/`FATAL`/`EMERG`/`ALERT` → `critical`; none → `default`)."]},{"type":"object","properties":{"module":{"type":"string","minLength":1,"markdownDescription":"Path of a CommonJS or ES module, relative to this file, that exports `createProcessor(options)`."}},"required":["module"],"additionalProperties":false}],"markdownDescription":"A built-in processor, or `{ \"module\": \"./path.js\" }` for a custom one."},"with":{"type":"object","markdownDescription":"The processor's options."},"then":{"type":"string","minLength":1,"default":"end","markdownDescription":"Tag the lines this node emits get (transform processors). `end` writes them to the result."},"description":{"type":"string"}},"required":["use"],"additionalProperties":false,"allOf":[{"if":{"properties":{"use":{"const":"trim"}},"required":["use"]},"then":{"properties":{"with":{"type":"object","properties":{},"additionalProperties":false}}}},{"if":{"properties":{"use":{"const":"uppercase"}},"required":["use"]},"then":{"properties":{"with":{"type":"object","properties":{},"additionalProperties":false}}}},{"if":{"properties":{"use":{"const":"lowercase"}},"required":["use"]},"then":{"properties":{"with":{"type":"object","properties":{},"additionalProperties":false}}}},{"if":{"properties":{"use":{"const":"snakecase"}},"required":["use"]},"then":{"properties":{"with":{"type":"object","properties":{},"additionalProperties":false}}}},{"if":{"properties":{"use":{"const":"replace"}},"required":["use"]},"then":{"properties":{"with":{"type":"object","properties":{"pattern":{"type":"string","markdownDescription":"JavaScript regular expression to replace."},"replacement":{"type":"string","default":"","markdownDescription":"Replacement text (`$1` etc. refer to groups)."},"flags":{"type":"string","pattern":"^[dgimsuvy]*$","markdownDescription":"JavaScript `RegExp` flags, e.g. `\"i\"` for case-insensitive.","default":"g"}},"additionalProperties":false,"required":["pattern"]}},"required":["with"]}},{"if":{"properties":{"use":{"const":"filter"}},"required":["use"]},"then":{"properties":{"with":{"type":"object","properties":{"pattern":{"type":"string","markdownDescription":"Keep lines that match this JavaScript regular expression."},"flags":{"type":"string","pattern":"^[dgimsuvy]*$","markdownDescription":"JavaScript `RegExp` flags, e.g. `\"i\"` for case-insensitive.","default":""},"invert":{"type":"boolean","default":false,"markdownDescription":"Keep the lines that do **not** match instead."}},"additionalProperties":false,"required":["pattern"]}},"required":["with"]}},{"if":{"properties":{"use":{"const":"template"}},"required":["use"]},"then":{"properties":{"with":{"type":"object","properties":{"format":{"type":"string","markdownDescription":"Placeholders: `{line}`, `{tag}` (this node's name), `{n}` (input line number), `{file}`; `{{` and `}}` are literal braces."}},"additionalProperties":false,"required":["format"]}},"required":["with"]}},{"if":{"properties":{"use":{"const":"number"}},"required":["use"]},"then":{"properties":{"with":{"type":"object","properties":{"format":{"type":"string","default":"[{count}] {line}","markdownDescription":"`{count}` counts the lines reaching this node in this file; `{line}`, `{tag}`, `{n}`, `{file}` as in `template`."},"start":{"type":"integer","default":1,"markdownDescription":"First value of `{count}`."}},"additionalProperties":false}}}},{"if":{"properties":{"use":{"const":"split"}},"required":["use"]},"then":{"properties":{"with":{"type":"object","properties":{"separator":{"type":"string","minLength":1,"default":",","markdownDescription":"Literal text to split on (not a regular expression)."}},"additionalProperties":false}}}},{"if":{"properties":{"use":{"const":"join"}},"required":["use"]},"then":{"properties":{"with":{"type":"object","properties":{"separator":{"type":"string","default":" | "},"size":{"type":"integer","minimum":1,"default":2,"markdownDescription":"How many lines make one."}},"additionalProperties":false}}}},{"if":{"properties":{"use":{"const":"dedupe"}},"required":["use"]},"then":{"properties":{"with":{"type":"object","properties":{"maxEntries":{"type":"integer","minimum":1,"default":100000,"markdownDescription":"Most distinct lines remembered; past it the oldest is forgotten."}},"additionalProperties":false}}}},{"if":{"properties":{"use":{"const":"count"}},"required":["use"]},"then":{"properties":{"with":{"type":"object","properties":{"pattern":{"type":"string","markdownDescription":"Also count the lines matching this regular expression."},"flags":{"type":"string","pattern":"^[dgimsuvy]*$","markdownDescription":"JavaScript `RegExp` flags, e.g. `\"i\"` for case-insensitive.","default":""}},"additionalProperties":false}}}},{"if":{"properties":{"use":{"const":"drop"}},"required":["use"]},"then":{"properties":{"with":{"type":"object","properties":{},"additionalProperties":false}}}},{"if":{"properties":{"use":{"const":"route"}},"required":["use"]},"then":{"properties":{"with":{"type":"object","properties":{"rules":{"type":"array","items":{"type":"object","properties":{"pattern":{"type":"string"},"flags":{"type":"string","pattern":"^[dgimsuvy]*$","markdownDescription":"JavaScript `RegExp` flags, e.g. `\"i\"` for case-insensitive.","default":""},"tag":{"type":"string","minLength":1}},"required":["pattern","tag"],"additionalProperties":false},"markdownDescription":"Tried in order: the line goes to the `tag` of the first rule whose `pattern` matches."},"default":{"type":"string","minLength":1,"markdownDescription":"Tag for lines that match no rule."}},"additionalProperties":false,"required":["rules","default"]}},"required":["with"]}},{"if":{"properties":{"use":{"const":"tagByLevel"}},"required":["use"]},"then":{"properties":{"with":{"type":"object","properties":{"default":{"type":"string","minLength":1,"default":"other","markdownDescription":"Tag for lines with no level token."}},"additionalProperties":false}}}}]};
 const func2 = Object.prototype.hasOwnProperty;
 const func3 = require("ajv/dist/runtime/ucs2length").default;
-const schema13 = {"type":"object","properties":{"start":{"type":"string","minLength":1,"default":"start","markdownDescription":"The node every input line enters first."},"maxHops":{"type":"integer","minimum":1,"maximum":100000,"default":64,"markdownDescription":"Most nodes one line may pass through; more is a routing loop and fails the file."},"unmatched":{"type":"string","minLength":1,"markdownDescription":"Tag that lines emitted with a tag that has no node are sent to (instead of failing the file). Must be a node or `end`."},"nodes":{"type":"object","additionalProperties":{"$ref":"#/definitions/node"},"minProperties":1,"markdownDescription":"The nodes, by name. A line with tag `T` goes to the node named `T`."},"description":{"type":"string"}},"required":["nodes"],"additionalProperties":false};
+const schema13 = {"type":"object","properties":{"start":{"type":"string","minLength":1,"default":"start","markdownDescription":"The node every input line enters first."},"maxHops":{"type":"integer","minimum":1,"maximum":100000,"default":64,"markdownDescription":"Most nodes one line may pass through; more is a routing loop and fails the file."},"maxFanOut":{"type":"integer","minimum":1,"default":100000,"markdownDescription":"Most lines one input line may fan out into: every line any node emits while that input line is routed counts (and, at end of file, every line one node's flush emits). More fails the file, so that a processor that emits without end cannot exhaust memory."},"encoding":{"type":"string","enum":["utf8","latin1","utf16le"],"default":"utf8","markdownDescription":"How this pipeline's files are read (a route's `encoding` overrides it). A byte-order mark decides by itself: UTF-8, or UTF-16 little- or big-endian. Bytes that are not valid in the encoding become U+FFFD; the summary's `invalidLines` counts the lines where that happened.","markdownEnumDescriptions":["UTF-8 (the default).","ISO-8859-1: every byte is one character, so nothing is ever invalid.","UTF-16 little-endian without a byte-order mark (with one, UTF-16 of either byte order is read anyway)."]},"unmatched":{"type":"string","minLength":1,"markdownDescription":"Tag that lines emitted with a tag that has no node are sent to (instead of failing the file). Must be a node or `end`."},"nodes":{"type":"object","additionalProperties":{"$ref":"#/definitions/node"},"minProperties":1,"markdownDescription":"The nodes, by name. A line with tag `T` goes to the node named `T`."},"description":{"type":"string"}},"required":["nodes"],"additionalProperties":false};
 const pattern0 = new RegExp("^[dgimsuvy]*$", "u");
 
 function validate11(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
@@ -26,7 +26,7 @@ vErrors.push(err0);
 errors++;
 }
 for(const key0 in data){
-if(!(((((key0 === "start") || (key0 === "maxHops")) || (key0 === "unmatched")) || (key0 === "nodes")) || (key0 === "description"))){
+if(!(((((((key0 === "start") || (key0 === "maxHops")) || (key0 === "maxFanOut")) || (key0 === "encoding")) || (key0 === "unmatched")) || (key0 === "nodes")) || (key0 === "description"))){
 const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema13,data};
 if(vErrors === null){
 vErrors = [err1];
@@ -97,11 +97,10 @@ errors++;
 }
 }
 }
-if(data.unmatched !== undefined){
-let data2 = data.unmatched;
-if(typeof data2 === "string"){
-if(func3(data2) < 1){
-const err7 = {instancePath:instancePath+"/unmatched",schemaPath:"#/properties/unmatched/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema13.properties.unmatched,data:data2};
+if(data.maxFanOut !== undefined){
+let data2 = data.maxFanOut;
+if(!((typeof data2 == "number") && (!(data2 % 1) && !isNaN(data2)))){
+const err7 = {instancePath:instancePath+"/maxFanOut",schemaPath:"#/properties/maxFanOut/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema13.properties.maxFanOut.type,parentSchema:schema13.properties.maxFanOut,data:data2};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -110,9 +109,9 @@ vErrors.push(err7);
 }
 errors++;
 }
-}
-else {
-const err8 = {instancePath:instancePath+"/unmatched",schemaPath:"#/properties/unmatched/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema13.properties.unmatched.type,parentSchema:schema13.properties.unmatched,data:data2};
+if(typeof data2 == "number"){
+if(data2 < 1 || isNaN(data2)){
+const err8 = {instancePath:instancePath+"/maxFanOut",schemaPath:"#/properties/maxFanOut/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema13.properties.maxFanOut,data:data2};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -122,11 +121,11 @@ vErrors.push(err8);
 errors++;
 }
 }
-if(data.nodes !== undefined){
-let data3 = data.nodes;
-if(data3 && typeof data3 == "object" && !Array.isArray(data3)){
-if(Object.keys(data3).length < 1){
-const err9 = {instancePath:instancePath+"/nodes",schemaPath:"#/properties/nodes/minProperties",keyword:"minProperties",params:{limit: 1},message:"must NOT have fewer than 1 properties",schema:1,parentSchema:schema13.properties.nodes,data:data3};
+}
+if(data.encoding !== undefined){
+let data3 = data.encoding;
+if(typeof data3 !== "string"){
+const err9 = {instancePath:instancePath+"/encoding",schemaPath:"#/properties/encoding/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema13.properties.encoding.type,parentSchema:schema13.properties.encoding,data:data3};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -135,15 +134,8 @@ vErrors.push(err9);
 }
 errors++;
 }
-for(const key1 in data3){
-let data4 = data3[key1];
-const _errs15 = errors;
-let valid4 = true;
-const _errs16 = errors;
-if(data4 && typeof data4 == "object" && !Array.isArray(data4)){
-let missing0;
-if((data4.use === undefined) && (missing0 = "use")){
-const err10 = {};
+if(!(((data3 === "utf8") || (data3 === "latin1")) || (data3 === "utf16le"))){
+const err10 = {instancePath:instancePath+"/encoding",schemaPath:"#/properties/encoding/enum",keyword:"enum",params:{allowedValues: schema13.properties.encoding.enum},message:"must be equal to one of the allowed values",schema:schema13.properties.encoding.enum,parentSchema:schema13.properties.encoding,data:data3};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -152,10 +144,12 @@ vErrors.push(err10);
 }
 errors++;
 }
-else {
-if(data4.use !== undefined){
-if("trim" !== data4.use){
-const err11 = {};
+}
+if(data.unmatched !== undefined){
+let data4 = data.unmatched;
+if(typeof data4 === "string"){
+if(func3(data4) < 1){
+const err11 = {instancePath:instancePath+"/unmatched",schemaPath:"#/properties/unmatched/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema13.properties.unmatched,data:data4};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -165,26 +159,8 @@ vErrors.push(err11);
 errors++;
 }
 }
-}
-}
-var _valid0 = _errs16 === errors;
-errors = _errs15;
-if(vErrors !== null){
-if(_errs15){
-vErrors.length = _errs15;
-}
 else {
-vErrors = null;
-}
-}
-if(_valid0){
-const _errs18 = errors;
-if(data4 && typeof data4 == "object" && !Array.isArray(data4)){
-if(data4.with !== undefined){
-let data6 = data4.with;
-if(data6 && typeof data6 == "object" && !Array.isArray(data6)){
-for(const key2 in data6){
-const err12 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/0/then/properties/with/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema14.allOf[0].then.properties.with,data:data6};
+const err12 = {instancePath:instancePath+"/unmatched",schemaPath:"#/properties/unmatched/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema13.properties.unmatched.type,parentSchema:schema13.properties.unmatched,data:data4};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -194,8 +170,11 @@ vErrors.push(err12);
 errors++;
 }
 }
-else {
-const err13 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/0/then/properties/with/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.allOf[0].then.properties.with.type,parentSchema:schema14.allOf[0].then.properties.with,data:data6};
+if(data.nodes !== undefined){
+let data5 = data.nodes;
+if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
+if(Object.keys(data5).length < 1){
+const err13 = {instancePath:instancePath+"/nodes",schemaPath:"#/properties/nodes/minProperties",keyword:"minProperties",params:{limit: 1},message:"must NOT have fewer than 1 properties",schema:1,parentSchema:schema13.properties.nodes,data:data5};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -204,13 +183,15 @@ vErrors.push(err13);
 }
 errors++;
 }
-}
-}
-var _valid0 = _errs18 === errors;
-valid4 = _valid0;
-}
-if(!valid4){
-const err14 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/0/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema14.allOf[0].if,parentSchema:schema14.allOf[0],data:data4};
+for(const key1 in data5){
+let data6 = data5[key1];
+const _errs19 = errors;
+let valid4 = true;
+const _errs20 = errors;
+if(data6 && typeof data6 == "object" && !Array.isArray(data6)){
+let missing0;
+if((data6.use === undefined) && (missing0 = "use")){
+const err14 = {};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -219,12 +200,9 @@ vErrors.push(err14);
 }
 errors++;
 }
-const _errs23 = errors;
-let valid7 = true;
-const _errs24 = errors;
-if(data4 && typeof data4 == "object" && !Array.isArray(data4)){
-let missing1;
-if((data4.use === undefined) && (missing1 = "use")){
+else {
+if(data6.use !== undefined){
+if("trim" !== data6.use){
 const err15 = {};
 if(vErrors === null){
 vErrors = [err15];
@@ -234,10 +212,27 @@ vErrors.push(err15);
 }
 errors++;
 }
+}
+}
+}
+var _valid0 = _errs20 === errors;
+errors = _errs19;
+if(vErrors !== null){
+if(_errs19){
+vErrors.length = _errs19;
+}
 else {
-if(data4.use !== undefined){
-if("uppercase" !== data4.use){
-const err16 = {};
+vErrors = null;
+}
+}
+if(_valid0){
+const _errs22 = errors;
+if(data6 && typeof data6 == "object" && !Array.isArray(data6)){
+if(data6.with !== undefined){
+let data8 = data6.with;
+if(data8 && typeof data8 == "object" && !Array.isArray(data8)){
+for(const key2 in data8){
+const err16 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/0/then/properties/with/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema14.allOf[0].then.properties.with,data:data8};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -247,26 +242,8 @@ vErrors.push(err16);
 errors++;
 }
 }
-}
-}
-var _valid1 = _errs24 === errors;
-errors = _errs23;
-if(vErrors !== null){
-if(_errs23){
-vErrors.length = _errs23;
-}
 else {
-vErrors = null;
-}
-}
-if(_valid1){
-const _errs26 = errors;
-if(data4 && typeof data4 == "object" && !Array.isArray(data4)){
-if(data4.with !== undefined){
-let data8 = data4.with;
-if(data8 && typeof data8 == "object" && !Array.isArray(data8)){
-for(const key3 in data8){
-const err17 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/1/then/properties/with/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties",schema:false,parentSchema:schema14.allOf[1].then.properties.with,data:data8};
+const err17 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/0/then/properties/with/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.allOf[0].then.properties.with.type,parentSchema:schema14.allOf[0].then.properties.with,data:data8};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -276,8 +253,12 @@ vErrors.push(err17);
 errors++;
 }
 }
-else {
-const err18 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/1/then/properties/with/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.allOf[1].then.properties.with.type,parentSchema:schema14.allOf[1].then.properties.with,data:data8};
+}
+var _valid0 = _errs22 === errors;
+valid4 = _valid0;
+}
+if(!valid4){
+const err18 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/0/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema14.allOf[0].if,parentSchema:schema14.allOf[0],data:data6};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -286,13 +267,13 @@ vErrors.push(err18);
 }
 errors++;
 }
-}
-}
-var _valid1 = _errs26 === errors;
-valid7 = _valid1;
-}
-if(!valid7){
-const err19 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/1/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema14.allOf[1].if,parentSchema:schema14.allOf[1],data:data4};
+const _errs27 = errors;
+let valid7 = true;
+const _errs28 = errors;
+if(data6 && typeof data6 == "object" && !Array.isArray(data6)){
+let missing1;
+if((data6.use === undefined) && (missing1 = "use")){
+const err19 = {};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -301,12 +282,9 @@ vErrors.push(err19);
 }
 errors++;
 }
-const _errs31 = errors;
-let valid10 = true;
-const _errs32 = errors;
-if(data4 && typeof data4 == "object" && !Array.isArray(data4)){
-let missing2;
-if((data4.use === undefined) && (missing2 = "use")){
+else {
+if(data6.use !== undefined){
+if("uppercase" !== data6.use){
 const err20 = {};
 if(vErrors === null){
 vErrors = [err20];
@@ -316,10 +294,27 @@ vErrors.push(err20);
 }
 errors++;
 }
+}
+}
+}
+var _valid1 = _errs28 === errors;
+errors = _errs27;
+if(vErrors !== null){
+if(_errs27){
+vErrors.length = _errs27;
+}
 else {
-if(data4.use !== undefined){
-if("lowercase" !== data4.use){
-const err21 = {};
+vErrors = null;
+}
+}
+if(_valid1){
+const _errs30 = errors;
+if(data6 && typeof data6 == "object" && !Array.isArray(data6)){
+if(data6.with !== undefined){
+let data10 = data6.with;
+if(data10 && typeof data10 == "object" && !Array.isArray(data10)){
+for(const key3 in data10){
+const err21 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/1/then/properties/with/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties",schema:false,parentSchema:schema14.allOf[1].then.properties.with,data:data10};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -329,26 +324,8 @@ vErrors.push(err21);
 errors++;
 }
 }
-}
-}
-var _valid2 = _errs32 === errors;
-errors = _errs31;
-if(vErrors !== null){
-if(_errs31){
-vErrors.length = _errs31;
-}
 else {
-vErrors = null;
-}
-}
-if(_valid2){
-const _errs34 = errors;
-if(data4 && typeof data4 == "object" && !Array.isArray(data4)){
-if(data4.with !== undefined){
-let data10 = data4.with;
-if(data10 && typeof data10 == "object" && !Array.isArray(data10)){
-for(const key4 in data10){
-const err22 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/2/then/properties/with/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties",schema:false,parentSchema:schema14.allOf[2].then.properties.with,data:data10};
+const err22 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/1/then/properties/with/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.allOf[1].then.properties.with.type,parentSchema:schema14.allOf[1].then.properties.with,data:data10};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -358,8 +335,12 @@ vErrors.push(err22);
 errors++;
 }
 }
-else {
-const err23 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/2/then/properties/with/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.allOf[2].then.properties.with.type,parentSchema:schema14.allOf[2].then.properties.with,data:data10};
+}
+var _valid1 = _errs30 === errors;
+valid7 = _valid1;
+}
+if(!valid7){
+const err23 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/1/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema14.allOf[1].if,parentSchema:schema14.allOf[1],data:data6};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -368,13 +349,13 @@ vErrors.push(err23);
 }
 errors++;
 }
-}
-}
-var _valid2 = _errs34 === errors;
-valid10 = _valid2;
-}
-if(!valid10){
-const err24 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/2/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema14.allOf[2].if,parentSchema:schema14.allOf[2],data:data4};
+const _errs35 = errors;
+let valid10 = true;
+const _errs36 = errors;
+if(data6 && typeof data6 == "object" && !Array.isArray(data6)){
+let missing2;
+if((data6.use === undefined) && (missing2 = "use")){
+const err24 = {};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -383,12 +364,9 @@ vErrors.push(err24);
 }
 errors++;
 }
-const _errs39 = errors;
-let valid13 = true;
-const _errs40 = errors;
-if(data4 && typeof data4 == "object" && !Array.isArray(data4)){
-let missing3;
-if((data4.use === undefined) && (missing3 = "use")){
+else {
+if(data6.use !== undefined){
+if("lowercase" !== data6.use){
 const err25 = {};
 if(vErrors === null){
 vErrors = [err25];
@@ -398,10 +376,27 @@ vErrors.push(err25);
 }
 errors++;
 }
+}
+}
+}
+var _valid2 = _errs36 === errors;
+errors = _errs35;
+if(vErrors !== null){
+if(_errs35){
+vErrors.length = _errs35;
+}
 else {
-if(data4.use !== undefined){
-if("snakecase" !== data4.use){
-const err26 = {};
+vErrors = null;
+}
+}
+if(_valid2){
+const _errs38 = errors;
+if(data6 && typeof data6 == "object" && !Array.isArray(data6)){
+if(data6.with !== undefined){
+let data12 = data6.with;
+if(data12 && typeof data12 == "object" && !Array.isArray(data12)){
+for(const key4 in data12){
+const err26 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/2/then/properties/with/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties",schema:false,parentSchema:schema14.allOf[2].then.properties.with,data:data12};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -411,26 +406,8 @@ vErrors.push(err26);
 errors++;
 }
 }
-}
-}
-var _valid3 = _errs40 === errors;
-errors = _errs39;
-if(vErrors !== null){
-if(_errs39){
-vErrors.length = _errs39;
-}
 else {
-vErrors = null;
-}
-}
-if(_valid3){
-const _errs42 = errors;
-if(data4 && typeof data4 == "object" && !Array.isArray(data4)){
-if(data4.with !== undefined){
-let data12 = data4.with;
-if(data12 && typeof data12 == "object" && !Array.isArray(data12)){
-for(const key5 in data12){
-const err27 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/3/then/properties/with/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties",schema:false,parentSchema:schema14.allOf[3].then.properties.with,data:data12};
+const err27 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/2/then/properties/with/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.allOf[2].then.properties.with.type,parentSchema:schema14.allOf[2].then.properties.with,data:data12};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -440,8 +417,12 @@ vErrors.push(err27);
 errors++;
 }
 }
-else {
-const err28 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/3/then/properties/with/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.allOf[3].then.properties.with.type,parentSchema:schema14.allOf[3].then.properties.with,data:data12};
+}
+var _valid2 = _errs38 === errors;
+valid10 = _valid2;
+}
+if(!valid10){
+const err28 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/2/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema14.allOf[2].if,parentSchema:schema14.allOf[2],data:data6};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -450,13 +431,13 @@ vErrors.push(err28);
 }
 errors++;
 }
-}
-}
-var _valid3 = _errs42 === errors;
-valid13 = _valid3;
-}
-if(!valid13){
-const err29 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/3/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema14.allOf[3].if,parentSchema:schema14.allOf[3],data:data4};
+const _errs43 = errors;
+let valid13 = true;
+const _errs44 = errors;
+if(data6 && typeof data6 == "object" && !Array.isArray(data6)){
+let missing3;
+if((data6.use === undefined) && (missing3 = "use")){
+const err29 = {};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -465,12 +446,9 @@ vErrors.push(err29);
 }
 errors++;
 }
-const _errs47 = errors;
-let valid16 = true;
-const _errs48 = errors;
-if(data4 && typeof data4 == "object" && !Array.isArray(data4)){
-let missing4;
-if((data4.use === undefined) && (missing4 = "use")){
+else {
+if(data6.use !== undefined){
+if("snakecase" !== data6.use){
 const err30 = {};
 if(vErrors === null){
 vErrors = [err30];
@@ -480,10 +458,27 @@ vErrors.push(err30);
 }
 errors++;
 }
+}
+}
+}
+var _valid3 = _errs44 === errors;
+errors = _errs43;
+if(vErrors !== null){
+if(_errs43){
+vErrors.length = _errs43;
+}
 else {
-if(data4.use !== undefined){
-if("replace" !== data4.use){
-const err31 = {};
+vErrors = null;
+}
+}
+if(_valid3){
+const _errs46 = errors;
+if(data6 && typeof data6 == "object" && !Array.isArray(data6)){
+if(data6.with !== undefined){
+let data14 = data6.with;
+if(data14 && typeof data14 == "object" && !Array.isArray(data14)){
+for(const key5 in data14){
+const err31 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/3/then/properties/with/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties",schema:false,parentSchema:schema14.allOf[3].then.properties.with,data:data14};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -493,23 +488,8 @@ vErrors.push(err31);
 errors++;
 }
 }
-}
-}
-var _valid4 = _errs48 === errors;
-errors = _errs47;
-if(vErrors !== null){
-if(_errs47){
-vErrors.length = _errs47;
-}
 else {
-vErrors = null;
-}
-}
-if(_valid4){
-const _errs50 = errors;
-if(data4 && typeof data4 == "object" && !Array.isArray(data4)){
-if(data4.with === undefined){
-const err32 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/4/then/required",keyword:"required",params:{missingProperty: "with"},message:"must have required property '"+"with"+"'",schema:schema14.allOf[4].then.required,parentSchema:schema14.allOf[4].then,data:data4};
+const err32 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/3/then/properties/with/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.allOf[3].then.properties.with.type,parentSchema:schema14.allOf[3].then.properties.with,data:data14};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -518,11 +498,13 @@ vErrors.push(err32);
 }
 errors++;
 }
-if(data4.with !== undefined){
-let data14 = data4.with;
-if(data14 && typeof data14 == "object" && !Array.isArray(data14)){
-if(data14.pattern === undefined){
-const err33 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/4/then/properties/with/required",keyword:"required",params:{missingProperty: "pattern"},message:"must have required property '"+"pattern"+"'",schema:schema14.allOf[4].then.properties.with.required,parentSchema:schema14.allOf[4].then.properties.with,data:data14};
+}
+}
+var _valid3 = _errs46 === errors;
+valid13 = _valid3;
+}
+if(!valid13){
+const err33 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/3/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema14.allOf[3].if,parentSchema:schema14.allOf[3],data:data6};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -531,9 +513,13 @@ vErrors.push(err33);
 }
 errors++;
 }
-for(const key6 in data14){
-if(!(((key6 === "pattern") || (key6 === "replacement")) || (key6 === "flags"))){
-const err34 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/4/then/properties/with/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties",schema:false,parentSchema:schema14.allOf[4].then.properties.with,data:data14};
+const _errs51 = errors;
+let valid16 = true;
+const _errs52 = errors;
+if(data6 && typeof data6 == "object" && !Array.isArray(data6)){
+let missing4;
+if((data6.use === undefined) && (missing4 = "use")){
+const err34 = {};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -542,11 +528,10 @@ vErrors.push(err34);
 }
 errors++;
 }
-}
-if(data14.pattern !== undefined){
-let data15 = data14.pattern;
-if(typeof data15 !== "string"){
-const err35 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/pattern",schemaPath:"#/definitions/node/allOf/4/then/properties/with/properties/pattern/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.allOf[4].then.properties.with.properties.pattern.type,parentSchema:schema14.allOf[4].then.properties.with.properties.pattern,data:data15};
+else {
+if(data6.use !== undefined){
+if("replace" !== data6.use){
+const err35 = {};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -556,10 +541,23 @@ vErrors.push(err35);
 errors++;
 }
 }
-if(data14.replacement !== undefined){
-let data16 = data14.replacement;
-if(typeof data16 !== "string"){
-const err36 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/replacement",schemaPath:"#/definitions/node/allOf/4/then/properties/with/properties/replacement/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.allOf[4].then.properties.with.properties.replacement.type,parentSchema:schema14.allOf[4].then.properties.with.properties.replacement,data:data16};
+}
+}
+var _valid4 = _errs52 === errors;
+errors = _errs51;
+if(vErrors !== null){
+if(_errs51){
+vErrors.length = _errs51;
+}
+else {
+vErrors = null;
+}
+}
+if(_valid4){
+const _errs54 = errors;
+if(data6 && typeof data6 == "object" && !Array.isArray(data6)){
+if(data6.with === undefined){
+const err36 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/4/then/required",keyword:"required",params:{missingProperty: "with"},message:"must have required property '"+"with"+"'",schema:schema14.allOf[4].then.required,parentSchema:schema14.allOf[4].then,data:data6};
 if(vErrors === null){
 vErrors = [err36];
 }
@@ -568,12 +566,11 @@ vErrors.push(err36);
 }
 errors++;
 }
-}
-if(data14.flags !== undefined){
-let data17 = data14.flags;
-if(typeof data17 === "string"){
-if(!pattern0.test(data17)){
-const err37 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/flags",schemaPath:"#/definitions/node/allOf/4/then/properties/with/properties/flags/pattern",keyword:"pattern",params:{pattern: "^[dgimsuvy]*$"},message:"must match pattern \""+"^[dgimsuvy]*$"+"\"",schema:"^[dgimsuvy]*$",parentSchema:schema14.allOf[4].then.properties.with.properties.flags,data:data17};
+if(data6.with !== undefined){
+let data16 = data6.with;
+if(data16 && typeof data16 == "object" && !Array.isArray(data16)){
+if(data16.pattern === undefined){
+const err37 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/4/then/properties/with/required",keyword:"required",params:{missingProperty: "pattern"},message:"must have required property '"+"pattern"+"'",schema:schema14.allOf[4].then.properties.with.required,parentSchema:schema14.allOf[4].then.properties.with,data:data16};
 if(vErrors === null){
 vErrors = [err37];
 }
@@ -582,9 +579,9 @@ vErrors.push(err37);
 }
 errors++;
 }
-}
-else {
-const err38 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/flags",schemaPath:"#/definitions/node/allOf/4/then/properties/with/properties/flags/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.allOf[4].then.properties.with.properties.flags.type,parentSchema:schema14.allOf[4].then.properties.with.properties.flags,data:data17};
+for(const key6 in data16){
+if(!(((key6 === "pattern") || (key6 === "replacement")) || (key6 === "flags"))){
+const err38 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/4/then/properties/with/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties",schema:false,parentSchema:schema14.allOf[4].then.properties.with,data:data16};
 if(vErrors === null){
 vErrors = [err38];
 }
@@ -594,9 +591,10 @@ vErrors.push(err38);
 errors++;
 }
 }
-}
-else {
-const err39 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/4/then/properties/with/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.allOf[4].then.properties.with.type,parentSchema:schema14.allOf[4].then.properties.with,data:data14};
+if(data16.pattern !== undefined){
+let data17 = data16.pattern;
+if(typeof data17 !== "string"){
+const err39 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/pattern",schemaPath:"#/definitions/node/allOf/4/then/properties/with/properties/pattern/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.allOf[4].then.properties.with.properties.pattern.type,parentSchema:schema14.allOf[4].then.properties.with.properties.pattern,data:data17};
 if(vErrors === null){
 vErrors = [err39];
 }
@@ -606,12 +604,10 @@ vErrors.push(err39);
 errors++;
 }
 }
-}
-var _valid4 = _errs50 === errors;
-valid16 = _valid4;
-}
-if(!valid16){
-const err40 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/4/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema14.allOf[4].if,parentSchema:schema14.allOf[4],data:data4};
+if(data16.replacement !== undefined){
+let data18 = data16.replacement;
+if(typeof data18 !== "string"){
+const err40 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/replacement",schemaPath:"#/definitions/node/allOf/4/then/properties/with/properties/replacement/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.allOf[4].then.properties.with.properties.replacement.type,parentSchema:schema14.allOf[4].then.properties.with.properties.replacement,data:data18};
 if(vErrors === null){
 vErrors = [err40];
 }
@@ -620,13 +616,12 @@ vErrors.push(err40);
 }
 errors++;
 }
-const _errs61 = errors;
-let valid20 = true;
-const _errs62 = errors;
-if(data4 && typeof data4 == "object" && !Array.isArray(data4)){
-let missing5;
-if((data4.use === undefined) && (missing5 = "use")){
-const err41 = {};
+}
+if(data16.flags !== undefined){
+let data19 = data16.flags;
+if(typeof data19 === "string"){
+if(!pattern0.test(data19)){
+const err41 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/flags",schemaPath:"#/definitions/node/allOf/4/then/properties/with/properties/flags/pattern",keyword:"pattern",params:{pattern: "^[dgimsuvy]*$"},message:"must match pattern \""+"^[dgimsuvy]*$"+"\"",schema:"^[dgimsuvy]*$",parentSchema:schema14.allOf[4].then.properties.with.properties.flags,data:data19};
 if(vErrors === null){
 vErrors = [err41];
 }
@@ -635,10 +630,9 @@ vErrors.push(err41);
 }
 errors++;
 }
+}
 else {
-if(data4.use !== undefined){
-if("filter" !== data4.use){
-const err42 = {};
+const err42 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/flags",schemaPath:"#/definitions/node/allOf/4/then/properties/with/properties/flags/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.allOf[4].then.properties.with.properties.flags.type,parentSchema:schema14.allOf[4].then.properties.with.properties.flags,data:data19};
 if(vErrors === null){
 vErrors = [err42];
 }
@@ -649,22 +643,8 @@ errors++;
 }
 }
 }
-}
-var _valid5 = _errs62 === errors;
-errors = _errs61;
-if(vErrors !== null){
-if(_errs61){
-vErrors.length = _errs61;
-}
 else {
-vErrors = null;
-}
-}
-if(_valid5){
-const _errs64 = errors;
-if(data4 && typeof data4 == "object" && !Array.isArray(data4)){
-if(data4.with === undefined){
-const err43 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/5/then/required",keyword:"required",params:{missingProperty: "with"},message:"must have required property '"+"with"+"'",schema:schema14.allOf[5].then.required,parentSchema:schema14.allOf[5].then,data:data4};
+const err43 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/4/then/properties/with/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.allOf[4].then.properties.with.type,parentSchema:schema14.allOf[4].then.properties.with,data:data16};
 if(vErrors === null){
 vErrors = [err43];
 }
@@ -673,11 +653,13 @@ vErrors.push(err43);
 }
 errors++;
 }
-if(data4.with !== undefined){
-let data19 = data4.with;
-if(data19 && typeof data19 == "object" && !Array.isArray(data19)){
-if(data19.pattern === undefined){
-const err44 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/5/then/properties/with/required",keyword:"required",params:{missingProperty: "pattern"},message:"must have required property '"+"pattern"+"'",schema:schema14.allOf[5].then.properties.with.required,parentSchema:schema14.allOf[5].then.properties.with,data:data19};
+}
+}
+var _valid4 = _errs54 === errors;
+valid16 = _valid4;
+}
+if(!valid16){
+const err44 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/4/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema14.allOf[4].if,parentSchema:schema14.allOf[4],data:data6};
 if(vErrors === null){
 vErrors = [err44];
 }
@@ -686,9 +668,13 @@ vErrors.push(err44);
 }
 errors++;
 }
-for(const key7 in data19){
-if(!(((key7 === "pattern") || (key7 === "flags")) || (key7 === "invert"))){
-const err45 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/5/then/properties/with/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key7},message:"must NOT have additional properties",schema:false,parentSchema:schema14.allOf[5].then.properties.with,data:data19};
+const _errs65 = errors;
+let valid20 = true;
+const _errs66 = errors;
+if(data6 && typeof data6 == "object" && !Array.isArray(data6)){
+let missing5;
+if((data6.use === undefined) && (missing5 = "use")){
+const err45 = {};
 if(vErrors === null){
 vErrors = [err45];
 }
@@ -697,11 +683,10 @@ vErrors.push(err45);
 }
 errors++;
 }
-}
-if(data19.pattern !== undefined){
-let data20 = data19.pattern;
-if(typeof data20 !== "string"){
-const err46 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/pattern",schemaPath:"#/definitions/node/allOf/5/then/properties/with/properties/pattern/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.allOf[5].then.properties.with.properties.pattern.type,parentSchema:schema14.allOf[5].then.properties.with.properties.pattern,data:data20};
+else {
+if(data6.use !== undefined){
+if("filter" !== data6.use){
+const err46 = {};
 if(vErrors === null){
 vErrors = [err46];
 }
@@ -711,11 +696,23 @@ vErrors.push(err46);
 errors++;
 }
 }
-if(data19.flags !== undefined){
-let data21 = data19.flags;
-if(typeof data21 === "string"){
-if(!pattern0.test(data21)){
-const err47 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/flags",schemaPath:"#/definitions/node/allOf/5/then/properties/with/properties/flags/pattern",keyword:"pattern",params:{pattern: "^[dgimsuvy]*$"},message:"must match pattern \""+"^[dgimsuvy]*$"+"\"",schema:"^[dgimsuvy]*$",parentSchema:schema14.allOf[5].then.properties.with.properties.flags,data:data21};
+}
+}
+var _valid5 = _errs66 === errors;
+errors = _errs65;
+if(vErrors !== null){
+if(_errs65){
+vErrors.length = _errs65;
+}
+else {
+vErrors = null;
+}
+}
+if(_valid5){
+const _errs68 = errors;
+if(data6 && typeof data6 == "object" && !Array.isArray(data6)){
+if(data6.with === undefined){
+const err47 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/5/then/required",keyword:"required",params:{missingProperty: "with"},message:"must have required property '"+"with"+"'",schema:schema14.allOf[5].then.required,parentSchema:schema14.allOf[5].then,data:data6};
 if(vErrors === null){
 vErrors = [err47];
 }
@@ -724,9 +721,11 @@ vErrors.push(err47);
 }
 errors++;
 }
-}
-else {
-const err48 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/flags",schemaPath:"#/definitions/node/allOf/5/then/properties/with/properties/flags/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.allOf[5].then.properties.with.properties.flags.type,parentSchema:schema14.allOf[5].then.properties.with.properties.flags,data:data21};
+if(data6.with !== undefined){
+let data21 = data6.with;
+if(data21 && typeof data21 == "object" && !Array.isArray(data21)){
+if(data21.pattern === undefined){
+const err48 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/5/then/properties/with/required",keyword:"required",params:{missingProperty: "pattern"},message:"must have required property '"+"pattern"+"'",schema:schema14.allOf[5].then.properties.with.required,parentSchema:schema14.allOf[5].then.properties.with,data:data21};
 if(vErrors === null){
 vErrors = [err48];
 }
@@ -735,11 +734,9 @@ vErrors.push(err48);
 }
 errors++;
 }
-}
-if(data19.invert !== undefined){
-let data22 = data19.invert;
-if(typeof data22 !== "boolean"){
-const err49 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/invert",schemaPath:"#/definitions/node/allOf/5/then/properties/with/properties/invert/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema14.allOf[5].then.properties.with.properties.invert.type,parentSchema:schema14.allOf[5].then.properties.with.properties.invert,data:data22};
+for(const key7 in data21){
+if(!(((key7 === "pattern") || (key7 === "flags")) || (key7 === "invert"))){
+const err49 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/5/then/properties/with/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key7},message:"must NOT have additional properties",schema:false,parentSchema:schema14.allOf[5].then.properties.with,data:data21};
 if(vErrors === null){
 vErrors = [err49];
 }
@@ -749,9 +746,10 @@ vErrors.push(err49);
 errors++;
 }
 }
-}
-else {
-const err50 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/5/then/properties/with/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.allOf[5].then.properties.with.type,parentSchema:schema14.allOf[5].then.properties.with,data:data19};
+if(data21.pattern !== undefined){
+let data22 = data21.pattern;
+if(typeof data22 !== "string"){
+const err50 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/pattern",schemaPath:"#/definitions/node/allOf/5/then/properties/with/properties/pattern/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.allOf[5].then.properties.with.properties.pattern.type,parentSchema:schema14.allOf[5].then.properties.with.properties.pattern,data:data22};
 if(vErrors === null){
 vErrors = [err50];
 }
@@ -761,12 +759,11 @@ vErrors.push(err50);
 errors++;
 }
 }
-}
-var _valid5 = _errs64 === errors;
-valid20 = _valid5;
-}
-if(!valid20){
-const err51 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/5/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema14.allOf[5].if,parentSchema:schema14.allOf[5],data:data4};
+if(data21.flags !== undefined){
+let data23 = data21.flags;
+if(typeof data23 === "string"){
+if(!pattern0.test(data23)){
+const err51 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/flags",schemaPath:"#/definitions/node/allOf/5/then/properties/with/properties/flags/pattern",keyword:"pattern",params:{pattern: "^[dgimsuvy]*$"},message:"must match pattern \""+"^[dgimsuvy]*$"+"\"",schema:"^[dgimsuvy]*$",parentSchema:schema14.allOf[5].then.properties.with.properties.flags,data:data23};
 if(vErrors === null){
 vErrors = [err51];
 }
@@ -775,13 +772,9 @@ vErrors.push(err51);
 }
 errors++;
 }
-const _errs75 = errors;
-let valid24 = true;
-const _errs76 = errors;
-if(data4 && typeof data4 == "object" && !Array.isArray(data4)){
-let missing6;
-if((data4.use === undefined) && (missing6 = "use")){
-const err52 = {};
+}
+else {
+const err52 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/flags",schemaPath:"#/definitions/node/allOf/5/then/properties/with/properties/flags/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.allOf[5].then.properties.with.properties.flags.type,parentSchema:schema14.allOf[5].then.properties.with.properties.flags,data:data23};
 if(vErrors === null){
 vErrors = [err52];
 }
@@ -790,10 +783,11 @@ vErrors.push(err52);
 }
 errors++;
 }
-else {
-if(data4.use !== undefined){
-if("template" !== data4.use){
-const err53 = {};
+}
+if(data21.invert !== undefined){
+let data24 = data21.invert;
+if(typeof data24 !== "boolean"){
+const err53 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/invert",schemaPath:"#/definitions/node/allOf/5/then/properties/with/properties/invert/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema14.allOf[5].then.properties.with.properties.invert.type,parentSchema:schema14.allOf[5].then.properties.with.properties.invert,data:data24};
 if(vErrors === null){
 vErrors = [err53];
 }
@@ -804,22 +798,8 @@ errors++;
 }
 }
 }
-}
-var _valid6 = _errs76 === errors;
-errors = _errs75;
-if(vErrors !== null){
-if(_errs75){
-vErrors.length = _errs75;
-}
 else {
-vErrors = null;
-}
-}
-if(_valid6){
-const _errs78 = errors;
-if(data4 && typeof data4 == "object" && !Array.isArray(data4)){
-if(data4.with === undefined){
-const err54 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/6/then/required",keyword:"required",params:{missingProperty: "with"},message:"must have required property '"+"with"+"'",schema:schema14.allOf[6].then.required,parentSchema:schema14.allOf[6].then,data:data4};
+const err54 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/5/then/properties/with/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.allOf[5].then.properties.with.type,parentSchema:schema14.allOf[5].then.properties.with,data:data21};
 if(vErrors === null){
 vErrors = [err54];
 }
@@ -828,11 +808,13 @@ vErrors.push(err54);
 }
 errors++;
 }
-if(data4.with !== undefined){
-let data24 = data4.with;
-if(data24 && typeof data24 == "object" && !Array.isArray(data24)){
-if(data24.format === undefined){
-const err55 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/6/then/properties/with/required",keyword:"required",params:{missingProperty: "format"},message:"must have required property '"+"format"+"'",schema:schema14.allOf[6].then.properties.with.required,parentSchema:schema14.allOf[6].then.properties.with,data:data24};
+}
+}
+var _valid5 = _errs68 === errors;
+valid20 = _valid5;
+}
+if(!valid20){
+const err55 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/5/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema14.allOf[5].if,parentSchema:schema14.allOf[5],data:data6};
 if(vErrors === null){
 vErrors = [err55];
 }
@@ -841,9 +823,13 @@ vErrors.push(err55);
 }
 errors++;
 }
-for(const key8 in data24){
-if(!(key8 === "format")){
-const err56 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/6/then/properties/with/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key8},message:"must NOT have additional properties",schema:false,parentSchema:schema14.allOf[6].then.properties.with,data:data24};
+const _errs79 = errors;
+let valid24 = true;
+const _errs80 = errors;
+if(data6 && typeof data6 == "object" && !Array.isArray(data6)){
+let missing6;
+if((data6.use === undefined) && (missing6 = "use")){
+const err56 = {};
 if(vErrors === null){
 vErrors = [err56];
 }
@@ -852,11 +838,10 @@ vErrors.push(err56);
 }
 errors++;
 }
-}
-if(data24.format !== undefined){
-let data25 = data24.format;
-if(typeof data25 !== "string"){
-const err57 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/format",schemaPath:"#/definitions/node/allOf/6/then/properties/with/properties/format/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.allOf[6].then.properties.with.properties.format.type,parentSchema:schema14.allOf[6].then.properties.with.properties.format,data:data25};
+else {
+if(data6.use !== undefined){
+if("template" !== data6.use){
+const err57 = {};
 if(vErrors === null){
 vErrors = [err57];
 }
@@ -867,8 +852,22 @@ errors++;
 }
 }
 }
+}
+var _valid6 = _errs80 === errors;
+errors = _errs79;
+if(vErrors !== null){
+if(_errs79){
+vErrors.length = _errs79;
+}
 else {
-const err58 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/6/then/properties/with/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.allOf[6].then.properties.with.type,parentSchema:schema14.allOf[6].then.properties.with,data:data24};
+vErrors = null;
+}
+}
+if(_valid6){
+const _errs82 = errors;
+if(data6 && typeof data6 == "object" && !Array.isArray(data6)){
+if(data6.with === undefined){
+const err58 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/6/then/required",keyword:"required",params:{missingProperty: "with"},message:"must have required property '"+"with"+"'",schema:schema14.allOf[6].then.required,parentSchema:schema14.allOf[6].then,data:data6};
 if(vErrors === null){
 vErrors = [err58];
 }
@@ -877,13 +876,11 @@ vErrors.push(err58);
 }
 errors++;
 }
-}
-}
-var _valid6 = _errs78 === errors;
-valid24 = _valid6;
-}
-if(!valid24){
-const err59 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/6/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema14.allOf[6].if,parentSchema:schema14.allOf[6],data:data4};
+if(data6.with !== undefined){
+let data26 = data6.with;
+if(data26 && typeof data26 == "object" && !Array.isArray(data26)){
+if(data26.format === undefined){
+const err59 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/6/then/properties/with/required",keyword:"required",params:{missingProperty: "format"},message:"must have required property '"+"format"+"'",schema:schema14.allOf[6].then.properties.with.required,parentSchema:schema14.allOf[6].then.properties.with,data:data26};
 if(vErrors === null){
 vErrors = [err59];
 }
@@ -892,13 +889,9 @@ vErrors.push(err59);
 }
 errors++;
 }
-const _errs85 = errors;
-let valid28 = true;
-const _errs86 = errors;
-if(data4 && typeof data4 == "object" && !Array.isArray(data4)){
-let missing7;
-if((data4.use === undefined) && (missing7 = "use")){
-const err60 = {};
+for(const key8 in data26){
+if(!(key8 === "format")){
+const err60 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/6/then/properties/with/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key8},message:"must NOT have additional properties",schema:false,parentSchema:schema14.allOf[6].then.properties.with,data:data26};
 if(vErrors === null){
 vErrors = [err60];
 }
@@ -907,10 +900,11 @@ vErrors.push(err60);
 }
 errors++;
 }
-else {
-if(data4.use !== undefined){
-if("number" !== data4.use){
-const err61 = {};
+}
+if(data26.format !== undefined){
+let data27 = data26.format;
+if(typeof data27 !== "string"){
+const err61 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/format",schemaPath:"#/definitions/node/allOf/6/then/properties/with/properties/format/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.allOf[6].then.properties.with.properties.format.type,parentSchema:schema14.allOf[6].then.properties.with.properties.format,data:data27};
 if(vErrors === null){
 vErrors = [err61];
 }
@@ -921,26 +915,8 @@ errors++;
 }
 }
 }
-}
-var _valid7 = _errs86 === errors;
-errors = _errs85;
-if(vErrors !== null){
-if(_errs85){
-vErrors.length = _errs85;
-}
 else {
-vErrors = null;
-}
-}
-if(_valid7){
-const _errs88 = errors;
-if(data4 && typeof data4 == "object" && !Array.isArray(data4)){
-if(data4.with !== undefined){
-let data27 = data4.with;
-if(data27 && typeof data27 == "object" && !Array.isArray(data27)){
-for(const key9 in data27){
-if(!((key9 === "format") || (key9 === "start"))){
-const err62 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/7/then/properties/with/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key9},message:"must NOT have additional properties",schema:false,parentSchema:schema14.allOf[7].then.properties.with,data:data27};
+const err62 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/6/then/properties/with/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.allOf[6].then.properties.with.type,parentSchema:schema14.allOf[6].then.properties.with,data:data26};
 if(vErrors === null){
 vErrors = [err62];
 }
@@ -950,10 +926,12 @@ vErrors.push(err62);
 errors++;
 }
 }
-if(data27.format !== undefined){
-let data28 = data27.format;
-if(typeof data28 !== "string"){
-const err63 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/format",schemaPath:"#/definitions/node/allOf/7/then/properties/with/properties/format/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.allOf[7].then.properties.with.properties.format.type,parentSchema:schema14.allOf[7].then.properties.with.properties.format,data:data28};
+}
+var _valid6 = _errs82 === errors;
+valid24 = _valid6;
+}
+if(!valid24){
+const err63 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/6/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema14.allOf[6].if,parentSchema:schema14.allOf[6],data:data6};
 if(vErrors === null){
 vErrors = [err63];
 }
@@ -962,11 +940,13 @@ vErrors.push(err63);
 }
 errors++;
 }
-}
-if(data27.start !== undefined){
-let data29 = data27.start;
-if(!((typeof data29 == "number") && (!(data29 % 1) && !isNaN(data29)))){
-const err64 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/start",schemaPath:"#/definitions/node/allOf/7/then/properties/with/properties/start/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema14.allOf[7].then.properties.with.properties.start.type,parentSchema:schema14.allOf[7].then.properties.with.properties.start,data:data29};
+const _errs89 = errors;
+let valid28 = true;
+const _errs90 = errors;
+if(data6 && typeof data6 == "object" && !Array.isArray(data6)){
+let missing7;
+if((data6.use === undefined) && (missing7 = "use")){
+const err64 = {};
 if(vErrors === null){
 vErrors = [err64];
 }
@@ -975,10 +955,10 @@ vErrors.push(err64);
 }
 errors++;
 }
-}
-}
 else {
-const err65 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/7/then/properties/with/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.allOf[7].then.properties.with.type,parentSchema:schema14.allOf[7].then.properties.with,data:data27};
+if(data6.use !== undefined){
+if("number" !== data6.use){
+const err65 = {};
 if(vErrors === null){
 vErrors = [err65];
 }
@@ -989,11 +969,26 @@ errors++;
 }
 }
 }
-var _valid7 = _errs88 === errors;
-valid28 = _valid7;
 }
-if(!valid28){
-const err66 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/7/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema14.allOf[7].if,parentSchema:schema14.allOf[7],data:data4};
+var _valid7 = _errs90 === errors;
+errors = _errs89;
+if(vErrors !== null){
+if(_errs89){
+vErrors.length = _errs89;
+}
+else {
+vErrors = null;
+}
+}
+if(_valid7){
+const _errs92 = errors;
+if(data6 && typeof data6 == "object" && !Array.isArray(data6)){
+if(data6.with !== undefined){
+let data29 = data6.with;
+if(data29 && typeof data29 == "object" && !Array.isArray(data29)){
+for(const key9 in data29){
+if(!((key9 === "format") || (key9 === "start"))){
+const err66 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/7/then/properties/with/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key9},message:"must NOT have additional properties",schema:false,parentSchema:schema14.allOf[7].then.properties.with,data:data29};
 if(vErrors === null){
 vErrors = [err66];
 }
@@ -1002,13 +997,11 @@ vErrors.push(err66);
 }
 errors++;
 }
-const _errs97 = errors;
-let valid32 = true;
-const _errs98 = errors;
-if(data4 && typeof data4 == "object" && !Array.isArray(data4)){
-let missing8;
-if((data4.use === undefined) && (missing8 = "use")){
-const err67 = {};
+}
+if(data29.format !== undefined){
+let data30 = data29.format;
+if(typeof data30 !== "string"){
+const err67 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/format",schemaPath:"#/definitions/node/allOf/7/then/properties/with/properties/format/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.allOf[7].then.properties.with.properties.format.type,parentSchema:schema14.allOf[7].then.properties.with.properties.format,data:data30};
 if(vErrors === null){
 vErrors = [err67];
 }
@@ -1017,10 +1010,11 @@ vErrors.push(err67);
 }
 errors++;
 }
-else {
-if(data4.use !== undefined){
-if("split" !== data4.use){
-const err68 = {};
+}
+if(data29.start !== undefined){
+let data31 = data29.start;
+if(!((typeof data31 == "number") && (!(data31 % 1) && !isNaN(data31)))){
+const err68 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/start",schemaPath:"#/definitions/node/allOf/7/then/properties/with/properties/start/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema14.allOf[7].then.properties.with.properties.start.type,parentSchema:schema14.allOf[7].then.properties.with.properties.start,data:data31};
 if(vErrors === null){
 vErrors = [err68];
 }
@@ -1031,26 +1025,8 @@ errors++;
 }
 }
 }
-}
-var _valid8 = _errs98 === errors;
-errors = _errs97;
-if(vErrors !== null){
-if(_errs97){
-vErrors.length = _errs97;
-}
 else {
-vErrors = null;
-}
-}
-if(_valid8){
-const _errs100 = errors;
-if(data4 && typeof data4 == "object" && !Array.isArray(data4)){
-if(data4.with !== undefined){
-let data31 = data4.with;
-if(data31 && typeof data31 == "object" && !Array.isArray(data31)){
-for(const key10 in data31){
-if(!(key10 === "separator")){
-const err69 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/8/then/properties/with/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key10},message:"must NOT have additional properties",schema:false,parentSchema:schema14.allOf[8].then.properties.with,data:data31};
+const err69 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/7/then/properties/with/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.allOf[7].then.properties.with.type,parentSchema:schema14.allOf[7].then.properties.with,data:data29};
 if(vErrors === null){
 vErrors = [err69];
 }
@@ -1060,11 +1036,12 @@ vErrors.push(err69);
 errors++;
 }
 }
-if(data31.separator !== undefined){
-let data32 = data31.separator;
-if(typeof data32 === "string"){
-if(func3(data32) < 1){
-const err70 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/separator",schemaPath:"#/definitions/node/allOf/8/then/properties/with/properties/separator/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema14.allOf[8].then.properties.with.properties.separator,data:data32};
+}
+var _valid7 = _errs92 === errors;
+valid28 = _valid7;
+}
+if(!valid28){
+const err70 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/7/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema14.allOf[7].if,parentSchema:schema14.allOf[7],data:data6};
 if(vErrors === null){
 vErrors = [err70];
 }
@@ -1073,9 +1050,13 @@ vErrors.push(err70);
 }
 errors++;
 }
-}
-else {
-const err71 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/separator",schemaPath:"#/definitions/node/allOf/8/then/properties/with/properties/separator/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.allOf[8].then.properties.with.properties.separator.type,parentSchema:schema14.allOf[8].then.properties.with.properties.separator,data:data32};
+const _errs101 = errors;
+let valid32 = true;
+const _errs102 = errors;
+if(data6 && typeof data6 == "object" && !Array.isArray(data6)){
+let missing8;
+if((data6.use === undefined) && (missing8 = "use")){
+const err71 = {};
 if(vErrors === null){
 vErrors = [err71];
 }
@@ -1084,10 +1065,10 @@ vErrors.push(err71);
 }
 errors++;
 }
-}
-}
 else {
-const err72 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/8/then/properties/with/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.allOf[8].then.properties.with.type,parentSchema:schema14.allOf[8].then.properties.with,data:data31};
+if(data6.use !== undefined){
+if("split" !== data6.use){
+const err72 = {};
 if(vErrors === null){
 vErrors = [err72];
 }
@@ -1098,11 +1079,26 @@ errors++;
 }
 }
 }
-var _valid8 = _errs100 === errors;
-valid32 = _valid8;
 }
-if(!valid32){
-const err73 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/8/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema14.allOf[8].if,parentSchema:schema14.allOf[8],data:data4};
+var _valid8 = _errs102 === errors;
+errors = _errs101;
+if(vErrors !== null){
+if(_errs101){
+vErrors.length = _errs101;
+}
+else {
+vErrors = null;
+}
+}
+if(_valid8){
+const _errs104 = errors;
+if(data6 && typeof data6 == "object" && !Array.isArray(data6)){
+if(data6.with !== undefined){
+let data33 = data6.with;
+if(data33 && typeof data33 == "object" && !Array.isArray(data33)){
+for(const key10 in data33){
+if(!(key10 === "separator")){
+const err73 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/8/then/properties/with/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key10},message:"must NOT have additional properties",schema:false,parentSchema:schema14.allOf[8].then.properties.with,data:data33};
 if(vErrors === null){
 vErrors = [err73];
 }
@@ -1111,13 +1107,12 @@ vErrors.push(err73);
 }
 errors++;
 }
-const _errs107 = errors;
-let valid36 = true;
-const _errs108 = errors;
-if(data4 && typeof data4 == "object" && !Array.isArray(data4)){
-let missing9;
-if((data4.use === undefined) && (missing9 = "use")){
-const err74 = {};
+}
+if(data33.separator !== undefined){
+let data34 = data33.separator;
+if(typeof data34 === "string"){
+if(func3(data34) < 1){
+const err74 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/separator",schemaPath:"#/definitions/node/allOf/8/then/properties/with/properties/separator/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema14.allOf[8].then.properties.with.properties.separator,data:data34};
 if(vErrors === null){
 vErrors = [err74];
 }
@@ -1126,10 +1121,9 @@ vErrors.push(err74);
 }
 errors++;
 }
+}
 else {
-if(data4.use !== undefined){
-if("join" !== data4.use){
-const err75 = {};
+const err75 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/separator",schemaPath:"#/definitions/node/allOf/8/then/properties/with/properties/separator/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.allOf[8].then.properties.with.properties.separator.type,parentSchema:schema14.allOf[8].then.properties.with.properties.separator,data:data34};
 if(vErrors === null){
 vErrors = [err75];
 }
@@ -1140,26 +1134,8 @@ errors++;
 }
 }
 }
-}
-var _valid9 = _errs108 === errors;
-errors = _errs107;
-if(vErrors !== null){
-if(_errs107){
-vErrors.length = _errs107;
-}
 else {
-vErrors = null;
-}
-}
-if(_valid9){
-const _errs110 = errors;
-if(data4 && typeof data4 == "object" && !Array.isArray(data4)){
-if(data4.with !== undefined){
-let data34 = data4.with;
-if(data34 && typeof data34 == "object" && !Array.isArray(data34)){
-for(const key11 in data34){
-if(!((key11 === "separator") || (key11 === "size"))){
-const err76 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/9/then/properties/with/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key11},message:"must NOT have additional properties",schema:false,parentSchema:schema14.allOf[9].then.properties.with,data:data34};
+const err76 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/8/then/properties/with/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.allOf[8].then.properties.with.type,parentSchema:schema14.allOf[8].then.properties.with,data:data33};
 if(vErrors === null){
 vErrors = [err76];
 }
@@ -1169,10 +1145,12 @@ vErrors.push(err76);
 errors++;
 }
 }
-if(data34.separator !== undefined){
-let data35 = data34.separator;
-if(typeof data35 !== "string"){
-const err77 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/separator",schemaPath:"#/definitions/node/allOf/9/then/properties/with/properties/separator/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.allOf[9].then.properties.with.properties.separator.type,parentSchema:schema14.allOf[9].then.properties.with.properties.separator,data:data35};
+}
+var _valid8 = _errs104 === errors;
+valid32 = _valid8;
+}
+if(!valid32){
+const err77 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/8/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema14.allOf[8].if,parentSchema:schema14.allOf[8],data:data6};
 if(vErrors === null){
 vErrors = [err77];
 }
@@ -1181,11 +1159,13 @@ vErrors.push(err77);
 }
 errors++;
 }
-}
-if(data34.size !== undefined){
-let data36 = data34.size;
-if(!((typeof data36 == "number") && (!(data36 % 1) && !isNaN(data36)))){
-const err78 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/size",schemaPath:"#/definitions/node/allOf/9/then/properties/with/properties/size/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema14.allOf[9].then.properties.with.properties.size.type,parentSchema:schema14.allOf[9].then.properties.with.properties.size,data:data36};
+const _errs111 = errors;
+let valid36 = true;
+const _errs112 = errors;
+if(data6 && typeof data6 == "object" && !Array.isArray(data6)){
+let missing9;
+if((data6.use === undefined) && (missing9 = "use")){
+const err78 = {};
 if(vErrors === null){
 vErrors = [err78];
 }
@@ -1194,9 +1174,10 @@ vErrors.push(err78);
 }
 errors++;
 }
-if(typeof data36 == "number"){
-if(data36 < 1 || isNaN(data36)){
-const err79 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/size",schemaPath:"#/definitions/node/allOf/9/then/properties/with/properties/size/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema14.allOf[9].then.properties.with.properties.size,data:data36};
+else {
+if(data6.use !== undefined){
+if("join" !== data6.use){
+const err79 = {};
 if(vErrors === null){
 vErrors = [err79];
 }
@@ -1208,8 +1189,25 @@ errors++;
 }
 }
 }
+var _valid9 = _errs112 === errors;
+errors = _errs111;
+if(vErrors !== null){
+if(_errs111){
+vErrors.length = _errs111;
+}
 else {
-const err80 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/9/then/properties/with/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.allOf[9].then.properties.with.type,parentSchema:schema14.allOf[9].then.properties.with,data:data34};
+vErrors = null;
+}
+}
+if(_valid9){
+const _errs114 = errors;
+if(data6 && typeof data6 == "object" && !Array.isArray(data6)){
+if(data6.with !== undefined){
+let data36 = data6.with;
+if(data36 && typeof data36 == "object" && !Array.isArray(data36)){
+for(const key11 in data36){
+if(!((key11 === "separator") || (key11 === "size"))){
+const err80 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/9/then/properties/with/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key11},message:"must NOT have additional properties",schema:false,parentSchema:schema14.allOf[9].then.properties.with,data:data36};
 if(vErrors === null){
 vErrors = [err80];
 }
@@ -1219,12 +1217,10 @@ vErrors.push(err80);
 errors++;
 }
 }
-}
-var _valid9 = _errs110 === errors;
-valid36 = _valid9;
-}
-if(!valid36){
-const err81 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/9/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema14.allOf[9].if,parentSchema:schema14.allOf[9],data:data4};
+if(data36.separator !== undefined){
+let data37 = data36.separator;
+if(typeof data37 !== "string"){
+const err81 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/separator",schemaPath:"#/definitions/node/allOf/9/then/properties/with/properties/separator/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.allOf[9].then.properties.with.properties.separator.type,parentSchema:schema14.allOf[9].then.properties.with.properties.separator,data:data37};
 if(vErrors === null){
 vErrors = [err81];
 }
@@ -1233,13 +1229,11 @@ vErrors.push(err81);
 }
 errors++;
 }
-const _errs119 = errors;
-let valid40 = true;
-const _errs120 = errors;
-if(data4 && typeof data4 == "object" && !Array.isArray(data4)){
-let missing10;
-if((data4.use === undefined) && (missing10 = "use")){
-const err82 = {};
+}
+if(data36.size !== undefined){
+let data38 = data36.size;
+if(!((typeof data38 == "number") && (!(data38 % 1) && !isNaN(data38)))){
+const err82 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/size",schemaPath:"#/definitions/node/allOf/9/then/properties/with/properties/size/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema14.allOf[9].then.properties.with.properties.size.type,parentSchema:schema14.allOf[9].then.properties.with.properties.size,data:data38};
 if(vErrors === null){
 vErrors = [err82];
 }
@@ -1248,10 +1242,9 @@ vErrors.push(err82);
 }
 errors++;
 }
-else {
-if(data4.use !== undefined){
-if("dedupe" !== data4.use){
-const err83 = {};
+if(typeof data38 == "number"){
+if(data38 < 1 || isNaN(data38)){
+const err83 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/size",schemaPath:"#/definitions/node/allOf/9/then/properties/with/properties/size/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema14.allOf[9].then.properties.with.properties.size,data:data38};
 if(vErrors === null){
 vErrors = [err83];
 }
@@ -1263,25 +1256,8 @@ errors++;
 }
 }
 }
-var _valid10 = _errs120 === errors;
-errors = _errs119;
-if(vErrors !== null){
-if(_errs119){
-vErrors.length = _errs119;
-}
 else {
-vErrors = null;
-}
-}
-if(_valid10){
-const _errs122 = errors;
-if(data4 && typeof data4 == "object" && !Array.isArray(data4)){
-if(data4.with !== undefined){
-let data38 = data4.with;
-if(data38 && typeof data38 == "object" && !Array.isArray(data38)){
-for(const key12 in data38){
-if(!(key12 === "maxEntries")){
-const err84 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/10/then/properties/with/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key12},message:"must NOT have additional properties",schema:false,parentSchema:schema14.allOf[10].then.properties.with,data:data38};
+const err84 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/9/then/properties/with/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.allOf[9].then.properties.with.type,parentSchema:schema14.allOf[9].then.properties.with,data:data36};
 if(vErrors === null){
 vErrors = [err84];
 }
@@ -1291,10 +1267,12 @@ vErrors.push(err84);
 errors++;
 }
 }
-if(data38.maxEntries !== undefined){
-let data39 = data38.maxEntries;
-if(!((typeof data39 == "number") && (!(data39 % 1) && !isNaN(data39)))){
-const err85 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/maxEntries",schemaPath:"#/definitions/node/allOf/10/then/properties/with/properties/maxEntries/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema14.allOf[10].then.properties.with.properties.maxEntries.type,parentSchema:schema14.allOf[10].then.properties.with.properties.maxEntries,data:data39};
+}
+var _valid9 = _errs114 === errors;
+valid36 = _valid9;
+}
+if(!valid36){
+const err85 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/9/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema14.allOf[9].if,parentSchema:schema14.allOf[9],data:data6};
 if(vErrors === null){
 vErrors = [err85];
 }
@@ -1303,9 +1281,13 @@ vErrors.push(err85);
 }
 errors++;
 }
-if(typeof data39 == "number"){
-if(data39 < 1 || isNaN(data39)){
-const err86 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/maxEntries",schemaPath:"#/definitions/node/allOf/10/then/properties/with/properties/maxEntries/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema14.allOf[10].then.properties.with.properties.maxEntries,data:data39};
+const _errs123 = errors;
+let valid40 = true;
+const _errs124 = errors;
+if(data6 && typeof data6 == "object" && !Array.isArray(data6)){
+let missing10;
+if((data6.use === undefined) && (missing10 = "use")){
+const err86 = {};
 if(vErrors === null){
 vErrors = [err86];
 }
@@ -1314,11 +1296,10 @@ vErrors.push(err86);
 }
 errors++;
 }
-}
-}
-}
 else {
-const err87 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/10/then/properties/with/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.allOf[10].then.properties.with.type,parentSchema:schema14.allOf[10].then.properties.with,data:data38};
+if(data6.use !== undefined){
+if("dedupe" !== data6.use){
+const err87 = {};
 if(vErrors === null){
 vErrors = [err87];
 }
@@ -1329,11 +1310,26 @@ errors++;
 }
 }
 }
-var _valid10 = _errs122 === errors;
-valid40 = _valid10;
 }
-if(!valid40){
-const err88 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/10/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema14.allOf[10].if,parentSchema:schema14.allOf[10],data:data4};
+var _valid10 = _errs124 === errors;
+errors = _errs123;
+if(vErrors !== null){
+if(_errs123){
+vErrors.length = _errs123;
+}
+else {
+vErrors = null;
+}
+}
+if(_valid10){
+const _errs126 = errors;
+if(data6 && typeof data6 == "object" && !Array.isArray(data6)){
+if(data6.with !== undefined){
+let data40 = data6.with;
+if(data40 && typeof data40 == "object" && !Array.isArray(data40)){
+for(const key12 in data40){
+if(!(key12 === "maxEntries")){
+const err88 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/10/then/properties/with/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key12},message:"must NOT have additional properties",schema:false,parentSchema:schema14.allOf[10].then.properties.with,data:data40};
 if(vErrors === null){
 vErrors = [err88];
 }
@@ -1342,13 +1338,11 @@ vErrors.push(err88);
 }
 errors++;
 }
-const _errs129 = errors;
-let valid44 = true;
-const _errs130 = errors;
-if(data4 && typeof data4 == "object" && !Array.isArray(data4)){
-let missing11;
-if((data4.use === undefined) && (missing11 = "use")){
-const err89 = {};
+}
+if(data40.maxEntries !== undefined){
+let data41 = data40.maxEntries;
+if(!((typeof data41 == "number") && (!(data41 % 1) && !isNaN(data41)))){
+const err89 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/maxEntries",schemaPath:"#/definitions/node/allOf/10/then/properties/with/properties/maxEntries/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema14.allOf[10].then.properties.with.properties.maxEntries.type,parentSchema:schema14.allOf[10].then.properties.with.properties.maxEntries,data:data41};
 if(vErrors === null){
 vErrors = [err89];
 }
@@ -1357,10 +1351,9 @@ vErrors.push(err89);
 }
 errors++;
 }
-else {
-if(data4.use !== undefined){
-if("count" !== data4.use){
-const err90 = {};
+if(typeof data41 == "number"){
+if(data41 < 1 || isNaN(data41)){
+const err90 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/maxEntries",schemaPath:"#/definitions/node/allOf/10/then/properties/with/properties/maxEntries/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema14.allOf[10].then.properties.with.properties.maxEntries,data:data41};
 if(vErrors === null){
 vErrors = [err90];
 }
@@ -1372,25 +1365,8 @@ errors++;
 }
 }
 }
-var _valid11 = _errs130 === errors;
-errors = _errs129;
-if(vErrors !== null){
-if(_errs129){
-vErrors.length = _errs129;
-}
 else {
-vErrors = null;
-}
-}
-if(_valid11){
-const _errs132 = errors;
-if(data4 && typeof data4 == "object" && !Array.isArray(data4)){
-if(data4.with !== undefined){
-let data41 = data4.with;
-if(data41 && typeof data41 == "object" && !Array.isArray(data41)){
-for(const key13 in data41){
-if(!((key13 === "pattern") || (key13 === "flags"))){
-const err91 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/11/then/properties/with/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key13},message:"must NOT have additional properties",schema:false,parentSchema:schema14.allOf[11].then.properties.with,data:data41};
+const err91 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/10/then/properties/with/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.allOf[10].then.properties.with.type,parentSchema:schema14.allOf[10].then.properties.with,data:data40};
 if(vErrors === null){
 vErrors = [err91];
 }
@@ -1400,10 +1376,12 @@ vErrors.push(err91);
 errors++;
 }
 }
-if(data41.pattern !== undefined){
-let data42 = data41.pattern;
-if(typeof data42 !== "string"){
-const err92 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/pattern",schemaPath:"#/definitions/node/allOf/11/then/properties/with/properties/pattern/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.allOf[11].then.properties.with.properties.pattern.type,parentSchema:schema14.allOf[11].then.properties.with.properties.pattern,data:data42};
+}
+var _valid10 = _errs126 === errors;
+valid40 = _valid10;
+}
+if(!valid40){
+const err92 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/10/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema14.allOf[10].if,parentSchema:schema14.allOf[10],data:data6};
 if(vErrors === null){
 vErrors = [err92];
 }
@@ -1412,12 +1390,13 @@ vErrors.push(err92);
 }
 errors++;
 }
-}
-if(data41.flags !== undefined){
-let data43 = data41.flags;
-if(typeof data43 === "string"){
-if(!pattern0.test(data43)){
-const err93 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/flags",schemaPath:"#/definitions/node/allOf/11/then/properties/with/properties/flags/pattern",keyword:"pattern",params:{pattern: "^[dgimsuvy]*$"},message:"must match pattern \""+"^[dgimsuvy]*$"+"\"",schema:"^[dgimsuvy]*$",parentSchema:schema14.allOf[11].then.properties.with.properties.flags,data:data43};
+const _errs133 = errors;
+let valid44 = true;
+const _errs134 = errors;
+if(data6 && typeof data6 == "object" && !Array.isArray(data6)){
+let missing11;
+if((data6.use === undefined) && (missing11 = "use")){
+const err93 = {};
 if(vErrors === null){
 vErrors = [err93];
 }
@@ -1426,9 +1405,10 @@ vErrors.push(err93);
 }
 errors++;
 }
-}
 else {
-const err94 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/flags",schemaPath:"#/definitions/node/allOf/11/then/properties/with/properties/flags/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.allOf[11].then.properties.with.properties.flags.type,parentSchema:schema14.allOf[11].then.properties.with.properties.flags,data:data43};
+if(data6.use !== undefined){
+if("count" !== data6.use){
+const err94 = {};
 if(vErrors === null){
 vErrors = [err94];
 }
@@ -1439,8 +1419,26 @@ errors++;
 }
 }
 }
+}
+var _valid11 = _errs134 === errors;
+errors = _errs133;
+if(vErrors !== null){
+if(_errs133){
+vErrors.length = _errs133;
+}
 else {
-const err95 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/11/then/properties/with/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.allOf[11].then.properties.with.type,parentSchema:schema14.allOf[11].then.properties.with,data:data41};
+vErrors = null;
+}
+}
+if(_valid11){
+const _errs136 = errors;
+if(data6 && typeof data6 == "object" && !Array.isArray(data6)){
+if(data6.with !== undefined){
+let data43 = data6.with;
+if(data43 && typeof data43 == "object" && !Array.isArray(data43)){
+for(const key13 in data43){
+if(!((key13 === "pattern") || (key13 === "flags"))){
+const err95 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/11/then/properties/with/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key13},message:"must NOT have additional properties",schema:false,parentSchema:schema14.allOf[11].then.properties.with,data:data43};
 if(vErrors === null){
 vErrors = [err95];
 }
@@ -1450,12 +1448,10 @@ vErrors.push(err95);
 errors++;
 }
 }
-}
-var _valid11 = _errs132 === errors;
-valid44 = _valid11;
-}
-if(!valid44){
-const err96 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/11/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema14.allOf[11].if,parentSchema:schema14.allOf[11],data:data4};
+if(data43.pattern !== undefined){
+let data44 = data43.pattern;
+if(typeof data44 !== "string"){
+const err96 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/pattern",schemaPath:"#/definitions/node/allOf/11/then/properties/with/properties/pattern/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.allOf[11].then.properties.with.properties.pattern.type,parentSchema:schema14.allOf[11].then.properties.with.properties.pattern,data:data44};
 if(vErrors === null){
 vErrors = [err96];
 }
@@ -1464,13 +1460,12 @@ vErrors.push(err96);
 }
 errors++;
 }
-const _errs141 = errors;
-let valid48 = true;
-const _errs142 = errors;
-if(data4 && typeof data4 == "object" && !Array.isArray(data4)){
-let missing12;
-if((data4.use === undefined) && (missing12 = "use")){
-const err97 = {};
+}
+if(data43.flags !== undefined){
+let data45 = data43.flags;
+if(typeof data45 === "string"){
+if(!pattern0.test(data45)){
+const err97 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/flags",schemaPath:"#/definitions/node/allOf/11/then/properties/with/properties/flags/pattern",keyword:"pattern",params:{pattern: "^[dgimsuvy]*$"},message:"must match pattern \""+"^[dgimsuvy]*$"+"\"",schema:"^[dgimsuvy]*$",parentSchema:schema14.allOf[11].then.properties.with.properties.flags,data:data45};
 if(vErrors === null){
 vErrors = [err97];
 }
@@ -1479,10 +1474,9 @@ vErrors.push(err97);
 }
 errors++;
 }
+}
 else {
-if(data4.use !== undefined){
-if("drop" !== data4.use){
-const err98 = {};
+const err98 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/flags",schemaPath:"#/definitions/node/allOf/11/then/properties/with/properties/flags/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.allOf[11].then.properties.with.properties.flags.type,parentSchema:schema14.allOf[11].then.properties.with.properties.flags,data:data45};
 if(vErrors === null){
 vErrors = [err98];
 }
@@ -1493,25 +1487,8 @@ errors++;
 }
 }
 }
-}
-var _valid12 = _errs142 === errors;
-errors = _errs141;
-if(vErrors !== null){
-if(_errs141){
-vErrors.length = _errs141;
-}
 else {
-vErrors = null;
-}
-}
-if(_valid12){
-const _errs144 = errors;
-if(data4 && typeof data4 == "object" && !Array.isArray(data4)){
-if(data4.with !== undefined){
-let data45 = data4.with;
-if(data45 && typeof data45 == "object" && !Array.isArray(data45)){
-for(const key14 in data45){
-const err99 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/12/then/properties/with/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key14},message:"must NOT have additional properties",schema:false,parentSchema:schema14.allOf[12].then.properties.with,data:data45};
+const err99 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/11/then/properties/with/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.allOf[11].then.properties.with.type,parentSchema:schema14.allOf[11].then.properties.with,data:data43};
 if(vErrors === null){
 vErrors = [err99];
 }
@@ -1521,8 +1498,12 @@ vErrors.push(err99);
 errors++;
 }
 }
-else {
-const err100 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/12/then/properties/with/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.allOf[12].then.properties.with.type,parentSchema:schema14.allOf[12].then.properties.with,data:data45};
+}
+var _valid11 = _errs136 === errors;
+valid44 = _valid11;
+}
+if(!valid44){
+const err100 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/11/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema14.allOf[11].if,parentSchema:schema14.allOf[11],data:data6};
 if(vErrors === null){
 vErrors = [err100];
 }
@@ -1531,13 +1512,13 @@ vErrors.push(err100);
 }
 errors++;
 }
-}
-}
-var _valid12 = _errs144 === errors;
-valid48 = _valid12;
-}
-if(!valid48){
-const err101 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/12/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema14.allOf[12].if,parentSchema:schema14.allOf[12],data:data4};
+const _errs145 = errors;
+let valid48 = true;
+const _errs146 = errors;
+if(data6 && typeof data6 == "object" && !Array.isArray(data6)){
+let missing12;
+if((data6.use === undefined) && (missing12 = "use")){
+const err101 = {};
 if(vErrors === null){
 vErrors = [err101];
 }
@@ -1546,12 +1527,9 @@ vErrors.push(err101);
 }
 errors++;
 }
-const _errs149 = errors;
-let valid51 = true;
-const _errs150 = errors;
-if(data4 && typeof data4 == "object" && !Array.isArray(data4)){
-let missing13;
-if((data4.use === undefined) && (missing13 = "use")){
+else {
+if(data6.use !== undefined){
+if("drop" !== data6.use){
 const err102 = {};
 if(vErrors === null){
 vErrors = [err102];
@@ -1561,10 +1539,27 @@ vErrors.push(err102);
 }
 errors++;
 }
+}
+}
+}
+var _valid12 = _errs146 === errors;
+errors = _errs145;
+if(vErrors !== null){
+if(_errs145){
+vErrors.length = _errs145;
+}
 else {
-if(data4.use !== undefined){
-if("route" !== data4.use){
-const err103 = {};
+vErrors = null;
+}
+}
+if(_valid12){
+const _errs148 = errors;
+if(data6 && typeof data6 == "object" && !Array.isArray(data6)){
+if(data6.with !== undefined){
+let data47 = data6.with;
+if(data47 && typeof data47 == "object" && !Array.isArray(data47)){
+for(const key14 in data47){
+const err103 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/12/then/properties/with/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key14},message:"must NOT have additional properties",schema:false,parentSchema:schema14.allOf[12].then.properties.with,data:data47};
 if(vErrors === null){
 vErrors = [err103];
 }
@@ -1574,23 +1569,8 @@ vErrors.push(err103);
 errors++;
 }
 }
-}
-}
-var _valid13 = _errs150 === errors;
-errors = _errs149;
-if(vErrors !== null){
-if(_errs149){
-vErrors.length = _errs149;
-}
 else {
-vErrors = null;
-}
-}
-if(_valid13){
-const _errs152 = errors;
-if(data4 && typeof data4 == "object" && !Array.isArray(data4)){
-if(data4.with === undefined){
-const err104 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/13/then/required",keyword:"required",params:{missingProperty: "with"},message:"must have required property '"+"with"+"'",schema:schema14.allOf[13].then.required,parentSchema:schema14.allOf[13].then,data:data4};
+const err104 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/12/then/properties/with/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.allOf[12].then.properties.with.type,parentSchema:schema14.allOf[12].then.properties.with,data:data47};
 if(vErrors === null){
 vErrors = [err104];
 }
@@ -1599,11 +1579,13 @@ vErrors.push(err104);
 }
 errors++;
 }
-if(data4.with !== undefined){
-let data47 = data4.with;
-if(data47 && typeof data47 == "object" && !Array.isArray(data47)){
-if(data47.rules === undefined){
-const err105 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/13/then/properties/with/required",keyword:"required",params:{missingProperty: "rules"},message:"must have required property '"+"rules"+"'",schema:schema14.allOf[13].then.properties.with.required,parentSchema:schema14.allOf[13].then.properties.with,data:data47};
+}
+}
+var _valid12 = _errs148 === errors;
+valid48 = _valid12;
+}
+if(!valid48){
+const err105 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/12/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema14.allOf[12].if,parentSchema:schema14.allOf[12],data:data6};
 if(vErrors === null){
 vErrors = [err105];
 }
@@ -1612,8 +1594,13 @@ vErrors.push(err105);
 }
 errors++;
 }
-if(data47.default === undefined){
-const err106 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/13/then/properties/with/required",keyword:"required",params:{missingProperty: "default"},message:"must have required property '"+"default"+"'",schema:schema14.allOf[13].then.properties.with.required,parentSchema:schema14.allOf[13].then.properties.with,data:data47};
+const _errs153 = errors;
+let valid51 = true;
+const _errs154 = errors;
+if(data6 && typeof data6 == "object" && !Array.isArray(data6)){
+let missing13;
+if((data6.use === undefined) && (missing13 = "use")){
+const err106 = {};
 if(vErrors === null){
 vErrors = [err106];
 }
@@ -1622,9 +1609,10 @@ vErrors.push(err106);
 }
 errors++;
 }
-for(const key15 in data47){
-if(!((key15 === "rules") || (key15 === "default"))){
-const err107 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/13/then/properties/with/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key15},message:"must NOT have additional properties",schema:false,parentSchema:schema14.allOf[13].then.properties.with,data:data47};
+else {
+if(data6.use !== undefined){
+if("route" !== data6.use){
+const err107 = {};
 if(vErrors === null){
 vErrors = [err107];
 }
@@ -1634,15 +1622,23 @@ vErrors.push(err107);
 errors++;
 }
 }
-if(data47.rules !== undefined){
-let data48 = data47.rules;
-if(Array.isArray(data48)){
-const len0 = data48.length;
-for(let i0=0; i0<len0; i0++){
-let data49 = data48[i0];
-if(data49 && typeof data49 == "object" && !Array.isArray(data49)){
-if(data49.pattern === undefined){
-const err108 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/rules/" + i0,schemaPath:"#/definitions/node/allOf/13/then/properties/with/properties/rules/items/required",keyword:"required",params:{missingProperty: "pattern"},message:"must have required property '"+"pattern"+"'",schema:schema14.allOf[13].then.properties.with.properties.rules.items.required,parentSchema:schema14.allOf[13].then.properties.with.properties.rules.items,data:data49};
+}
+}
+var _valid13 = _errs154 === errors;
+errors = _errs153;
+if(vErrors !== null){
+if(_errs153){
+vErrors.length = _errs153;
+}
+else {
+vErrors = null;
+}
+}
+if(_valid13){
+const _errs156 = errors;
+if(data6 && typeof data6 == "object" && !Array.isArray(data6)){
+if(data6.with === undefined){
+const err108 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/13/then/required",keyword:"required",params:{missingProperty: "with"},message:"must have required property '"+"with"+"'",schema:schema14.allOf[13].then.required,parentSchema:schema14.allOf[13].then,data:data6};
 if(vErrors === null){
 vErrors = [err108];
 }
@@ -1651,8 +1647,11 @@ vErrors.push(err108);
 }
 errors++;
 }
-if(data49.tag === undefined){
-const err109 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/rules/" + i0,schemaPath:"#/definitions/node/allOf/13/then/properties/with/properties/rules/items/required",keyword:"required",params:{missingProperty: "tag"},message:"must have required property '"+"tag"+"'",schema:schema14.allOf[13].then.properties.with.properties.rules.items.required,parentSchema:schema14.allOf[13].then.properties.with.properties.rules.items,data:data49};
+if(data6.with !== undefined){
+let data49 = data6.with;
+if(data49 && typeof data49 == "object" && !Array.isArray(data49)){
+if(data49.rules === undefined){
+const err109 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/13/then/properties/with/required",keyword:"required",params:{missingProperty: "rules"},message:"must have required property '"+"rules"+"'",schema:schema14.allOf[13].then.properties.with.required,parentSchema:schema14.allOf[13].then.properties.with,data:data49};
 if(vErrors === null){
 vErrors = [err109];
 }
@@ -1661,9 +1660,8 @@ vErrors.push(err109);
 }
 errors++;
 }
-for(const key16 in data49){
-if(!(((key16 === "pattern") || (key16 === "flags")) || (key16 === "tag"))){
-const err110 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/rules/" + i0,schemaPath:"#/definitions/node/allOf/13/then/properties/with/properties/rules/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key16},message:"must NOT have additional properties",schema:false,parentSchema:schema14.allOf[13].then.properties.with.properties.rules.items,data:data49};
+if(data49.default === undefined){
+const err110 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/13/then/properties/with/required",keyword:"required",params:{missingProperty: "default"},message:"must have required property '"+"default"+"'",schema:schema14.allOf[13].then.properties.with.required,parentSchema:schema14.allOf[13].then.properties.with,data:data49};
 if(vErrors === null){
 vErrors = [err110];
 }
@@ -1672,11 +1670,9 @@ vErrors.push(err110);
 }
 errors++;
 }
-}
-if(data49.pattern !== undefined){
-let data50 = data49.pattern;
-if(typeof data50 !== "string"){
-const err111 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/rules/" + i0+"/pattern",schemaPath:"#/definitions/node/allOf/13/then/properties/with/properties/rules/items/properties/pattern/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.allOf[13].then.properties.with.properties.rules.items.properties.pattern.type,parentSchema:schema14.allOf[13].then.properties.with.properties.rules.items.properties.pattern,data:data50};
+for(const key15 in data49){
+if(!((key15 === "rules") || (key15 === "default"))){
+const err111 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/13/then/properties/with/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key15},message:"must NOT have additional properties",schema:false,parentSchema:schema14.allOf[13].then.properties.with,data:data49};
 if(vErrors === null){
 vErrors = [err111];
 }
@@ -1686,11 +1682,15 @@ vErrors.push(err111);
 errors++;
 }
 }
-if(data49.flags !== undefined){
-let data51 = data49.flags;
-if(typeof data51 === "string"){
-if(!pattern0.test(data51)){
-const err112 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/rules/" + i0+"/flags",schemaPath:"#/definitions/node/allOf/13/then/properties/with/properties/rules/items/properties/flags/pattern",keyword:"pattern",params:{pattern: "^[dgimsuvy]*$"},message:"must match pattern \""+"^[dgimsuvy]*$"+"\"",schema:"^[dgimsuvy]*$",parentSchema:schema14.allOf[13].then.properties.with.properties.rules.items.properties.flags,data:data51};
+if(data49.rules !== undefined){
+let data50 = data49.rules;
+if(Array.isArray(data50)){
+const len0 = data50.length;
+for(let i0=0; i0<len0; i0++){
+let data51 = data50[i0];
+if(data51 && typeof data51 == "object" && !Array.isArray(data51)){
+if(data51.pattern === undefined){
+const err112 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/rules/" + i0,schemaPath:"#/definitions/node/allOf/13/then/properties/with/properties/rules/items/required",keyword:"required",params:{missingProperty: "pattern"},message:"must have required property '"+"pattern"+"'",schema:schema14.allOf[13].then.properties.with.properties.rules.items.required,parentSchema:schema14.allOf[13].then.properties.with.properties.rules.items,data:data51};
 if(vErrors === null){
 vErrors = [err112];
 }
@@ -1699,9 +1699,8 @@ vErrors.push(err112);
 }
 errors++;
 }
-}
-else {
-const err113 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/rules/" + i0+"/flags",schemaPath:"#/definitions/node/allOf/13/then/properties/with/properties/rules/items/properties/flags/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.allOf[13].then.properties.with.properties.rules.items.properties.flags.type,parentSchema:schema14.allOf[13].then.properties.with.properties.rules.items.properties.flags,data:data51};
+if(data51.tag === undefined){
+const err113 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/rules/" + i0,schemaPath:"#/definitions/node/allOf/13/then/properties/with/properties/rules/items/required",keyword:"required",params:{missingProperty: "tag"},message:"must have required property '"+"tag"+"'",schema:schema14.allOf[13].then.properties.with.properties.rules.items.required,parentSchema:schema14.allOf[13].then.properties.with.properties.rules.items,data:data51};
 if(vErrors === null){
 vErrors = [err113];
 }
@@ -1710,12 +1709,9 @@ vErrors.push(err113);
 }
 errors++;
 }
-}
-if(data49.tag !== undefined){
-let data52 = data49.tag;
-if(typeof data52 === "string"){
-if(func3(data52) < 1){
-const err114 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/rules/" + i0+"/tag",schemaPath:"#/definitions/node/allOf/13/then/properties/with/properties/rules/items/properties/tag/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema14.allOf[13].then.properties.with.properties.rules.items.properties.tag,data:data52};
+for(const key16 in data51){
+if(!(((key16 === "pattern") || (key16 === "flags")) || (key16 === "tag"))){
+const err114 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/rules/" + i0,schemaPath:"#/definitions/node/allOf/13/then/properties/with/properties/rules/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key16},message:"must NOT have additional properties",schema:false,parentSchema:schema14.allOf[13].then.properties.with.properties.rules.items,data:data51};
 if(vErrors === null){
 vErrors = [err114];
 }
@@ -1725,8 +1721,10 @@ vErrors.push(err114);
 errors++;
 }
 }
-else {
-const err115 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/rules/" + i0+"/tag",schemaPath:"#/definitions/node/allOf/13/then/properties/with/properties/rules/items/properties/tag/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.allOf[13].then.properties.with.properties.rules.items.properties.tag.type,parentSchema:schema14.allOf[13].then.properties.with.properties.rules.items.properties.tag,data:data52};
+if(data51.pattern !== undefined){
+let data52 = data51.pattern;
+if(typeof data52 !== "string"){
+const err115 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/rules/" + i0+"/pattern",schemaPath:"#/definitions/node/allOf/13/then/properties/with/properties/rules/items/properties/pattern/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.allOf[13].then.properties.with.properties.rules.items.properties.pattern.type,parentSchema:schema14.allOf[13].then.properties.with.properties.rules.items.properties.pattern,data:data52};
 if(vErrors === null){
 vErrors = [err115];
 }
@@ -1736,9 +1734,11 @@ vErrors.push(err115);
 errors++;
 }
 }
-}
-else {
-const err116 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/rules/" + i0,schemaPath:"#/definitions/node/allOf/13/then/properties/with/properties/rules/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.allOf[13].then.properties.with.properties.rules.items.type,parentSchema:schema14.allOf[13].then.properties.with.properties.rules.items,data:data49};
+if(data51.flags !== undefined){
+let data53 = data51.flags;
+if(typeof data53 === "string"){
+if(!pattern0.test(data53)){
+const err116 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/rules/" + i0+"/flags",schemaPath:"#/definitions/node/allOf/13/then/properties/with/properties/rules/items/properties/flags/pattern",keyword:"pattern",params:{pattern: "^[dgimsuvy]*$"},message:"must match pattern \""+"^[dgimsuvy]*$"+"\"",schema:"^[dgimsuvy]*$",parentSchema:schema14.allOf[13].then.properties.with.properties.rules.items.properties.flags,data:data53};
 if(vErrors === null){
 vErrors = [err116];
 }
@@ -1748,9 +1748,8 @@ vErrors.push(err116);
 errors++;
 }
 }
-}
 else {
-const err117 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/rules",schemaPath:"#/definitions/node/allOf/13/then/properties/with/properties/rules/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema14.allOf[13].then.properties.with.properties.rules.type,parentSchema:schema14.allOf[13].then.properties.with.properties.rules,data:data48};
+const err117 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/rules/" + i0+"/flags",schemaPath:"#/definitions/node/allOf/13/then/properties/with/properties/rules/items/properties/flags/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.allOf[13].then.properties.with.properties.rules.items.properties.flags.type,parentSchema:schema14.allOf[13].then.properties.with.properties.rules.items.properties.flags,data:data53};
 if(vErrors === null){
 vErrors = [err117];
 }
@@ -1760,11 +1759,11 @@ vErrors.push(err117);
 errors++;
 }
 }
-if(data47.default !== undefined){
-let data53 = data47.default;
-if(typeof data53 === "string"){
-if(func3(data53) < 1){
-const err118 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/default",schemaPath:"#/definitions/node/allOf/13/then/properties/with/properties/default/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema14.allOf[13].then.properties.with.properties.default,data:data53};
+if(data51.tag !== undefined){
+let data54 = data51.tag;
+if(typeof data54 === "string"){
+if(func3(data54) < 1){
+const err118 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/rules/" + i0+"/tag",schemaPath:"#/definitions/node/allOf/13/then/properties/with/properties/rules/items/properties/tag/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema14.allOf[13].then.properties.with.properties.rules.items.properties.tag,data:data54};
 if(vErrors === null){
 vErrors = [err118];
 }
@@ -1775,7 +1774,7 @@ errors++;
 }
 }
 else {
-const err119 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/default",schemaPath:"#/definitions/node/allOf/13/then/properties/with/properties/default/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.allOf[13].then.properties.with.properties.default.type,parentSchema:schema14.allOf[13].then.properties.with.properties.default,data:data53};
+const err119 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/rules/" + i0+"/tag",schemaPath:"#/definitions/node/allOf/13/then/properties/with/properties/rules/items/properties/tag/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.allOf[13].then.properties.with.properties.rules.items.properties.tag.type,parentSchema:schema14.allOf[13].then.properties.with.properties.rules.items.properties.tag,data:data54};
 if(vErrors === null){
 vErrors = [err119];
 }
@@ -1787,7 +1786,7 @@ errors++;
 }
 }
 else {
-const err120 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/13/then/properties/with/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.allOf[13].then.properties.with.type,parentSchema:schema14.allOf[13].then.properties.with,data:data47};
+const err120 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/rules/" + i0,schemaPath:"#/definitions/node/allOf/13/then/properties/with/properties/rules/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.allOf[13].then.properties.with.properties.rules.items.type,parentSchema:schema14.allOf[13].then.properties.with.properties.rules.items,data:data51};
 if(vErrors === null){
 vErrors = [err120];
 }
@@ -1798,11 +1797,8 @@ errors++;
 }
 }
 }
-var _valid13 = _errs152 === errors;
-valid51 = _valid13;
-}
-if(!valid51){
-const err121 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/13/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema14.allOf[13].if,parentSchema:schema14.allOf[13],data:data4};
+else {
+const err121 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/rules",schemaPath:"#/definitions/node/allOf/13/then/properties/with/properties/rules/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema14.allOf[13].then.properties.with.properties.rules.type,parentSchema:schema14.allOf[13].then.properties.with.properties.rules,data:data50};
 if(vErrors === null){
 vErrors = [err121];
 }
@@ -1811,13 +1807,12 @@ vErrors.push(err121);
 }
 errors++;
 }
-const _errs170 = errors;
-let valid58 = true;
-const _errs171 = errors;
-if(data4 && typeof data4 == "object" && !Array.isArray(data4)){
-let missing14;
-if((data4.use === undefined) && (missing14 = "use")){
-const err122 = {};
+}
+if(data49.default !== undefined){
+let data55 = data49.default;
+if(typeof data55 === "string"){
+if(func3(data55) < 1){
+const err122 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/default",schemaPath:"#/definitions/node/allOf/13/then/properties/with/properties/default/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema14.allOf[13].then.properties.with.properties.default,data:data55};
 if(vErrors === null){
 vErrors = [err122];
 }
@@ -1826,10 +1821,9 @@ vErrors.push(err122);
 }
 errors++;
 }
+}
 else {
-if(data4.use !== undefined){
-if("tagByLevel" !== data4.use){
-const err123 = {};
+const err123 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/default",schemaPath:"#/definitions/node/allOf/13/then/properties/with/properties/default/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.allOf[13].then.properties.with.properties.default.type,parentSchema:schema14.allOf[13].then.properties.with.properties.default,data:data55};
 if(vErrors === null){
 vErrors = [err123];
 }
@@ -1840,26 +1834,8 @@ errors++;
 }
 }
 }
-}
-var _valid14 = _errs171 === errors;
-errors = _errs170;
-if(vErrors !== null){
-if(_errs170){
-vErrors.length = _errs170;
-}
 else {
-vErrors = null;
-}
-}
-if(_valid14){
-const _errs173 = errors;
-if(data4 && typeof data4 == "object" && !Array.isArray(data4)){
-if(data4.with !== undefined){
-let data55 = data4.with;
-if(data55 && typeof data55 == "object" && !Array.isArray(data55)){
-for(const key17 in data55){
-if(!(key17 === "default")){
-const err124 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/14/then/properties/with/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key17},message:"must NOT have additional properties",schema:false,parentSchema:schema14.allOf[14].then.properties.with,data:data55};
+const err124 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/13/then/properties/with/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.allOf[13].then.properties.with.type,parentSchema:schema14.allOf[13].then.properties.with,data:data49};
 if(vErrors === null){
 vErrors = [err124];
 }
@@ -1869,11 +1845,12 @@ vErrors.push(err124);
 errors++;
 }
 }
-if(data55.default !== undefined){
-let data56 = data55.default;
-if(typeof data56 === "string"){
-if(func3(data56) < 1){
-const err125 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/default",schemaPath:"#/definitions/node/allOf/14/then/properties/with/properties/default/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema14.allOf[14].then.properties.with.properties.default,data:data56};
+}
+var _valid13 = _errs156 === errors;
+valid51 = _valid13;
+}
+if(!valid51){
+const err125 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/13/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema14.allOf[13].if,parentSchema:schema14.allOf[13],data:data6};
 if(vErrors === null){
 vErrors = [err125];
 }
@@ -1882,9 +1859,13 @@ vErrors.push(err125);
 }
 errors++;
 }
-}
-else {
-const err126 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/default",schemaPath:"#/definitions/node/allOf/14/then/properties/with/properties/default/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.allOf[14].then.properties.with.properties.default.type,parentSchema:schema14.allOf[14].then.properties.with.properties.default,data:data56};
+const _errs174 = errors;
+let valid58 = true;
+const _errs175 = errors;
+if(data6 && typeof data6 == "object" && !Array.isArray(data6)){
+let missing14;
+if((data6.use === undefined) && (missing14 = "use")){
+const err126 = {};
 if(vErrors === null){
 vErrors = [err126];
 }
@@ -1893,10 +1874,10 @@ vErrors.push(err126);
 }
 errors++;
 }
-}
-}
 else {
-const err127 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/14/then/properties/with/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.allOf[14].then.properties.with.type,parentSchema:schema14.allOf[14].then.properties.with,data:data55};
+if(data6.use !== undefined){
+if("tagByLevel" !== data6.use){
+const err127 = {};
 if(vErrors === null){
 vErrors = [err127];
 }
@@ -1907,11 +1888,26 @@ errors++;
 }
 }
 }
-var _valid14 = _errs173 === errors;
-valid58 = _valid14;
 }
-if(!valid58){
-const err128 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/14/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema14.allOf[14].if,parentSchema:schema14.allOf[14],data:data4};
+var _valid14 = _errs175 === errors;
+errors = _errs174;
+if(vErrors !== null){
+if(_errs174){
+vErrors.length = _errs174;
+}
+else {
+vErrors = null;
+}
+}
+if(_valid14){
+const _errs177 = errors;
+if(data6 && typeof data6 == "object" && !Array.isArray(data6)){
+if(data6.with !== undefined){
+let data57 = data6.with;
+if(data57 && typeof data57 == "object" && !Array.isArray(data57)){
+for(const key17 in data57){
+if(!(key17 === "default")){
+const err128 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/14/then/properties/with/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key17},message:"must NOT have additional properties",schema:false,parentSchema:schema14.allOf[14].then.properties.with,data:data57};
 if(vErrors === null){
 vErrors = [err128];
 }
@@ -1920,9 +1916,12 @@ vErrors.push(err128);
 }
 errors++;
 }
-if(data4 && typeof data4 == "object" && !Array.isArray(data4)){
-if(data4.use === undefined){
-const err129 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/required",keyword:"required",params:{missingProperty: "use"},message:"must have required property '"+"use"+"'",schema:schema14.required,parentSchema:schema14,data:data4};
+}
+if(data57.default !== undefined){
+let data58 = data57.default;
+if(typeof data58 === "string"){
+if(func3(data58) < 1){
+const err129 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/default",schemaPath:"#/definitions/node/allOf/14/then/properties/with/properties/default/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema14.allOf[14].then.properties.with.properties.default,data:data58};
 if(vErrors === null){
 vErrors = [err129];
 }
@@ -1931,9 +1930,9 @@ vErrors.push(err129);
 }
 errors++;
 }
-for(const key18 in data4){
-if(!((((key18 === "use") || (key18 === "with")) || (key18 === "then")) || (key18 === "description"))){
-const err130 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key18},message:"must NOT have additional properties",schema:false,parentSchema:schema14,data:data4};
+}
+else {
+const err130 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/default",schemaPath:"#/definitions/node/allOf/14/then/properties/with/properties/default/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.allOf[14].then.properties.with.properties.default.type,parentSchema:schema14.allOf[14].then.properties.with.properties.default,data:data58};
 if(vErrors === null){
 vErrors = [err130];
 }
@@ -1943,13 +1942,9 @@ vErrors.push(err130);
 errors++;
 }
 }
-if(data4.use !== undefined){
-let data57 = data4.use;
-const _errs181 = errors;
-let valid63 = false;
-const _errs182 = errors;
-if(typeof data57 !== "string"){
-const err131 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/use",schemaPath:"#/definitions/node/properties/use/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.properties.use.anyOf[0].type,parentSchema:schema14.properties.use.anyOf[0],data:data57};
+}
+else {
+const err131 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/14/then/properties/with/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.allOf[14].then.properties.with.type,parentSchema:schema14.allOf[14].then.properties.with,data:data57};
 if(vErrors === null){
 vErrors = [err131];
 }
@@ -1958,8 +1953,13 @@ vErrors.push(err131);
 }
 errors++;
 }
-if(!(((((((((((((((data57 === "trim") || (data57 === "uppercase")) || (data57 === "lowercase")) || (data57 === "snakecase")) || (data57 === "replace")) || (data57 === "filter")) || (data57 === "template")) || (data57 === "number")) || (data57 === "split")) || (data57 === "join")) || (data57 === "dedupe")) || (data57 === "count")) || (data57 === "drop")) || (data57 === "route")) || (data57 === "tagByLevel"))){
-const err132 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/use",schemaPath:"#/definitions/node/properties/use/anyOf/0/enum",keyword:"enum",params:{allowedValues: schema14.properties.use.anyOf[0].enum},message:"must be equal to one of the allowed values",schema:schema14.properties.use.anyOf[0].enum,parentSchema:schema14.properties.use.anyOf[0],data:data57};
+}
+}
+var _valid14 = _errs177 === errors;
+valid58 = _valid14;
+}
+if(!valid58){
+const err132 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/14/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema14.allOf[14].if,parentSchema:schema14.allOf[14],data:data6};
 if(vErrors === null){
 vErrors = [err132];
 }
@@ -1968,13 +1968,9 @@ vErrors.push(err132);
 }
 errors++;
 }
-var _valid15 = _errs182 === errors;
-valid63 = valid63 || _valid15;
-if(!valid63){
-const _errs184 = errors;
-if(data57 && typeof data57 == "object" && !Array.isArray(data57)){
-if(data57.module === undefined){
-const err133 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/use",schemaPath:"#/definitions/node/properties/use/anyOf/1/required",keyword:"required",params:{missingProperty: "module"},message:"must have required property '"+"module"+"'",schema:schema14.properties.use.anyOf[1].required,parentSchema:schema14.properties.use.anyOf[1],data:data57};
+if(data6 && typeof data6 == "object" && !Array.isArray(data6)){
+if(data6.use === undefined){
+const err133 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/required",keyword:"required",params:{missingProperty: "use"},message:"must have required property '"+"use"+"'",schema:schema14.required,parentSchema:schema14,data:data6};
 if(vErrors === null){
 vErrors = [err133];
 }
@@ -1983,9 +1979,9 @@ vErrors.push(err133);
 }
 errors++;
 }
-for(const key19 in data57){
-if(!(key19 === "module")){
-const err134 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/use",schemaPath:"#/definitions/node/properties/use/anyOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key19},message:"must NOT have additional properties",schema:false,parentSchema:schema14.properties.use.anyOf[1],data:data57};
+for(const key18 in data6){
+if(!((((key18 === "use") || (key18 === "with")) || (key18 === "then")) || (key18 === "description"))){
+const err134 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key18},message:"must NOT have additional properties",schema:false,parentSchema:schema14,data:data6};
 if(vErrors === null){
 vErrors = [err134];
 }
@@ -1995,11 +1991,13 @@ vErrors.push(err134);
 errors++;
 }
 }
-if(data57.module !== undefined){
-let data58 = data57.module;
-if(typeof data58 === "string"){
-if(func3(data58) < 1){
-const err135 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/use/module",schemaPath:"#/definitions/node/properties/use/anyOf/1/properties/module/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema14.properties.use.anyOf[1].properties.module,data:data58};
+if(data6.use !== undefined){
+let data59 = data6.use;
+const _errs185 = errors;
+let valid63 = false;
+const _errs186 = errors;
+if(typeof data59 !== "string"){
+const err135 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/use",schemaPath:"#/definitions/node/properties/use/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.properties.use.anyOf[0].type,parentSchema:schema14.properties.use.anyOf[0],data:data59};
 if(vErrors === null){
 vErrors = [err135];
 }
@@ -2008,9 +2006,8 @@ vErrors.push(err135);
 }
 errors++;
 }
-}
-else {
-const err136 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/use/module",schemaPath:"#/definitions/node/properties/use/anyOf/1/properties/module/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.properties.use.anyOf[1].properties.module.type,parentSchema:schema14.properties.use.anyOf[1].properties.module,data:data58};
+if(!(((((((((((((((data59 === "trim") || (data59 === "uppercase")) || (data59 === "lowercase")) || (data59 === "snakecase")) || (data59 === "replace")) || (data59 === "filter")) || (data59 === "template")) || (data59 === "number")) || (data59 === "split")) || (data59 === "join")) || (data59 === "dedupe")) || (data59 === "count")) || (data59 === "drop")) || (data59 === "route")) || (data59 === "tagByLevel"))){
+const err136 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/use",schemaPath:"#/definitions/node/properties/use/anyOf/0/enum",keyword:"enum",params:{allowedValues: schema14.properties.use.anyOf[0].enum},message:"must be equal to one of the allowed values",schema:schema14.properties.use.anyOf[0].enum,parentSchema:schema14.properties.use.anyOf[0],data:data59};
 if(vErrors === null){
 vErrors = [err136];
 }
@@ -2019,10 +2016,13 @@ vErrors.push(err136);
 }
 errors++;
 }
-}
-}
-else {
-const err137 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/use",schemaPath:"#/definitions/node/properties/use/anyOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.properties.use.anyOf[1].type,parentSchema:schema14.properties.use.anyOf[1],data:data57};
+var _valid15 = _errs186 === errors;
+valid63 = valid63 || _valid15;
+if(!valid63){
+const _errs188 = errors;
+if(data59 && typeof data59 == "object" && !Array.isArray(data59)){
+if(data59.module === undefined){
+const err137 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/use",schemaPath:"#/definitions/node/properties/use/anyOf/1/required",keyword:"required",params:{missingProperty: "module"},message:"must have required property '"+"module"+"'",schema:schema14.properties.use.anyOf[1].required,parentSchema:schema14.properties.use.anyOf[1],data:data59};
 if(vErrors === null){
 vErrors = [err137];
 }
@@ -2031,11 +2031,9 @@ vErrors.push(err137);
 }
 errors++;
 }
-var _valid15 = _errs184 === errors;
-valid63 = valid63 || _valid15;
-}
-if(!valid63){
-const err138 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/use",schemaPath:"#/definitions/node/properties/use/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema14.properties.use.anyOf,parentSchema:schema14.properties.use,data:data57};
+for(const key19 in data59){
+if(!(key19 === "module")){
+const err138 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/use",schemaPath:"#/definitions/node/properties/use/anyOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key19},message:"must NOT have additional properties",schema:false,parentSchema:schema14.properties.use.anyOf[1],data:data59};
 if(vErrors === null){
 vErrors = [err138];
 }
@@ -2044,22 +2042,12 @@ vErrors.push(err138);
 }
 errors++;
 }
-else {
-errors = _errs181;
-if(vErrors !== null){
-if(_errs181){
-vErrors.length = _errs181;
 }
-else {
-vErrors = null;
-}
-}
-}
-}
-if(data4.with !== undefined){
-let data59 = data4.with;
-if(!(data59 && typeof data59 == "object" && !Array.isArray(data59))){
-const err139 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/properties/with/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.properties.with.type,parentSchema:schema14.properties.with,data:data59};
+if(data59.module !== undefined){
+let data60 = data59.module;
+if(typeof data60 === "string"){
+if(func3(data60) < 1){
+const err139 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/use/module",schemaPath:"#/definitions/node/properties/use/anyOf/1/properties/module/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema14.properties.use.anyOf[1].properties.module,data:data60};
 if(vErrors === null){
 vErrors = [err139];
 }
@@ -2069,11 +2057,8 @@ vErrors.push(err139);
 errors++;
 }
 }
-if(data4.then !== undefined){
-let data60 = data4.then;
-if(typeof data60 === "string"){
-if(func3(data60) < 1){
-const err140 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/then",schemaPath:"#/definitions/node/properties/then/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema14.properties.then,data:data60};
+else {
+const err140 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/use/module",schemaPath:"#/definitions/node/properties/use/anyOf/1/properties/module/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.properties.use.anyOf[1].properties.module.type,parentSchema:schema14.properties.use.anyOf[1].properties.module,data:data60};
 if(vErrors === null){
 vErrors = [err140];
 }
@@ -2083,8 +2068,9 @@ vErrors.push(err140);
 errors++;
 }
 }
+}
 else {
-const err141 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/then",schemaPath:"#/definitions/node/properties/then/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.properties.then.type,parentSchema:schema14.properties.then,data:data60};
+const err141 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/use",schemaPath:"#/definitions/node/properties/use/anyOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.properties.use.anyOf[1].type,parentSchema:schema14.properties.use.anyOf[1],data:data59};
 if(vErrors === null){
 vErrors = [err141];
 }
@@ -2093,11 +2079,11 @@ vErrors.push(err141);
 }
 errors++;
 }
+var _valid15 = _errs188 === errors;
+valid63 = valid63 || _valid15;
 }
-if(data4.description !== undefined){
-let data61 = data4.description;
-if(typeof data61 !== "string"){
-const err142 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/description",schemaPath:"#/definitions/node/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.properties.description.type,parentSchema:schema14.properties.description,data:data61};
+if(!valid63){
+const err142 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/use",schemaPath:"#/definitions/node/properties/use/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema14.properties.use.anyOf,parentSchema:schema14.properties.use,data:data59};
 if(vErrors === null){
 vErrors = [err142];
 }
@@ -2106,10 +2092,22 @@ vErrors.push(err142);
 }
 errors++;
 }
-}
+else {
+errors = _errs185;
+if(vErrors !== null){
+if(_errs185){
+vErrors.length = _errs185;
 }
 else {
-const err143 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.type,parentSchema:schema14,data:data4};
+vErrors = null;
+}
+}
+}
+}
+if(data6.with !== undefined){
+let data61 = data6.with;
+if(!(data61 && typeof data61 == "object" && !Array.isArray(data61))){
+const err143 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/properties/with/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.properties.with.type,parentSchema:schema14.properties.with,data:data61};
 if(vErrors === null){
 vErrors = [err143];
 }
@@ -2119,9 +2117,11 @@ vErrors.push(err143);
 errors++;
 }
 }
-}
-else {
-const err144 = {instancePath:instancePath+"/nodes",schemaPath:"#/properties/nodes/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema13.properties.nodes.type,parentSchema:schema13.properties.nodes,data:data3};
+if(data6.then !== undefined){
+let data62 = data6.then;
+if(typeof data62 === "string"){
+if(func3(data62) < 1){
+const err144 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/then",schemaPath:"#/definitions/node/properties/then/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema14.properties.then,data:data62};
 if(vErrors === null){
 vErrors = [err144];
 }
@@ -2131,10 +2131,8 @@ vErrors.push(err144);
 errors++;
 }
 }
-if(data.description !== undefined){
-let data62 = data.description;
-if(typeof data62 !== "string"){
-const err145 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema13.properties.description.type,parentSchema:schema13.properties.description,data:data62};
+else {
+const err145 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/then",schemaPath:"#/definitions/node/properties/then/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.properties.then.type,parentSchema:schema14.properties.then,data:data62};
 if(vErrors === null){
 vErrors = [err145];
 }
@@ -2144,14 +2142,64 @@ vErrors.push(err145);
 errors++;
 }
 }
-}
-else {
-const err146 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema13.type,parentSchema:schema13,data};
+if(data6.description !== undefined){
+let data63 = data6.description;
+if(typeof data63 !== "string"){
+const err146 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/description",schemaPath:"#/definitions/node/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.properties.description.type,parentSchema:schema14.properties.description,data:data63};
 if(vErrors === null){
 vErrors = [err146];
 }
 else {
 vErrors.push(err146);
+}
+errors++;
+}
+}
+}
+else {
+const err147 = {instancePath:instancePath+"/nodes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.type,parentSchema:schema14,data:data6};
+if(vErrors === null){
+vErrors = [err147];
+}
+else {
+vErrors.push(err147);
+}
+errors++;
+}
+}
+}
+else {
+const err148 = {instancePath:instancePath+"/nodes",schemaPath:"#/properties/nodes/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema13.properties.nodes.type,parentSchema:schema13.properties.nodes,data:data5};
+if(vErrors === null){
+vErrors = [err148];
+}
+else {
+vErrors.push(err148);
+}
+errors++;
+}
+}
+if(data.description !== undefined){
+let data64 = data.description;
+if(typeof data64 !== "string"){
+const err149 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema13.properties.description.type,parentSchema:schema13.properties.description,data:data64};
+if(vErrors === null){
+vErrors = [err149];
+}
+else {
+vErrors.push(err149);
+}
+errors++;
+}
+}
+}
+else {
+const err150 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema13.type,parentSchema:schema13,data};
+if(vErrors === null){
+vErrors = [err150];
+}
+else {
+vErrors.push(err150);
 }
 errors++;
 }
@@ -2220,7 +2268,7 @@ vErrors.push(err3);
 errors++;
 }
 for(const key1 in data3){
-if(!((((key1 === "match") || (key1 === "firstLine")) || (key1 === "pipeline")) || (key1 === "description"))){
+if(!(((((key1 === "match") || (key1 === "firstLine")) || (key1 === "encoding")) || (key1 === "pipeline")) || (key1 === "description"))){
 const err4 = {instancePath:instancePath+"/routes/" + i0,schemaPath:"#/definitions/route/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema12,data:data3};
 if(vErrors === null){
 vErrors = [err4];
@@ -2269,11 +2317,10 @@ vErrors.push(err7);
 errors++;
 }
 }
-if(data3.pipeline !== undefined){
-let data6 = data3.pipeline;
-if(typeof data6 === "string"){
-if(func3(data6) < 1){
-const err8 = {instancePath:instancePath+"/routes/" + i0+"/pipeline",schemaPath:"#/definitions/route/properties/pipeline/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema12.properties.pipeline,data:data6};
+if(data3.encoding !== undefined){
+let data6 = data3.encoding;
+if(typeof data6 !== "string"){
+const err8 = {instancePath:instancePath+"/routes/" + i0+"/encoding",schemaPath:"#/definitions/route/properties/encoding/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema12.properties.encoding.type,parentSchema:schema12.properties.encoding,data:data6};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -2282,9 +2329,8 @@ vErrors.push(err8);
 }
 errors++;
 }
-}
-else {
-const err9 = {instancePath:instancePath+"/routes/" + i0+"/pipeline",schemaPath:"#/definitions/route/properties/pipeline/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema12.properties.pipeline.type,parentSchema:schema12.properties.pipeline,data:data6};
+if(!(((data6 === "utf8") || (data6 === "latin1")) || (data6 === "utf16le"))){
+const err9 = {instancePath:instancePath+"/routes/" + i0+"/encoding",schemaPath:"#/definitions/route/properties/encoding/enum",keyword:"enum",params:{allowedValues: schema12.properties.encoding.enum},message:"must be equal to one of the allowed values",schema:schema12.properties.encoding.enum,parentSchema:schema12.properties.encoding,data:data6};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -2294,10 +2340,11 @@ vErrors.push(err9);
 errors++;
 }
 }
-if(data3.description !== undefined){
-let data7 = data3.description;
-if(typeof data7 !== "string"){
-const err10 = {instancePath:instancePath+"/routes/" + i0+"/description",schemaPath:"#/definitions/route/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema12.properties.description.type,parentSchema:schema12.properties.description,data:data7};
+if(data3.pipeline !== undefined){
+let data7 = data3.pipeline;
+if(typeof data7 === "string"){
+if(func3(data7) < 1){
+const err10 = {instancePath:instancePath+"/routes/" + i0+"/pipeline",schemaPath:"#/definitions/route/properties/pipeline/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema12.properties.pipeline,data:data7};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -2307,9 +2354,8 @@ vErrors.push(err10);
 errors++;
 }
 }
-}
 else {
-const err11 = {instancePath:instancePath+"/routes/" + i0,schemaPath:"#/definitions/route/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema12.type,parentSchema:schema12,data:data3};
+const err11 = {instancePath:instancePath+"/routes/" + i0+"/pipeline",schemaPath:"#/definitions/route/properties/pipeline/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema12.properties.pipeline.type,parentSchema:schema12.properties.pipeline,data:data7};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -2319,9 +2365,10 @@ vErrors.push(err11);
 errors++;
 }
 }
-}
-else {
-const err12 = {instancePath:instancePath+"/routes",schemaPath:"#/properties/routes/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.routes.type,parentSchema:schema11.properties.routes,data:data2};
+if(data3.description !== undefined){
+let data8 = data3.description;
+if(typeof data8 !== "string"){
+const err12 = {instancePath:instancePath+"/routes/" + i0+"/description",schemaPath:"#/definitions/route/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema12.properties.description.type,parentSchema:schema12.properties.description,data:data8};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -2331,11 +2378,9 @@ vErrors.push(err12);
 errors++;
 }
 }
-if(data.pipelines !== undefined){
-let data8 = data.pipelines;
-if(data8 && typeof data8 == "object" && !Array.isArray(data8)){
-if(Object.keys(data8).length < 1){
-const err13 = {instancePath:instancePath+"/pipelines",schemaPath:"#/properties/pipelines/minProperties",keyword:"minProperties",params:{limit: 1},message:"must NOT have fewer than 1 properties",schema:1,parentSchema:schema11.properties.pipelines,data:data8};
+}
+else {
+const err13 = {instancePath:instancePath+"/routes/" + i0,schemaPath:"#/definitions/route/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema12.type,parentSchema:schema12,data:data3};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -2344,15 +2389,10 @@ vErrors.push(err13);
 }
 errors++;
 }
-for(const key2 in data8){
-if(!(validate11(data8[key2], {instancePath:instancePath+"/pipelines/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),parentData:data8,parentDataProperty:key2,rootData}))){
-vErrors = vErrors === null ? validate11.errors : vErrors.concat(validate11.errors);
-errors = vErrors.length;
-}
 }
 }
 else {
-const err14 = {instancePath:instancePath+"/pipelines",schemaPath:"#/properties/pipelines/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.pipelines.type,parentSchema:schema11.properties.pipelines,data:data8};
+const err14 = {instancePath:instancePath+"/routes",schemaPath:"#/properties/routes/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.routes.type,parentSchema:schema11.properties.routes,data:data2};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -2362,11 +2402,11 @@ vErrors.push(err14);
 errors++;
 }
 }
-if(data.start !== undefined){
-let data10 = data.start;
-if(typeof data10 === "string"){
-if(func3(data10) < 1){
-const err15 = {instancePath:instancePath+"/start",schemaPath:"#/properties/start/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema11.properties.start,data:data10};
+if(data.pipelines !== undefined){
+let data9 = data.pipelines;
+if(data9 && typeof data9 == "object" && !Array.isArray(data9)){
+if(Object.keys(data9).length < 1){
+const err15 = {instancePath:instancePath+"/pipelines",schemaPath:"#/properties/pipelines/minProperties",keyword:"minProperties",params:{limit: 1},message:"must NOT have fewer than 1 properties",schema:1,parentSchema:schema11.properties.pipelines,data:data9};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -2375,9 +2415,15 @@ vErrors.push(err15);
 }
 errors++;
 }
+for(const key2 in data9){
+if(!(validate11(data9[key2], {instancePath:instancePath+"/pipelines/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),parentData:data9,parentDataProperty:key2,rootData}))){
+vErrors = vErrors === null ? validate11.errors : vErrors.concat(validate11.errors);
+errors = vErrors.length;
+}
+}
 }
 else {
-const err16 = {instancePath:instancePath+"/start",schemaPath:"#/properties/start/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.start.type,parentSchema:schema11.properties.start,data:data10};
+const err16 = {instancePath:instancePath+"/pipelines",schemaPath:"#/properties/pipelines/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.pipelines.type,parentSchema:schema11.properties.pipelines,data:data9};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -2387,10 +2433,11 @@ vErrors.push(err16);
 errors++;
 }
 }
-if(data.maxHops !== undefined){
-let data11 = data.maxHops;
-if(!((typeof data11 == "number") && (!(data11 % 1) && !isNaN(data11)))){
-const err17 = {instancePath:instancePath+"/maxHops",schemaPath:"#/properties/maxHops/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.maxHops.type,parentSchema:schema11.properties.maxHops,data:data11};
+if(data.start !== undefined){
+let data11 = data.start;
+if(typeof data11 === "string"){
+if(func3(data11) < 1){
+const err17 = {instancePath:instancePath+"/start",schemaPath:"#/properties/start/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema11.properties.start,data:data11};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -2399,9 +2446,9 @@ vErrors.push(err17);
 }
 errors++;
 }
-if(typeof data11 == "number"){
-if(data11 > 100000 || isNaN(data11)){
-const err18 = {instancePath:instancePath+"/maxHops",schemaPath:"#/properties/maxHops/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100000},message:"must be <= 100000",schema:100000,parentSchema:schema11.properties.maxHops,data:data11};
+}
+else {
+const err18 = {instancePath:instancePath+"/start",schemaPath:"#/properties/start/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.start.type,parentSchema:schema11.properties.start,data:data11};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -2410,8 +2457,11 @@ vErrors.push(err18);
 }
 errors++;
 }
-if(data11 < 1 || isNaN(data11)){
-const err19 = {instancePath:instancePath+"/maxHops",schemaPath:"#/properties/maxHops/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.maxHops,data:data11};
+}
+if(data.maxHops !== undefined){
+let data12 = data.maxHops;
+if(!((typeof data12 == "number") && (!(data12 % 1) && !isNaN(data12)))){
+const err19 = {instancePath:instancePath+"/maxHops",schemaPath:"#/properties/maxHops/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.maxHops.type,parentSchema:schema11.properties.maxHops,data:data12};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -2420,13 +2470,9 @@ vErrors.push(err19);
 }
 errors++;
 }
-}
-}
-if(data.unmatched !== undefined){
-let data12 = data.unmatched;
-if(typeof data12 === "string"){
-if(func3(data12) < 1){
-const err20 = {instancePath:instancePath+"/unmatched",schemaPath:"#/properties/unmatched/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema11.properties.unmatched,data:data12};
+if(typeof data12 == "number"){
+if(data12 > 100000 || isNaN(data12)){
+const err20 = {instancePath:instancePath+"/maxHops",schemaPath:"#/properties/maxHops/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100000},message:"must be <= 100000",schema:100000,parentSchema:schema11.properties.maxHops,data:data12};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -2435,9 +2481,8 @@ vErrors.push(err20);
 }
 errors++;
 }
-}
-else {
-const err21 = {instancePath:instancePath+"/unmatched",schemaPath:"#/properties/unmatched/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.unmatched.type,parentSchema:schema11.properties.unmatched,data:data12};
+if(data12 < 1 || isNaN(data12)){
+const err21 = {instancePath:instancePath+"/maxHops",schemaPath:"#/properties/maxHops/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.maxHops,data:data12};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -2447,11 +2492,11 @@ vErrors.push(err21);
 errors++;
 }
 }
-if(data.nodes !== undefined){
-let data13 = data.nodes;
-if(data13 && typeof data13 == "object" && !Array.isArray(data13)){
-if(Object.keys(data13).length < 1){
-const err22 = {instancePath:instancePath+"/nodes",schemaPath:"#/properties/nodes/minProperties",keyword:"minProperties",params:{limit: 1},message:"must NOT have fewer than 1 properties",schema:1,parentSchema:schema11.properties.nodes,data:data13};
+}
+if(data.maxFanOut !== undefined){
+let data13 = data.maxFanOut;
+if(!((typeof data13 == "number") && (!(data13 % 1) && !isNaN(data13)))){
+const err22 = {instancePath:instancePath+"/maxFanOut",schemaPath:"#/properties/maxFanOut/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.maxFanOut.type,parentSchema:schema11.properties.maxFanOut,data:data13};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -2460,15 +2505,9 @@ vErrors.push(err22);
 }
 errors++;
 }
-for(const key3 in data13){
-let data14 = data13[key3];
-const _errs36 = errors;
-let valid9 = true;
-const _errs37 = errors;
-if(data14 && typeof data14 == "object" && !Array.isArray(data14)){
-let missing0;
-if((data14.use === undefined) && (missing0 = "use")){
-const err23 = {};
+if(typeof data13 == "number"){
+if(data13 < 1 || isNaN(data13)){
+const err23 = {instancePath:instancePath+"/maxFanOut",schemaPath:"#/properties/maxFanOut/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.maxFanOut,data:data13};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -2477,10 +2516,12 @@ vErrors.push(err23);
 }
 errors++;
 }
-else {
-if(data14.use !== undefined){
-if("trim" !== data14.use){
-const err24 = {};
+}
+}
+if(data.encoding !== undefined){
+let data14 = data.encoding;
+if(typeof data14 !== "string"){
+const err24 = {instancePath:instancePath+"/encoding",schemaPath:"#/properties/encoding/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.encoding.type,parentSchema:schema11.properties.encoding,data:data14};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -2489,27 +2530,8 @@ vErrors.push(err24);
 }
 errors++;
 }
-}
-}
-}
-var _valid0 = _errs37 === errors;
-errors = _errs36;
-if(vErrors !== null){
-if(_errs36){
-vErrors.length = _errs36;
-}
-else {
-vErrors = null;
-}
-}
-if(_valid0){
-const _errs39 = errors;
-if(data14 && typeof data14 == "object" && !Array.isArray(data14)){
-if(data14.with !== undefined){
-let data16 = data14.with;
-if(data16 && typeof data16 == "object" && !Array.isArray(data16)){
-for(const key4 in data16){
-const err25 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/0/then/properties/with/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties",schema:false,parentSchema:schema14.allOf[0].then.properties.with,data:data16};
+if(!(((data14 === "utf8") || (data14 === "latin1")) || (data14 === "utf16le"))){
+const err25 = {instancePath:instancePath+"/encoding",schemaPath:"#/properties/encoding/enum",keyword:"enum",params:{allowedValues: schema11.properties.encoding.enum},message:"must be equal to one of the allowed values",schema:schema11.properties.encoding.enum,parentSchema:schema11.properties.encoding,data:data14};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -2519,8 +2541,11 @@ vErrors.push(err25);
 errors++;
 }
 }
-else {
-const err26 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/0/then/properties/with/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.allOf[0].then.properties.with.type,parentSchema:schema14.allOf[0].then.properties.with,data:data16};
+if(data.unmatched !== undefined){
+let data15 = data.unmatched;
+if(typeof data15 === "string"){
+if(func3(data15) < 1){
+const err26 = {instancePath:instancePath+"/unmatched",schemaPath:"#/properties/unmatched/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema11.properties.unmatched,data:data15};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -2530,12 +2555,8 @@ vErrors.push(err26);
 errors++;
 }
 }
-}
-var _valid0 = _errs39 === errors;
-valid9 = _valid0;
-}
-if(!valid9){
-const err27 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/0/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema14.allOf[0].if,parentSchema:schema14.allOf[0],data:data14};
+else {
+const err27 = {instancePath:instancePath+"/unmatched",schemaPath:"#/properties/unmatched/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.unmatched.type,parentSchema:schema11.properties.unmatched,data:data15};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -2544,13 +2565,12 @@ vErrors.push(err27);
 }
 errors++;
 }
-const _errs44 = errors;
-let valid12 = true;
-const _errs45 = errors;
-if(data14 && typeof data14 == "object" && !Array.isArray(data14)){
-let missing1;
-if((data14.use === undefined) && (missing1 = "use")){
-const err28 = {};
+}
+if(data.nodes !== undefined){
+let data16 = data.nodes;
+if(data16 && typeof data16 == "object" && !Array.isArray(data16)){
+if(Object.keys(data16).length < 1){
+const err28 = {instancePath:instancePath+"/nodes",schemaPath:"#/properties/nodes/minProperties",keyword:"minProperties",params:{limit: 1},message:"must NOT have fewer than 1 properties",schema:1,parentSchema:schema11.properties.nodes,data:data16};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -2559,9 +2579,14 @@ vErrors.push(err28);
 }
 errors++;
 }
-else {
-if(data14.use !== undefined){
-if("uppercase" !== data14.use){
+for(const key3 in data16){
+let data17 = data16[key3];
+const _errs42 = errors;
+let valid9 = true;
+const _errs43 = errors;
+if(data17 && typeof data17 == "object" && !Array.isArray(data17)){
+let missing0;
+if((data17.use === undefined) && (missing0 = "use")){
 const err29 = {};
 if(vErrors === null){
 vErrors = [err29];
@@ -2571,27 +2596,10 @@ vErrors.push(err29);
 }
 errors++;
 }
-}
-}
-}
-var _valid1 = _errs45 === errors;
-errors = _errs44;
-if(vErrors !== null){
-if(_errs44){
-vErrors.length = _errs44;
-}
 else {
-vErrors = null;
-}
-}
-if(_valid1){
-const _errs47 = errors;
-if(data14 && typeof data14 == "object" && !Array.isArray(data14)){
-if(data14.with !== undefined){
-let data18 = data14.with;
-if(data18 && typeof data18 == "object" && !Array.isArray(data18)){
-for(const key5 in data18){
-const err30 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/1/then/properties/with/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties",schema:false,parentSchema:schema14.allOf[1].then.properties.with,data:data18};
+if(data17.use !== undefined){
+if("trim" !== data17.use){
+const err30 = {};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -2601,8 +2609,26 @@ vErrors.push(err30);
 errors++;
 }
 }
+}
+}
+var _valid0 = _errs43 === errors;
+errors = _errs42;
+if(vErrors !== null){
+if(_errs42){
+vErrors.length = _errs42;
+}
 else {
-const err31 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/1/then/properties/with/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.allOf[1].then.properties.with.type,parentSchema:schema14.allOf[1].then.properties.with,data:data18};
+vErrors = null;
+}
+}
+if(_valid0){
+const _errs45 = errors;
+if(data17 && typeof data17 == "object" && !Array.isArray(data17)){
+if(data17.with !== undefined){
+let data19 = data17.with;
+if(data19 && typeof data19 == "object" && !Array.isArray(data19)){
+for(const key4 in data19){
+const err31 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/0/then/properties/with/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties",schema:false,parentSchema:schema14.allOf[0].then.properties.with,data:data19};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -2612,12 +2638,8 @@ vErrors.push(err31);
 errors++;
 }
 }
-}
-var _valid1 = _errs47 === errors;
-valid12 = _valid1;
-}
-if(!valid12){
-const err32 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/1/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema14.allOf[1].if,parentSchema:schema14.allOf[1],data:data14};
+else {
+const err32 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/0/then/properties/with/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.allOf[0].then.properties.with.type,parentSchema:schema14.allOf[0].then.properties.with,data:data19};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -2626,13 +2648,13 @@ vErrors.push(err32);
 }
 errors++;
 }
-const _errs52 = errors;
-let valid15 = true;
-const _errs53 = errors;
-if(data14 && typeof data14 == "object" && !Array.isArray(data14)){
-let missing2;
-if((data14.use === undefined) && (missing2 = "use")){
-const err33 = {};
+}
+}
+var _valid0 = _errs45 === errors;
+valid9 = _valid0;
+}
+if(!valid9){
+const err33 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/0/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema14.allOf[0].if,parentSchema:schema14.allOf[0],data:data17};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -2641,9 +2663,12 @@ vErrors.push(err33);
 }
 errors++;
 }
-else {
-if(data14.use !== undefined){
-if("lowercase" !== data14.use){
+const _errs50 = errors;
+let valid12 = true;
+const _errs51 = errors;
+if(data17 && typeof data17 == "object" && !Array.isArray(data17)){
+let missing1;
+if((data17.use === undefined) && (missing1 = "use")){
 const err34 = {};
 if(vErrors === null){
 vErrors = [err34];
@@ -2653,27 +2678,10 @@ vErrors.push(err34);
 }
 errors++;
 }
-}
-}
-}
-var _valid2 = _errs53 === errors;
-errors = _errs52;
-if(vErrors !== null){
-if(_errs52){
-vErrors.length = _errs52;
-}
 else {
-vErrors = null;
-}
-}
-if(_valid2){
-const _errs55 = errors;
-if(data14 && typeof data14 == "object" && !Array.isArray(data14)){
-if(data14.with !== undefined){
-let data20 = data14.with;
-if(data20 && typeof data20 == "object" && !Array.isArray(data20)){
-for(const key6 in data20){
-const err35 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/2/then/properties/with/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties",schema:false,parentSchema:schema14.allOf[2].then.properties.with,data:data20};
+if(data17.use !== undefined){
+if("uppercase" !== data17.use){
+const err35 = {};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -2683,8 +2691,26 @@ vErrors.push(err35);
 errors++;
 }
 }
+}
+}
+var _valid1 = _errs51 === errors;
+errors = _errs50;
+if(vErrors !== null){
+if(_errs50){
+vErrors.length = _errs50;
+}
 else {
-const err36 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/2/then/properties/with/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.allOf[2].then.properties.with.type,parentSchema:schema14.allOf[2].then.properties.with,data:data20};
+vErrors = null;
+}
+}
+if(_valid1){
+const _errs53 = errors;
+if(data17 && typeof data17 == "object" && !Array.isArray(data17)){
+if(data17.with !== undefined){
+let data21 = data17.with;
+if(data21 && typeof data21 == "object" && !Array.isArray(data21)){
+for(const key5 in data21){
+const err36 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/1/then/properties/with/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties",schema:false,parentSchema:schema14.allOf[1].then.properties.with,data:data21};
 if(vErrors === null){
 vErrors = [err36];
 }
@@ -2694,12 +2720,8 @@ vErrors.push(err36);
 errors++;
 }
 }
-}
-var _valid2 = _errs55 === errors;
-valid15 = _valid2;
-}
-if(!valid15){
-const err37 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/2/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema14.allOf[2].if,parentSchema:schema14.allOf[2],data:data14};
+else {
+const err37 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/1/then/properties/with/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.allOf[1].then.properties.with.type,parentSchema:schema14.allOf[1].then.properties.with,data:data21};
 if(vErrors === null){
 vErrors = [err37];
 }
@@ -2708,13 +2730,13 @@ vErrors.push(err37);
 }
 errors++;
 }
-const _errs60 = errors;
-let valid18 = true;
-const _errs61 = errors;
-if(data14 && typeof data14 == "object" && !Array.isArray(data14)){
-let missing3;
-if((data14.use === undefined) && (missing3 = "use")){
-const err38 = {};
+}
+}
+var _valid1 = _errs53 === errors;
+valid12 = _valid1;
+}
+if(!valid12){
+const err38 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/1/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema14.allOf[1].if,parentSchema:schema14.allOf[1],data:data17};
 if(vErrors === null){
 vErrors = [err38];
 }
@@ -2723,9 +2745,12 @@ vErrors.push(err38);
 }
 errors++;
 }
-else {
-if(data14.use !== undefined){
-if("snakecase" !== data14.use){
+const _errs58 = errors;
+let valid15 = true;
+const _errs59 = errors;
+if(data17 && typeof data17 == "object" && !Array.isArray(data17)){
+let missing2;
+if((data17.use === undefined) && (missing2 = "use")){
 const err39 = {};
 if(vErrors === null){
 vErrors = [err39];
@@ -2735,27 +2760,10 @@ vErrors.push(err39);
 }
 errors++;
 }
-}
-}
-}
-var _valid3 = _errs61 === errors;
-errors = _errs60;
-if(vErrors !== null){
-if(_errs60){
-vErrors.length = _errs60;
-}
 else {
-vErrors = null;
-}
-}
-if(_valid3){
-const _errs63 = errors;
-if(data14 && typeof data14 == "object" && !Array.isArray(data14)){
-if(data14.with !== undefined){
-let data22 = data14.with;
-if(data22 && typeof data22 == "object" && !Array.isArray(data22)){
-for(const key7 in data22){
-const err40 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/3/then/properties/with/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key7},message:"must NOT have additional properties",schema:false,parentSchema:schema14.allOf[3].then.properties.with,data:data22};
+if(data17.use !== undefined){
+if("lowercase" !== data17.use){
+const err40 = {};
 if(vErrors === null){
 vErrors = [err40];
 }
@@ -2765,8 +2773,26 @@ vErrors.push(err40);
 errors++;
 }
 }
+}
+}
+var _valid2 = _errs59 === errors;
+errors = _errs58;
+if(vErrors !== null){
+if(_errs58){
+vErrors.length = _errs58;
+}
 else {
-const err41 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/3/then/properties/with/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.allOf[3].then.properties.with.type,parentSchema:schema14.allOf[3].then.properties.with,data:data22};
+vErrors = null;
+}
+}
+if(_valid2){
+const _errs61 = errors;
+if(data17 && typeof data17 == "object" && !Array.isArray(data17)){
+if(data17.with !== undefined){
+let data23 = data17.with;
+if(data23 && typeof data23 == "object" && !Array.isArray(data23)){
+for(const key6 in data23){
+const err41 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/2/then/properties/with/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties",schema:false,parentSchema:schema14.allOf[2].then.properties.with,data:data23};
 if(vErrors === null){
 vErrors = [err41];
 }
@@ -2776,12 +2802,8 @@ vErrors.push(err41);
 errors++;
 }
 }
-}
-var _valid3 = _errs63 === errors;
-valid18 = _valid3;
-}
-if(!valid18){
-const err42 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/3/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema14.allOf[3].if,parentSchema:schema14.allOf[3],data:data14};
+else {
+const err42 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/2/then/properties/with/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.allOf[2].then.properties.with.type,parentSchema:schema14.allOf[2].then.properties.with,data:data23};
 if(vErrors === null){
 vErrors = [err42];
 }
@@ -2790,13 +2812,13 @@ vErrors.push(err42);
 }
 errors++;
 }
-const _errs68 = errors;
-let valid21 = true;
-const _errs69 = errors;
-if(data14 && typeof data14 == "object" && !Array.isArray(data14)){
-let missing4;
-if((data14.use === undefined) && (missing4 = "use")){
-const err43 = {};
+}
+}
+var _valid2 = _errs61 === errors;
+valid15 = _valid2;
+}
+if(!valid15){
+const err43 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/2/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema14.allOf[2].if,parentSchema:schema14.allOf[2],data:data17};
 if(vErrors === null){
 vErrors = [err43];
 }
@@ -2805,9 +2827,12 @@ vErrors.push(err43);
 }
 errors++;
 }
-else {
-if(data14.use !== undefined){
-if("replace" !== data14.use){
+const _errs66 = errors;
+let valid18 = true;
+const _errs67 = errors;
+if(data17 && typeof data17 == "object" && !Array.isArray(data17)){
+let missing3;
+if((data17.use === undefined) && (missing3 = "use")){
 const err44 = {};
 if(vErrors === null){
 vErrors = [err44];
@@ -2817,24 +2842,10 @@ vErrors.push(err44);
 }
 errors++;
 }
-}
-}
-}
-var _valid4 = _errs69 === errors;
-errors = _errs68;
-if(vErrors !== null){
-if(_errs68){
-vErrors.length = _errs68;
-}
 else {
-vErrors = null;
-}
-}
-if(_valid4){
-const _errs71 = errors;
-if(data14 && typeof data14 == "object" && !Array.isArray(data14)){
-if(data14.with === undefined){
-const err45 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/4/then/required",keyword:"required",params:{missingProperty: "with"},message:"must have required property '"+"with"+"'",schema:schema14.allOf[4].then.required,parentSchema:schema14.allOf[4].then,data:data14};
+if(data17.use !== undefined){
+if("snakecase" !== data17.use){
+const err45 = {};
 if(vErrors === null){
 vErrors = [err45];
 }
@@ -2843,11 +2854,27 @@ vErrors.push(err45);
 }
 errors++;
 }
-if(data14.with !== undefined){
-let data24 = data14.with;
-if(data24 && typeof data24 == "object" && !Array.isArray(data24)){
-if(data24.pattern === undefined){
-const err46 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/4/then/properties/with/required",keyword:"required",params:{missingProperty: "pattern"},message:"must have required property '"+"pattern"+"'",schema:schema14.allOf[4].then.properties.with.required,parentSchema:schema14.allOf[4].then.properties.with,data:data24};
+}
+}
+}
+var _valid3 = _errs67 === errors;
+errors = _errs66;
+if(vErrors !== null){
+if(_errs66){
+vErrors.length = _errs66;
+}
+else {
+vErrors = null;
+}
+}
+if(_valid3){
+const _errs69 = errors;
+if(data17 && typeof data17 == "object" && !Array.isArray(data17)){
+if(data17.with !== undefined){
+let data25 = data17.with;
+if(data25 && typeof data25 == "object" && !Array.isArray(data25)){
+for(const key7 in data25){
+const err46 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/3/then/properties/with/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key7},message:"must NOT have additional properties",schema:false,parentSchema:schema14.allOf[3].then.properties.with,data:data25};
 if(vErrors === null){
 vErrors = [err46];
 }
@@ -2856,9 +2883,9 @@ vErrors.push(err46);
 }
 errors++;
 }
-for(const key8 in data24){
-if(!(((key8 === "pattern") || (key8 === "replacement")) || (key8 === "flags"))){
-const err47 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/4/then/properties/with/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key8},message:"must NOT have additional properties",schema:false,parentSchema:schema14.allOf[4].then.properties.with,data:data24};
+}
+else {
+const err47 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/3/then/properties/with/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.allOf[3].then.properties.with.type,parentSchema:schema14.allOf[3].then.properties.with,data:data25};
 if(vErrors === null){
 vErrors = [err47];
 }
@@ -2868,10 +2895,12 @@ vErrors.push(err47);
 errors++;
 }
 }
-if(data24.pattern !== undefined){
-let data25 = data24.pattern;
-if(typeof data25 !== "string"){
-const err48 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/pattern",schemaPath:"#/definitions/node/allOf/4/then/properties/with/properties/pattern/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.allOf[4].then.properties.with.properties.pattern.type,parentSchema:schema14.allOf[4].then.properties.with.properties.pattern,data:data25};
+}
+var _valid3 = _errs69 === errors;
+valid18 = _valid3;
+}
+if(!valid18){
+const err48 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/3/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema14.allOf[3].if,parentSchema:schema14.allOf[3],data:data17};
 if(vErrors === null){
 vErrors = [err48];
 }
@@ -2880,11 +2909,13 @@ vErrors.push(err48);
 }
 errors++;
 }
-}
-if(data24.replacement !== undefined){
-let data26 = data24.replacement;
-if(typeof data26 !== "string"){
-const err49 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/replacement",schemaPath:"#/definitions/node/allOf/4/then/properties/with/properties/replacement/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.allOf[4].then.properties.with.properties.replacement.type,parentSchema:schema14.allOf[4].then.properties.with.properties.replacement,data:data26};
+const _errs74 = errors;
+let valid21 = true;
+const _errs75 = errors;
+if(data17 && typeof data17 == "object" && !Array.isArray(data17)){
+let missing4;
+if((data17.use === undefined) && (missing4 = "use")){
+const err49 = {};
 if(vErrors === null){
 vErrors = [err49];
 }
@@ -2893,12 +2924,10 @@ vErrors.push(err49);
 }
 errors++;
 }
-}
-if(data24.flags !== undefined){
-let data27 = data24.flags;
-if(typeof data27 === "string"){
-if(!pattern0.test(data27)){
-const err50 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/flags",schemaPath:"#/definitions/node/allOf/4/then/properties/with/properties/flags/pattern",keyword:"pattern",params:{pattern: "^[dgimsuvy]*$"},message:"must match pattern \""+"^[dgimsuvy]*$"+"\"",schema:"^[dgimsuvy]*$",parentSchema:schema14.allOf[4].then.properties.with.properties.flags,data:data27};
+else {
+if(data17.use !== undefined){
+if("replace" !== data17.use){
+const err50 = {};
 if(vErrors === null){
 vErrors = [err50];
 }
@@ -2908,8 +2937,23 @@ vErrors.push(err50);
 errors++;
 }
 }
+}
+}
+var _valid4 = _errs75 === errors;
+errors = _errs74;
+if(vErrors !== null){
+if(_errs74){
+vErrors.length = _errs74;
+}
 else {
-const err51 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/flags",schemaPath:"#/definitions/node/allOf/4/then/properties/with/properties/flags/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.allOf[4].then.properties.with.properties.flags.type,parentSchema:schema14.allOf[4].then.properties.with.properties.flags,data:data27};
+vErrors = null;
+}
+}
+if(_valid4){
+const _errs77 = errors;
+if(data17 && typeof data17 == "object" && !Array.isArray(data17)){
+if(data17.with === undefined){
+const err51 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/4/then/required",keyword:"required",params:{missingProperty: "with"},message:"must have required property '"+"with"+"'",schema:schema14.allOf[4].then.required,parentSchema:schema14.allOf[4].then,data:data17};
 if(vErrors === null){
 vErrors = [err51];
 }
@@ -2918,10 +2962,11 @@ vErrors.push(err51);
 }
 errors++;
 }
-}
-}
-else {
-const err52 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/4/then/properties/with/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.allOf[4].then.properties.with.type,parentSchema:schema14.allOf[4].then.properties.with,data:data24};
+if(data17.with !== undefined){
+let data27 = data17.with;
+if(data27 && typeof data27 == "object" && !Array.isArray(data27)){
+if(data27.pattern === undefined){
+const err52 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/4/then/properties/with/required",keyword:"required",params:{missingProperty: "pattern"},message:"must have required property '"+"pattern"+"'",schema:schema14.allOf[4].then.properties.with.required,parentSchema:schema14.allOf[4].then.properties.with,data:data27};
 if(vErrors === null){
 vErrors = [err52];
 }
@@ -2930,13 +2975,9 @@ vErrors.push(err52);
 }
 errors++;
 }
-}
-}
-var _valid4 = _errs71 === errors;
-valid21 = _valid4;
-}
-if(!valid21){
-const err53 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/4/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema14.allOf[4].if,parentSchema:schema14.allOf[4],data:data14};
+for(const key8 in data27){
+if(!(((key8 === "pattern") || (key8 === "replacement")) || (key8 === "flags"))){
+const err53 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/4/then/properties/with/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key8},message:"must NOT have additional properties",schema:false,parentSchema:schema14.allOf[4].then.properties.with,data:data27};
 if(vErrors === null){
 vErrors = [err53];
 }
@@ -2945,13 +2986,11 @@ vErrors.push(err53);
 }
 errors++;
 }
-const _errs82 = errors;
-let valid25 = true;
-const _errs83 = errors;
-if(data14 && typeof data14 == "object" && !Array.isArray(data14)){
-let missing5;
-if((data14.use === undefined) && (missing5 = "use")){
-const err54 = {};
+}
+if(data27.pattern !== undefined){
+let data28 = data27.pattern;
+if(typeof data28 !== "string"){
+const err54 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/pattern",schemaPath:"#/definitions/node/allOf/4/then/properties/with/properties/pattern/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.allOf[4].then.properties.with.properties.pattern.type,parentSchema:schema14.allOf[4].then.properties.with.properties.pattern,data:data28};
 if(vErrors === null){
 vErrors = [err54];
 }
@@ -2960,10 +2999,11 @@ vErrors.push(err54);
 }
 errors++;
 }
-else {
-if(data14.use !== undefined){
-if("filter" !== data14.use){
-const err55 = {};
+}
+if(data27.replacement !== undefined){
+let data29 = data27.replacement;
+if(typeof data29 !== "string"){
+const err55 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/replacement",schemaPath:"#/definitions/node/allOf/4/then/properties/with/properties/replacement/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.allOf[4].then.properties.with.properties.replacement.type,parentSchema:schema14.allOf[4].then.properties.with.properties.replacement,data:data29};
 if(vErrors === null){
 vErrors = [err55];
 }
@@ -2973,23 +3013,11 @@ vErrors.push(err55);
 errors++;
 }
 }
-}
-}
-var _valid5 = _errs83 === errors;
-errors = _errs82;
-if(vErrors !== null){
-if(_errs82){
-vErrors.length = _errs82;
-}
-else {
-vErrors = null;
-}
-}
-if(_valid5){
-const _errs85 = errors;
-if(data14 && typeof data14 == "object" && !Array.isArray(data14)){
-if(data14.with === undefined){
-const err56 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/5/then/required",keyword:"required",params:{missingProperty: "with"},message:"must have required property '"+"with"+"'",schema:schema14.allOf[5].then.required,parentSchema:schema14.allOf[5].then,data:data14};
+if(data27.flags !== undefined){
+let data30 = data27.flags;
+if(typeof data30 === "string"){
+if(!pattern0.test(data30)){
+const err56 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/flags",schemaPath:"#/definitions/node/allOf/4/then/properties/with/properties/flags/pattern",keyword:"pattern",params:{pattern: "^[dgimsuvy]*$"},message:"must match pattern \""+"^[dgimsuvy]*$"+"\"",schema:"^[dgimsuvy]*$",parentSchema:schema14.allOf[4].then.properties.with.properties.flags,data:data30};
 if(vErrors === null){
 vErrors = [err56];
 }
@@ -2998,11 +3026,9 @@ vErrors.push(err56);
 }
 errors++;
 }
-if(data14.with !== undefined){
-let data29 = data14.with;
-if(data29 && typeof data29 == "object" && !Array.isArray(data29)){
-if(data29.pattern === undefined){
-const err57 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/5/then/properties/with/required",keyword:"required",params:{missingProperty: "pattern"},message:"must have required property '"+"pattern"+"'",schema:schema14.allOf[5].then.properties.with.required,parentSchema:schema14.allOf[5].then.properties.with,data:data29};
+}
+else {
+const err57 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/flags",schemaPath:"#/definitions/node/allOf/4/then/properties/with/properties/flags/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.allOf[4].then.properties.with.properties.flags.type,parentSchema:schema14.allOf[4].then.properties.with.properties.flags,data:data30};
 if(vErrors === null){
 vErrors = [err57];
 }
@@ -3011,9 +3037,10 @@ vErrors.push(err57);
 }
 errors++;
 }
-for(const key9 in data29){
-if(!(((key9 === "pattern") || (key9 === "flags")) || (key9 === "invert"))){
-const err58 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/5/then/properties/with/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key9},message:"must NOT have additional properties",schema:false,parentSchema:schema14.allOf[5].then.properties.with,data:data29};
+}
+}
+else {
+const err58 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/4/then/properties/with/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.allOf[4].then.properties.with.type,parentSchema:schema14.allOf[4].then.properties.with,data:data27};
 if(vErrors === null){
 vErrors = [err58];
 }
@@ -3023,10 +3050,12 @@ vErrors.push(err58);
 errors++;
 }
 }
-if(data29.pattern !== undefined){
-let data30 = data29.pattern;
-if(typeof data30 !== "string"){
-const err59 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/pattern",schemaPath:"#/definitions/node/allOf/5/then/properties/with/properties/pattern/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.allOf[5].then.properties.with.properties.pattern.type,parentSchema:schema14.allOf[5].then.properties.with.properties.pattern,data:data30};
+}
+var _valid4 = _errs77 === errors;
+valid21 = _valid4;
+}
+if(!valid21){
+const err59 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/4/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema14.allOf[4].if,parentSchema:schema14.allOf[4],data:data17};
 if(vErrors === null){
 vErrors = [err59];
 }
@@ -3035,12 +3064,13 @@ vErrors.push(err59);
 }
 errors++;
 }
-}
-if(data29.flags !== undefined){
-let data31 = data29.flags;
-if(typeof data31 === "string"){
-if(!pattern0.test(data31)){
-const err60 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/flags",schemaPath:"#/definitions/node/allOf/5/then/properties/with/properties/flags/pattern",keyword:"pattern",params:{pattern: "^[dgimsuvy]*$"},message:"must match pattern \""+"^[dgimsuvy]*$"+"\"",schema:"^[dgimsuvy]*$",parentSchema:schema14.allOf[5].then.properties.with.properties.flags,data:data31};
+const _errs88 = errors;
+let valid25 = true;
+const _errs89 = errors;
+if(data17 && typeof data17 == "object" && !Array.isArray(data17)){
+let missing5;
+if((data17.use === undefined) && (missing5 = "use")){
+const err60 = {};
 if(vErrors === null){
 vErrors = [err60];
 }
@@ -3049,9 +3079,10 @@ vErrors.push(err60);
 }
 errors++;
 }
-}
 else {
-const err61 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/flags",schemaPath:"#/definitions/node/allOf/5/then/properties/with/properties/flags/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.allOf[5].then.properties.with.properties.flags.type,parentSchema:schema14.allOf[5].then.properties.with.properties.flags,data:data31};
+if(data17.use !== undefined){
+if("filter" !== data17.use){
+const err61 = {};
 if(vErrors === null){
 vErrors = [err61];
 }
@@ -3061,10 +3092,23 @@ vErrors.push(err61);
 errors++;
 }
 }
-if(data29.invert !== undefined){
-let data32 = data29.invert;
-if(typeof data32 !== "boolean"){
-const err62 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/invert",schemaPath:"#/definitions/node/allOf/5/then/properties/with/properties/invert/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema14.allOf[5].then.properties.with.properties.invert.type,parentSchema:schema14.allOf[5].then.properties.with.properties.invert,data:data32};
+}
+}
+var _valid5 = _errs89 === errors;
+errors = _errs88;
+if(vErrors !== null){
+if(_errs88){
+vErrors.length = _errs88;
+}
+else {
+vErrors = null;
+}
+}
+if(_valid5){
+const _errs91 = errors;
+if(data17 && typeof data17 == "object" && !Array.isArray(data17)){
+if(data17.with === undefined){
+const err62 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/5/then/required",keyword:"required",params:{missingProperty: "with"},message:"must have required property '"+"with"+"'",schema:schema14.allOf[5].then.required,parentSchema:schema14.allOf[5].then,data:data17};
 if(vErrors === null){
 vErrors = [err62];
 }
@@ -3073,10 +3117,11 @@ vErrors.push(err62);
 }
 errors++;
 }
-}
-}
-else {
-const err63 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/5/then/properties/with/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.allOf[5].then.properties.with.type,parentSchema:schema14.allOf[5].then.properties.with,data:data29};
+if(data17.with !== undefined){
+let data32 = data17.with;
+if(data32 && typeof data32 == "object" && !Array.isArray(data32)){
+if(data32.pattern === undefined){
+const err63 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/5/then/properties/with/required",keyword:"required",params:{missingProperty: "pattern"},message:"must have required property '"+"pattern"+"'",schema:schema14.allOf[5].then.properties.with.required,parentSchema:schema14.allOf[5].then.properties.with,data:data32};
 if(vErrors === null){
 vErrors = [err63];
 }
@@ -3085,13 +3130,9 @@ vErrors.push(err63);
 }
 errors++;
 }
-}
-}
-var _valid5 = _errs85 === errors;
-valid25 = _valid5;
-}
-if(!valid25){
-const err64 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/5/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema14.allOf[5].if,parentSchema:schema14.allOf[5],data:data14};
+for(const key9 in data32){
+if(!(((key9 === "pattern") || (key9 === "flags")) || (key9 === "invert"))){
+const err64 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/5/then/properties/with/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key9},message:"must NOT have additional properties",schema:false,parentSchema:schema14.allOf[5].then.properties.with,data:data32};
 if(vErrors === null){
 vErrors = [err64];
 }
@@ -3100,13 +3141,11 @@ vErrors.push(err64);
 }
 errors++;
 }
-const _errs96 = errors;
-let valid29 = true;
-const _errs97 = errors;
-if(data14 && typeof data14 == "object" && !Array.isArray(data14)){
-let missing6;
-if((data14.use === undefined) && (missing6 = "use")){
-const err65 = {};
+}
+if(data32.pattern !== undefined){
+let data33 = data32.pattern;
+if(typeof data33 !== "string"){
+const err65 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/pattern",schemaPath:"#/definitions/node/allOf/5/then/properties/with/properties/pattern/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.allOf[5].then.properties.with.properties.pattern.type,parentSchema:schema14.allOf[5].then.properties.with.properties.pattern,data:data33};
 if(vErrors === null){
 vErrors = [err65];
 }
@@ -3115,10 +3154,12 @@ vErrors.push(err65);
 }
 errors++;
 }
-else {
-if(data14.use !== undefined){
-if("template" !== data14.use){
-const err66 = {};
+}
+if(data32.flags !== undefined){
+let data34 = data32.flags;
+if(typeof data34 === "string"){
+if(!pattern0.test(data34)){
+const err66 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/flags",schemaPath:"#/definitions/node/allOf/5/then/properties/with/properties/flags/pattern",keyword:"pattern",params:{pattern: "^[dgimsuvy]*$"},message:"must match pattern \""+"^[dgimsuvy]*$"+"\"",schema:"^[dgimsuvy]*$",parentSchema:schema14.allOf[5].then.properties.with.properties.flags,data:data34};
 if(vErrors === null){
 vErrors = [err66];
 }
@@ -3128,23 +3169,8 @@ vErrors.push(err66);
 errors++;
 }
 }
-}
-}
-var _valid6 = _errs97 === errors;
-errors = _errs96;
-if(vErrors !== null){
-if(_errs96){
-vErrors.length = _errs96;
-}
 else {
-vErrors = null;
-}
-}
-if(_valid6){
-const _errs99 = errors;
-if(data14 && typeof data14 == "object" && !Array.isArray(data14)){
-if(data14.with === undefined){
-const err67 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/6/then/required",keyword:"required",params:{missingProperty: "with"},message:"must have required property '"+"with"+"'",schema:schema14.allOf[6].then.required,parentSchema:schema14.allOf[6].then,data:data14};
+const err67 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/flags",schemaPath:"#/definitions/node/allOf/5/then/properties/with/properties/flags/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.allOf[5].then.properties.with.properties.flags.type,parentSchema:schema14.allOf[5].then.properties.with.properties.flags,data:data34};
 if(vErrors === null){
 vErrors = [err67];
 }
@@ -3153,11 +3179,11 @@ vErrors.push(err67);
 }
 errors++;
 }
-if(data14.with !== undefined){
-let data34 = data14.with;
-if(data34 && typeof data34 == "object" && !Array.isArray(data34)){
-if(data34.format === undefined){
-const err68 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/6/then/properties/with/required",keyword:"required",params:{missingProperty: "format"},message:"must have required property '"+"format"+"'",schema:schema14.allOf[6].then.properties.with.required,parentSchema:schema14.allOf[6].then.properties.with,data:data34};
+}
+if(data32.invert !== undefined){
+let data35 = data32.invert;
+if(typeof data35 !== "boolean"){
+const err68 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/invert",schemaPath:"#/definitions/node/allOf/5/then/properties/with/properties/invert/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema14.allOf[5].then.properties.with.properties.invert.type,parentSchema:schema14.allOf[5].then.properties.with.properties.invert,data:data35};
 if(vErrors === null){
 vErrors = [err68];
 }
@@ -3166,9 +3192,10 @@ vErrors.push(err68);
 }
 errors++;
 }
-for(const key10 in data34){
-if(!(key10 === "format")){
-const err69 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/6/then/properties/with/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key10},message:"must NOT have additional properties",schema:false,parentSchema:schema14.allOf[6].then.properties.with,data:data34};
+}
+}
+else {
+const err69 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/5/then/properties/with/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.allOf[5].then.properties.with.type,parentSchema:schema14.allOf[5].then.properties.with,data:data32};
 if(vErrors === null){
 vErrors = [err69];
 }
@@ -3178,10 +3205,12 @@ vErrors.push(err69);
 errors++;
 }
 }
-if(data34.format !== undefined){
-let data35 = data34.format;
-if(typeof data35 !== "string"){
-const err70 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/format",schemaPath:"#/definitions/node/allOf/6/then/properties/with/properties/format/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.allOf[6].then.properties.with.properties.format.type,parentSchema:schema14.allOf[6].then.properties.with.properties.format,data:data35};
+}
+var _valid5 = _errs91 === errors;
+valid25 = _valid5;
+}
+if(!valid25){
+const err70 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/5/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema14.allOf[5].if,parentSchema:schema14.allOf[5],data:data17};
 if(vErrors === null){
 vErrors = [err70];
 }
@@ -3190,10 +3219,13 @@ vErrors.push(err70);
 }
 errors++;
 }
-}
-}
-else {
-const err71 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/6/then/properties/with/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.allOf[6].then.properties.with.type,parentSchema:schema14.allOf[6].then.properties.with,data:data34};
+const _errs102 = errors;
+let valid29 = true;
+const _errs103 = errors;
+if(data17 && typeof data17 == "object" && !Array.isArray(data17)){
+let missing6;
+if((data17.use === undefined) && (missing6 = "use")){
+const err71 = {};
 if(vErrors === null){
 vErrors = [err71];
 }
@@ -3202,13 +3234,10 @@ vErrors.push(err71);
 }
 errors++;
 }
-}
-}
-var _valid6 = _errs99 === errors;
-valid29 = _valid6;
-}
-if(!valid29){
-const err72 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/6/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema14.allOf[6].if,parentSchema:schema14.allOf[6],data:data14};
+else {
+if(data17.use !== undefined){
+if("template" !== data17.use){
+const err72 = {};
 if(vErrors === null){
 vErrors = [err72];
 }
@@ -3217,13 +3246,24 @@ vErrors.push(err72);
 }
 errors++;
 }
-const _errs106 = errors;
-let valid33 = true;
-const _errs107 = errors;
-if(data14 && typeof data14 == "object" && !Array.isArray(data14)){
-let missing7;
-if((data14.use === undefined) && (missing7 = "use")){
-const err73 = {};
+}
+}
+}
+var _valid6 = _errs103 === errors;
+errors = _errs102;
+if(vErrors !== null){
+if(_errs102){
+vErrors.length = _errs102;
+}
+else {
+vErrors = null;
+}
+}
+if(_valid6){
+const _errs105 = errors;
+if(data17 && typeof data17 == "object" && !Array.isArray(data17)){
+if(data17.with === undefined){
+const err73 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/6/then/required",keyword:"required",params:{missingProperty: "with"},message:"must have required property '"+"with"+"'",schema:schema14.allOf[6].then.required,parentSchema:schema14.allOf[6].then,data:data17};
 if(vErrors === null){
 vErrors = [err73];
 }
@@ -3232,10 +3272,11 @@ vErrors.push(err73);
 }
 errors++;
 }
-else {
-if(data14.use !== undefined){
-if("number" !== data14.use){
-const err74 = {};
+if(data17.with !== undefined){
+let data37 = data17.with;
+if(data37 && typeof data37 == "object" && !Array.isArray(data37)){
+if(data37.format === undefined){
+const err74 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/6/then/properties/with/required",keyword:"required",params:{missingProperty: "format"},message:"must have required property '"+"format"+"'",schema:schema14.allOf[6].then.properties.with.required,parentSchema:schema14.allOf[6].then.properties.with,data:data37};
 if(vErrors === null){
 vErrors = [err74];
 }
@@ -3244,28 +3285,9 @@ vErrors.push(err74);
 }
 errors++;
 }
-}
-}
-}
-var _valid7 = _errs107 === errors;
-errors = _errs106;
-if(vErrors !== null){
-if(_errs106){
-vErrors.length = _errs106;
-}
-else {
-vErrors = null;
-}
-}
-if(_valid7){
-const _errs109 = errors;
-if(data14 && typeof data14 == "object" && !Array.isArray(data14)){
-if(data14.with !== undefined){
-let data37 = data14.with;
-if(data37 && typeof data37 == "object" && !Array.isArray(data37)){
-for(const key11 in data37){
-if(!((key11 === "format") || (key11 === "start"))){
-const err75 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/7/then/properties/with/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key11},message:"must NOT have additional properties",schema:false,parentSchema:schema14.allOf[7].then.properties.with,data:data37};
+for(const key10 in data37){
+if(!(key10 === "format")){
+const err75 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/6/then/properties/with/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key10},message:"must NOT have additional properties",schema:false,parentSchema:schema14.allOf[6].then.properties.with,data:data37};
 if(vErrors === null){
 vErrors = [err75];
 }
@@ -3278,7 +3300,7 @@ errors++;
 if(data37.format !== undefined){
 let data38 = data37.format;
 if(typeof data38 !== "string"){
-const err76 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/format",schemaPath:"#/definitions/node/allOf/7/then/properties/with/properties/format/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.allOf[7].then.properties.with.properties.format.type,parentSchema:schema14.allOf[7].then.properties.with.properties.format,data:data38};
+const err76 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/format",schemaPath:"#/definitions/node/allOf/6/then/properties/with/properties/format/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.allOf[6].then.properties.with.properties.format.type,parentSchema:schema14.allOf[6].then.properties.with.properties.format,data:data38};
 if(vErrors === null){
 vErrors = [err76];
 }
@@ -3288,10 +3310,9 @@ vErrors.push(err76);
 errors++;
 }
 }
-if(data37.start !== undefined){
-let data39 = data37.start;
-if(!((typeof data39 == "number") && (!(data39 % 1) && !isNaN(data39)))){
-const err77 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/start",schemaPath:"#/definitions/node/allOf/7/then/properties/with/properties/start/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema14.allOf[7].then.properties.with.properties.start.type,parentSchema:schema14.allOf[7].then.properties.with.properties.start,data:data39};
+}
+else {
+const err77 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/6/then/properties/with/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.allOf[6].then.properties.with.type,parentSchema:schema14.allOf[6].then.properties.with,data:data37};
 if(vErrors === null){
 vErrors = [err77];
 }
@@ -3302,8 +3323,11 @@ errors++;
 }
 }
 }
-else {
-const err78 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/7/then/properties/with/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.allOf[7].then.properties.with.type,parentSchema:schema14.allOf[7].then.properties.with,data:data37};
+var _valid6 = _errs105 === errors;
+valid29 = _valid6;
+}
+if(!valid29){
+const err78 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/6/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema14.allOf[6].if,parentSchema:schema14.allOf[6],data:data17};
 if(vErrors === null){
 vErrors = [err78];
 }
@@ -3312,13 +3336,13 @@ vErrors.push(err78);
 }
 errors++;
 }
-}
-}
-var _valid7 = _errs109 === errors;
-valid33 = _valid7;
-}
-if(!valid33){
-const err79 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/7/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema14.allOf[7].if,parentSchema:schema14.allOf[7],data:data14};
+const _errs112 = errors;
+let valid33 = true;
+const _errs113 = errors;
+if(data17 && typeof data17 == "object" && !Array.isArray(data17)){
+let missing7;
+if((data17.use === undefined) && (missing7 = "use")){
+const err79 = {};
 if(vErrors === null){
 vErrors = [err79];
 }
@@ -3327,12 +3351,9 @@ vErrors.push(err79);
 }
 errors++;
 }
-const _errs118 = errors;
-let valid37 = true;
-const _errs119 = errors;
-if(data14 && typeof data14 == "object" && !Array.isArray(data14)){
-let missing8;
-if((data14.use === undefined) && (missing8 = "use")){
+else {
+if(data17.use !== undefined){
+if("number" !== data17.use){
 const err80 = {};
 if(vErrors === null){
 vErrors = [err80];
@@ -3342,10 +3363,28 @@ vErrors.push(err80);
 }
 errors++;
 }
+}
+}
+}
+var _valid7 = _errs113 === errors;
+errors = _errs112;
+if(vErrors !== null){
+if(_errs112){
+vErrors.length = _errs112;
+}
 else {
-if(data14.use !== undefined){
-if("split" !== data14.use){
-const err81 = {};
+vErrors = null;
+}
+}
+if(_valid7){
+const _errs115 = errors;
+if(data17 && typeof data17 == "object" && !Array.isArray(data17)){
+if(data17.with !== undefined){
+let data40 = data17.with;
+if(data40 && typeof data40 == "object" && !Array.isArray(data40)){
+for(const key11 in data40){
+if(!((key11 === "format") || (key11 === "start"))){
+const err81 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/7/then/properties/with/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key11},message:"must NOT have additional properties",schema:false,parentSchema:schema14.allOf[7].then.properties.with,data:data40};
 if(vErrors === null){
 vErrors = [err81];
 }
@@ -3355,27 +3394,10 @@ vErrors.push(err81);
 errors++;
 }
 }
-}
-}
-var _valid8 = _errs119 === errors;
-errors = _errs118;
-if(vErrors !== null){
-if(_errs118){
-vErrors.length = _errs118;
-}
-else {
-vErrors = null;
-}
-}
-if(_valid8){
-const _errs121 = errors;
-if(data14 && typeof data14 == "object" && !Array.isArray(data14)){
-if(data14.with !== undefined){
-let data41 = data14.with;
-if(data41 && typeof data41 == "object" && !Array.isArray(data41)){
-for(const key12 in data41){
-if(!(key12 === "separator")){
-const err82 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/8/then/properties/with/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key12},message:"must NOT have additional properties",schema:false,parentSchema:schema14.allOf[8].then.properties.with,data:data41};
+if(data40.format !== undefined){
+let data41 = data40.format;
+if(typeof data41 !== "string"){
+const err82 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/format",schemaPath:"#/definitions/node/allOf/7/then/properties/with/properties/format/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.allOf[7].then.properties.with.properties.format.type,parentSchema:schema14.allOf[7].then.properties.with.properties.format,data:data41};
 if(vErrors === null){
 vErrors = [err82];
 }
@@ -3385,11 +3407,10 @@ vErrors.push(err82);
 errors++;
 }
 }
-if(data41.separator !== undefined){
-let data42 = data41.separator;
-if(typeof data42 === "string"){
-if(func3(data42) < 1){
-const err83 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/separator",schemaPath:"#/definitions/node/allOf/8/then/properties/with/properties/separator/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema14.allOf[8].then.properties.with.properties.separator,data:data42};
+if(data40.start !== undefined){
+let data42 = data40.start;
+if(!((typeof data42 == "number") && (!(data42 % 1) && !isNaN(data42)))){
+const err83 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/start",schemaPath:"#/definitions/node/allOf/7/then/properties/with/properties/start/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema14.allOf[7].then.properties.with.properties.start.type,parentSchema:schema14.allOf[7].then.properties.with.properties.start,data:data42};
 if(vErrors === null){
 vErrors = [err83];
 }
@@ -3399,8 +3420,9 @@ vErrors.push(err83);
 errors++;
 }
 }
+}
 else {
-const err84 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/separator",schemaPath:"#/definitions/node/allOf/8/then/properties/with/properties/separator/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.allOf[8].then.properties.with.properties.separator.type,parentSchema:schema14.allOf[8].then.properties.with.properties.separator,data:data42};
+const err84 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/7/then/properties/with/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.allOf[7].then.properties.with.type,parentSchema:schema14.allOf[7].then.properties.with,data:data40};
 if(vErrors === null){
 vErrors = [err84];
 }
@@ -3411,8 +3433,11 @@ errors++;
 }
 }
 }
-else {
-const err85 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/8/then/properties/with/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.allOf[8].then.properties.with.type,parentSchema:schema14.allOf[8].then.properties.with,data:data41};
+var _valid7 = _errs115 === errors;
+valid33 = _valid7;
+}
+if(!valid33){
+const err85 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/7/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema14.allOf[7].if,parentSchema:schema14.allOf[7],data:data17};
 if(vErrors === null){
 vErrors = [err85];
 }
@@ -3421,13 +3446,13 @@ vErrors.push(err85);
 }
 errors++;
 }
-}
-}
-var _valid8 = _errs121 === errors;
-valid37 = _valid8;
-}
-if(!valid37){
-const err86 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/8/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema14.allOf[8].if,parentSchema:schema14.allOf[8],data:data14};
+const _errs124 = errors;
+let valid37 = true;
+const _errs125 = errors;
+if(data17 && typeof data17 == "object" && !Array.isArray(data17)){
+let missing8;
+if((data17.use === undefined) && (missing8 = "use")){
+const err86 = {};
 if(vErrors === null){
 vErrors = [err86];
 }
@@ -3436,12 +3461,9 @@ vErrors.push(err86);
 }
 errors++;
 }
-const _errs128 = errors;
-let valid41 = true;
-const _errs129 = errors;
-if(data14 && typeof data14 == "object" && !Array.isArray(data14)){
-let missing9;
-if((data14.use === undefined) && (missing9 = "use")){
+else {
+if(data17.use !== undefined){
+if("split" !== data17.use){
 const err87 = {};
 if(vErrors === null){
 vErrors = [err87];
@@ -3451,10 +3473,28 @@ vErrors.push(err87);
 }
 errors++;
 }
+}
+}
+}
+var _valid8 = _errs125 === errors;
+errors = _errs124;
+if(vErrors !== null){
+if(_errs124){
+vErrors.length = _errs124;
+}
 else {
-if(data14.use !== undefined){
-if("join" !== data14.use){
-const err88 = {};
+vErrors = null;
+}
+}
+if(_valid8){
+const _errs127 = errors;
+if(data17 && typeof data17 == "object" && !Array.isArray(data17)){
+if(data17.with !== undefined){
+let data44 = data17.with;
+if(data44 && typeof data44 == "object" && !Array.isArray(data44)){
+for(const key12 in data44){
+if(!(key12 === "separator")){
+const err88 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/8/then/properties/with/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key12},message:"must NOT have additional properties",schema:false,parentSchema:schema14.allOf[8].then.properties.with,data:data44};
 if(vErrors === null){
 vErrors = [err88];
 }
@@ -3464,27 +3504,11 @@ vErrors.push(err88);
 errors++;
 }
 }
-}
-}
-var _valid9 = _errs129 === errors;
-errors = _errs128;
-if(vErrors !== null){
-if(_errs128){
-vErrors.length = _errs128;
-}
-else {
-vErrors = null;
-}
-}
-if(_valid9){
-const _errs131 = errors;
-if(data14 && typeof data14 == "object" && !Array.isArray(data14)){
-if(data14.with !== undefined){
-let data44 = data14.with;
-if(data44 && typeof data44 == "object" && !Array.isArray(data44)){
-for(const key13 in data44){
-if(!((key13 === "separator") || (key13 === "size"))){
-const err89 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/9/then/properties/with/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key13},message:"must NOT have additional properties",schema:false,parentSchema:schema14.allOf[9].then.properties.with,data:data44};
+if(data44.separator !== undefined){
+let data45 = data44.separator;
+if(typeof data45 === "string"){
+if(func3(data45) < 1){
+const err89 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/separator",schemaPath:"#/definitions/node/allOf/8/then/properties/with/properties/separator/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema14.allOf[8].then.properties.with.properties.separator,data:data45};
 if(vErrors === null){
 vErrors = [err89];
 }
@@ -3494,10 +3518,8 @@ vErrors.push(err89);
 errors++;
 }
 }
-if(data44.separator !== undefined){
-let data45 = data44.separator;
-if(typeof data45 !== "string"){
-const err90 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/separator",schemaPath:"#/definitions/node/allOf/9/then/properties/with/properties/separator/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.allOf[9].then.properties.with.properties.separator.type,parentSchema:schema14.allOf[9].then.properties.with.properties.separator,data:data45};
+else {
+const err90 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/separator",schemaPath:"#/definitions/node/allOf/8/then/properties/with/properties/separator/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.allOf[8].then.properties.with.properties.separator.type,parentSchema:schema14.allOf[8].then.properties.with.properties.separator,data:data45};
 if(vErrors === null){
 vErrors = [err90];
 }
@@ -3507,10 +3529,9 @@ vErrors.push(err90);
 errors++;
 }
 }
-if(data44.size !== undefined){
-let data46 = data44.size;
-if(!((typeof data46 == "number") && (!(data46 % 1) && !isNaN(data46)))){
-const err91 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/size",schemaPath:"#/definitions/node/allOf/9/then/properties/with/properties/size/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema14.allOf[9].then.properties.with.properties.size.type,parentSchema:schema14.allOf[9].then.properties.with.properties.size,data:data46};
+}
+else {
+const err91 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/8/then/properties/with/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.allOf[8].then.properties.with.type,parentSchema:schema14.allOf[8].then.properties.with,data:data44};
 if(vErrors === null){
 vErrors = [err91];
 }
@@ -3519,9 +3540,13 @@ vErrors.push(err91);
 }
 errors++;
 }
-if(typeof data46 == "number"){
-if(data46 < 1 || isNaN(data46)){
-const err92 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/size",schemaPath:"#/definitions/node/allOf/9/then/properties/with/properties/size/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema14.allOf[9].then.properties.with.properties.size,data:data46};
+}
+}
+var _valid8 = _errs127 === errors;
+valid37 = _valid8;
+}
+if(!valid37){
+const err92 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/8/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema14.allOf[8].if,parentSchema:schema14.allOf[8],data:data17};
 if(vErrors === null){
 vErrors = [err92];
 }
@@ -3530,11 +3555,13 @@ vErrors.push(err92);
 }
 errors++;
 }
-}
-}
-}
-else {
-const err93 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/9/then/properties/with/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.allOf[9].then.properties.with.type,parentSchema:schema14.allOf[9].then.properties.with,data:data44};
+const _errs134 = errors;
+let valid41 = true;
+const _errs135 = errors;
+if(data17 && typeof data17 == "object" && !Array.isArray(data17)){
+let missing9;
+if((data17.use === undefined) && (missing9 = "use")){
+const err93 = {};
 if(vErrors === null){
 vErrors = [err93];
 }
@@ -3543,13 +3570,10 @@ vErrors.push(err93);
 }
 errors++;
 }
-}
-}
-var _valid9 = _errs131 === errors;
-valid41 = _valid9;
-}
-if(!valid41){
-const err94 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/9/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema14.allOf[9].if,parentSchema:schema14.allOf[9],data:data14};
+else {
+if(data17.use !== undefined){
+if("join" !== data17.use){
+const err94 = {};
 if(vErrors === null){
 vErrors = [err94];
 }
@@ -3558,13 +3582,28 @@ vErrors.push(err94);
 }
 errors++;
 }
-const _errs140 = errors;
-let valid45 = true;
-const _errs141 = errors;
-if(data14 && typeof data14 == "object" && !Array.isArray(data14)){
-let missing10;
-if((data14.use === undefined) && (missing10 = "use")){
-const err95 = {};
+}
+}
+}
+var _valid9 = _errs135 === errors;
+errors = _errs134;
+if(vErrors !== null){
+if(_errs134){
+vErrors.length = _errs134;
+}
+else {
+vErrors = null;
+}
+}
+if(_valid9){
+const _errs137 = errors;
+if(data17 && typeof data17 == "object" && !Array.isArray(data17)){
+if(data17.with !== undefined){
+let data47 = data17.with;
+if(data47 && typeof data47 == "object" && !Array.isArray(data47)){
+for(const key13 in data47){
+if(!((key13 === "separator") || (key13 === "size"))){
+const err95 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/9/then/properties/with/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key13},message:"must NOT have additional properties",schema:false,parentSchema:schema14.allOf[9].then.properties.with,data:data47};
 if(vErrors === null){
 vErrors = [err95];
 }
@@ -3573,10 +3612,11 @@ vErrors.push(err95);
 }
 errors++;
 }
-else {
-if(data14.use !== undefined){
-if("dedupe" !== data14.use){
-const err96 = {};
+}
+if(data47.separator !== undefined){
+let data48 = data47.separator;
+if(typeof data48 !== "string"){
+const err96 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/separator",schemaPath:"#/definitions/node/allOf/9/then/properties/with/properties/separator/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.allOf[9].then.properties.with.properties.separator.type,parentSchema:schema14.allOf[9].then.properties.with.properties.separator,data:data48};
 if(vErrors === null){
 vErrors = [err96];
 }
@@ -3586,27 +3626,10 @@ vErrors.push(err96);
 errors++;
 }
 }
-}
-}
-var _valid10 = _errs141 === errors;
-errors = _errs140;
-if(vErrors !== null){
-if(_errs140){
-vErrors.length = _errs140;
-}
-else {
-vErrors = null;
-}
-}
-if(_valid10){
-const _errs143 = errors;
-if(data14 && typeof data14 == "object" && !Array.isArray(data14)){
-if(data14.with !== undefined){
-let data48 = data14.with;
-if(data48 && typeof data48 == "object" && !Array.isArray(data48)){
-for(const key14 in data48){
-if(!(key14 === "maxEntries")){
-const err97 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/10/then/properties/with/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key14},message:"must NOT have additional properties",schema:false,parentSchema:schema14.allOf[10].then.properties.with,data:data48};
+if(data47.size !== undefined){
+let data49 = data47.size;
+if(!((typeof data49 == "number") && (!(data49 % 1) && !isNaN(data49)))){
+const err97 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/size",schemaPath:"#/definitions/node/allOf/9/then/properties/with/properties/size/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema14.allOf[9].then.properties.with.properties.size.type,parentSchema:schema14.allOf[9].then.properties.with.properties.size,data:data49};
 if(vErrors === null){
 vErrors = [err97];
 }
@@ -3615,11 +3638,9 @@ vErrors.push(err97);
 }
 errors++;
 }
-}
-if(data48.maxEntries !== undefined){
-let data49 = data48.maxEntries;
-if(!((typeof data49 == "number") && (!(data49 % 1) && !isNaN(data49)))){
-const err98 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/maxEntries",schemaPath:"#/definitions/node/allOf/10/then/properties/with/properties/maxEntries/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema14.allOf[10].then.properties.with.properties.maxEntries.type,parentSchema:schema14.allOf[10].then.properties.with.properties.maxEntries,data:data49};
+if(typeof data49 == "number"){
+if(data49 < 1 || isNaN(data49)){
+const err98 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/size",schemaPath:"#/definitions/node/allOf/9/then/properties/with/properties/size/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema14.allOf[9].then.properties.with.properties.size,data:data49};
 if(vErrors === null){
 vErrors = [err98];
 }
@@ -3628,9 +3649,11 @@ vErrors.push(err98);
 }
 errors++;
 }
-if(typeof data49 == "number"){
-if(data49 < 1 || isNaN(data49)){
-const err99 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/maxEntries",schemaPath:"#/definitions/node/allOf/10/then/properties/with/properties/maxEntries/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema14.allOf[10].then.properties.with.properties.maxEntries,data:data49};
+}
+}
+}
+else {
+const err99 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/9/then/properties/with/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.allOf[9].then.properties.with.type,parentSchema:schema14.allOf[9].then.properties.with,data:data47};
 if(vErrors === null){
 vErrors = [err99];
 }
@@ -3641,9 +3664,11 @@ errors++;
 }
 }
 }
+var _valid9 = _errs137 === errors;
+valid41 = _valid9;
 }
-else {
-const err100 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/10/then/properties/with/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.allOf[10].then.properties.with.type,parentSchema:schema14.allOf[10].then.properties.with,data:data48};
+if(!valid41){
+const err100 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/9/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema14.allOf[9].if,parentSchema:schema14.allOf[9],data:data17};
 if(vErrors === null){
 vErrors = [err100];
 }
@@ -3652,13 +3677,13 @@ vErrors.push(err100);
 }
 errors++;
 }
-}
-}
-var _valid10 = _errs143 === errors;
-valid45 = _valid10;
-}
-if(!valid45){
-const err101 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/10/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema14.allOf[10].if,parentSchema:schema14.allOf[10],data:data14};
+const _errs146 = errors;
+let valid45 = true;
+const _errs147 = errors;
+if(data17 && typeof data17 == "object" && !Array.isArray(data17)){
+let missing10;
+if((data17.use === undefined) && (missing10 = "use")){
+const err101 = {};
 if(vErrors === null){
 vErrors = [err101];
 }
@@ -3667,12 +3692,9 @@ vErrors.push(err101);
 }
 errors++;
 }
-const _errs150 = errors;
-let valid49 = true;
-const _errs151 = errors;
-if(data14 && typeof data14 == "object" && !Array.isArray(data14)){
-let missing11;
-if((data14.use === undefined) && (missing11 = "use")){
+else {
+if(data17.use !== undefined){
+if("dedupe" !== data17.use){
 const err102 = {};
 if(vErrors === null){
 vErrors = [err102];
@@ -3682,10 +3704,28 @@ vErrors.push(err102);
 }
 errors++;
 }
+}
+}
+}
+var _valid10 = _errs147 === errors;
+errors = _errs146;
+if(vErrors !== null){
+if(_errs146){
+vErrors.length = _errs146;
+}
 else {
-if(data14.use !== undefined){
-if("count" !== data14.use){
-const err103 = {};
+vErrors = null;
+}
+}
+if(_valid10){
+const _errs149 = errors;
+if(data17 && typeof data17 == "object" && !Array.isArray(data17)){
+if(data17.with !== undefined){
+let data51 = data17.with;
+if(data51 && typeof data51 == "object" && !Array.isArray(data51)){
+for(const key14 in data51){
+if(!(key14 === "maxEntries")){
+const err103 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/10/then/properties/with/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key14},message:"must NOT have additional properties",schema:false,parentSchema:schema14.allOf[10].then.properties.with,data:data51};
 if(vErrors === null){
 vErrors = [err103];
 }
@@ -3695,27 +3735,10 @@ vErrors.push(err103);
 errors++;
 }
 }
-}
-}
-var _valid11 = _errs151 === errors;
-errors = _errs150;
-if(vErrors !== null){
-if(_errs150){
-vErrors.length = _errs150;
-}
-else {
-vErrors = null;
-}
-}
-if(_valid11){
-const _errs153 = errors;
-if(data14 && typeof data14 == "object" && !Array.isArray(data14)){
-if(data14.with !== undefined){
-let data51 = data14.with;
-if(data51 && typeof data51 == "object" && !Array.isArray(data51)){
-for(const key15 in data51){
-if(!((key15 === "pattern") || (key15 === "flags"))){
-const err104 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/11/then/properties/with/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key15},message:"must NOT have additional properties",schema:false,parentSchema:schema14.allOf[11].then.properties.with,data:data51};
+if(data51.maxEntries !== undefined){
+let data52 = data51.maxEntries;
+if(!((typeof data52 == "number") && (!(data52 % 1) && !isNaN(data52)))){
+const err104 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/maxEntries",schemaPath:"#/definitions/node/allOf/10/then/properties/with/properties/maxEntries/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema14.allOf[10].then.properties.with.properties.maxEntries.type,parentSchema:schema14.allOf[10].then.properties.with.properties.maxEntries,data:data52};
 if(vErrors === null){
 vErrors = [err104];
 }
@@ -3724,11 +3747,9 @@ vErrors.push(err104);
 }
 errors++;
 }
-}
-if(data51.pattern !== undefined){
-let data52 = data51.pattern;
-if(typeof data52 !== "string"){
-const err105 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/pattern",schemaPath:"#/definitions/node/allOf/11/then/properties/with/properties/pattern/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.allOf[11].then.properties.with.properties.pattern.type,parentSchema:schema14.allOf[11].then.properties.with.properties.pattern,data:data52};
+if(typeof data52 == "number"){
+if(data52 < 1 || isNaN(data52)){
+const err105 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/maxEntries",schemaPath:"#/definitions/node/allOf/10/then/properties/with/properties/maxEntries/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema14.allOf[10].then.properties.with.properties.maxEntries,data:data52};
 if(vErrors === null){
 vErrors = [err105];
 }
@@ -3738,11 +3759,10 @@ vErrors.push(err105);
 errors++;
 }
 }
-if(data51.flags !== undefined){
-let data53 = data51.flags;
-if(typeof data53 === "string"){
-if(!pattern0.test(data53)){
-const err106 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/flags",schemaPath:"#/definitions/node/allOf/11/then/properties/with/properties/flags/pattern",keyword:"pattern",params:{pattern: "^[dgimsuvy]*$"},message:"must match pattern \""+"^[dgimsuvy]*$"+"\"",schema:"^[dgimsuvy]*$",parentSchema:schema14.allOf[11].then.properties.with.properties.flags,data:data53};
+}
+}
+else {
+const err106 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/10/then/properties/with/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.allOf[10].then.properties.with.type,parentSchema:schema14.allOf[10].then.properties.with,data:data51};
 if(vErrors === null){
 vErrors = [err106];
 }
@@ -3752,8 +3772,12 @@ vErrors.push(err106);
 errors++;
 }
 }
-else {
-const err107 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/flags",schemaPath:"#/definitions/node/allOf/11/then/properties/with/properties/flags/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.allOf[11].then.properties.with.properties.flags.type,parentSchema:schema14.allOf[11].then.properties.with.properties.flags,data:data53};
+}
+var _valid10 = _errs149 === errors;
+valid45 = _valid10;
+}
+if(!valid45){
+const err107 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/10/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema14.allOf[10].if,parentSchema:schema14.allOf[10],data:data17};
 if(vErrors === null){
 vErrors = [err107];
 }
@@ -3762,10 +3786,13 @@ vErrors.push(err107);
 }
 errors++;
 }
-}
-}
-else {
-const err108 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/11/then/properties/with/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.allOf[11].then.properties.with.type,parentSchema:schema14.allOf[11].then.properties.with,data:data51};
+const _errs156 = errors;
+let valid49 = true;
+const _errs157 = errors;
+if(data17 && typeof data17 == "object" && !Array.isArray(data17)){
+let missing11;
+if((data17.use === undefined) && (missing11 = "use")){
+const err108 = {};
 if(vErrors === null){
 vErrors = [err108];
 }
@@ -3774,13 +3801,10 @@ vErrors.push(err108);
 }
 errors++;
 }
-}
-}
-var _valid11 = _errs153 === errors;
-valid49 = _valid11;
-}
-if(!valid49){
-const err109 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/11/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema14.allOf[11].if,parentSchema:schema14.allOf[11],data:data14};
+else {
+if(data17.use !== undefined){
+if("count" !== data17.use){
+const err109 = {};
 if(vErrors === null){
 vErrors = [err109];
 }
@@ -3789,13 +3813,28 @@ vErrors.push(err109);
 }
 errors++;
 }
-const _errs162 = errors;
-let valid53 = true;
-const _errs163 = errors;
-if(data14 && typeof data14 == "object" && !Array.isArray(data14)){
-let missing12;
-if((data14.use === undefined) && (missing12 = "use")){
-const err110 = {};
+}
+}
+}
+var _valid11 = _errs157 === errors;
+errors = _errs156;
+if(vErrors !== null){
+if(_errs156){
+vErrors.length = _errs156;
+}
+else {
+vErrors = null;
+}
+}
+if(_valid11){
+const _errs159 = errors;
+if(data17 && typeof data17 == "object" && !Array.isArray(data17)){
+if(data17.with !== undefined){
+let data54 = data17.with;
+if(data54 && typeof data54 == "object" && !Array.isArray(data54)){
+for(const key15 in data54){
+if(!((key15 === "pattern") || (key15 === "flags"))){
+const err110 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/11/then/properties/with/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key15},message:"must NOT have additional properties",schema:false,parentSchema:schema14.allOf[11].then.properties.with,data:data54};
 if(vErrors === null){
 vErrors = [err110];
 }
@@ -3804,10 +3843,11 @@ vErrors.push(err110);
 }
 errors++;
 }
-else {
-if(data14.use !== undefined){
-if("drop" !== data14.use){
-const err111 = {};
+}
+if(data54.pattern !== undefined){
+let data55 = data54.pattern;
+if(typeof data55 !== "string"){
+const err111 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/pattern",schemaPath:"#/definitions/node/allOf/11/then/properties/with/properties/pattern/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.allOf[11].then.properties.with.properties.pattern.type,parentSchema:schema14.allOf[11].then.properties.with.properties.pattern,data:data55};
 if(vErrors === null){
 vErrors = [err111];
 }
@@ -3817,26 +3857,11 @@ vErrors.push(err111);
 errors++;
 }
 }
-}
-}
-var _valid12 = _errs163 === errors;
-errors = _errs162;
-if(vErrors !== null){
-if(_errs162){
-vErrors.length = _errs162;
-}
-else {
-vErrors = null;
-}
-}
-if(_valid12){
-const _errs165 = errors;
-if(data14 && typeof data14 == "object" && !Array.isArray(data14)){
-if(data14.with !== undefined){
-let data55 = data14.with;
-if(data55 && typeof data55 == "object" && !Array.isArray(data55)){
-for(const key16 in data55){
-const err112 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/12/then/properties/with/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key16},message:"must NOT have additional properties",schema:false,parentSchema:schema14.allOf[12].then.properties.with,data:data55};
+if(data54.flags !== undefined){
+let data56 = data54.flags;
+if(typeof data56 === "string"){
+if(!pattern0.test(data56)){
+const err112 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/flags",schemaPath:"#/definitions/node/allOf/11/then/properties/with/properties/flags/pattern",keyword:"pattern",params:{pattern: "^[dgimsuvy]*$"},message:"must match pattern \""+"^[dgimsuvy]*$"+"\"",schema:"^[dgimsuvy]*$",parentSchema:schema14.allOf[11].then.properties.with.properties.flags,data:data56};
 if(vErrors === null){
 vErrors = [err112];
 }
@@ -3847,7 +3872,7 @@ errors++;
 }
 }
 else {
-const err113 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/12/then/properties/with/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.allOf[12].then.properties.with.type,parentSchema:schema14.allOf[12].then.properties.with,data:data55};
+const err113 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/flags",schemaPath:"#/definitions/node/allOf/11/then/properties/with/properties/flags/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.allOf[11].then.properties.with.properties.flags.type,parentSchema:schema14.allOf[11].then.properties.with.properties.flags,data:data56};
 if(vErrors === null){
 vErrors = [err113];
 }
@@ -3858,11 +3883,8 @@ errors++;
 }
 }
 }
-var _valid12 = _errs165 === errors;
-valid53 = _valid12;
-}
-if(!valid53){
-const err114 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/12/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema14.allOf[12].if,parentSchema:schema14.allOf[12],data:data14};
+else {
+const err114 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/11/then/properties/with/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.allOf[11].then.properties.with.type,parentSchema:schema14.allOf[11].then.properties.with,data:data54};
 if(vErrors === null){
 vErrors = [err114];
 }
@@ -3871,13 +3893,13 @@ vErrors.push(err114);
 }
 errors++;
 }
-const _errs170 = errors;
-let valid56 = true;
-const _errs171 = errors;
-if(data14 && typeof data14 == "object" && !Array.isArray(data14)){
-let missing13;
-if((data14.use === undefined) && (missing13 = "use")){
-const err115 = {};
+}
+}
+var _valid11 = _errs159 === errors;
+valid49 = _valid11;
+}
+if(!valid49){
+const err115 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/11/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema14.allOf[11].if,parentSchema:schema14.allOf[11],data:data17};
 if(vErrors === null){
 vErrors = [err115];
 }
@@ -3886,9 +3908,12 @@ vErrors.push(err115);
 }
 errors++;
 }
-else {
-if(data14.use !== undefined){
-if("route" !== data14.use){
+const _errs168 = errors;
+let valid53 = true;
+const _errs169 = errors;
+if(data17 && typeof data17 == "object" && !Array.isArray(data17)){
+let missing12;
+if((data17.use === undefined) && (missing12 = "use")){
 const err116 = {};
 if(vErrors === null){
 vErrors = [err116];
@@ -3898,24 +3923,10 @@ vErrors.push(err116);
 }
 errors++;
 }
-}
-}
-}
-var _valid13 = _errs171 === errors;
-errors = _errs170;
-if(vErrors !== null){
-if(_errs170){
-vErrors.length = _errs170;
-}
 else {
-vErrors = null;
-}
-}
-if(_valid13){
-const _errs173 = errors;
-if(data14 && typeof data14 == "object" && !Array.isArray(data14)){
-if(data14.with === undefined){
-const err117 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/13/then/required",keyword:"required",params:{missingProperty: "with"},message:"must have required property '"+"with"+"'",schema:schema14.allOf[13].then.required,parentSchema:schema14.allOf[13].then,data:data14};
+if(data17.use !== undefined){
+if("drop" !== data17.use){
+const err117 = {};
 if(vErrors === null){
 vErrors = [err117];
 }
@@ -3924,11 +3935,27 @@ vErrors.push(err117);
 }
 errors++;
 }
-if(data14.with !== undefined){
-let data57 = data14.with;
-if(data57 && typeof data57 == "object" && !Array.isArray(data57)){
-if(data57.rules === undefined){
-const err118 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/13/then/properties/with/required",keyword:"required",params:{missingProperty: "rules"},message:"must have required property '"+"rules"+"'",schema:schema14.allOf[13].then.properties.with.required,parentSchema:schema14.allOf[13].then.properties.with,data:data57};
+}
+}
+}
+var _valid12 = _errs169 === errors;
+errors = _errs168;
+if(vErrors !== null){
+if(_errs168){
+vErrors.length = _errs168;
+}
+else {
+vErrors = null;
+}
+}
+if(_valid12){
+const _errs171 = errors;
+if(data17 && typeof data17 == "object" && !Array.isArray(data17)){
+if(data17.with !== undefined){
+let data58 = data17.with;
+if(data58 && typeof data58 == "object" && !Array.isArray(data58)){
+for(const key16 in data58){
+const err118 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/12/then/properties/with/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key16},message:"must NOT have additional properties",schema:false,parentSchema:schema14.allOf[12].then.properties.with,data:data58};
 if(vErrors === null){
 vErrors = [err118];
 }
@@ -3937,8 +3964,9 @@ vErrors.push(err118);
 }
 errors++;
 }
-if(data57.default === undefined){
-const err119 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/13/then/properties/with/required",keyword:"required",params:{missingProperty: "default"},message:"must have required property '"+"default"+"'",schema:schema14.allOf[13].then.properties.with.required,parentSchema:schema14.allOf[13].then.properties.with,data:data57};
+}
+else {
+const err119 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/12/then/properties/with/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.allOf[12].then.properties.with.type,parentSchema:schema14.allOf[12].then.properties.with,data:data58};
 if(vErrors === null){
 vErrors = [err119];
 }
@@ -3947,9 +3975,13 @@ vErrors.push(err119);
 }
 errors++;
 }
-for(const key17 in data57){
-if(!((key17 === "rules") || (key17 === "default"))){
-const err120 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/13/then/properties/with/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key17},message:"must NOT have additional properties",schema:false,parentSchema:schema14.allOf[13].then.properties.with,data:data57};
+}
+}
+var _valid12 = _errs171 === errors;
+valid53 = _valid12;
+}
+if(!valid53){
+const err120 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/12/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema14.allOf[12].if,parentSchema:schema14.allOf[12],data:data17};
 if(vErrors === null){
 vErrors = [err120];
 }
@@ -3958,16 +3990,13 @@ vErrors.push(err120);
 }
 errors++;
 }
-}
-if(data57.rules !== undefined){
-let data58 = data57.rules;
-if(Array.isArray(data58)){
-const len1 = data58.length;
-for(let i1=0; i1<len1; i1++){
-let data59 = data58[i1];
-if(data59 && typeof data59 == "object" && !Array.isArray(data59)){
-if(data59.pattern === undefined){
-const err121 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/rules/" + i1,schemaPath:"#/definitions/node/allOf/13/then/properties/with/properties/rules/items/required",keyword:"required",params:{missingProperty: "pattern"},message:"must have required property '"+"pattern"+"'",schema:schema14.allOf[13].then.properties.with.properties.rules.items.required,parentSchema:schema14.allOf[13].then.properties.with.properties.rules.items,data:data59};
+const _errs176 = errors;
+let valid56 = true;
+const _errs177 = errors;
+if(data17 && typeof data17 == "object" && !Array.isArray(data17)){
+let missing13;
+if((data17.use === undefined) && (missing13 = "use")){
+const err121 = {};
 if(vErrors === null){
 vErrors = [err121];
 }
@@ -3976,8 +4005,10 @@ vErrors.push(err121);
 }
 errors++;
 }
-if(data59.tag === undefined){
-const err122 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/rules/" + i1,schemaPath:"#/definitions/node/allOf/13/then/properties/with/properties/rules/items/required",keyword:"required",params:{missingProperty: "tag"},message:"must have required property '"+"tag"+"'",schema:schema14.allOf[13].then.properties.with.properties.rules.items.required,parentSchema:schema14.allOf[13].then.properties.with.properties.rules.items,data:data59};
+else {
+if(data17.use !== undefined){
+if("route" !== data17.use){
+const err122 = {};
 if(vErrors === null){
 vErrors = [err122];
 }
@@ -3986,9 +4017,24 @@ vErrors.push(err122);
 }
 errors++;
 }
-for(const key18 in data59){
-if(!(((key18 === "pattern") || (key18 === "flags")) || (key18 === "tag"))){
-const err123 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/rules/" + i1,schemaPath:"#/definitions/node/allOf/13/then/properties/with/properties/rules/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key18},message:"must NOT have additional properties",schema:false,parentSchema:schema14.allOf[13].then.properties.with.properties.rules.items,data:data59};
+}
+}
+}
+var _valid13 = _errs177 === errors;
+errors = _errs176;
+if(vErrors !== null){
+if(_errs176){
+vErrors.length = _errs176;
+}
+else {
+vErrors = null;
+}
+}
+if(_valid13){
+const _errs179 = errors;
+if(data17 && typeof data17 == "object" && !Array.isArray(data17)){
+if(data17.with === undefined){
+const err123 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/13/then/required",keyword:"required",params:{missingProperty: "with"},message:"must have required property '"+"with"+"'",schema:schema14.allOf[13].then.required,parentSchema:schema14.allOf[13].then,data:data17};
 if(vErrors === null){
 vErrors = [err123];
 }
@@ -3997,11 +4043,11 @@ vErrors.push(err123);
 }
 errors++;
 }
-}
-if(data59.pattern !== undefined){
-let data60 = data59.pattern;
-if(typeof data60 !== "string"){
-const err124 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/rules/" + i1+"/pattern",schemaPath:"#/definitions/node/allOf/13/then/properties/with/properties/rules/items/properties/pattern/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.allOf[13].then.properties.with.properties.rules.items.properties.pattern.type,parentSchema:schema14.allOf[13].then.properties.with.properties.rules.items.properties.pattern,data:data60};
+if(data17.with !== undefined){
+let data60 = data17.with;
+if(data60 && typeof data60 == "object" && !Array.isArray(data60)){
+if(data60.rules === undefined){
+const err124 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/13/then/properties/with/required",keyword:"required",params:{missingProperty: "rules"},message:"must have required property '"+"rules"+"'",schema:schema14.allOf[13].then.properties.with.required,parentSchema:schema14.allOf[13].then.properties.with,data:data60};
 if(vErrors === null){
 vErrors = [err124];
 }
@@ -4010,12 +4056,8 @@ vErrors.push(err124);
 }
 errors++;
 }
-}
-if(data59.flags !== undefined){
-let data61 = data59.flags;
-if(typeof data61 === "string"){
-if(!pattern0.test(data61)){
-const err125 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/rules/" + i1+"/flags",schemaPath:"#/definitions/node/allOf/13/then/properties/with/properties/rules/items/properties/flags/pattern",keyword:"pattern",params:{pattern: "^[dgimsuvy]*$"},message:"must match pattern \""+"^[dgimsuvy]*$"+"\"",schema:"^[dgimsuvy]*$",parentSchema:schema14.allOf[13].then.properties.with.properties.rules.items.properties.flags,data:data61};
+if(data60.default === undefined){
+const err125 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/13/then/properties/with/required",keyword:"required",params:{missingProperty: "default"},message:"must have required property '"+"default"+"'",schema:schema14.allOf[13].then.properties.with.required,parentSchema:schema14.allOf[13].then.properties.with,data:data60};
 if(vErrors === null){
 vErrors = [err125];
 }
@@ -4024,9 +4066,9 @@ vErrors.push(err125);
 }
 errors++;
 }
-}
-else {
-const err126 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/rules/" + i1+"/flags",schemaPath:"#/definitions/node/allOf/13/then/properties/with/properties/rules/items/properties/flags/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.allOf[13].then.properties.with.properties.rules.items.properties.flags.type,parentSchema:schema14.allOf[13].then.properties.with.properties.rules.items.properties.flags,data:data61};
+for(const key17 in data60){
+if(!((key17 === "rules") || (key17 === "default"))){
+const err126 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/13/then/properties/with/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key17},message:"must NOT have additional properties",schema:false,parentSchema:schema14.allOf[13].then.properties.with,data:data60};
 if(vErrors === null){
 vErrors = [err126];
 }
@@ -4036,11 +4078,15 @@ vErrors.push(err126);
 errors++;
 }
 }
-if(data59.tag !== undefined){
-let data62 = data59.tag;
-if(typeof data62 === "string"){
-if(func3(data62) < 1){
-const err127 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/rules/" + i1+"/tag",schemaPath:"#/definitions/node/allOf/13/then/properties/with/properties/rules/items/properties/tag/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema14.allOf[13].then.properties.with.properties.rules.items.properties.tag,data:data62};
+if(data60.rules !== undefined){
+let data61 = data60.rules;
+if(Array.isArray(data61)){
+const len1 = data61.length;
+for(let i1=0; i1<len1; i1++){
+let data62 = data61[i1];
+if(data62 && typeof data62 == "object" && !Array.isArray(data62)){
+if(data62.pattern === undefined){
+const err127 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/rules/" + i1,schemaPath:"#/definitions/node/allOf/13/then/properties/with/properties/rules/items/required",keyword:"required",params:{missingProperty: "pattern"},message:"must have required property '"+"pattern"+"'",schema:schema14.allOf[13].then.properties.with.properties.rules.items.required,parentSchema:schema14.allOf[13].then.properties.with.properties.rules.items,data:data62};
 if(vErrors === null){
 vErrors = [err127];
 }
@@ -4049,9 +4095,8 @@ vErrors.push(err127);
 }
 errors++;
 }
-}
-else {
-const err128 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/rules/" + i1+"/tag",schemaPath:"#/definitions/node/allOf/13/then/properties/with/properties/rules/items/properties/tag/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.allOf[13].then.properties.with.properties.rules.items.properties.tag.type,parentSchema:schema14.allOf[13].then.properties.with.properties.rules.items.properties.tag,data:data62};
+if(data62.tag === undefined){
+const err128 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/rules/" + i1,schemaPath:"#/definitions/node/allOf/13/then/properties/with/properties/rules/items/required",keyword:"required",params:{missingProperty: "tag"},message:"must have required property '"+"tag"+"'",schema:schema14.allOf[13].then.properties.with.properties.rules.items.required,parentSchema:schema14.allOf[13].then.properties.with.properties.rules.items,data:data62};
 if(vErrors === null){
 vErrors = [err128];
 }
@@ -4060,10 +4105,9 @@ vErrors.push(err128);
 }
 errors++;
 }
-}
-}
-else {
-const err129 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/rules/" + i1,schemaPath:"#/definitions/node/allOf/13/then/properties/with/properties/rules/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.allOf[13].then.properties.with.properties.rules.items.type,parentSchema:schema14.allOf[13].then.properties.with.properties.rules.items,data:data59};
+for(const key18 in data62){
+if(!(((key18 === "pattern") || (key18 === "flags")) || (key18 === "tag"))){
+const err129 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/rules/" + i1,schemaPath:"#/definitions/node/allOf/13/then/properties/with/properties/rules/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key18},message:"must NOT have additional properties",schema:false,parentSchema:schema14.allOf[13].then.properties.with.properties.rules.items,data:data62};
 if(vErrors === null){
 vErrors = [err129];
 }
@@ -4073,9 +4117,10 @@ vErrors.push(err129);
 errors++;
 }
 }
-}
-else {
-const err130 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/rules",schemaPath:"#/definitions/node/allOf/13/then/properties/with/properties/rules/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema14.allOf[13].then.properties.with.properties.rules.type,parentSchema:schema14.allOf[13].then.properties.with.properties.rules,data:data58};
+if(data62.pattern !== undefined){
+let data63 = data62.pattern;
+if(typeof data63 !== "string"){
+const err130 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/rules/" + i1+"/pattern",schemaPath:"#/definitions/node/allOf/13/then/properties/with/properties/rules/items/properties/pattern/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.allOf[13].then.properties.with.properties.rules.items.properties.pattern.type,parentSchema:schema14.allOf[13].then.properties.with.properties.rules.items.properties.pattern,data:data63};
 if(vErrors === null){
 vErrors = [err130];
 }
@@ -4085,11 +4130,11 @@ vErrors.push(err130);
 errors++;
 }
 }
-if(data57.default !== undefined){
-let data63 = data57.default;
-if(typeof data63 === "string"){
-if(func3(data63) < 1){
-const err131 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/default",schemaPath:"#/definitions/node/allOf/13/then/properties/with/properties/default/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema14.allOf[13].then.properties.with.properties.default,data:data63};
+if(data62.flags !== undefined){
+let data64 = data62.flags;
+if(typeof data64 === "string"){
+if(!pattern0.test(data64)){
+const err131 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/rules/" + i1+"/flags",schemaPath:"#/definitions/node/allOf/13/then/properties/with/properties/rules/items/properties/flags/pattern",keyword:"pattern",params:{pattern: "^[dgimsuvy]*$"},message:"must match pattern \""+"^[dgimsuvy]*$"+"\"",schema:"^[dgimsuvy]*$",parentSchema:schema14.allOf[13].then.properties.with.properties.rules.items.properties.flags,data:data64};
 if(vErrors === null){
 vErrors = [err131];
 }
@@ -4100,7 +4145,7 @@ errors++;
 }
 }
 else {
-const err132 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/default",schemaPath:"#/definitions/node/allOf/13/then/properties/with/properties/default/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.allOf[13].then.properties.with.properties.default.type,parentSchema:schema14.allOf[13].then.properties.with.properties.default,data:data63};
+const err132 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/rules/" + i1+"/flags",schemaPath:"#/definitions/node/allOf/13/then/properties/with/properties/rules/items/properties/flags/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.allOf[13].then.properties.with.properties.rules.items.properties.flags.type,parentSchema:schema14.allOf[13].then.properties.with.properties.rules.items.properties.flags,data:data64};
 if(vErrors === null){
 vErrors = [err132];
 }
@@ -4110,9 +4155,11 @@ vErrors.push(err132);
 errors++;
 }
 }
-}
-else {
-const err133 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/13/then/properties/with/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.allOf[13].then.properties.with.type,parentSchema:schema14.allOf[13].then.properties.with,data:data57};
+if(data62.tag !== undefined){
+let data65 = data62.tag;
+if(typeof data65 === "string"){
+if(func3(data65) < 1){
+const err133 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/rules/" + i1+"/tag",schemaPath:"#/definitions/node/allOf/13/then/properties/with/properties/rules/items/properties/tag/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema14.allOf[13].then.properties.with.properties.rules.items.properties.tag,data:data65};
 if(vErrors === null){
 vErrors = [err133];
 }
@@ -4122,12 +4169,8 @@ vErrors.push(err133);
 errors++;
 }
 }
-}
-var _valid13 = _errs173 === errors;
-valid56 = _valid13;
-}
-if(!valid56){
-const err134 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/13/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema14.allOf[13].if,parentSchema:schema14.allOf[13],data:data14};
+else {
+const err134 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/rules/" + i1+"/tag",schemaPath:"#/definitions/node/allOf/13/then/properties/with/properties/rules/items/properties/tag/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.allOf[13].then.properties.with.properties.rules.items.properties.tag.type,parentSchema:schema14.allOf[13].then.properties.with.properties.rules.items.properties.tag,data:data65};
 if(vErrors === null){
 vErrors = [err134];
 }
@@ -4136,13 +4179,10 @@ vErrors.push(err134);
 }
 errors++;
 }
-const _errs191 = errors;
-let valid63 = true;
-const _errs192 = errors;
-if(data14 && typeof data14 == "object" && !Array.isArray(data14)){
-let missing14;
-if((data14.use === undefined) && (missing14 = "use")){
-const err135 = {};
+}
+}
+else {
+const err135 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/rules/" + i1,schemaPath:"#/definitions/node/allOf/13/then/properties/with/properties/rules/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.allOf[13].then.properties.with.properties.rules.items.type,parentSchema:schema14.allOf[13].then.properties.with.properties.rules.items,data:data62};
 if(vErrors === null){
 vErrors = [err135];
 }
@@ -4151,10 +4191,10 @@ vErrors.push(err135);
 }
 errors++;
 }
+}
+}
 else {
-if(data14.use !== undefined){
-if("tagByLevel" !== data14.use){
-const err136 = {};
+const err136 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/rules",schemaPath:"#/definitions/node/allOf/13/then/properties/with/properties/rules/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema14.allOf[13].then.properties.with.properties.rules.type,parentSchema:schema14.allOf[13].then.properties.with.properties.rules,data:data61};
 if(vErrors === null){
 vErrors = [err136];
 }
@@ -4164,27 +4204,11 @@ vErrors.push(err136);
 errors++;
 }
 }
-}
-}
-var _valid14 = _errs192 === errors;
-errors = _errs191;
-if(vErrors !== null){
-if(_errs191){
-vErrors.length = _errs191;
-}
-else {
-vErrors = null;
-}
-}
-if(_valid14){
-const _errs194 = errors;
-if(data14 && typeof data14 == "object" && !Array.isArray(data14)){
-if(data14.with !== undefined){
-let data65 = data14.with;
-if(data65 && typeof data65 == "object" && !Array.isArray(data65)){
-for(const key19 in data65){
-if(!(key19 === "default")){
-const err137 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/14/then/properties/with/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key19},message:"must NOT have additional properties",schema:false,parentSchema:schema14.allOf[14].then.properties.with,data:data65};
+if(data60.default !== undefined){
+let data66 = data60.default;
+if(typeof data66 === "string"){
+if(func3(data66) < 1){
+const err137 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/default",schemaPath:"#/definitions/node/allOf/13/then/properties/with/properties/default/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema14.allOf[13].then.properties.with.properties.default,data:data66};
 if(vErrors === null){
 vErrors = [err137];
 }
@@ -4194,11 +4218,8 @@ vErrors.push(err137);
 errors++;
 }
 }
-if(data65.default !== undefined){
-let data66 = data65.default;
-if(typeof data66 === "string"){
-if(func3(data66) < 1){
-const err138 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/default",schemaPath:"#/definitions/node/allOf/14/then/properties/with/properties/default/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema14.allOf[14].then.properties.with.properties.default,data:data66};
+else {
+const err138 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/default",schemaPath:"#/definitions/node/allOf/13/then/properties/with/properties/default/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.allOf[13].then.properties.with.properties.default.type,parentSchema:schema14.allOf[13].then.properties.with.properties.default,data:data66};
 if(vErrors === null){
 vErrors = [err138];
 }
@@ -4208,8 +4229,9 @@ vErrors.push(err138);
 errors++;
 }
 }
+}
 else {
-const err139 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/default",schemaPath:"#/definitions/node/allOf/14/then/properties/with/properties/default/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.allOf[14].then.properties.with.properties.default.type,parentSchema:schema14.allOf[14].then.properties.with.properties.default,data:data66};
+const err139 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/13/then/properties/with/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.allOf[13].then.properties.with.type,parentSchema:schema14.allOf[13].then.properties.with,data:data60};
 if(vErrors === null){
 vErrors = [err139];
 }
@@ -4220,8 +4242,11 @@ errors++;
 }
 }
 }
-else {
-const err140 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/14/then/properties/with/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.allOf[14].then.properties.with.type,parentSchema:schema14.allOf[14].then.properties.with,data:data65};
+var _valid13 = _errs179 === errors;
+valid56 = _valid13;
+}
+if(!valid56){
+const err140 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/13/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema14.allOf[13].if,parentSchema:schema14.allOf[13],data:data17};
 if(vErrors === null){
 vErrors = [err140];
 }
@@ -4230,13 +4255,13 @@ vErrors.push(err140);
 }
 errors++;
 }
-}
-}
-var _valid14 = _errs194 === errors;
-valid63 = _valid14;
-}
-if(!valid63){
-const err141 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/14/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema14.allOf[14].if,parentSchema:schema14.allOf[14],data:data14};
+const _errs197 = errors;
+let valid63 = true;
+const _errs198 = errors;
+if(data17 && typeof data17 == "object" && !Array.isArray(data17)){
+let missing14;
+if((data17.use === undefined) && (missing14 = "use")){
+const err141 = {};
 if(vErrors === null){
 vErrors = [err141];
 }
@@ -4245,9 +4270,10 @@ vErrors.push(err141);
 }
 errors++;
 }
-if(data14 && typeof data14 == "object" && !Array.isArray(data14)){
-if(data14.use === undefined){
-const err142 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/required",keyword:"required",params:{missingProperty: "use"},message:"must have required property '"+"use"+"'",schema:schema14.required,parentSchema:schema14,data:data14};
+else {
+if(data17.use !== undefined){
+if("tagByLevel" !== data17.use){
+const err142 = {};
 if(vErrors === null){
 vErrors = [err142];
 }
@@ -4256,9 +4282,28 @@ vErrors.push(err142);
 }
 errors++;
 }
-for(const key20 in data14){
-if(!((((key20 === "use") || (key20 === "with")) || (key20 === "then")) || (key20 === "description"))){
-const err143 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key20},message:"must NOT have additional properties",schema:false,parentSchema:schema14,data:data14};
+}
+}
+}
+var _valid14 = _errs198 === errors;
+errors = _errs197;
+if(vErrors !== null){
+if(_errs197){
+vErrors.length = _errs197;
+}
+else {
+vErrors = null;
+}
+}
+if(_valid14){
+const _errs200 = errors;
+if(data17 && typeof data17 == "object" && !Array.isArray(data17)){
+if(data17.with !== undefined){
+let data68 = data17.with;
+if(data68 && typeof data68 == "object" && !Array.isArray(data68)){
+for(const key19 in data68){
+if(!(key19 === "default")){
+const err143 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/14/then/properties/with/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key19},message:"must NOT have additional properties",schema:false,parentSchema:schema14.allOf[14].then.properties.with,data:data68};
 if(vErrors === null){
 vErrors = [err143];
 }
@@ -4268,13 +4313,11 @@ vErrors.push(err143);
 errors++;
 }
 }
-if(data14.use !== undefined){
-let data67 = data14.use;
-const _errs202 = errors;
-let valid68 = false;
-const _errs203 = errors;
-if(typeof data67 !== "string"){
-const err144 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/use",schemaPath:"#/definitions/node/properties/use/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.properties.use.anyOf[0].type,parentSchema:schema14.properties.use.anyOf[0],data:data67};
+if(data68.default !== undefined){
+let data69 = data68.default;
+if(typeof data69 === "string"){
+if(func3(data69) < 1){
+const err144 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/default",schemaPath:"#/definitions/node/allOf/14/then/properties/with/properties/default/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema14.allOf[14].then.properties.with.properties.default,data:data69};
 if(vErrors === null){
 vErrors = [err144];
 }
@@ -4283,8 +4326,9 @@ vErrors.push(err144);
 }
 errors++;
 }
-if(!(((((((((((((((data67 === "trim") || (data67 === "uppercase")) || (data67 === "lowercase")) || (data67 === "snakecase")) || (data67 === "replace")) || (data67 === "filter")) || (data67 === "template")) || (data67 === "number")) || (data67 === "split")) || (data67 === "join")) || (data67 === "dedupe")) || (data67 === "count")) || (data67 === "drop")) || (data67 === "route")) || (data67 === "tagByLevel"))){
-const err145 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/use",schemaPath:"#/definitions/node/properties/use/anyOf/0/enum",keyword:"enum",params:{allowedValues: schema14.properties.use.anyOf[0].enum},message:"must be equal to one of the allowed values",schema:schema14.properties.use.anyOf[0].enum,parentSchema:schema14.properties.use.anyOf[0],data:data67};
+}
+else {
+const err145 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with/default",schemaPath:"#/definitions/node/allOf/14/then/properties/with/properties/default/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.allOf[14].then.properties.with.properties.default.type,parentSchema:schema14.allOf[14].then.properties.with.properties.default,data:data69};
 if(vErrors === null){
 vErrors = [err145];
 }
@@ -4293,13 +4337,10 @@ vErrors.push(err145);
 }
 errors++;
 }
-var _valid15 = _errs203 === errors;
-valid68 = valid68 || _valid15;
-if(!valid68){
-const _errs205 = errors;
-if(data67 && typeof data67 == "object" && !Array.isArray(data67)){
-if(data67.module === undefined){
-const err146 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/use",schemaPath:"#/definitions/node/properties/use/anyOf/1/required",keyword:"required",params:{missingProperty: "module"},message:"must have required property '"+"module"+"'",schema:schema14.properties.use.anyOf[1].required,parentSchema:schema14.properties.use.anyOf[1],data:data67};
+}
+}
+else {
+const err146 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/allOf/14/then/properties/with/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.allOf[14].then.properties.with.type,parentSchema:schema14.allOf[14].then.properties.with,data:data68};
 if(vErrors === null){
 vErrors = [err146];
 }
@@ -4308,9 +4349,13 @@ vErrors.push(err146);
 }
 errors++;
 }
-for(const key21 in data67){
-if(!(key21 === "module")){
-const err147 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/use",schemaPath:"#/definitions/node/properties/use/anyOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key21},message:"must NOT have additional properties",schema:false,parentSchema:schema14.properties.use.anyOf[1],data:data67};
+}
+}
+var _valid14 = _errs200 === errors;
+valid63 = _valid14;
+}
+if(!valid63){
+const err147 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/allOf/14/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema14.allOf[14].if,parentSchema:schema14.allOf[14],data:data17};
 if(vErrors === null){
 vErrors = [err147];
 }
@@ -4319,12 +4364,9 @@ vErrors.push(err147);
 }
 errors++;
 }
-}
-if(data67.module !== undefined){
-let data68 = data67.module;
-if(typeof data68 === "string"){
-if(func3(data68) < 1){
-const err148 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/use/module",schemaPath:"#/definitions/node/properties/use/anyOf/1/properties/module/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema14.properties.use.anyOf[1].properties.module,data:data68};
+if(data17 && typeof data17 == "object" && !Array.isArray(data17)){
+if(data17.use === undefined){
+const err148 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/required",keyword:"required",params:{missingProperty: "use"},message:"must have required property '"+"use"+"'",schema:schema14.required,parentSchema:schema14,data:data17};
 if(vErrors === null){
 vErrors = [err148];
 }
@@ -4333,9 +4375,9 @@ vErrors.push(err148);
 }
 errors++;
 }
-}
-else {
-const err149 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/use/module",schemaPath:"#/definitions/node/properties/use/anyOf/1/properties/module/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.properties.use.anyOf[1].properties.module.type,parentSchema:schema14.properties.use.anyOf[1].properties.module,data:data68};
+for(const key20 in data17){
+if(!((((key20 === "use") || (key20 === "with")) || (key20 === "then")) || (key20 === "description"))){
+const err149 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key20},message:"must NOT have additional properties",schema:false,parentSchema:schema14,data:data17};
 if(vErrors === null){
 vErrors = [err149];
 }
@@ -4345,9 +4387,13 @@ vErrors.push(err149);
 errors++;
 }
 }
-}
-else {
-const err150 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/use",schemaPath:"#/definitions/node/properties/use/anyOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.properties.use.anyOf[1].type,parentSchema:schema14.properties.use.anyOf[1],data:data67};
+if(data17.use !== undefined){
+let data70 = data17.use;
+const _errs208 = errors;
+let valid68 = false;
+const _errs209 = errors;
+if(typeof data70 !== "string"){
+const err150 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/use",schemaPath:"#/definitions/node/properties/use/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.properties.use.anyOf[0].type,parentSchema:schema14.properties.use.anyOf[0],data:data70};
 if(vErrors === null){
 vErrors = [err150];
 }
@@ -4356,11 +4402,8 @@ vErrors.push(err150);
 }
 errors++;
 }
-var _valid15 = _errs205 === errors;
-valid68 = valid68 || _valid15;
-}
-if(!valid68){
-const err151 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/use",schemaPath:"#/definitions/node/properties/use/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema14.properties.use.anyOf,parentSchema:schema14.properties.use,data:data67};
+if(!(((((((((((((((data70 === "trim") || (data70 === "uppercase")) || (data70 === "lowercase")) || (data70 === "snakecase")) || (data70 === "replace")) || (data70 === "filter")) || (data70 === "template")) || (data70 === "number")) || (data70 === "split")) || (data70 === "join")) || (data70 === "dedupe")) || (data70 === "count")) || (data70 === "drop")) || (data70 === "route")) || (data70 === "tagByLevel"))){
+const err151 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/use",schemaPath:"#/definitions/node/properties/use/anyOf/0/enum",keyword:"enum",params:{allowedValues: schema14.properties.use.anyOf[0].enum},message:"must be equal to one of the allowed values",schema:schema14.properties.use.anyOf[0].enum,parentSchema:schema14.properties.use.anyOf[0],data:data70};
 if(vErrors === null){
 vErrors = [err151];
 }
@@ -4369,22 +4412,13 @@ vErrors.push(err151);
 }
 errors++;
 }
-else {
-errors = _errs202;
-if(vErrors !== null){
-if(_errs202){
-vErrors.length = _errs202;
-}
-else {
-vErrors = null;
-}
-}
-}
-}
-if(data14.with !== undefined){
-let data69 = data14.with;
-if(!(data69 && typeof data69 == "object" && !Array.isArray(data69))){
-const err152 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/properties/with/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.properties.with.type,parentSchema:schema14.properties.with,data:data69};
+var _valid15 = _errs209 === errors;
+valid68 = valid68 || _valid15;
+if(!valid68){
+const _errs211 = errors;
+if(data70 && typeof data70 == "object" && !Array.isArray(data70)){
+if(data70.module === undefined){
+const err152 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/use",schemaPath:"#/definitions/node/properties/use/anyOf/1/required",keyword:"required",params:{missingProperty: "module"},message:"must have required property '"+"module"+"'",schema:schema14.properties.use.anyOf[1].required,parentSchema:schema14.properties.use.anyOf[1],data:data70};
 if(vErrors === null){
 vErrors = [err152];
 }
@@ -4393,12 +4427,9 @@ vErrors.push(err152);
 }
 errors++;
 }
-}
-if(data14.then !== undefined){
-let data70 = data14.then;
-if(typeof data70 === "string"){
-if(func3(data70) < 1){
-const err153 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/then",schemaPath:"#/definitions/node/properties/then/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema14.properties.then,data:data70};
+for(const key21 in data70){
+if(!(key21 === "module")){
+const err153 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/use",schemaPath:"#/definitions/node/properties/use/anyOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key21},message:"must NOT have additional properties",schema:false,parentSchema:schema14.properties.use.anyOf[1],data:data70};
 if(vErrors === null){
 vErrors = [err153];
 }
@@ -4408,8 +4439,11 @@ vErrors.push(err153);
 errors++;
 }
 }
-else {
-const err154 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/then",schemaPath:"#/definitions/node/properties/then/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.properties.then.type,parentSchema:schema14.properties.then,data:data70};
+if(data70.module !== undefined){
+let data71 = data70.module;
+if(typeof data71 === "string"){
+if(func3(data71) < 1){
+const err154 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/use/module",schemaPath:"#/definitions/node/properties/use/anyOf/1/properties/module/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema14.properties.use.anyOf[1].properties.module,data:data71};
 if(vErrors === null){
 vErrors = [err154];
 }
@@ -4419,10 +4453,8 @@ vErrors.push(err154);
 errors++;
 }
 }
-if(data14.description !== undefined){
-let data71 = data14.description;
-if(typeof data71 !== "string"){
-const err155 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/description",schemaPath:"#/definitions/node/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.properties.description.type,parentSchema:schema14.properties.description,data:data71};
+else {
+const err155 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/use/module",schemaPath:"#/definitions/node/properties/use/anyOf/1/properties/module/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.properties.use.anyOf[1].properties.module.type,parentSchema:schema14.properties.use.anyOf[1].properties.module,data:data71};
 if(vErrors === null){
 vErrors = [err155];
 }
@@ -4434,7 +4466,7 @@ errors++;
 }
 }
 else {
-const err156 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.type,parentSchema:schema14,data:data14};
+const err156 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/use",schemaPath:"#/definitions/node/properties/use/anyOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.properties.use.anyOf[1].type,parentSchema:schema14.properties.use.anyOf[1],data:data70};
 if(vErrors === null){
 vErrors = [err156];
 }
@@ -4443,10 +4475,11 @@ vErrors.push(err156);
 }
 errors++;
 }
+var _valid15 = _errs211 === errors;
+valid68 = valid68 || _valid15;
 }
-}
-else {
-const err157 = {instancePath:instancePath+"/nodes",schemaPath:"#/properties/nodes/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.nodes.type,parentSchema:schema11.properties.nodes,data:data13};
+if(!valid68){
+const err157 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/use",schemaPath:"#/definitions/node/properties/use/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema14.properties.use.anyOf,parentSchema:schema14.properties.use,data:data70};
 if(vErrors === null){
 vErrors = [err157];
 }
@@ -4455,11 +4488,22 @@ vErrors.push(err157);
 }
 errors++;
 }
+else {
+errors = _errs208;
+if(vErrors !== null){
+if(_errs208){
+vErrors.length = _errs208;
 }
-if(data.description !== undefined){
-let data72 = data.description;
-if(typeof data72 !== "string"){
-const err158 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.description.type,parentSchema:schema11.properties.description,data:data72};
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data17.with !== undefined){
+let data72 = data17.with;
+if(!(data72 && typeof data72 == "object" && !Array.isArray(data72))){
+const err158 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/with",schemaPath:"#/definitions/node/properties/with/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.properties.with.type,parentSchema:schema14.properties.with,data:data72};
 if(vErrors === null){
 vErrors = [err158];
 }
@@ -4469,14 +4513,89 @@ vErrors.push(err158);
 errors++;
 }
 }
-}
-else {
-const err159 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.type,parentSchema:schema11,data};
+if(data17.then !== undefined){
+let data73 = data17.then;
+if(typeof data73 === "string"){
+if(func3(data73) < 1){
+const err159 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/then",schemaPath:"#/definitions/node/properties/then/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema14.properties.then,data:data73};
 if(vErrors === null){
 vErrors = [err159];
 }
 else {
 vErrors.push(err159);
+}
+errors++;
+}
+}
+else {
+const err160 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/then",schemaPath:"#/definitions/node/properties/then/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.properties.then.type,parentSchema:schema14.properties.then,data:data73};
+if(vErrors === null){
+vErrors = [err160];
+}
+else {
+vErrors.push(err160);
+}
+errors++;
+}
+}
+if(data17.description !== undefined){
+let data74 = data17.description;
+if(typeof data74 !== "string"){
+const err161 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/description",schemaPath:"#/definitions/node/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.properties.description.type,parentSchema:schema14.properties.description,data:data74};
+if(vErrors === null){
+vErrors = [err161];
+}
+else {
+vErrors.push(err161);
+}
+errors++;
+}
+}
+}
+else {
+const err162 = {instancePath:instancePath+"/nodes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/node/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.type,parentSchema:schema14,data:data17};
+if(vErrors === null){
+vErrors = [err162];
+}
+else {
+vErrors.push(err162);
+}
+errors++;
+}
+}
+}
+else {
+const err163 = {instancePath:instancePath+"/nodes",schemaPath:"#/properties/nodes/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.nodes.type,parentSchema:schema11.properties.nodes,data:data16};
+if(vErrors === null){
+vErrors = [err163];
+}
+else {
+vErrors.push(err163);
+}
+errors++;
+}
+}
+if(data.description !== undefined){
+let data75 = data.description;
+if(typeof data75 !== "string"){
+const err164 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.description.type,parentSchema:schema11.properties.description,data:data75};
+if(vErrors === null){
+vErrors = [err164];
+}
+else {
+vErrors.push(err164);
+}
+errors++;
+}
+}
+}
+else {
+const err165 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.type,parentSchema:schema11,data};
+if(vErrors === null){
+vErrors = [err165];
+}
+else {
+vErrors.push(err165);
 }
 errors++;
 }

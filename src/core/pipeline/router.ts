@@ -80,6 +80,11 @@ export class PipelineRun {
   private readonly start: NodeRuntime;
   private readonly unmatched: NodeRuntime | null | undefined;
   private readonly maxHops: number;
+  private readonly maxFanOut: number;
+  /** Lines emitted for the current input line (or end-of-file flush call). */
+  private fanOut = 0;
+  private fanOutError: FileProcessingError | undefined;
+  private flushing: NodeRuntime | undefined;
   private depth = 0;
   private timing = false;
   private nestedMs = 0;
@@ -91,6 +96,7 @@ export class PipelineRun {
     private readonly trace?: RouteTracer,
   ) {
     this.maxHops = spec.maxHops;
+    this.maxFanOut = spec.maxFanOut;
     const emit = (from: NodeRuntime, line: string, tag: string | undefined): void => this.emit(from, line, tag);
     this.byTag.set(END_TAG, null);
     for (const node of spec.nodes) {
@@ -117,7 +123,10 @@ export class PipelineRun {
   push(line: string, n: number): void {
     this.timing = n <= TIMED_PREFIX || n % TIMING_INTERVAL === 0;
     this.depth = 0;
+    this.fanOut = 0;
     this.deliver(this.start, line, n);
+    // Also when a processor caught the error that its emit threw, and went on.
+    if (this.fanOutError) throw this.fanOutError;
   }
 
   /**
@@ -136,13 +145,18 @@ export class PipelineRun {
         const ctx = node.ctx;
         ctx.n = node.lastN || lastInputLine;
         this.depth = 1;
+        this.fanOut = 0;
+        this.flushing = node;
         const started = performance.now();
         this.nestedMs = 0;
+        let returned: unknown;
         try {
-          node.processor.flush?.(ctx);
+          returned = node.processor.flush?.(ctx);
         } catch (error) {
           throw this.processorError(node, error, ctx.n);
         }
+        if (returned !== undefined) this.checkReturned(node, returned, 'flush', ctx.n);
+        if (this.fanOutError) throw this.fanOutError;
         node.flushMs += performance.now() - started - this.nestedMs;
       }
       pending = pending.filter((node) => node.dirty);
@@ -182,6 +196,7 @@ export class PipelineRun {
   }
 
   private emit(from: NodeRuntime, line: string, tag: string | undefined): void {
+    if (++this.fanOut > this.maxFanOut) throw this.tooManyLines(from);
     from.out++;
     let target: NodeRuntime | null;
     if (tag === undefined && from.then !== undefined) {
@@ -195,6 +210,19 @@ export class PipelineRun {
     }
     if (this.trace) this.trace(`${this.file}:${from.ctx.n} ${from.name} -> ${target ? target.name : END_TAG}: ${line}`);
     this.deliver(target, line, from.ctx.n);
+  }
+
+  /** Bounds the work and memory one input line can cost, whatever a processor emits. */
+  private tooManyLines(from: NodeRuntime): FileProcessingError {
+    const what = this.flushing ? `the end-of-file flush of node "${this.flushing.name}"` : `line ${from.ctx.n}`;
+    this.fanOutError ??= new FileProcessingError(
+      `${what} fanned out into more than maxFanOut (${this.maxFanOut}) lines, the last emitted by node "${from.name}" ` +
+        '(a processor may be emitting without end; raise "maxFanOut" if the pipeline really makes that many)',
+      'EPROCESSOR',
+      from.name,
+      from.ctx.n,
+    );
+    return this.fanOutError;
   }
 
   /** First time a node emits a tag: find where it leads (a node, `end`, or `unmatched`). */
@@ -257,11 +285,30 @@ export class PipelineRun {
   }
 
   private run(node: NodeRuntime, line: string, ctx: ProcessorContext): void {
+    let returned: unknown;
     try {
-      node.processor.process(line, ctx);
+      returned = node.processor.process(line, ctx);
     } catch (error) {
       throw this.processorError(node, error, ctx.n);
     }
+    if (returned !== undefined) this.checkReturned(node, returned, 'process', ctx.n);
+  }
+
+  /**
+   * A processor's methods return nothing; a Promise means an async function (or one that
+   * returns a Promise), whose lines would come after the file was finished: refused.
+   */
+  private checkReturned(node: NodeRuntime, returned: unknown, method: 'process' | 'flush', n: number): void {
+    const then = (returned as { then?: unknown } | null)?.then;
+    if (typeof then !== 'function') return;
+    (returned as PromiseLike<unknown>).then(undefined, () => undefined); // its outcome no longer matters
+    node.errors++;
+    throw new FileProcessingError(
+      `node "${node.name}" returned a Promise from ${method}() on line ${n}: processors must be synchronous (emit every line with ctx.emit before ${method}() returns)`,
+      'EPROCESSOR',
+      node.name,
+      n,
+    );
   }
 
   private processorError(node: NodeRuntime, error: unknown, n: number): FileProcessingError {
