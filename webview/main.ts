@@ -116,7 +116,10 @@ function renderHeader(): void {
   if (state.selected !== undefined && select.value !== state.selected) select.value = state.selected;
   $('root-picker').hidden = state.roots.length < 2;
   const root = state.roots.find((r) => r.root === state.selected);
-  $('root-status').textContent = root ? `${root.label} — ${root.status}` : 'no folder watched';
+  // With several instances on a root, each has its own figures: say whose these are.
+  const whose = root?.instance === undefined ? '' : ` · figures of this window's instance (${root.instance})`;
+  const others = root?.others?.length ? `; also worked by ${root.others.join(', ')}` : '';
+  $('root-status').textContent = root ? `${root.label} — ${root.status}${whose}${others}` : 'no folder watched';
   $('root-path').textContent = root?.root ?? '';
 }
 

@@ -70,7 +70,7 @@ export function activate(context: vscode.ExtensionContext): FileflowApi {
     }),
     vscode.workspace.onDidChangeConfiguration((event) => {
       if (event.affectsConfiguration(`${SECTION}.watchFolders`)) void manager.restore();
-      const keys = ['pipelineFile', 'concurrency', 'stabilityMs', 'ignore', 'maxLineBytes', 'retry', 'usePolling', 'fileTimeoutSec'];
+      const keys = ['pipelineFile', 'concurrency', 'stabilityMs', 'ignore', 'maxLineBytes', 'retry', 'usePolling', 'fileTimeoutSec', 'leaseSec'];
       for (const folder of vscode.workspace.workspaceFolders ?? []) {
         if (keys.some((key) => event.affectsConfiguration(`${SECTION}.${key}`, folder.uri))) {
           singles.reset();

@@ -79,7 +79,13 @@ export class MetricsPanel implements vscode.Disposable {
   }
 
   private roots(): RootSummary[] {
-    return this.manager.list().map((r) => ({ root: r.root, label: r.name, status: r.status }));
+    return this.manager.list().map((r) => ({
+      root: r.root,
+      label: r.name,
+      status: r.status,
+      ...(r.queue?.instance ? { instance: `${r.queue.instance.host}:${r.queue.instance.pid}` } : {}),
+      others: r.others.map((other) => `${other.host}:${other.pid}`),
+    }));
   }
 
   private snapshotState(): PanelState {

@@ -8,6 +8,7 @@ import * as vscode from 'vscode';
 import type { Logger } from '../core/logger';
 import type { MetricsCollector } from '../core/metrics';
 import { FolderQueue, type QueueEvent } from '../core/queue/folderQueue';
+import type { SeenInstance } from '../core/queue/instances';
 import { QueueLayout, requeue } from '../core/queue/layout';
 import { listState, type FileState, type ListedFile } from '../core/queue/stateListing';
 import { showError } from './errorMessages';
@@ -16,6 +17,9 @@ import { readSettings, settingPathFor, writeWatchFolders } from './settings';
 export const FILE_STATES: FileState[] = ['queued', 'inProgress', 'processed', 'failed'];
 
 export type RootStatus = 'starting' | 'watching' | 'paused' | 'error' | 'stopping';
+
+/** How often a root worked by other instances too is re-read from disk. */
+const OTHERS_REFRESH_MS = 3000;
 
 /** Which files are where, kept current from the queue's events. */
 export class StateModel {
@@ -76,6 +80,12 @@ export class QueueRoot {
   warning: string | undefined;
   /** The pipeline file the queue loaded at start; undefined when it runs the built-in default. */
   pipelineFile: string | undefined;
+  /** Other instances working this root (other windows, the CLI, other machines), as last seen. */
+  others: SeenInstance[] = [];
+  /** How many files each other instance has in flight, by its id (read from disk). */
+  othersInFlight = new Map<string, number>();
+  /** While other instances work the root, its files are re-read from disk now and then (their work sends no events here). */
+  refreshTimer: NodeJS.Timeout | undefined;
   queue: FolderQueue | undefined;
   readonly model = new StateModel();
   readonly layout: QueueLayout;
@@ -97,6 +107,10 @@ export class QueueRoot {
     if (event.type === 'pipelineRejected') this.warning = vscode.l10n.t('The pipeline file is invalid; the previous pipeline stays in use: {0}', event.message);
     else if (event.type === 'pipelineReloaded') this.warning = undefined;
     else if (event.type === 'problem') this.warning = event.message;
+    else if (event.type === 'instanceJoined' || event.type === 'instanceLeft' || event.type === 'leaseLost') {
+      this.others = this.queue?.otherInstances ?? [];
+      return true;
+    }
     return this.warning !== before;
   }
 }
@@ -275,17 +289,22 @@ export class QueueManager implements vscode.Disposable {
       retry: { maxAttempts: settings.maxAttempts },
       usePolling: settings.usePolling,
       fileTimeoutMs: settings.fileTimeoutMs,
+      leaseSec: settings.leaseSec,
+      instanceKind: 'vscode',
       allowCustomModules: this.isTrusted(),
       logger: this.logger,
       metrics,
     });
     queue.on('event', (event) => {
       if (root.model.apply(event) || root.noteProblem(event)) this.changed.fire(root);
+      if (event.type === 'instanceJoined' || event.type === 'instanceLeft' || event.type === 'takenOver') this.watchOthers(root);
     });
     try {
       if (this.paused) queue.pause();
       await queue.start();
       root.queue = queue;
+      root.others = queue.otherInstances;
+      this.watchOthers(root);
       root.status = this.paused ? 'paused' : 'watching';
       root.error = undefined;
       this.logger.info(`watching ${path.join(rootPath, 'unprocessed')}`);
@@ -304,6 +323,8 @@ export class QueueManager implements vscode.Disposable {
     const root = this.roots.get(rootPath);
     if (!root) return;
     root.status = 'stopping';
+    clearInterval(root.refreshTimer);
+    root.refreshTimer = undefined;
     this.changed.fire(root);
     await root.queue?.stop();
     this.roots.delete(rootPath);
@@ -312,7 +333,30 @@ export class QueueManager implements vscode.Disposable {
   }
 
   private async rescanRoot(root: QueueRoot): Promise<void> {
-    for (const state of FILE_STATES) root.model.replace(state, await listState(root.layout, state));
+    for (const state of FILE_STATES) {
+      const files = await listState(root.layout, state);
+      root.model.replace(state, files);
+      if (state !== 'inProgress') continue;
+      root.othersInFlight.clear();
+      for (const file of files) {
+        if (file.instance !== undefined && file.instance !== root.queue?.id) root.othersInFlight.set(file.instance, (root.othersInFlight.get(file.instance) ?? 0) + 1);
+      }
+    }
     this.changed.fire(root);
+  }
+
+  /**
+   * Other instances' work reaches this window only through the disk: while there are any,
+   * the root's files are re-read every few seconds (and once when one joins or leaves).
+   */
+  private watchOthers(root: QueueRoot): void {
+    void this.rescanRoot(root);
+    if (root.others.length > 0 && root.refreshTimer === undefined) {
+      root.refreshTimer = setInterval(() => void this.rescanRoot(root), OTHERS_REFRESH_MS);
+      root.refreshTimer.unref();
+    } else if (root.others.length === 0 && root.refreshTimer !== undefined) {
+      clearInterval(root.refreshTimer);
+      root.refreshTimer = undefined;
+    }
   }
 }

@@ -20,6 +20,7 @@ export interface FolderSettings {
   usePolling: boolean;
   /** fileflow.fileTimeoutSec in milliseconds; 0 = no limit. */
   fileTimeoutMs: number;
+  leaseSec: number;
 }
 
 export function readSettings(folder: vscode.WorkspaceFolder): FolderSettings {
@@ -37,6 +38,7 @@ export function readSettings(folder: vscode.WorkspaceFolder): FolderSettings {
     maxAttempts: config.get<number>('retry.maxAttempts', 3),
     usePolling: config.get<boolean>('usePolling', false),
     fileTimeoutMs: Math.max(0, config.get<number>('fileTimeoutSec', 600)) * 1000,
+    leaseSec: Math.max(1, config.get<number>('leaseSec', 30)),
   };
 }
 

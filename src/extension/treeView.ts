@@ -5,6 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import type { SeenInstance } from '../core/queue/instances';
 import type { FileState } from '../core/queue/stateListing';
 import type { FileSummary } from '../core/summary';
 import { FILE_STATES, type QueueManager, type QueueRoot } from './queueManager';
@@ -32,6 +33,8 @@ export type FileflowNode =
   | { kind: 'group'; root: QueueRoot; state: FileState }
   | { kind: 'file'; root: QueueRoot; state: FileState; name: string }
   | { kind: 'more'; root: QueueRoot; state: FileState; shown: number }
+  /** Another instance (window, CLI, machine) working the same root. */
+  | { kind: 'instance'; root: QueueRoot; instance: SeenInstance }
   | { kind: 'singles' }
   | { kind: 'single'; run: SingleRun };
 
@@ -76,7 +79,10 @@ export class FileflowTreeProvider implements vscode.TreeDataProvider<FileflowNod
     }
     switch (node.kind) {
       case 'root':
-        return FILE_STATES.map((state) => ({ kind: 'group', root: node.root, state }));
+        return [
+          ...FILE_STATES.map((state): FileflowNode => ({ kind: 'group', root: node.root, state })),
+          ...node.root.others.map((instance): FileflowNode => ({ kind: 'instance', root: node.root, instance })),
+        ];
       case 'group': {
         const files = node.root.model.list(node.state);
         const shown = this.pages.get(pageKey(node.root, node.state)) ?? PAGE_SIZE;
@@ -134,6 +140,22 @@ export class FileflowTreeProvider implements vscode.TreeDataProvider<FileflowNod
         const item = new vscode.TreeItem(vscode.l10n.t('Show more…'), vscode.TreeItemCollapsibleState.None);
         item.description = vscode.l10n.t('{0} of {1} shown', node.shown, node.root.model.count(node.state));
         item.command = { command: 'fileflow.showMore', title: 'Show more', arguments: [node] };
+        return item;
+      }
+      case 'instance': {
+        const { instance } = node;
+        const item = new vscode.TreeItem(vscode.l10n.t('Also worked by {0}:{1}', instance.host, instance.pid), vscode.TreeItemCollapsibleState.None);
+        item.id = `instance:${node.root.root}:${instance.id}`;
+        item.description = vscode.l10n.t('{0} in flight', node.root.othersInFlight.get(instance.id) ?? 0);
+        item.tooltip = vscode.l10n.t(
+          'Another Fileflow instance ({0}, id {1}) works this folder too, since {2}; last heartbeat {3}. Its files count as in progress here; its figures are its own.',
+          instance.kind,
+          instance.id,
+          instance.startedAt,
+          new Date(instance.heartbeatAt).toLocaleTimeString(),
+        );
+        item.iconPath = new vscode.ThemeIcon('server-process');
+        item.contextValue = 'instance';
         return item;
       }
       case 'singles': {

@@ -9,6 +9,10 @@ export interface RootSummary {
   root: string;
   label: string;
   status: string;
+  /** The instance whose figures the panel shows ("host:pid"), when it runs. */
+  instance?: string;
+  /** Other instances working the same root ("host:pid"); their files are not in these figures. */
+  others?: string[];
 }
 
 /** One point of the throughput chart. */

@@ -178,6 +178,7 @@ export class FolderQueue extends EventEmitter<{ event: [QueueEvent] }> {
   private ticking: Promise<void> = Promise.resolve();
   /** This instance's share of the files, and how many instances share them (see SHARE_LOOKAHEAD). */
   private share = { index: 0, of: 1 };
+  private raceLookPending = false;
   /** Ids this instance held before it lost a lease; their claims may still be in flight here. */
   private readonly formerIds = new Set<string>();
   /** Files in flight under each claim folder of this instance's (its id, and former ones). */
@@ -279,9 +280,7 @@ export class FolderQueue extends EventEmitter<{ event: [QueueEvent] }> {
     if (removed > 0) this.logger.info(`removed ${removed} temporary file(s) an interrupted run left in results/`);
 
     await this.recover();
-    this.tickTimer = setInterval(() => {
-      this.ticking = this.ticking.then(() => this.tick());
-    }, renewIntervalMs(this.leaseSec));
+    this.tickTimer = setInterval(() => this.scheduleTick(), renewIntervalMs(this.leaseSec));
     this.tickTimer.unref();
     const watching = this.options.watch !== false;
     this.intake = new Intake({
@@ -635,6 +634,29 @@ export class FolderQueue extends EventEmitter<{ event: [QueueEvent] }> {
   // -------------------------------------------------------------------------------------
   // Other instances: leases, takeovers, fencing
 
+  /** Runs a tick after the ones already running (they never overlap; one failing does not stop the next). */
+  private scheduleTick(lookOnly = false): void {
+    this.ticking = this.ticking
+      .then(() => (lookOnly ? this.lookNow() : this.tick()))
+      .catch((error: unknown) => this.logger.warn(`checking the other instances on ${this.layout.root} failed: ${error instanceof Error ? error.message : String(error)}`));
+  }
+
+  /**
+   * A file this instance was about to claim was gone: maybe another instance took it. Believing
+   * itself alone, this one looks at the leases now rather than at the next renewal, so that the
+   * instances share the files out (SHARE_LOOKAHEAD) instead of racing for them.
+   */
+  private sawRace(): void {
+    if (this.share.of > 1 || this.raceLookPending) return;
+    this.raceLookPending = true;
+    this.scheduleTick(true);
+    void this.ticking.finally(() => (this.raceLookPending = false));
+  }
+
+  private async lookNow(): Promise<void> {
+    if (this.lease !== undefined && !this.stopping) await this.lookAtOthers();
+  }
+
   /** Renews the lease, looks at the other instances, and takes over the files of gone ones. */
   private async tick(): Promise<void> {
     const lease = this.lease;
@@ -677,18 +699,21 @@ export class FolderQueue extends EventEmitter<{ event: [QueueEvent] }> {
     const fsNow = now ?? (await stat(lease.path)).mtimeMs;
     const seen = await readInstances(this.layout.root, lease.id, fsNow);
     const current = new Map(seen.filter((other) => !this.formerIds.has(other.id)).map((other) => [other.id, other]));
+    const events: QueueEvent[] = [];
     for (const [id, other] of current) {
       const before = this.others.get(id);
-      if (other.state === 'alive' && before?.state !== 'alive') this.emit('event', { type: 'instanceJoined', instance: other });
-      if (other.state !== 'alive' && before?.state === 'alive') this.emit('event', { type: 'instanceLeft', instance: other, reason: other.state });
+      if (other.state === 'alive' && before?.state !== 'alive') events.push({ type: 'instanceJoined', instance: other });
+      if (other.state !== 'alive' && before?.state === 'alive') events.push({ type: 'instanceLeft', instance: other, reason: other.state });
     }
     for (const [id, before] of this.others) {
-      if (!current.has(id) && before.state === 'alive') this.emit('event', { type: 'instanceLeft', instance: before, reason: 'stopped' });
+      if (!current.has(id) && before.state === 'alive') events.push({ type: 'instanceLeft', instance: before, reason: 'stopped' });
     }
     this.others.clear();
     for (const [id, other] of current) this.others.set(id, other);
     const ids = [lease.id, ...this.otherInstances.map((other) => other.id)].sort();
     this.share = { index: ids.indexOf(lease.id), of: ids.length };
+    // Told once the view is current, so that listeners reading otherInstances see the change.
+    for (const event of events) this.emit('event', event);
   }
 
   /** Takes over every claim folder whose instance is gone (dead, expired, or stopped without finishing). */
@@ -879,6 +904,7 @@ export class FolderQueue extends EventEmitter<{ event: [QueueEvent] }> {
             again = !this.stopping;
             return undefined;
           case 'vanished':
+            this.sawRace();
             this.skip(displayName, 'unprocessed', 'it disappeared before it could be taken');
             return undefined;
           case 'unsafe':
