@@ -2,6 +2,7 @@
 // aliases (--input, --watch, --config, --debug, --trace). Pure: argv in, a command out.
 
 import { parseArgs } from 'node:util';
+import { parseListenAddress, type ListenAddress } from '../core/http/address';
 import { LOG_LEVELS, type LogLevel } from '../core/logger';
 
 export class UsageError extends Error {
@@ -16,7 +17,7 @@ interface Common {
 
 export type Command =
   | ({ kind: 'run'; files: string[]; out: string } & Common)
-  | ({ kind: 'watch'; root: string; concurrency?: number; stabilityMs?: number; fileTimeoutSec?: number; once: boolean } & Common)
+  | ({ kind: 'watch'; root: string; concurrency?: number; stabilityMs?: number; fileTimeoutSec?: number; once: boolean; http?: ListenAddress } & Common)
   | ({ kind: 'validate'; file: string } & Common)
   | ({ kind: 'samples'; dir: string; count: number; lines: number; seed: number } & Common)
   | { kind: 'help'; topic?: string }
@@ -31,6 +32,7 @@ const OPTIONS = {
   'stability-ms': { type: 'string' },
   'file-timeout': { type: 'string' },
   once: { type: 'boolean' },
+  http: { type: 'string' },
   count: { type: 'string' },
   lines: { type: 'string' },
   seed: { type: 'string' },
@@ -108,6 +110,7 @@ export function parseCommandLine(argv: string[]): Command {
         concurrency: optionalInt('--concurrency', values.concurrency, 1),
         stabilityMs: optionalInt('--stability-ms', values['stability-ms'], 0),
         fileTimeoutSec: optionalInt('--file-timeout', values['file-timeout'], 0),
+        ...(values.http === undefined ? {} : { http: listenAddress(values.http) }),
         ...common,
       };
     case 'validate': {
@@ -127,6 +130,14 @@ export function parseCommandLine(argv: string[]): Command {
       };
     default:
       throw new UsageError(`unknown command "${command}" (commands: run, watch, validate, samples; see --help)`);
+  }
+}
+
+function listenAddress(value: string): ListenAddress {
+  try {
+    return parseListenAddress(value);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
   }
 }
 
@@ -155,11 +166,14 @@ Usage:
       Process files in place (they are never moved). Writes DIR/<name> and
       DIR/<name>.summary.json for each (DIR defaults to ./results).
   fileflow watch ROOT [--pipeline P] [--concurrency N] [--stability-ms MS] [--file-timeout S]
-                     [--once] [--json]
+                     [--http HOST:PORT] [--once] [--json]
       Run the folder queue on ROOT: ROOT/unprocessed -> underprocess -> processed | failed,
       results in ROOT/results. --once recovers, drains what is there, and exits.
       --file-timeout S: a file still processing after S seconds (default 600; 0 = no
       limit) is stopped and fails, so a stuck processor cannot hold up the queue.
+      --http HOST:PORT: also serve the HTTP API and dashboard there (e.g. 127.0.0.1:8000;
+      port 0 = any free port); the token is $FILEFLOW_HTTP_TOKEN, or generated and
+      written to ROOT/.fileflow/http-token. See docs/http.md.
   fileflow validate PIPELINE
       Check a pipeline file and list every problem with its JSON path.
   fileflow samples DIR [--count N] [--lines M] [--seed S]

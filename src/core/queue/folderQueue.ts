@@ -108,6 +108,7 @@ export class FolderQueue extends EventEmitter<{ event: [QueueEvent] }> {
   private stopping = false;
   private started = false;
   private idleWaiters: (() => void)[] = [];
+  private accepts: ((name: string) => boolean) | undefined;
 
   constructor(private readonly options: FolderQueueOptions) {
     super();
@@ -182,6 +183,12 @@ export class FolderQueue extends EventEmitter<{ event: [QueueEvent] }> {
 
   get isPaused(): boolean {
     return this.paused;
+  }
+
+  /** Whether the inbox takes a file of this name (built-in rules for temporary files, and the ignore globs). */
+  acceptsInboxName(name: string): boolean {
+    this.accepts ??= inboxFilter(this.options.ignore);
+    return this.accepts(name);
   }
 
   /** The shapes of the pipelines in use (empty before start). */

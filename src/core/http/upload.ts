@@ -1,0 +1,292 @@
+// POST /upload: a raw body with `?name=`, or a multipart/form-data form with one or more
+// files. Every file is written to a hidden temporary name in unprocessed/ (hidden names are
+// never taken by the queue) and only appears under its real name once the whole request
+// arrived: a cut connection, an oversize body or a bad name in any part leaves nothing. A name
+// already taken becomes `stem (2).ext`; the file is linked in under a free name (link() fails
+// rather than overwrite), so two uploads of one name at once can never replace each other.
+
+import type { IncomingMessage } from 'node:http';
+import { randomBytes } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { link, lstat, open, readdir, rename, rm, stat } from 'node:fs/promises';
+import * as path from 'node:path';
+import { PassThrough, Transform, type Readable, type TransformCallback } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import busboy from 'busboy';
+import type { QueueLayout } from '../queue/layout';
+import { candidateNames } from '../util/uniqueName';
+import { HttpError, uploadNameProblem } from './names';
+
+export const DEFAULT_MAX_UPLOAD_BYTES = 100 * 1024 * 1024;
+/** Temporary upload files: hidden (the queue never takes them) and recognisable for clean-up. */
+const TEMPORARY_PREFIX = '.fileflow-upload-';
+const TEMPORARY_SUFFIX = '.part';
+/** Leftovers of a process that died mid-upload are removed at start once this old. */
+const STALE_TEMPORARY_MS = 60 * 60 * 1000;
+const MAX_FILES_PER_FORM = 1000;
+
+export interface SavedUpload {
+  /** Its name in unprocessed/ (and, unless another file of that name arrives meanwhile, in processed/ and results/). */
+  name: string;
+  /** The name it was sent with. */
+  requested: string;
+  bytes: number;
+}
+
+export interface UploadTarget {
+  layout: QueueLayout;
+  /** Whether the inbox would take a file of this name (a name it ignores would wait for ever). */
+  accepts(name: string): boolean;
+  maxBytes: number;
+}
+
+/** The client went away mid-request: nothing to answer, nothing kept. */
+export class ClientGone extends Error {}
+
+export async function receiveUpload(request: IncomingMessage, query: Map<string, string>, target: UploadTarget): Promise<SavedUpload[]> {
+  const declared = request.headers['content-length'];
+  if (declared !== undefined && Number(declared) > target.maxBytes) throw tooLarge(target.maxBytes);
+  const type = request.headers['content-type'] ?? '';
+  if (/^multipart\/form-data\b/i.test(type)) return receiveForm(request, target);
+  const requested = query.get('name');
+  if (requested === undefined) throw new HttpError(400, 'give the file name as ?name=FILE, or send a multipart/form-data form');
+  checkName(requested, target);
+  const temporary = await receiveInto(detachedBody(request), target);
+  try {
+    return [await place(temporary.path, requested, temporary.bytes, target.layout)];
+  } finally {
+    await rm(temporary.path, { force: true });
+  }
+}
+
+/** Removes temporary uploads a crashed process left in unprocessed/ (older than an hour). */
+export async function removeStaleUploads(layout: QueueLayout, now = Date.now()): Promise<number> {
+  const inbox = layout.folder('unprocessed');
+  let removed = 0;
+  let names: string[];
+  try {
+    names = await readdir(inbox);
+  } catch {
+    return 0;
+  }
+  for (const name of names) {
+    if (!name.startsWith(TEMPORARY_PREFIX) || !name.endsWith(TEMPORARY_SUFFIX)) continue;
+    const file = path.join(inbox, name);
+    const info = await stat(file).catch(() => undefined);
+    if (info && now - info.mtimeMs > STALE_TEMPORARY_MS) {
+      await rm(file, { force: true });
+      removed++;
+    }
+  }
+  return removed;
+}
+
+export function isTemporaryUpload(name: string): boolean {
+  return name.startsWith(TEMPORARY_PREFIX) && name.endsWith(TEMPORARY_SUFFIX);
+}
+
+// ---------------------------------------------------------------------------------------
+
+/**
+ * The request body as a stream of its own: when writing it fails (too large, a bad form), the
+ * stream is destroyed but the request is not, so an answer can still be sent. A client that
+ * goes away mid-body makes it fail with ClientGone.
+ */
+function detachedBody(request: IncomingMessage): PassThrough {
+  const body = new PassThrough();
+  const onClose = (): void => {
+    if (!request.complete) body.destroy(new ClientGone('the client closed the connection mid-request'));
+  };
+  const onError = (error: Error): void => {
+    body.destroy(new ClientGone(error.message));
+  };
+  request.on('close', onClose);
+  request.on('error', onError);
+  body.on('close', () => {
+    request.unpipe(body);
+    request.off('close', onClose);
+    request.off('error', onError);
+  });
+  request.pipe(body);
+  return body;
+}
+
+function tooLarge(maxBytes: number): HttpError {
+  return new HttpError(413, `the upload is larger than the limit of ${maxBytes} bytes`);
+}
+
+function checkName(name: string, target: UploadTarget): void {
+  const problem = uploadNameProblem(name);
+  if (problem !== undefined) throw new HttpError(400, `unsafe file name "${printable(name)}": ${problem}`);
+  if (!target.accepts(name)) {
+    throw new HttpError(400, `the queue never takes a file named "${name}" (temporary or ignored names are left alone): rename it`);
+  }
+}
+
+function printable(name: string): string {
+  // eslint-disable-next-line no-control-regex
+  return name.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?').slice(0, 200);
+}
+
+function temporaryPath(layout: QueueLayout): string {
+  return path.join(layout.folder('unprocessed'), `${TEMPORARY_PREFIX}${process.pid}-${randomBytes(8).toString('hex')}${TEMPORARY_SUFFIX}`);
+}
+
+/** Counts bytes and fails the stream once there are more than `maxBytes`. */
+class ByteLimit extends Transform {
+  bytes = 0;
+
+  constructor(private readonly maxBytes: number) {
+    super();
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    this.bytes += chunk.length;
+    if (this.bytes > this.maxBytes) callback(tooLarge(this.maxBytes));
+    else callback(null, chunk);
+  }
+}
+
+/**
+ * Writes a stream to a new temporary file and makes it durable (fsync) before it can be
+ * linked in: an upload the client was told succeeded survives a power cut. On any failure
+ * the temporary file is removed and the error rethrown (a vanished client as ClientGone).
+ */
+async function receiveInto(source: Readable, target: UploadTarget, limit = new ByteLimit(target.maxBytes)): Promise<{ path: string; bytes: number }> {
+  const file = temporaryPath(target.layout);
+  try {
+    await pipeline(source, limit, createWriteStream(file, { flags: 'wx', mode: 0o644 }));
+    // fsync through a second descriptor: it flushes the file's data whichever descriptor wrote it.
+    const handle = await open(file, 'r+');
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  } catch (error) {
+    source.destroy();
+    await rm(file, { force: true });
+    throw uploadError(error);
+  }
+  return { path: file, bytes: limit.bytes };
+}
+
+/** What a failed write means for the answer: our refusal, a disk problem, or a vanished client. */
+function uploadError(error: unknown): Error {
+  if (error instanceof HttpError || error instanceof ClientGone) return error;
+  const { code, syscall } = error as NodeJS.ErrnoException;
+  if (syscall !== undefined && code !== 'ECONNRESET' && code !== 'EPIPE') {
+    return new HttpError(code === 'ENOSPC' || code === 'EDQUOT' ? 507 : 500, `could not write the upload: ${(error as Error).message}`);
+  }
+  return new ClientGone(String(error));
+}
+
+/** Everywhere a name leaves a trace once claimed: a free upload name has none of them. */
+async function hasTrace(layout: QueueLayout, name: string): Promise<boolean> {
+  const places = [layout.pathOf('underprocess', name), layout.pathOf('processed', name), layout.pathOf('failed', name), layout.resultPath(name), layout.summaryPath(name)];
+  for (const place of places) {
+    if (await lstat(place).then(() => true, () => false)) return true;
+  }
+  return false;
+}
+
+/** File systems without hard links say so with one of these. */
+const NO_HARD_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS', 'EXDEV', 'EMLINK']);
+
+/** Links the complete temporary file in under the first free candidate of `requested`. */
+async function place(temporary: string, requested: string, bytes: number, layout: QueueLayout): Promise<SavedUpload> {
+  const inbox = layout.folder('unprocessed');
+  let tries = 0;
+  for (const candidate of candidateNames(requested)) {
+    if (++tries > 10_000) throw new HttpError(409, `no free name for "${requested}" in the queue`);
+    if (await hasTrace(layout, candidate)) continue;
+    const final = path.join(inbox, candidate);
+    try {
+      await link(temporary, final);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code ?? '';
+      if (code === 'EEXIST') continue;
+      if (code === 'ENAMETOOLONG') throw new HttpError(400, `the file name "${candidate}" is too long for the file system`);
+      if (!NO_HARD_LINKS.has(code)) throw error;
+      // No hard links here: reserve the name by creating it exclusively, then rename the
+      // complete file over the (empty, for a moment) reservation.
+      try {
+        await (await open(final, 'wx')).close();
+      } catch (reserveError) {
+        if ((reserveError as NodeJS.ErrnoException).code === 'EEXIST') continue;
+        throw reserveError;
+      }
+      await rename(temporary, final);
+    }
+    return { name: candidate, requested, bytes };
+  }
+  throw new Error('unreachable');
+}
+
+/** A multipart form: every file part to its own temporary file, all placed only at the end. */
+async function receiveForm(request: IncomingMessage, target: UploadTarget): Promise<SavedUpload[]> {
+  let parser: busboy.Busboy;
+  try {
+    parser = busboy({
+      headers: request.headers,
+      defParamCharset: 'utf8',
+      // The name as sent: "../x.log" is refused, not quietly cut down to "x.log".
+      preservePath: true,
+      limits: { files: MAX_FILES_PER_FORM, fields: 100, fieldSize: 64 * 1024, parts: MAX_FILES_PER_FORM + 100 },
+    });
+  } catch (error) {
+    throw new HttpError(400, `bad multipart form: ${(error as Error).message}`);
+  }
+  const received: Promise<{ requested: string; path: string; bytes: number }>[] = [];
+  let refusal: HttpError | undefined;
+  const refuse = (error: HttpError): void => {
+    refusal ??= error;
+  };
+  // Every part counts against one limit for the whole body.
+  const total = new ByteLimit(target.maxBytes);
+  parser.on('file', (_field, stream, info) => {
+    const requested = info.filename;
+    try {
+      if (requested === undefined) throw new HttpError(400, 'a file part of the form has no file name');
+      checkName(requested, target);
+    } catch (error) {
+      refuse(error as HttpError);
+      stream.resume();
+      return;
+    }
+    if (refusal) {
+      stream.resume();
+      return;
+    }
+    const partLimit = new ByteLimit(target.maxBytes);
+    const written = receiveInto(stream, target, partLimit).then((file) => ({ requested, ...file }));
+    written.catch(() => undefined); // awaited below; never an unhandled rejection meanwhile
+    received.push(written);
+  });
+  parser.on('filesLimit', () => refuse(new HttpError(413, `a form may hold at most ${MAX_FILES_PER_FORM} files`)));
+  parser.on('partsLimit', () => refuse(new HttpError(413, 'the form has too many parts')));
+
+  let streamError: unknown;
+  try {
+    await pipeline(detachedBody(request), total, parser);
+  } catch (error) {
+    streamError = error;
+  }
+  const files = await Promise.allSettled(received);
+  const kept = files.flatMap((f) => (f.status === 'fulfilled' ? [f.value] : []));
+  try {
+    if (streamError !== undefined) {
+      if (streamError instanceof HttpError || streamError instanceof ClientGone) throw streamError;
+      throw new HttpError(400, `bad multipart form: ${(streamError as Error).message ?? String(streamError)}`);
+    }
+    if (refusal) throw refusal;
+    const failed = files.find((f) => f.status === 'rejected');
+    if (failed) throw (failed as PromiseRejectedResult).reason;
+    if (kept.length === 0) throw new HttpError(400, 'the form holds no file');
+    const saved: SavedUpload[] = [];
+    for (const file of kept) saved.push(await place(file.path, file.requested, file.bytes, target.layout));
+    return saved;
+  } finally {
+    await Promise.all(kept.map((file) => rm(file.path, { force: true })));
+  }
+}
