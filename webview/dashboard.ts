@@ -45,7 +45,7 @@ export class DashboardUi {
       const target = (event.target as Element).closest('[data-action]');
       if (!target) return;
       event.preventDefault();
-      const file = target.getAttribute('data-file') ?? '';
+      const file = target.getAttribute('data-target') ?? '';
       const action = target.getAttribute('data-action');
       if (action === 'result' || action === 'summary') actions.open(file, action);
       if (action === 'retry') {
@@ -170,9 +170,9 @@ function row(state: FileListState, file: FileListEntry): string {
   const name = text(file.name);
   const href = `/files/${file.name.split('/').map(encodeURIComponent).join('/')}`;
   const actions: string[] = [];
-  if (state === 'processed') actions.push(`<a href="${href}/result" data-action="result" data-file="${name}">result</a>`);
-  if (state === 'processed' || state === 'failed') actions.push(`<a href="${href}/summary" data-action="summary" data-file="${name}">summary</a>`);
-  if (state === 'failed') actions.push(`<button class="action" type="button" data-action="retry" data-file="${name}">Retry</button>`);
+  if (state === 'processed') actions.push(`<a href="${href}/result" data-action="result" data-target="${name}">result</a>`);
+  if (state === 'processed' || state === 'failed') actions.push(`<a href="${href}/summary" data-action="summary" data-target="${name}">summary</a>`);
+  if (state === 'failed') actions.push(`<button class="action" type="button" data-action="retry" data-target="${name}">Retry</button>`);
   const time = new Date(file.time).toLocaleTimeString();
   return `<li data-name="${name}"><span class="name" title="${name}">${name}</span><span class="time">${text(time)}</span>${actions.join('')}</li>`;
 }

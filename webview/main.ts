@@ -315,7 +315,7 @@ function receive(message: HostToWebview): void {
 }
 
 document.addEventListener('click', (event) => {
-  const link = (event.target as Element).closest('a[data-file]');
+  const link = (event.target as Element).closest('#errors a[data-file]');
   if (!link || state.selected === undefined) return;
   event.preventDefault();
   post({ type: 'openSummary', root: state.selected, file: link.getAttribute('data-file') ?? '' });

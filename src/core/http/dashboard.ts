@@ -20,7 +20,7 @@ const ASSETS: Record<string, string> = {
   'dashboard.css': 'text/css; charset=utf-8',
 };
 
-export const DASHBOARD_CSP = [
+const PAGE_CSP = [
   "default-src 'none'",
   "script-src 'self'",
   "style-src 'self'",
@@ -29,8 +29,9 @@ export const DASHBOARD_CSP = [
   "connect-src 'self'",
   "base-uri 'none'",
   "form-action 'none'",
-  "frame-ancestors 'none'",
-].join('; ');
+];
+/** The page's policy, sent as a header (frame-ancestors works only there) and repeated in a meta tag. */
+export const DASHBOARD_CSP = [...PAGE_CSP, "frame-ancestors 'none'"].join('; ');
 
 export class DashboardAssets {
   private readonly assets = new Map<string, Asset>();
@@ -72,9 +73,10 @@ function dashboardHtml(): string {
 <html lang="en">
 <head>
 <meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="${DASHBOARD_CSP}">
+<meta http-equiv="Content-Security-Policy" content="${PAGE_CSP.join('; ')}">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
 <meta name="referrer" content="no-referrer">
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="/assets/dashboard.css">
 <link rel="stylesheet" href="/assets/styles.css">
 <title>Fileflow</title>
