@@ -3,7 +3,8 @@
 // an Authorization header) brings the same messages VS Code would post; the page's own
 // messages become API calls. The token arrives once in the `#token=` fragment (never sent to
 // the server, and removed from the address bar at once), is kept in sessionStorage, and is
-// only ever sent as a bearer header.
+// only ever sent as a bearer header. URLs are relative to the page (it may sit behind a
+// path prefix, as with VS Code's port forwarding).
 
 import type { HostToWebview, PanelState, RenderedFigures, WebviewToHost } from '../src/shared/protocol';
 import { DashboardUi } from './dashboard';
@@ -28,7 +29,7 @@ export function browserHost(receive: (message: HostToWebview) => void): PanelHos
 
   const authHeaders = (): Record<string, string> => ({ Authorization: `Bearer ${token ?? ''}` });
   const withRoot = (url: string, root = selected): string => (root === undefined ? url : `${url}${url.includes('?') ? '&' : '?'}root=${encodeURIComponent(root)}`);
-  const fileUrl = (file: string, action: string): string => `/files/${file.split('/').map(encodeURIComponent).join('/')}/${action}`;
+  const fileUrl = (file: string, action: string): string => `files/${file.split('/').map(encodeURIComponent).join('/')}/${action}`;
 
   const ui = new DashboardUi({
     submitToken(value) {
@@ -62,7 +63,7 @@ export function browserHost(receive: (message: HostToWebview) => void): PanelHos
     ui.setConnection('connecting…', false);
     void (async () => {
       try {
-        const response = await fetch(withRoot('/events', root), { headers: authHeaders(), cache: 'no-store', signal: controller.signal });
+        const response = await fetch(withRoot('events', root), { headers: authHeaders(), cache: 'no-store', signal: controller.signal });
         if (response.status === 401) return refused();
         if (!response.ok || !response.body) throw new Error(await errorOf(response));
         ui.setConnection('live', false);
@@ -115,7 +116,7 @@ export function browserHost(receive: (message: HostToWebview) => void): PanelHos
   function upload(file: File, onProgress: (fraction: number) => void): Promise<UploadOutcome> {
     return new Promise((resolve, reject) => {
       const request = new XMLHttpRequest();
-      request.open('POST', withRoot(`/upload?name=${encodeURIComponent(file.name)}`));
+      request.open('POST', withRoot(`upload?name=${encodeURIComponent(file.name)}`));
       request.setRequestHeader('Authorization', `Bearer ${token ?? ''}`);
       request.setRequestHeader('Content-Type', 'application/octet-stream');
       request.upload.onprogress = (event) => {

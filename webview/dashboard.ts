@@ -168,7 +168,7 @@ export class DashboardUi {
 
 function row(state: FileListState, file: FileListEntry): string {
   const name = text(file.name);
-  const href = `/files/${file.name.split('/').map(encodeURIComponent).join('/')}`;
+  const href = `files/${file.name.split('/').map(encodeURIComponent).join('/')}`;
   const actions: string[] = [];
   if (state === 'processed') actions.push(`<a href="${href}/result" data-action="result" data-target="${name}">result</a>`);
   if (state === 'processed' || state === 'failed') actions.push(`<a href="${href}/summary" data-action="summary" data-target="${name}">summary</a>`);

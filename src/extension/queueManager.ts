@@ -97,6 +97,9 @@ export class QueueManager implements vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<QueueRoot | undefined>();
   /** Fires (unbatched) whenever a root or its files change; consumers batch. */
   readonly onDidChange = this.changed.event;
+  private readonly queueEvents = new vscode.EventEmitter<{ root: QueueRoot; event: QueueEvent }>();
+  /** Every event of every root's queue (the HTTP API's live feed and Prometheus histograms). */
+  readonly onQueueEvent = this.queueEvents.event;
   private paused = false;
 
   constructor(
@@ -226,6 +229,7 @@ export class QueueManager implements vscode.Disposable {
   async dispose(): Promise<void> {
     await Promise.all([...this.roots.keys()].map((root) => this.serially(root, () => this.stopRoot(root))));
     this.changed.dispose();
+    this.queueEvents.dispose();
   }
 
   /** Runs a start/stop/restart of one root after the ones already asked for. */
@@ -264,6 +268,7 @@ export class QueueManager implements vscode.Disposable {
     });
     queue.on('event', (event) => {
       if (root.model.apply(event)) this.changed.fire(root);
+      this.queueEvents.fire({ root, event });
     });
     try {
       if (this.paused) queue.pause();

@@ -2,7 +2,9 @@
 // same markup (src/shared/panelMarkup.ts) and the same script bundle (dist/webview/main.js,
 // which finds itself in a browser and talks to this server instead of VS Code) — plus the
 // browser's theme (dashboard.css), the file lists and the upload area. The page and its
-// assets hold no data, so they need no token; everything they show comes from the API.
+// assets hold no data, so they need no token; everything they show comes from the API. Its
+// URLs are relative, so the page also works behind a path prefix (VS Code's port forwarding
+// in code-server and Codespaces serves it under /proxy/PORT/).
 
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
@@ -77,8 +79,8 @@ function dashboardHtml(): string {
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
 <meta name="referrer" content="no-referrer">
 <link rel="icon" href="data:,">
-<link rel="stylesheet" href="/assets/dashboard.css">
-<link rel="stylesheet" href="/assets/styles.css">
+<link rel="stylesheet" href="assets/dashboard.css">
+<link rel="stylesheet" href="assets/styles.css">
 <title>Fileflow</title>
 </head>
 <body class="dashboard">
@@ -93,7 +95,7 @@ function dashboardHtml(): string {
 ${body}
 </div>
 <dialog id="viewer"><header><span id="viewer-title"></span><button class="action secondary" id="viewer-close" type="button">Close</button></header><pre id="viewer-text"></pre></dialog>
-<script src="/assets/main.js"></script>
+<script src="assets/main.js"></script>
 </body>
 </html>
 `;
