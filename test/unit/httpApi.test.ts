@@ -273,7 +273,7 @@ describe('HTTP API', function () {
       assert.match(noName.json<{ error: string }>().error, /\?name=/);
       await sleep(300);
       assert.deepEqual(await listState(area.root, 'unprocessed'), []);
-      assert.deepEqual(await temporaryUploads(statePath(area.root, 'unprocessed')), []);
+      assert.deepEqual(await temporaryUploads(area.root), []);
       assert.deepEqual(await listState(area.root, 'processed'), []);
     });
 
@@ -291,7 +291,7 @@ describe('HTTP API', function () {
       req.destroy();
       assert.ok(!(reply instanceof Error), `no answer: ${String(reply)}`);
       assert.equal(reply.status, 413);
-      await waitFor('no temporary upload left', async () => (await temporaryUploads(statePath(area.root, 'unprocessed'))).length === 0);
+      await waitFor('no temporary upload left', async () => (await temporaryUploads(area.root)).length === 0);
       const form = new FormData();
       form.append('file', new Blob(['w'.repeat(1200)]), 'form.log');
       const multipart = await fetch(`http://127.0.0.1:${port}/upload`, { method: 'POST', body: form, headers: { authorization: `Bearer ${TOKEN}` } });
@@ -299,16 +299,15 @@ describe('HTTP API', function () {
       await waitFor('exact.log processed', () => pathExists(statePath(area.root, 'processed', 'exact.log')), { root: area.root });
       assert.deepEqual(await listState(area.root, 'processed'), ['exact.log']);
       assert.deepEqual(await listState(area.root, 'unprocessed'), []);
-      assert.deepEqual(await temporaryUploads(statePath(area.root, 'unprocessed')), []);
+      assert.deepEqual(await temporaryUploads(area.root), []);
     });
 
     it('leaves nothing behind when the client disconnects mid-upload (raw and multipart)', async () => {
       const { area, port } = await setUp();
-      const inbox = statePath(area.root, 'unprocessed');
       const raw = openRequest(port, '/upload?name=cut.log', { 'content-length': '100000' });
       await connected(raw.req);
       raw.req.write('a [WARN] partial line\n'.repeat(1000));
-      await waitFor('the temporary file to appear', async () => (await temporaryUploads(inbox)).length === 1);
+      await waitFor('the temporary file to appear', async () => (await temporaryUploads(area.root)).length === 1);
       raw.req.destroy();
       await raw.response;
       const boundary = 'fileflowtestboundary';
@@ -316,10 +315,10 @@ describe('HTTP API', function () {
       await connected(form.req);
       form.req.write(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="cut2.log"\r\nContent-Type: text/plain\r\n\r\n`);
       form.req.write('b [ERROR] partial\n'.repeat(1000));
-      await waitFor('the temporary file of the form', async () => (await temporaryUploads(inbox)).length === 1);
+      await waitFor('the temporary file of the form', async () => (await temporaryUploads(area.root)).length === 1);
       form.req.destroy();
       await form.response;
-      await waitFor('the temporary files to be removed', async () => (await temporaryUploads(inbox)).length === 0, { root: area.root });
+      await waitFor('the temporary files to be removed', async () => (await temporaryUploads(area.root)).length === 0, { root: area.root });
       await sleep(400); // longer than stabilityMs: anything that landed would have been taken
       assert.deepEqual(await listState(area.root, 'unprocessed'), []);
       assert.deepEqual(await listState(area.root, 'processed'), []);
@@ -348,7 +347,7 @@ describe('HTTP API', function () {
       assert.equal((await fetch(`http://127.0.0.1:${port}/upload`, { method: 'POST', body: empty, headers: { authorization: `Bearer ${TOKEN}` } })).status, 400);
       assert.deepEqual((await listState(area.root, 'unprocessed')).sort(), ['one.log', 'zwei-ü.log']);
       assert.equal(await readFile(statePath(area.root, 'unprocessed', 'zwei-ü.log'), 'utf8'), '2 [WARN] zwei\n');
-      assert.deepEqual(await temporaryUploads(statePath(area.root, 'unprocessed')), []);
+      assert.deepEqual(await temporaryUploads(area.root), []);
     });
 
     it('lands 200 concurrent uploads of one name, none lost or mixed up, each under its own name', async () => {
@@ -365,7 +364,7 @@ describe('HTTP API', function () {
       const inbox = await listState(area.root, 'unprocessed');
       assert.equal(inbox.length, 200);
       for (const [i, name] of names.entries()) assert.equal(await readFile(statePath(area.root, 'unprocessed', name), 'utf8'), bodies[i], name);
-      assert.deepEqual(await temporaryUploads(statePath(area.root, 'unprocessed')), []);
+      assert.deepEqual(await temporaryUploads(area.root), []);
       queue.resume();
       await waitFor('all 200 processed', async () => (await listState(area.root, 'processed')).length === 200, { root: area.root });
       await queue.drain();

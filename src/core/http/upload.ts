@@ -1,16 +1,17 @@
 // POST /upload: a raw body with `?name=`, or a multipart/form-data form with one or more
-// files. Every file is written to a hidden temporary name in unprocessed/ (hidden names are
-// never taken by the queue) and only appears under its real name once the whole request
-// arrived: a cut connection, an oversize body or a bad name in any part leaves nothing. A name
-// already taken becomes `stem (2).ext`; the file is linked in under a free name (link() fails
-// rather than overwrite), so two uploads of one name at once can never replace each other.
+// files. Every file is written to a hidden temporary file — in <root>/.fileflow/uploads/, so
+// that the inbox's watcher sees only the finished file, or in unprocessed/ itself when that is
+// another file system (hidden names are never taken by the queue) — and only appears under its
+// real name once the whole request arrived: a cut connection, an oversize body or a bad name
+// in any part leaves nothing. A name already taken becomes `stem (2).ext`; the file is linked
+// in under a free name (link() fails rather than overwrite), so two uploads of one name at
+// once can never replace each other.
 
 import type { IncomingMessage } from 'node:http';
 import { randomBytes } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { link, lstat, open, readdir, rename, rm, stat } from 'node:fs/promises';
+import { link, lstat, mkdir, open, readdir, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import * as path from 'node:path';
-import { PassThrough, Transform, type Readable, type TransformCallback } from 'node:stream';
+import { PassThrough, Transform, Writable, type Readable, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import busboy from 'busboy';
 import type { QueueLayout } from '../queue/layout';
@@ -59,23 +60,27 @@ export async function receiveUpload(request: IncomingMessage, query: Map<string,
   }
 }
 
-/** Removes temporary uploads a crashed process left in unprocessed/ (older than an hour). */
+/** Where uploads are written before they are linked into the inbox (see the top of this file). */
+export const UPLOADS_FOLDER = path.join('.fileflow', 'uploads');
+
+/** Removes temporary uploads a crashed process left behind (older than an hour). */
 export async function removeStaleUploads(layout: QueueLayout, now = Date.now()): Promise<number> {
-  const inbox = layout.folder('unprocessed');
   let removed = 0;
-  let names: string[];
-  try {
-    names = await readdir(inbox);
-  } catch {
-    return 0;
-  }
-  for (const name of names) {
-    if (!name.startsWith(TEMPORARY_PREFIX) || !name.endsWith(TEMPORARY_SUFFIX)) continue;
-    const file = path.join(inbox, name);
-    const info = await stat(file).catch(() => undefined);
-    if (info && now - info.mtimeMs > STALE_TEMPORARY_MS) {
-      await rm(file, { force: true });
-      removed++;
+  for (const dir of [path.join(layout.root, UPLOADS_FOLDER), layout.folder('unprocessed')]) {
+    let names: string[];
+    try {
+      names = await readdir(dir);
+    } catch {
+      continue;
+    }
+    for (const name of names) {
+      if (!isTemporaryUpload(name)) continue;
+      const file = path.join(dir, name);
+      const info = await stat(file).catch(() => undefined);
+      if (info && now - info.mtimeMs > STALE_TEMPORARY_MS) {
+        await rm(file, { force: true });
+        removed++;
+      }
     }
   }
   return removed;
@@ -128,8 +133,33 @@ function printable(name: string): string {
   return name.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?').slice(0, 200);
 }
 
-function temporaryPath(layout: QueueLayout): string {
-  return path.join(layout.folder('unprocessed'), `${TEMPORARY_PREFIX}${process.pid}-${randomBytes(8).toString('hex')}${TEMPORARY_SUFFIX}`);
+const uploadFolders = new Map<string, Promise<string>>();
+
+/**
+ * <root>/.fileflow/uploads/ when it is on the inbox's file system (a hard link cannot cross
+ * file systems), else the inbox itself. Decided once per root.
+ */
+function uploadFolder(layout: QueueLayout): Promise<string> {
+  let folder = uploadFolders.get(layout.root);
+  if (!folder) {
+    folder = (async () => {
+      const inbox = layout.folder('unprocessed');
+      const staging = path.join(layout.root, UPLOADS_FOLDER);
+      try {
+        await mkdir(staging, { recursive: true });
+        const [a, b] = await Promise.all([stat(staging), stat(inbox)]);
+        return a.dev === b.dev ? staging : inbox;
+      } catch {
+        return inbox;
+      }
+    })();
+    uploadFolders.set(layout.root, folder);
+  }
+  return folder;
+}
+
+async function temporaryPath(layout: QueueLayout): Promise<string> {
+  return path.join(await uploadFolder(layout), `${TEMPORARY_PREFIX}${process.pid}-${randomBytes(8).toString('hex')}${TEMPORARY_SUFFIX}`);
 }
 
 /** Counts bytes and fails the stream once there are more than `maxBytes`. */
@@ -147,24 +177,54 @@ class ByteLimit extends Transform {
   }
 }
 
+/** Bytes gathered before a write: a small upload is written with one call. */
+const WRITE_CHUNK_BYTES = 1024 * 1024;
+
+/** Writes into an open file in large pieces (one write for a small upload). */
+class FileSink extends Writable {
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
+
+  constructor(private readonly handle: FileHandle) {
+    super();
+  }
+
+  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+    this.pending.push(chunk);
+    this.pendingBytes += chunk.length;
+    if (this.pendingBytes < WRITE_CHUNK_BYTES) return callback();
+    this.flush().then(() => callback(), callback);
+  }
+
+  override _final(callback: (error?: Error | null) => void): void {
+    this.flush().then(() => callback(), callback);
+  }
+
+  private async flush(): Promise<void> {
+    if (this.pendingBytes === 0) return;
+    const data = this.pending.length === 1 ? this.pending[0] : Buffer.concat(this.pending);
+    this.pending = [];
+    this.pendingBytes = 0;
+    for (let offset = 0; offset < data.length; ) offset += (await this.handle.write(data, offset, data.length - offset)).bytesWritten;
+  }
+}
+
 /**
  * Writes a stream to a new temporary file and makes it durable (fsync) before it can be
  * linked in: an upload the client was told succeeded survives a power cut. On any failure
  * the temporary file is removed and the error rethrown (a vanished client as ClientGone).
  */
 async function receiveInto(source: Readable, target: UploadTarget, limit = new ByteLimit(target.maxBytes)): Promise<{ path: string; bytes: number }> {
-  const file = temporaryPath(target.layout);
+  const file = await temporaryPath(target.layout);
+  let handle: FileHandle | undefined;
   try {
-    await pipeline(source, limit, createWriteStream(file, { flags: 'wx', mode: 0o644 }));
-    // fsync through a second descriptor: it flushes the file's data whichever descriptor wrote it.
-    const handle = await open(file, 'r+');
-    try {
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
+    handle = await open(file, 'wx', 0o644);
+    await pipeline(source, limit, new FileSink(handle));
+    await handle.sync();
+    await handle.close();
   } catch (error) {
     source.destroy();
+    await handle?.close().catch(() => undefined);
     await rm(file, { force: true });
     throw uploadError(error);
   }
@@ -181,13 +241,14 @@ function uploadError(error: unknown): Error {
   return new ClientGone(String(error));
 }
 
-/** Everywhere a name leaves a trace once claimed: a free upload name has none of them. */
+/**
+ * Whether a name is taken by a file the queue already has: being processed (underprocess/),
+ * or finished (every finished file, processed or failed, has a summary). The inbox itself is
+ * checked by link(), atomically.
+ */
 async function hasTrace(layout: QueueLayout, name: string): Promise<boolean> {
-  const places = [layout.pathOf('underprocess', name), layout.pathOf('processed', name), layout.pathOf('failed', name), layout.resultPath(name), layout.summaryPath(name)];
-  for (const place of places) {
-    if (await lstat(place).then(() => true, () => false)) return true;
-  }
-  return false;
+  const found = await Promise.all([layout.pathOf('underprocess', name), layout.summaryPath(name)].map((place) => lstat(place).then(() => true, () => false)));
+  return found.includes(true);
 }
 
 /** File systems without hard links say so with one of these. */

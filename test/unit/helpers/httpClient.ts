@@ -91,11 +91,15 @@ export function useHttpServers(): (queue: FolderQueue, options?: Partial<HttpSer
   };
 }
 
-/** Hidden temporary upload files left in a folder. */
-export async function temporaryUploads(inbox: string): Promise<string[]> {
-  try {
-    return (await readdir(inbox)).filter((name) => name.startsWith('.fileflow-upload-'));
-  } catch {
-    return [];
+/** Hidden temporary upload files of a queue root (in .fileflow/uploads/ or the inbox). */
+export async function temporaryUploads(root: string): Promise<string[]> {
+  const found: string[] = [];
+  for (const dir of [path.join(root, '.fileflow', 'uploads'), path.join(root, 'unprocessed')]) {
+    try {
+      found.push(...(await readdir(dir)).filter((name) => name.startsWith('.fileflow-upload-')));
+    } catch {
+      // no such folder
+    }
   }
+  return found;
 }
