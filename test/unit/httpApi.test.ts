@@ -246,6 +246,18 @@ describe('HTTP API', function () {
       assert.equal(await readFile(statePath(area.root, 'results', 'app one.log'), 'utf8'), 'app one.log:1: 2026-01-01 10:00:00 [WARN] disk: almost full\n');
     });
 
+    it('streams a large body (over 1 MiB) to disk and lands it whole', async () => {
+      const { area, port, queue } = await setUp();
+      queue.pause();
+      const big = Buffer.from('2026-01-01 10:00:00 [WARN] a line of a large upload\n'.repeat(60_000));
+      assert.ok(big.length > 2 * 1024 * 1024);
+      const reply = await call(port, '/upload?name=big.log', { method: 'POST', body: big });
+      assert.equal(reply.status, 201, reply.text);
+      assert.equal(reply.json<{ files: { bytes: number }[] }>().files[0].bytes, big.length);
+      assert.deepEqual(await readFile(statePath(area.root, 'unprocessed', 'big.log')), big);
+      assert.deepEqual(await temporaryUploads(area.root), []);
+    });
+
     it('gives a name already taken (in the inbox or by a finished file) the next free "stem (n).ext"', async () => {
       const { area, port, queue } = await setUp();
       await dropFile(area.root, 'app.log', LOG);
@@ -302,19 +314,27 @@ describe('HTTP API', function () {
       assert.deepEqual(await temporaryUploads(area.root), []);
     });
 
-    it('leaves nothing behind when the client disconnects mid-upload (raw and multipart)', async () => {
+    it('leaves nothing behind when the client disconnects mid-upload (small and large raw bodies, multipart)', async () => {
       const { area, port } = await setUp();
-      const raw = openRequest(port, '/upload?name=cut.log', { 'content-length': '100000' });
-      await connected(raw.req);
-      raw.req.write('a [WARN] partial line\n'.repeat(1000));
+      // A small body (up to 1 MiB) is received in memory: nothing is written before it is complete.
+      const small = openRequest(port, '/upload?name=cut-small.log', { 'content-length': '100000' });
+      await connected(small.req);
+      small.req.write('a [WARN] partial line\n'.repeat(1000));
+      await sleep(200);
+      small.req.destroy();
+      await small.response;
+      // A large one streams into a temporary file, which goes when the connection is cut.
+      const large = openRequest(port, '/upload?name=cut-large.log', { 'content-length': String(8 * 1024 * 1024) });
+      await connected(large.req);
+      large.req.write('b [WARN] partial line\n'.repeat(100_000));
       await waitFor('the temporary file to appear', async () => (await temporaryUploads(area.root)).length === 1);
-      raw.req.destroy();
-      await raw.response;
+      large.req.destroy();
+      await large.response;
       const boundary = 'fileflowtestboundary';
       const form = openRequest(port, '/upload', { 'content-type': `multipart/form-data; boundary=${boundary}` });
       await connected(form.req);
       form.req.write(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="cut2.log"\r\nContent-Type: text/plain\r\n\r\n`);
-      form.req.write('b [ERROR] partial\n'.repeat(1000));
+      form.req.write('c [ERROR] partial\n'.repeat(1000));
       await waitFor('the temporary file of the form', async () => (await temporaryUploads(area.root)).length === 1);
       form.req.destroy();
       await form.response;

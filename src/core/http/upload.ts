@@ -9,7 +9,8 @@
 
 import type { IncomingMessage } from 'node:http';
 import { randomBytes } from 'node:crypto';
-import { link, lstat, mkdir, open, readdir, rename, rm, stat, type FileHandle } from 'node:fs/promises';
+import { closeSync, linkSync, lstatSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { mkdir, open, readdir, rm, stat, type FileHandle } from 'node:fs/promises';
 import * as path from 'node:path';
 import { PassThrough, Transform, Writable, type Readable, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -52,11 +53,12 @@ export async function receiveUpload(request: IncomingMessage, query: Map<string,
   const requested = query.get('name');
   if (requested === undefined) throw new HttpError(400, 'give the file name as ?name=FILE, or send a multipart/form-data form');
   checkName(requested, target);
-  const temporary = await receiveInto(detachedBody(request), target);
+  const small = declared !== undefined && Number(declared) <= SMALL_UPLOAD_BYTES;
+  const temporary = small ? await receiveSmall(request, target) : await receiveInto(detachedBody(request), target);
   try {
-    return [await place(temporary.path, requested, temporary.bytes, target.layout)];
+    return [place(temporary.path, requested, temporary.bytes, target.layout)];
   } finally {
-    await rm(temporary.path, { force: true });
+    removeQuietly(temporary.path);
   }
 }
 
@@ -210,9 +212,8 @@ class FileSink extends Writable {
 }
 
 /**
- * Writes a stream to a new temporary file and makes it durable (fsync) before it can be
- * linked in: an upload the client was told succeeded survives a power cut. On any failure
- * the temporary file is removed and the error rethrown (a vanished client as ClientGone).
+ * Writes a (large) body to a new temporary file. On any failure the temporary file is removed
+ * and the error rethrown (a vanished client as ClientGone).
  */
 async function receiveInto(source: Readable, target: UploadTarget, limit = new ByteLimit(target.maxBytes)): Promise<{ path: string; bytes: number }> {
   const file = await temporaryPath(target.layout);
@@ -220,7 +221,6 @@ async function receiveInto(source: Readable, target: UploadTarget, limit = new B
   try {
     handle = await open(file, 'wx', 0o644);
     await pipeline(source, limit, new FileSink(handle));
-    await handle.sync();
     await handle.close();
   } catch (error) {
     source.destroy();
@@ -229,6 +229,60 @@ async function receiveInto(source: Readable, target: UploadTarget, limit = new B
     throw uploadError(error);
   }
   return { path: file, bytes: limit.bytes };
+}
+
+/** Bodies up to this size (by their Content-Length) are received in memory: see receiveSmall. */
+const SMALL_UPLOAD_BYTES = 1024 * 1024;
+
+/**
+ * A small body (a typical log) is read into memory — a cut connection then leaves no file at
+ * all — and written with a few synchronous calls: on a busy machine every round trip through
+ * the thread pool costs a context switch, many times the microseconds of the call itself.
+ * Like every other write of the queue (results, summaries, moves), uploads are not fsynced:
+ * a crash of the process loses nothing, a power cut within the kernel's write-back delay can
+ * lose the latest, as it can a file copied in with cp (docs/http.md).
+ */
+async function receiveSmall(request: IncomingMessage, target: UploadTarget): Promise<{ path: string; bytes: number }> {
+  const body = await new Promise<Buffer>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let bytes = 0;
+    const done = (error?: Error): void => {
+      request.off('data', onData);
+      request.off('end', onEnd);
+      request.off('close', onClose);
+      request.off('error', onError);
+      if (error) reject(error);
+      else resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, bytes));
+    };
+    const onData = (chunk: Buffer): void => {
+      bytes += chunk.length;
+      if (bytes > target.maxBytes) done(tooLarge(target.maxBytes));
+      else chunks.push(chunk);
+    };
+    const onEnd = (): void => done();
+    const onClose = (): void => {
+      if (!request.complete) done(new ClientGone('the client closed the connection mid-request'));
+    };
+    const onError = (error: Error): void => done(new ClientGone(error.message));
+    request.on('data', onData);
+    request.on('end', onEnd);
+    request.on('close', onClose);
+    request.on('error', onError);
+  });
+  const file = await temporaryPath(target.layout);
+  let fd: number | undefined;
+  try {
+    fd = openSync(file, 'wx', 0o644);
+    for (let offset = 0; offset < body.length; ) offset += writeSync(fd, body, offset, body.length - offset);
+    const opened = fd;
+    fd = undefined;
+    closeSync(opened);
+  } catch (error) {
+    if (fd !== undefined) closeSync(fd);
+    removeQuietly(file);
+    throw uploadError(error);
+  }
+  return { path: file, bytes: body.length };
 }
 
 /** What a failed write means for the answer: our refusal, a disk problem, or a vanished client. */
@@ -246,24 +300,27 @@ function uploadError(error: unknown): Error {
  * or finished (every finished file, processed or failed, has a summary). The inbox itself is
  * checked by link(), atomically.
  */
-async function hasTrace(layout: QueueLayout, name: string): Promise<boolean> {
-  const found = await Promise.all([layout.pathOf('underprocess', name), layout.summaryPath(name)].map((place) => lstat(place).then(() => true, () => false)));
-  return found.includes(true);
+function hasTrace(layout: QueueLayout, name: string): boolean {
+  return [layout.pathOf('underprocess', name), layout.summaryPath(name)].some((place) => lstatSync(place, { throwIfNoEntry: false }) !== undefined);
 }
 
 /** File systems without hard links say so with one of these. */
 const NO_HARD_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS', 'EXDEV', 'EMLINK']);
 
-/** Links the complete temporary file in under the first free candidate of `requested`. */
-async function place(temporary: string, requested: string, bytes: number, layout: QueueLayout): Promise<SavedUpload> {
+/**
+ * Links the complete temporary file in under the first free candidate of `requested`.
+ * Synchronous on purpose: a few metadata calls that take microseconds each, where every
+ * round trip through the thread pool would cost far more (see receiveSmall).
+ */
+function place(temporary: string, requested: string, bytes: number, layout: QueueLayout): SavedUpload {
   const inbox = layout.folder('unprocessed');
   let tries = 0;
   for (const candidate of candidateNames(requested)) {
     if (++tries > 10_000) throw new HttpError(409, `no free name for "${requested}" in the queue`);
-    if (await hasTrace(layout, candidate)) continue;
+    if (hasTrace(layout, candidate)) continue;
     const final = path.join(inbox, candidate);
     try {
-      await link(temporary, final);
+      linkSync(temporary, final);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code ?? '';
       if (code === 'EEXIST') continue;
@@ -272,16 +329,24 @@ async function place(temporary: string, requested: string, bytes: number, layout
       // No hard links here: reserve the name by creating it exclusively, then rename the
       // complete file over the (empty, for a moment) reservation.
       try {
-        await (await open(final, 'wx')).close();
+        closeSync(openSync(final, 'wx'));
       } catch (reserveError) {
         if ((reserveError as NodeJS.ErrnoException).code === 'EEXIST') continue;
         throw reserveError;
       }
-      await rename(temporary, final);
+      renameSync(temporary, final);
     }
     return { name: candidate, requested, bytes };
   }
   throw new Error('unreachable');
+}
+
+function removeQuietly(file: string): void {
+  try {
+    unlinkSync(file);
+  } catch {
+    // already gone (renamed in, or never written)
+  }
 }
 
 /** A multipart form: every file part to its own temporary file, all placed only at the end. */
@@ -345,9 +410,9 @@ async function receiveForm(request: IncomingMessage, target: UploadTarget): Prom
     if (failed) throw (failed as PromiseRejectedResult).reason;
     if (kept.length === 0) throw new HttpError(400, 'the form holds no file');
     const saved: SavedUpload[] = [];
-    for (const file of kept) saved.push(await place(file.path, file.requested, file.bytes, target.layout));
+    for (const file of kept) saved.push(place(file.path, file.requested, file.bytes, target.layout));
     return saved;
   } finally {
-    await Promise.all(kept.map((file) => rm(file.path, { force: true })));
+    for (const file of kept) removeQuietly(file.path);
   }
 }
