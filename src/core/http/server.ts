@@ -19,7 +19,6 @@ import { ClientGone, DEFAULT_MAX_UPLOAD_BYTES, receiveUpload, removeStaleUploads
 
 export { folderQueueSource, type HttpRoot, type HttpRootSource, type SingleRootSource } from './httpRoot';
 export { generateToken, tokenFromEnvironment, writeTokenFile, TOKEN_ENV, TOKEN_FILE } from './auth';
-export { formatListenAddress, isLoopback, parseListenAddress } from './address';
 
 export interface HttpServerOptions {
   host: string;
