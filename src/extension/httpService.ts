@@ -186,6 +186,10 @@ function managerSource(manager: QueueManager, history: MetricsHistory): HttpRoot
           return inboxFilter(root ? readSettings(root.folder).ignore : [])(name);
         },
         history: () => history.history(rootPath),
+        newestFiles: (state, limit) => {
+          const model = current()?.model;
+          return model ? { total: model.count(state), files: model.newest(state, limit) } : { total: 0, files: [] };
+        },
       };
       adapters.set(rootPath, found);
     }

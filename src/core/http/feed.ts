@@ -168,6 +168,16 @@ export class DashboardFeed {
 }
 
 export async function listFiles(root: HttpRoot, perState = FILES_PER_STATE): Promise<FileLists> {
+  if (root.newestFiles) {
+    const counts = {} as FileLists['counts'];
+    const files = {} as FileLists['files'];
+    for (const state of STATES) {
+      const { total, files: newest } = root.newestFiles(state, perState);
+      counts[state] = total;
+      files[state] = newest;
+    }
+    return { counts, files };
+  }
   const lists = await Promise.all(STATES.map((state) => listState(root.layout, state)));
   const counts = {} as FileLists['counts'];
   const files = {} as FileLists['files'];

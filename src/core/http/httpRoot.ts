@@ -6,6 +6,7 @@ import type { PipelineShape } from '../../shared/metrics';
 import type { ThroughputPoint } from '../../shared/protocol';
 import type { MetricsCollector } from '../metrics';
 import type { FolderQueue, QueueEvent } from '../queue/folderQueue';
+import type { FileState, ListedFile } from '../queue/stateListing';
 import type { QueueLayout } from '../queue/layout';
 
 export interface HttpRoot {
@@ -30,6 +31,12 @@ export interface HttpRoot {
   accepts(name: string): boolean;
   /** The throughput chart's points when the host keeps them; otherwise the server samples. */
   history?(): ThroughputPoint[];
+  /**
+   * The newest `limit` files of a state and how many there are, when the host keeps them
+   * current in memory (VS Code's tree model): the dashboard's lists then cost no disk I/O on
+   * the host's thread. Otherwise the server lists the folders (listState).
+   */
+  newestFiles?(state: FileState, limit: number): { total: number; files: ListedFile[] };
 }
 
 /** The roots one server serves, and their news. */

@@ -74,6 +74,26 @@ describe('HTTP API in the extension', () => {
     const result = await get(`${url}/files/sent.log/result?root=${encodeURIComponent(two)}`, token);
     assert.equal(await result.text(), 'sent.log:1: 2026-01-01 10:00:00 [ERROR] sent over HTTP\n');
 
+    // The dashboard's feed lists the files from the tree's model (no disk walk on this thread).
+    const events = await fetch(`${url}/events?root=${encodeURIComponent(two)}`, { headers: { authorization: `Bearer ${token}` } });
+    assert.equal(events.status, 200);
+    const reader = (events.body as ReadableStream<Uint8Array>).getReader();
+    const decoder = new TextDecoder();
+    let streamed = '';
+    const lists = await waitFor('a file list with sent.log', async () => {
+      const { value } = await reader.read();
+      streamed += decoder.decode(value, { stream: true });
+      const files = streamed
+        .split('\n\n')
+        .filter((block) => block.startsWith('data: '))
+        .map((block) => JSON.parse(block.slice(6)) as { type: string; lists?: { counts: Record<string, number>; files: Record<string, { name: string }[]> } })
+        .find((m) => m.type === 'files');
+      return files?.lists;
+    });
+    await reader.cancel();
+    assert.deepEqual(lists.files.processed.map((f) => f.name), ['sent.log']);
+    assert.equal(lists.counts.processed, 1);
+
     // A failed file, retried over HTTP: the tree's model follows.
     await writeFile(path.join(one, 'unprocessed', 'core.bin'), Buffer.from('\0binary'));
     await waitFor('core.bin failed', async () => (await listNames(path.join(one, 'failed'))).includes('core.bin'));
