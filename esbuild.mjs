@@ -1,5 +1,5 @@
 // Bundles the entry points: the `fileflow` CLI, the processing worker, the extension host
-// code and the metrics webview. Type checking is tsc's job (`npm run build`).
+// code, the HTTP server and the metrics webview. Type checking is tsc's job (`npm run build`).
 //   node esbuild.mjs [--production] [--outdir DIR] [--watch]
 //   node esbuild.mjs --codegen | --check-codegen     the schema validator (see below)
 //   node esbuild.mjs --package                        fileflow.vsix (see the end)
@@ -105,6 +105,9 @@ const builds = [
   { ...nodeDefaults, entryPoints: { worker: 'src/core/queue/worker.ts' }, outdir: dist },
   // The VS Code extension host entry (the only bundle with `vscode` as an external).
   { ...nodeDefaults, entryPoints: { extension: 'src/extension/extension.ts' }, outdir: dist },
+  // The HTTP API server, which the extension loads only when fileflow.http.enabled is on (the
+  // CLI bundles it too, evaluated only for --http).
+  { ...nodeDefaults, entryPoints: { http: 'src/core/http/server.ts' }, outdir: dist },
   // The metrics panel's page: a browser bundle (no Node), loaded under the panel's CSP.
   {
     bundle: true,
@@ -132,6 +135,8 @@ if (watch) {
   await mkdir(dist, { recursive: true });
   await copyFile('src/core/config/pipeline.schema.json', `${dist}/pipeline.schema.json`);
   await copyFile('webview/styles.css', `${dist}/webview/styles.css`);
+  // The HTTP dashboard's browser theme (the same page, outside VS Code).
+  await copyFile('webview/dashboard.css', `${dist}/webview/dashboard.css`);
   await writeL10nBundle(`${dist}/l10n`);
 }
 

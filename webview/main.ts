@@ -1,6 +1,7 @@
 // The metrics panel's page: renders the host's snapshot as cards, a throughput chart, the
 // pipeline graph, a per-node table and recent errors. Talks to the host only through the
-// typed messages of src/shared/protocol.ts. No remote resources; no inline handlers.
+// typed messages of src/shared/protocol.ts, in VS Code and in the HTTP dashboard alike
+// (webview/host.ts). No remote resources; no inline handlers.
 
 import '@vscode-elements/elements/dist/vscode-badge/index.js';
 import '@vscode-elements/elements/dist/vscode-collapsible/index.js';
@@ -17,20 +18,14 @@ import type { MetricsSnapshot, NodeStats, PipelineShape } from '../src/shared/me
 import type { HostToWebview, PanelState, ThroughputPoint, WebviewToHost } from '../src/shared/protocol';
 import { chartWindow, MAX_CHART_MINUTES } from './chartWindow';
 import { busiestPath, END, layoutPipeline } from './graphLayout';
+import { connectHost } from './host';
 
-interface VsCodeApi {
-  postMessage(message: WebviewToHost): void;
-  getState(): PanelState | undefined;
-  setState(state: PanelState): void;
-}
-declare function acquireVsCodeApi(): VsCodeApi;
-
-const vscode = acquireVsCodeApi();
+const host = connectHost(receive);
 const SVG = 'http://www.w3.org/2000/svg';
-let state: PanelState = vscode.getState() ?? { roots: [], selected: undefined, metrics: undefined, pipelines: [], history: [] };
+let state: PanelState = host.getState() ?? { roots: [], selected: undefined, metrics: undefined, pipelines: [], history: [] };
 
 function post(message: WebviewToHost): void {
-  vscode.postMessage(message);
+  host.post(message);
 }
 
 function $(id: string): HTMLElement {
@@ -306,23 +301,24 @@ function renderErrors(m: MetricsSnapshot): void {
 
 // ---------------------------------------------------------------------------------------
 
-window.addEventListener('message', (event: MessageEvent<HostToWebview>) => {
-  const message = event.data;
+function receive(message: HostToWebview): void {
   if (message.type === 'snapshot') {
     state = message.state;
-  } else {
+  } else if (message.type === 'update') {
     state = { ...state, roots: message.roots, selected: message.selected, metrics: message.metrics };
     if (message.point) {
       const cutoff = message.point.t - 15 * 60 * 1000;
       state.history = [...state.history.filter((p) => p.t >= cutoff), message.point];
     }
+  } else {
+    return; // the dashboard's own messages (file lists): its host handles them
   }
-  vscode.setState(state);
+  host.setState(state);
   render();
-});
+}
 
 document.addEventListener('click', (event) => {
-  const link = (event.target as Element).closest('a[data-file]');
+  const link = (event.target as Element).closest('#errors a[data-file]');
   if (!link || state.selected === undefined) return;
   event.preventDefault();
   post({ type: 'openSummary', root: state.selected, file: link.getAttribute('data-file') ?? '' });

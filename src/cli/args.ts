@@ -2,6 +2,7 @@
 // aliases (--input, --watch, --config, --debug, --trace). Pure: argv in, a command out.
 
 import { parseArgs } from 'node:util';
+import { parseListenAddress, type ListenAddress } from '../core/http/address';
 import { LOG_LEVELS, type LogLevel } from '../core/logger';
 
 export class UsageError extends Error {
@@ -33,6 +34,8 @@ export type Command =
       poll?: boolean;
       /** Seconds before other instances may take this one's files over (default 30). */
       leaseSec?: number;
+      /** Also serve the HTTP API and dashboard here (docs/http.md). */
+      http?: ListenAddress;
       once: boolean;
     } & Common)
   | ({ kind: 'status'; root: string } & Common)
@@ -56,6 +59,7 @@ const OPTIONS = {
   'lease-sec': { type: 'string' },
   create: { type: 'boolean' },
   once: { type: 'boolean' },
+  http: { type: 'string' },
   count: { type: 'string' },
   lines: { type: 'string' },
   seed: { type: 'string' },
@@ -81,6 +85,7 @@ const ONLY_FOR: Partial<Record<keyof typeof OPTIONS, string>> = {
   retries: 'watch',
   poll: 'watch',
   'lease-sec': 'watch',
+  http: 'watch',
   create: 'watch',
   once: 'watch',
   count: 'samples',
@@ -171,6 +176,7 @@ export function parseCommandLine(argv: string[]): Command {
         retries: optionalInt('--retries', values.retries, 1),
         poll: values.poll ?? false,
         leaseSec: optionalInt('--lease-sec', values['lease-sec'], 1),
+        ...(values.http === undefined ? {} : { http: listenAddress(values.http) }),
         ...common,
       };
     case 'status':
@@ -193,6 +199,14 @@ export function parseCommandLine(argv: string[]): Command {
       };
     default:
       throw new UsageError(`unknown command "${command}" (commands: run, watch, status, validate, samples; see --help)`);
+  }
+}
+
+function listenAddress(value: string): ListenAddress {
+  try {
+    return parseListenAddress(value);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
   }
 }
 
@@ -232,7 +246,7 @@ Usage:
   fileflow watch ROOT [--pipeline P] [--once] [--json] [--create]
                      [--concurrency N] [--stability-ms MS] [--file-timeout S]
                      [--max-line-bytes N] [--ignore GLOB]... [--retries N] [--poll]
-                     [--lease-sec S]
+                     [--lease-sec S] [--http HOST:PORT]
       Run the folder queue on ROOT: ROOT/unprocessed -> underprocess -> processed | failed,
       results in ROOT/results. A ROOT named "unprocessed" means its parent. ROOT must exist
       unless --create is given. --once recovers, drains what is there, and exits (1 if a
@@ -267,6 +281,9 @@ Watch options:
                       the path below unprocessed/, e.g. "**/*.bak")
   --retries N         attempts for transient filesystem errors (default 3)
   --poll              poll the inbox instead of file-system events (network drives, WSL)
+  --http HOST:PORT    also serve the HTTP API and dashboard there (e.g. 127.0.0.1:8000;
+                      port 0 = any free port); the token is $FILEFLOW_HTTP_TOKEN, or
+                      generated and written to ROOT/.fileflow/http-token (docs/http.md)
   --lease-sec S       another instance takes this one's files over once it has not renewed
                       its lease for S seconds (default 30; longer on slow network shares)
 

@@ -4,10 +4,13 @@
 
 import { availableParallelism } from 'node:os';
 import * as path from 'node:path';
+import { version } from '../../package.json';
 import { DEFAULT_PIPELINE_FILE } from '../core/config/pipelineConfig';
-import { streamLogger } from '../core/logger';
+import { formatListenAddress, isLoopback } from '../core/http/address';
+import type { RunningHttpServer, SingleRootSource } from '../core/http/server';
+import { streamLogger, type Logger } from '../core/logger';
 import { FolderQueue, type StopReport, type UnfinishedFile } from '../core/queue/folderQueue';
-import type { Command } from './args';
+import { UsageError, type Command } from './args';
 import { cliLine, eventLine, snapshotLine } from './events';
 import { formatMetrics } from './formatMetrics';
 import { resolveQueueRoot, shown } from './paths';
@@ -18,6 +21,8 @@ export interface WatchIo {
   out(text: string): void;
   err(text: string): void;
   cwd: string;
+  /** The environment (FILEFLOW_HTTP_TOKEN); process.env when not given. */
+  env?: NodeJS.ProcessEnv;
   /** Registers a handler for SIGINT/SIGTERM; returns a function that removes it. */
   onSignal(handler: (signal: string) => void): () => void;
 }
@@ -70,6 +75,9 @@ export async function watchCommand(command: WatchCommand, pipelineFile: string |
     );
   });
 
+  // Bound before the queue starts: an address in use is a usage error that moves nothing.
+  const http = command.http ? await startHttp(command.http, queue, root, logger, io) : undefined;
+
   let stopRequested: (() => void) | undefined;
   const stopped = new Promise<void>((resolve) => (stopRequested = resolve));
   let signals = 0;
@@ -94,12 +102,15 @@ export async function watchCommand(command: WatchCommand, pipelineFile: string |
       io.out(cliLine('started', { root, inbox, pipeline: pipelineFile ?? null, concurrency, once: command.once, polling: command.poll ?? false }));
     }
     await queue.start();
+    http?.source.setStatus('watching');
     const workers = `${concurrency} worker${concurrency === 1 ? '' : 's'}${command.poll ? ', polling' : ''}`;
     io.err(command.once ? `fileflow: draining ${inbox} (${workers})\n` : `fileflow: watching ${inbox} (${workers}; Ctrl+C to stop)\n`);
     if (command.once) await Promise.race([queue.drain(), stopped]);
     else await stopped;
   } finally {
+    http?.source.setStatus('stopping');
     report = await queue.stop();
+    await http?.server.close();
     removeSignalHandler();
   }
 
@@ -134,4 +145,48 @@ export function describeUnfinished(report: StopReport, gaveUp: UnfinishedFile[])
   }
   if (inbox.size > 0) lines.push(`fileflow: ${inbox.size} file(s) not taken stay in unprocessed/:\n${list('unprocessed', inbox)}`);
   return lines.length === 0 ? undefined : lines.join('');
+}
+
+/**
+ * `--http HOST:PORT`: the API and dashboard for this queue (docs/http.md). The token comes
+ * from FILEFLOW_HTTP_TOKEN, or is generated and written to ROOT/.fileflow/http-token (0600);
+ * a generated one is shown once, in the dashboard link. The server code is loaded only here.
+ */
+async function startHttp(
+  address: { host: string; port: number },
+  queue: FolderQueue,
+  root: string,
+  logger: Logger,
+  io: WatchIo,
+): Promise<{ server: RunningHttpServer; source: SingleRootSource }> {
+  const http = await import('../core/http/server');
+  let token: string | undefined;
+  try {
+    token = http.tokenFromEnvironment(io.env ?? process.env);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const generated = token === undefined;
+  token ??= http.generateToken();
+  const source = http.folderQueueSource(queue);
+  let server: RunningHttpServer;
+  try {
+    server = await http.startHttpServer({ ...address, token, source, logger, version });
+  } catch (error) {
+    throw new UsageError(`--http: ${(error as Error).message}`);
+  }
+  try {
+    const where = generated ? ` (token in ${await http.writeTokenFile(root, token)})` : ` (token from $${http.TOKEN_ENV})`;
+    io.err(`fileflow: HTTP API and dashboard at ${server.url}/${generated ? `#token=${token}` : ''}${where}\n`);
+  } catch (error) {
+    await server.close();
+    throw new UsageError(`--http: could not write the token file: ${(error as Error).message}`);
+  }
+  if (!isLoopback(address.host)) {
+    io.err(
+      `fileflow: warning: the HTTP API listens on ${formatListenAddress({ host: address.host, port: server.port })}, which other machines can reach; ` +
+        'anyone with the token can read results and queue files, and the traffic is not encrypted (put a TLS proxy in front)\n',
+    );
+  }
+  return { server, source };
 }

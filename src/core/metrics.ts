@@ -21,7 +21,11 @@ export class MetricsCollector {
   processed = 0;
   failed = 0;
   inProgress = 0;
-  queued = 0;
+  private queuedCount = 0;
+  /** Since when files have been waiting without a break (undefined while none wait). */
+  private waitingSince: number | undefined;
+  /** When the last file finished (ms since epoch); undefined before the first. */
+  lastFinishedAt: number | undefined;
   private linesIn = 0;
   private linesOut = 0;
   private bytesIn = 0;
@@ -40,8 +44,29 @@ export class MetricsCollector {
     this.startedAt = now();
   }
 
+  /** Files waiting: in the inbox, being written, or handed to a worker but not claimed yet. */
+  get queued(): number {
+    return this.queuedCount;
+  }
+
+  set queued(count: number) {
+    if (count > 0 && this.queuedCount <= 0) this.waitingSince = this.now();
+    else if (count <= 0) this.waitingSince = undefined;
+    this.queuedCount = count;
+  }
+
+  /**
+   * How long files have been waiting while none finished (ms): 0 while nothing waits. The
+   * HTTP /health check calls a queue stuck when this passes its limit.
+   */
+  stalledForMs(now = this.now()): number {
+    if (this.waitingSince === undefined) return 0;
+    return Math.max(0, now - Math.max(this.waitingSince, this.lastFinishedAt ?? -Infinity));
+  }
+
   /** Records a finished file (processed or failed). */
   record(summary: FileSummary): void {
+    this.lastFinishedAt = this.now();
     if (summary.status === 'processed') this.processed++;
     else this.failed++;
     this.linesIn += summary.linesIn;

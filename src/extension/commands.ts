@@ -9,6 +9,7 @@ import { writeSamples } from '../core/samples';
 import { SUMMARY_SUFFIX } from '../core/summary';
 import { COMMANDS } from './constants';
 import { showError } from './errorMessages';
+import { registerHttpCommands, type HttpService } from './httpService';
 import { STARTER_PIPELINE } from './pipelineStarter';
 import type { QueueManager, QueueRoot } from './queueManager';
 import { readSettings } from './settings';
@@ -23,6 +24,7 @@ export interface CommandDeps {
   singles: SingleRunner;
   tree: FileflowTreeProvider;
   log: vscode.LogOutputChannel;
+  http: HttpService;
   showMetrics(): void;
 }
 
@@ -40,6 +42,7 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
     });
 
   return [
+    ...registerHttpCommands(deps.http, register),
     register(COMMANDS.processCurrentFile, async (uri?: vscode.Uri) => {
       const document = await documentFor(uri);
       const run = await singles.processDocument(document);

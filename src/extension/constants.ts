@@ -28,4 +28,6 @@ export const COMMANDS = {
   revealInExplorer: 'fileflow.revealInExplorer',
   refresh: 'fileflow.refresh',
   showMore: 'fileflow.showMore',
+  copyHttpToken: 'fileflow.copyHttpToken',
+  openDashboard: 'fileflow.openDashboard',
 } as const;

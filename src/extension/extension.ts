@@ -6,6 +6,7 @@ import * as vscode from 'vscode';
 import { registerCommands } from './commands';
 import * as path from 'node:path';
 import { OUTPUT_CHANNEL_NAME, SECTION, TREE_VIEW } from './constants';
+import { HttpService } from './httpService';
 import { channelLogger } from './logAdapter';
 import { MetricsHistory } from './metricsHistory';
 import { MetricsPanel } from './metricsPanel';
@@ -22,6 +23,8 @@ export interface FileflowApi {
   tree: FileflowTreeProvider;
   statusBar: StatusBar;
   history: MetricsHistory;
+  /** The HTTP API and dashboard (fileflow.http.*). */
+  http: HttpService;
   /** The metrics panel, while it is open. */
   metricsPanel(): MetricsPanel | undefined;
   /** Resolves once the watched folders of the settings are running. */
@@ -45,6 +48,7 @@ export function activate(context: vscode.ExtensionContext): FileflowApi {
   const view = vscode.window.createTreeView(TREE_VIEW, { treeDataProvider: tree, showCollapseAll: true });
   const statusBar = new StatusBar(manager);
   const history = new MetricsHistory(manager);
+  const http = new HttpService(context.secrets, manager, history, logger, String(context.extension.packageJSON.version));
   const updateBadge = (): void => {
     const failed = tree.failedCount();
     view.badge = failed > 0 ? { value: failed, tooltip: vscode.l10n.t('{0} failed file(s)', failed) } : undefined;
@@ -59,6 +63,7 @@ export function activate(context: vscode.ExtensionContext): FileflowApi {
     statusBar,
     singles,
     history,
+    http,
     tree.onDidChangeTreeData(updateBadge),
     MetricsPanel.registerSerializer(context.extensionUri, manager, history),
     ...registerCommands({
@@ -66,6 +71,7 @@ export function activate(context: vscode.ExtensionContext): FileflowApi {
       singles,
       tree,
       log,
+      http,
       showMetrics: () => MetricsPanel.show(context.extensionUri, manager, history),
     }),
     vscode.workspace.onDidChangeConfiguration((event) => {
@@ -91,16 +97,19 @@ export function activate(context: vscode.ExtensionContext): FileflowApi {
     await manager.restore();
     await singles.loadExisting();
     tree.scheduleRefresh();
+    // Only now, and only when fileflow.http.enabled is on, is the server's code loaded.
+    await http.apply();
   })().catch((error: unknown) => logger.error('could not restore watched folders', error));
 
   const activateMs = performance.now() - started;
   log.info(`Fileflow ${String(context.extension.packageJSON.version)} activated in ${activateMs.toFixed(1)} ms`);
-  api = { manager, singles, tree, statusBar, history, metricsPanel: () => MetricsPanel.instance, ready, activateMs };
+  api = { manager, singles, tree, statusBar, history, http, metricsPanel: () => MetricsPanel.instance, ready, activateMs };
   return api;
 }
 
 /** Stops every queue gracefully: in-flight files finish (up to 10 s), the rest stay put. */
 export async function deactivate(): Promise<void> {
+  await api?.http.stop();
   await api?.manager.dispose();
   api = undefined;
 }

@@ -5,6 +5,7 @@
 
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
+import { panelBody } from '../shared/panelMarkup';
 import type { HostToWebview, PanelState, RenderedFigures, RootSummary, WebviewToHost } from '../shared/protocol';
 import { METRICS_PANEL } from './constants';
 import type { MetricsHistory } from './metricsHistory';
@@ -177,35 +178,7 @@ function html(webview: vscode.Webview, extensionUri: vscode.Uri): string {
 <title>Fileflow Metrics</title>
 </head>
 <body>
-<header>
-  <h1>Fileflow</h1>
-  <span id="root-status"></span>
-  <span id="root-path"></span>
-  <div id="root-picker" hidden><label for="root-select">Queue root</label><vscode-single-select id="root-select"></vscode-single-select></div>
-</header>
-<div id="empty">No folder is being watched. Right-click a folder in the Explorer and choose <b>Watch Folder</b>, or run <b>Fileflow: Watch Folder</b>.</div>
-<main id="content" hidden>
-  <section class="cards" id="cards"></section>
-  <h2>Throughput <span class="legend"><span class="files">files/s</span><span class="lines">lines/s</span></span></h2>
-  <div id="chart"></div>
-  <h2>Pipeline <span class="legend">line counts per tag; the busiest path is highlighted</span></h2>
-  <div id="graph"></div>
-  <h2>Nodes</h2>
-  <vscode-table zebra bordered-rows resizable columns='["auto","auto","90px","90px","70px","90px","90px"]'>
-    <vscode-table-header slot="header">
-      <vscode-table-header-cell>pipeline</vscode-table-header-cell>
-      <vscode-table-header-cell>node</vscode-table-header-cell>
-      <vscode-table-header-cell>in</vscode-table-header-cell>
-      <vscode-table-header-cell>out</vscode-table-header-cell>
-      <vscode-table-header-cell>errors</vscode-table-header-cell>
-      <vscode-table-header-cell>time (ms)</vscode-table-header-cell>
-      <vscode-table-header-cell>µs / line</vscode-table-header-cell>
-    </vscode-table-header>
-    <vscode-table-body slot="body" id="node-rows"></vscode-table-body>
-  </vscode-table>
-  <h2>Recent errors <vscode-badge id="error-count">0</vscode-badge></h2>
-  <ul id="errors"></ul>
-</main>
+${panelBody({ empty: 'No folder is being watched. Right-click a folder in the Explorer and choose <b>Watch Folder</b>, or run <b>Fileflow: Watch Folder</b>.' })}
 <script nonce="${nonce}" src="${asset('main.js')}"></script>
 </body>
 </html>`;

@@ -39,6 +39,21 @@ export class StateModel {
     return [...this.files[state]].map(([name, time]) => ({ name, time })).sort((a, b) => b.time - a.time || a.name.localeCompare(b.name));
   }
 
+  /** The newest `limit` files of a state, without sorting them all (the HTTP dashboard asks once a second). */
+  newest(state: FileState, limit: number): ListedFile[] {
+    const top: ListedFile[] = [];
+    const newer = (a: ListedFile, b: ListedFile): boolean => a.time > b.time || (a.time === b.time && a.name.localeCompare(b.name) < 0);
+    for (const [name, time] of this.files[state]) {
+      const file = { name, time };
+      if (top.length === limit && !newer(file, top[top.length - 1])) continue;
+      let at = top.length;
+      while (at > 0 && newer(file, top[at - 1])) at--;
+      top.splice(at, 0, file);
+      if (top.length > limit) top.pop();
+    }
+    return top;
+  }
+
   replace(state: FileState, files: ListedFile[]): void {
     this.files[state] = new Map(files.map((f) => [f.name, f.time]));
   }
@@ -127,6 +142,9 @@ export class QueueManager implements vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<QueueRoot | undefined>();
   /** Fires (unbatched) whenever a root or its files change; consumers batch. */
   readonly onDidChange = this.changed.event;
+  private readonly queueEvents = new vscode.EventEmitter<{ root: QueueRoot; event: QueueEvent }>();
+  /** Every event of every root's queue (the HTTP API's live feed and Prometheus histograms). */
+  readonly onQueueEvent = this.queueEvents.event;
   private paused = false;
 
   constructor(
@@ -256,6 +274,7 @@ export class QueueManager implements vscode.Disposable {
   async dispose(): Promise<void> {
     await Promise.all([...this.roots.keys()].map((root) => this.serially(root, () => this.stopRoot(root))));
     this.changed.dispose();
+    this.queueEvents.dispose();
   }
 
   /** Runs a start/stop/restart of one root after the ones already asked for. */
@@ -298,6 +317,7 @@ export class QueueManager implements vscode.Disposable {
     queue.on('event', (event) => {
       if (root.model.apply(event) || root.noteProblem(event)) this.changed.fire(root);
       if (event.type === 'instanceJoined' || event.type === 'instanceLeft' || event.type === 'takenOver') this.watchOthers(root);
+      this.queueEvents.fire({ root, event });
     });
     try {
       if (this.paused) queue.pause();

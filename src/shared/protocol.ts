@@ -1,6 +1,8 @@
 // Messages between the metrics panel's host (src/extension/metricsPanel.ts) and its webview
 // (webview/main.ts): one typed union each way. The webview says `ready`; the host answers
-// with a full `snapshot`, then sends `update`s at most a few times a second.
+// with a full `snapshot`, then sends `update`s at most a few times a second. The same page
+// runs as the HTTP dashboard in a browser (webview/browserHost.ts), where the host is the
+// server's event stream and a few more messages carry the file lists and their actions.
 
 import type { MetricsSnapshot, PipelineShape } from './metrics';
 
@@ -33,9 +35,25 @@ export interface PanelState {
   history: ThroughputPoint[];
 }
 
+export type FileListState = 'queued' | 'inProgress' | 'processed' | 'failed';
+
+export interface FileListEntry {
+  name: string;
+  /** When the file entered its folder (ms since epoch). */
+  time: number;
+}
+
+/** The newest files of each state of a root, and how many there are in all. */
+export interface FileLists {
+  counts: Record<FileListState, number>;
+  files: Record<FileListState, FileListEntry[]>;
+}
+
 export type HostToWebview =
   | { type: 'snapshot'; state: PanelState }
-  | { type: 'update'; roots: RootSummary[]; selected: string | undefined; metrics: MetricsSnapshot | undefined; point: ThroughputPoint | undefined };
+  | { type: 'update'; roots: RootSummary[]; selected: string | undefined; metrics: MetricsSnapshot | undefined; point: ThroughputPoint | undefined }
+  /** The dashboard only: the selected root's files by state (sent when they change). */
+  | { type: 'files'; root: string; lists: FileLists };
 
 /** What the webview shows, reported back so tests (and only tests) can compare numbers. */
 export interface RenderedFigures {
@@ -50,4 +68,7 @@ export type WebviewToHost =
   | { type: 'ready' }
   | { type: 'selectRoot'; root: string }
   | { type: 'openSummary'; root: string; file: string }
+  /** The dashboard only (its file lists): show a processed file's result; retry a failed one. */
+  | { type: 'openResult'; root: string; file: string }
+  | { type: 'retry'; root: string; file: string }
   | { type: 'rendered'; figures: RenderedFigures };

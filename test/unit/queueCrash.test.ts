@@ -90,6 +90,9 @@ describe('folder queue crash safety', function () {
         await sleep(Math.floor(random() * 20));
       }
       await sleep(Math.max(0, killAt - Date.now()));
+      // One kill at least must land on a file in flight, however fast this machine is today:
+      // the first cycle's waits until there is one.
+      if (cycle === 1) await waitFor('a file in flight', async () => (await listState(root, 'underprocess')).length > 0 || !child.running(), { root, intervalMs: 5 });
       if (child.running()) process.kill(child.pid, 'SIGKILL');
       const { signal } = await waitForExit(child, 30_000, root);
       assert.equal(signal, 'SIGKILL', `cycle ${cycle}: fileflow should still have been running ${context}\nstderr:\n${child.stderr()}`);

@@ -17,7 +17,8 @@ export interface DirectoryWatcherEvents {
   onGone(file: string): void;
   /** The kernel lost events (its queue overflowed): the inbox needs a rescan. */
   onRescan(): void;
-  onError(message: string): void;
+  /** A folder could not be watched (`dir`: which; the inbox itself is the one that matters most). */
+  onError(message: string, dir: string): void;
   /** Folders not to descend into. */
   skipDirectory(dir: string): boolean;
 }
@@ -60,7 +61,7 @@ export class DirectoryWatcher {
         else void this.look(path.join(dir, decodeName(filename)));
       });
     } catch (error) {
-      this.events.onError(`cannot watch ${dir}: ${(error as Error).message}`);
+      this.events.onError(`cannot watch ${dir}: ${(error as Error).message}`, dir);
       return;
     }
     watcher.on('error', () => this.unwatch(dir));

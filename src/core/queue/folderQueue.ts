@@ -217,6 +217,8 @@ export class FolderQueue extends EventEmitter<{ event: [QueueEvent] }> {
   private readonly leftBehind = new Map<string, UnfinishedFile>();
   /** Why nothing is claimed right now (a state folder is unusable), if so. */
   private problem: string | undefined;
+  /** Why the changed pipeline file is not in use, until a valid one is. */
+  private pipelineProblem: string | undefined;
   private paused = false;
   private stopping = false;
   private started = false;
@@ -225,6 +227,7 @@ export class FolderQueue extends EventEmitter<{ event: [QueueEvent] }> {
   /** Backoff sleeps in progress: stop() ends them at once. */
   private readonly sleepers = new Set<() => void>();
   private idleWaiters: (() => void)[] = [];
+  private accepts: ((name: string) => boolean) | undefined;
 
   constructor(private readonly options: FolderQueueOptions) {
     super();
@@ -328,9 +331,24 @@ export class FolderQueue extends EventEmitter<{ event: [QueueEvent] }> {
     return this.paused;
   }
 
+  /** Whether the inbox takes a file of this name (built-in rules for temporary files, and the ignore globs). */
+  acceptsInboxName(name: string): boolean {
+    this.accepts ??= inboxFilter(this.options.ignore);
+    return this.accepts(name);
+  }
+
   /** The shapes of the pipelines in use (empty before start). */
   get pipelines(): PipelineShape[] {
     return this.pool?.pipelines ?? [];
+  }
+
+  /**
+   * What keeps this root from being worked as it should right now: a state folder that became
+   * a link, a pipeline file changed into one that cannot be used, an inbox that cannot be
+   * watched. Empty when all is well (the HTTP API's /health reports these).
+   */
+  get problems(): string[] {
+    return [this.problem, this.pipelineProblem, this.intake?.problem].filter((problem): problem is string => problem !== undefined);
   }
 
   /** Files the queue gave up on and left where they are (a claim or a move that kept failing). */
@@ -510,12 +528,14 @@ export class FolderQueue extends EventEmitter<{ event: [QueueEvent] }> {
     this.pool = pool;
     this.pipelineText = text;
     this.retire(old);
+    this.pipelineProblem = undefined;
     this.logger.info(`reloaded the pipeline from ${file}; files claimed from now on use it`);
     this.emit('event', { type: 'pipelineReloaded', file });
     this.dispatch();
   }
 
   private rejectPipeline(file: string, message: string): void {
+    this.pipelineProblem = `the pipeline file ${file} cannot be used (the previous pipeline stays in use): ${message}`;
     this.logger.error(`the pipeline file ${file} cannot be used; the previous pipeline stays in use: ${message}`);
     this.emit('event', { type: 'pipelineRejected', file, message });
   }

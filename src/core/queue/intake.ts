@@ -64,6 +64,8 @@ export class Intake {
   private rescanning = false;
   private closed = false;
   private rescanTimer: NodeJS.Timeout | undefined;
+  /** Why the inbox is not watched as it should be, if so. */
+  problem: string | undefined;
   private readonly inbox: string;
 
   constructor(private readonly options: IntakeOptions) {
@@ -89,7 +91,11 @@ export class Intake {
         onEntry: (file) => void this.observe(file),
         onGone: (file) => this.forget(file),
         onRescan: () => void this.rescan(),
-        onError: (message) => this.options.logger.warn(message),
+        onError: (message, dir) => {
+          this.options.logger.warn(message);
+          // New files in the inbox itself would go unseen until a rescan: the root is degraded.
+          if (dir === this.inbox) this.problem = `${message}; new files are found only by the rescan every 10 s`;
+        },
         skipDirectory: (dir) => path.basename(dir).startsWith('.'),
       });
       return;

@@ -105,11 +105,11 @@ export function rssKiB(pid) {
  * Starts `fileflow watch ROOT [args]` (a long-running node process, not wrapped in GNU time,
  * so that its pid is the one to sample). Resolves once the queue is up (it prints
  * "fileflow: watching …"). `onFinished(ok)`, when given, is called for every file the watcher
- * reports finished on stdout. stop() sends SIGTERM and resolves with the exit code; a crash or a
+ * reports finished on stdout; `env` replaces the environment. stop() sends SIGTERM and resolves with the exit code; a crash or a
  * non-zero exit fails loudly.
  */
-export async function startWatcher(root, args = [], { cwd, onFinished }) {
-  const child = spawn(NODE, [CLI, 'watch', root, ...args], { cwd, stdio: ['ignore', onFinished ? 'pipe' : 'ignore', 'pipe'] });
+export async function startWatcher(root, args = [], { cwd, onFinished, env }) {
+  const child = spawn(NODE, [CLI, 'watch', root, ...args], { cwd, env, stdio: ['ignore', onFinished ? 'pipe' : 'ignore', 'pipe'] });
   if (onFinished) {
     // One line per finished file: "✓ name (…)" or "✗ name -> failed/: …".
     let partial = '';

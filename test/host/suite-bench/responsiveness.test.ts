@@ -3,7 +3,7 @@
 // small ones, against the same host idle. Processing runs in worker threads, so the host
 // thread should stay responsive. Figures go to the JSON named by FILEFLOW_BENCH_OUT.
 import { spawn } from 'node:child_process';
-import { mkdir, open, readdir, writeFile } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import * as vscode from 'vscode';
@@ -14,7 +14,14 @@ import { extensionApi, scratchFolder, waitFor } from '../suite/helpers';
 const MOVE_ALL = `const fs = require('fs'), path = require('path'); const [from, to] = process.argv.slice(1);
 for (const name of fs.readdirSync(from)) fs.renameSync(path.join(from, name), path.join(to, name));`;
 
+/** A dashboard's event stream, read by another process (as a browser would): counts the messages until killed. */
+const DASHBOARD = `const http = require('http'); const [url, token, out] = process.argv.slice(1); let messages = 0;
+const req = http.get(url, { headers: { authorization: 'Bearer ' + token } }, (res) => { res.setEncoding('utf8'); res.on('data', (t) => { messages += t.split('\\n\\n').length - 1; }); });
+req.on('error', () => undefined); process.on('SIGTERM', () => { require('fs').writeFileSync(out, String(messages)); process.exit(0); });`;
+
 const BIG_MB = Number(process.env.FILEFLOW_BENCH_BIG_MB ?? 1024);
+/** With FILEFLOW_BENCH_HTTP=1 the HTTP server is on and a dashboard is open during the burst. */
+const WITH_HTTP = process.env.FILEFLOW_BENCH_HTTP === '1';
 const BURST = Number(process.env.FILEFLOW_BENCH_BURST ?? 2000);
 const RESOLUTION_MS = 10;
 
@@ -31,8 +38,7 @@ async function delayOver(ms: number, work?: () => Promise<void>): Promise<{ p50:
 }
 
 describe('extension host responsiveness (benchmark)', () => {
-  it(`stays responsive while a ${BIG_MB} MB file and ${BURST} small files are processed`, async () => {
-    await extensionApi();
+  it(`stays responsive while a ${BIG_MB} MB file and ${BURST} small files are processed${WITH_HTTP ? ', the HTTP server on and a dashboard open' : ''}`, async () => {
     const dir = await scratchFolder('responsiveness');
     const staging = path.join(dir, 'staging');
     await mkdir(staging, { recursive: true });
@@ -44,7 +50,16 @@ describe('extension host responsiveness (benchmark)', () => {
     const random = seededRandom(5);
     for (let i = 0; i < BURST; i++) await writeFile(path.join(staging, `s${i}.log`), sampleLogLines(50, random).join('\n') + '\n');
 
+    const api = await extensionApi();
     await vscode.commands.executeCommand(COMMANDS.watchFolder, vscode.Uri.file(dir));
+    let dashboard: ReturnType<typeof spawn> | undefined;
+    const dashboardOut = path.join(dir, 'dashboard-messages.txt');
+    if (WITH_HTTP) {
+      await vscode.workspace.getConfiguration('fileflow.http').update('port', 0, vscode.ConfigurationTarget.Global);
+      await vscode.workspace.getConfiguration('fileflow.http').update('enabled', true, vscode.ConfigurationTarget.Global);
+      const url = await waitFor('the HTTP server', () => api.http.url);
+      dashboard = spawn(process.execPath, ['-e', DASHBOARD, `${url}/events?root=${encodeURIComponent(dir)}`, await api.http.token(), dashboardOut], { stdio: 'ignore' });
+    }
     const idle = await delayOver(3000);
     const busy = await delayOver(0, async () => {
       // Another process delivers the files, as in real use (not this thread's event loop).
@@ -53,9 +68,17 @@ describe('extension host responsiveness (benchmark)', () => {
       // Poll rarely: the probe itself should not be what keeps the thread busy.
       await waitFor('everything processed', async () => (await readdir(path.join(dir, 'processed'))).length === BURST + 1, 30 * 60_000, 500);
     });
+    let dashboardMessages: number | undefined;
+    if (dashboard) {
+      dashboard.kill('SIGTERM');
+      await new Promise((resolve) => dashboard?.on('exit', resolve));
+      dashboardMessages = Number(await readFile(dashboardOut, 'utf8'));
+      await vscode.workspace.getConfiguration('fileflow.http').update('enabled', undefined, vscode.ConfigurationTarget.Global);
+      await vscode.workspace.getConfiguration('fileflow.http').update('port', undefined, vscode.ConfigurationTarget.Global);
+    }
     await vscode.commands.executeCommand(COMMANDS.stopWatchingFolder, vscode.Uri.file(dir));
     const out = process.env.FILEFLOW_BENCH_OUT ?? path.resolve(__dirname, '../../../../test-results/host/responsiveness.json');
     await mkdir(path.dirname(out), { recursive: true });
-    await writeFile(out, JSON.stringify({ bigMB: BIG_MB, burst: BURST, idle, busy }, null, 2));
+    await writeFile(out, JSON.stringify({ bigMB: BIG_MB, burst: BURST, http: WITH_HTTP, dashboardMessages, idle, busy }, null, 2));
   });
 });
