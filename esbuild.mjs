@@ -103,6 +103,9 @@ const builds = [
   // The processing worker thread, loaded by src/core/queue/workerPool.ts from beside the
   // bundle that starts it.
   { ...nodeDefaults, entryPoints: { worker: 'src/core/queue/worker.ts' }, outdir: dist },
+  // The sample worker (pipeline tests and previews), loaded by src/core/authoring/sampleRunner.ts
+  // from beside the bundle that starts it.
+  { ...nodeDefaults, entryPoints: { sampleWorker: 'src/core/authoring/sampleWorker.ts' }, outdir: dist },
   // The VS Code extension host entry (the only bundle with `vscode` as an external).
   { ...nodeDefaults, entryPoints: { extension: 'src/extension/extension.ts' }, outdir: dist },
   // The metrics panel's page: a browser bundle (no Node), loaded under the panel's CSP.

@@ -1,0 +1,96 @@
+// The sample worker thread: compiles a pipeline (from its file or the editor's text) and runs
+// its tests and previews in memory, so that a stuck processor or a regular expression that
+// backtracks for ever blocks this thread, which the SampleRunner can end, and never the caller.
+
+import { readFile } from 'node:fs/promises';
+import { parentPort } from 'node:worker_threads';
+import { compilePipelineObject, loadDefaultConfig, parsePipelineText, pipelineShapes, type LoadedConfig } from '../config/pipelineConfig';
+import { ConfigError } from '../errors';
+import { processInMemory } from '../processFile';
+import { readTests, testInputBytes, type PipelineTest } from './pipelineTests';
+import type { FromSampleWorker, ToSampleWorker } from './sampleProtocol';
+import { checkTest } from './testRunner';
+
+const port = parentPort;
+if (!port) throw new Error('sampleWorker.ts must run as a worker thread');
+
+let config: LoadedConfig | undefined;
+let tests: PipelineTest[] = [];
+const kept = new Map<string, Buffer>();
+
+function post(message: FromSampleWorker): void {
+  port?.postMessage(message);
+}
+
+let queue: Promise<void> = Promise.resolve();
+port.on('message', (message: ToSampleWorker) => {
+  queue = queue.then(() => handle(message)).catch((error: unknown) => post({ type: 'error', id: message.id, message: error instanceof Error ? error.message : String(error) }));
+});
+
+async function handle(message: ToSampleWorker): Promise<void> {
+  switch (message.type) {
+    case 'load': {
+      const { source } = message;
+      config = undefined;
+      tests = [];
+      try {
+        if (source.file === undefined) {
+          config = await loadDefaultConfig();
+        } else {
+          const text = source.text ?? (await readText(source.file));
+          const raw = parsePipelineText(text, source.file);
+          config = await compilePipelineObject(raw, source.file, { allowCustomModules: source.allowCustomModules, checkTests: message.checkTests });
+          tests = readTests(raw, source.file).tests;
+        }
+      } catch (error) {
+        if (!(error instanceof ConfigError)) throw error;
+        post({ type: 'invalid', id: message.id, message: error.message, issues: error.issues });
+        return;
+      }
+      post({ type: 'loaded', id: message.id, tests, pipelines: pipelineShapes(config), usesCustomModules: config.usesCustomModules });
+      return;
+    }
+    case 'test': {
+      const test = tests[message.index];
+      if (!config || !test) throw new Error(`no test ${message.index} loaded`);
+      const bytes = await testInputBytes(test);
+      const started = performance.now();
+      const { summary, lines } = processInMemory(config, { name: test.file, source: test.file }, bytes, { maxLineBytes: message.maxLineBytes });
+      post({ type: 'tested', id: message.id, result: checkTest(test, summary, lines, performance.now() - started) });
+      return;
+    }
+    case 'keep':
+      kept.clear(); // one sample at a time is all a preview needs
+      kept.set(message.key, Buffer.from(message.bytes.buffer, message.bytes.byteOffset, message.bytes.byteLength));
+      post({ type: 'kept', id: message.id });
+      return;
+    case 'run': {
+      if (!config) throw new Error('no pipeline loaded');
+      const bytes = 'path' in message.input ? await readFile(message.input.path) : kept.get(message.input.key);
+      if (!bytes) throw new Error(`no sample kept as "${'key' in message.input ? message.input.key : ''}"`);
+      const started = performance.now();
+      const result = processInMemory(config, { name: message.name, source: message.name }, bytes, { maxLineBytes: message.maxLineBytes, trace: message.trace });
+      const durationMs = performance.now() - started;
+      post({
+        type: 'ran',
+        id: message.id,
+        run: {
+          summary: result.summary,
+          lines: result.lines.slice(0, message.maxLines),
+          ...(result.traces ? { traces: result.traces.slice(0, message.maxLines) } : {}),
+          totalLines: result.lines.length,
+          durationMs,
+        },
+      });
+      return;
+    }
+  }
+}
+
+async function readText(file: string): Promise<string> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (error) {
+    throw new ConfigError(file, [{ path: '', message: `cannot read the pipeline file: ${(error as Error).message}` }]);
+  }
+}
