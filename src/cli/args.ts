@@ -15,14 +15,26 @@ interface Common {
 }
 
 export type Command =
-  | ({ kind: 'run'; files: string[]; out: string } & Common)
+  | ({ kind: 'run'; files: string[]; out: string } & RunStdio & Common)
   | ({ kind: 'watch'; root: string; concurrency?: number; stabilityMs?: number; fileTimeoutSec?: number; once: boolean } & Common)
   | ({ kind: 'validate'; file: string } & Common)
+  | ({ kind: 'test'; file: string; fileTimeoutSec?: number } & Common)
   | ({ kind: 'samples'; dir: string; count: number; lines: number; seed: number } & Common)
   | { kind: 'help'; topic?: string }
   | { kind: 'version' };
 
+/** `run -` (standard input), `--stdout`, `--trace-lines` (see src/cli/runStdio.ts). */
+interface RunStdio {
+  /** The name standard input (`-`) gets: `--name`, default "stdin". */
+  stdinName: string;
+  stdout: boolean;
+  traceLines: boolean;
+}
+
 const OPTIONS = {
+  name: { type: 'string' },
+  stdout: { type: 'boolean' },
+  'trace-lines': { type: 'boolean' },
   pipeline: { type: 'string' },
   config: { type: 'string' },
   out: { type: 'string' },
@@ -42,7 +54,7 @@ const OPTIONS = {
   version: { type: 'boolean', short: 'v' },
 } as const;
 
-const COMMANDS = ['run', 'watch', 'validate', 'samples', 'help'];
+const COMMANDS = ['run', 'watch', 'validate', 'test', 'samples', 'help'];
 
 export function parseCommandLine(argv: string[]): Command {
   // `--watch [ROOT]` takes an optional value, which parseArgs cannot express.
@@ -98,7 +110,7 @@ export function parseCommandLine(argv: string[]): Command {
       if (values['file-timeout'] !== undefined) {
         throw new UsageError('run: --file-timeout works only with watch (run processes files in this process, where a stuck processor cannot be stopped)');
       }
-      return { kind: 'run', files: rest, out: values.out ?? 'results', ...common };
+      return { kind: 'run', files: rest, out: values.out ?? 'results', ...runStdio(rest, values), ...common };
     case 'watch':
       if (rest.length !== 1) throw new UsageError('watch: give exactly one ROOT folder');
       return {
@@ -115,6 +127,11 @@ export function parseCommandLine(argv: string[]): Command {
       if (file === undefined || rest.length > 1) throw new UsageError('validate: give exactly one PIPELINE file');
       return { kind: 'validate', file, ...common };
     }
+    case 'test': {
+      const file = rest[0] ?? common.pipeline;
+      if (file === undefined || rest.length > 1) throw new UsageError('test: give exactly one PIPELINE file');
+      return { kind: 'test', file, fileTimeoutSec: optionalInt('--file-timeout', values['file-timeout'], 0), ...common };
+    }
     case 'samples':
       if (rest.length !== 1) throw new UsageError('samples: give exactly one DIR');
       return {
@@ -126,8 +143,21 @@ export function parseCommandLine(argv: string[]): Command {
         ...common,
       };
     default:
-      throw new UsageError(`unknown command "${command}" (commands: run, watch, validate, samples; see --help)`);
+      throw new UsageError(`unknown command "${command}" (commands: run, watch, validate, test, samples; see --help)`);
   }
+}
+
+function runStdio(files: string[], values: { name?: string; stdout?: boolean; 'trace-lines'?: boolean; out?: string }): RunStdio {
+  const stdinCount = files.filter((file) => file === '-').length;
+  if (stdinCount > 1) throw new UsageError('run: give "-" (standard input) at most once');
+  if (values.name !== undefined && stdinCount === 0) throw new UsageError('run: --name names standard input; give "-" as the FILE');
+  if (values.name !== undefined && (values.name === '' || /[\\/]/.test(values.name) || values.name.startsWith('.'))) {
+    throw new UsageError(`run: --name must be a plain file name (no "/", no leading "."), got "${values.name}"`);
+  }
+  const traceLines = values['trace-lines'] ?? false;
+  const stdout = (values.stdout ?? false) || traceLines;
+  if (stdout && values.out !== undefined) throw new UsageError('run: --stdout writes the result to standard output; do not give --out with it');
+  return { stdinName: values.name ?? 'stdin', stdout, traceLines };
 }
 
 function logLevel(value: string | undefined, debug?: boolean, trace?: boolean): LogLevel {
@@ -160,8 +190,17 @@ Usage:
       results in ROOT/results. --once recovers, drains what is there, and exits.
       --file-timeout S: a file still processing after S seconds (default 600; 0 = no
       limit) is stopped and fails, so a stuck processor cannot hold up the queue.
+  fileflow run - [--name N] [--stdout] [--trace-lines]
+      "-" reads standard input, as a file named N (default "stdin"). --stdout writes
+      the result to standard output instead of DIR (with --json, the summaries go to
+      stderr). --trace-lines (implies --stdout) prints each result line as
+      "n<TAB>node>node…<TAB>line": the input line it came from and the nodes it passed.
   fileflow validate PIPELINE
       Check a pipeline file and list every problem with its JSON path.
+  fileflow test PIPELINE [--json] [--file-timeout S]
+      Run the tests in the pipeline file: one line per test (a line diff when the
+      output differs), then "N passed, N failed". Exit 0 all passed, 1 some failed,
+      2 the pipeline or a test is invalid. --json: one JSON object per test per line.
   fileflow samples DIR [--count N] [--lines M] [--seed S]
       Write N sample log files of M lines (default 10 x 100, seed 42).
 
@@ -177,5 +216,6 @@ Seed-compatible aliases:
   --input FILE      = run FILE            --watch [ROOT]   = watch ROOT (default watch_dir)
   --config P        = --pipeline P        --debug, --trace = --log-level debug / trace
 
-Exit status: 0 every file processed, 1 some file failed, 2 usage or configuration error.
+Exit status: 0 every file processed (test: every test passed), 1 some file (test) failed,
+2 usage or configuration error.
 `;

@@ -19,6 +19,8 @@ import { logFileOutcome, SUMMARY_SUFFIX, type FileSummary } from '../core/summar
 import { uniqueName } from '../core/util/uniqueName';
 import { HELP, parseCommandLine, UsageError, type Command } from './args';
 import { formatMetrics } from './formatMetrics';
+import { readStdin, runToStdout, STDIN } from './runStdio';
+import { testCommand } from './testCommand';
 import { watchCommand } from './watchCommand';
 import { version } from '../../package.json';
 
@@ -28,6 +30,8 @@ export interface CliIo {
   /** Whether stderr is a terminal (progress lines are only drawn there). */
   errIsTty: boolean;
   cwd: string;
+  /** Standard input, for `run -`. */
+  stdin?(): AsyncIterable<Buffer>;
   /** Registers a SIGINT/SIGTERM handler (long-running commands); returns its remover. */
   onSignal?(handler: (signal: string) => void): () => void;
 }
@@ -57,6 +61,8 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         return EXIT_OK;
       case 'validate':
         return await validateCommand(command, io);
+      case 'test':
+        return await testCommand(command, io);
       case 'samples': {
         const files = await writeSamples(path.resolve(io.cwd, command.dir), command);
         io.out(`wrote ${files.length} sample log file(s) of ${command.lines} lines to ${command.dir}\n`);
@@ -80,7 +86,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
 }
 
 async function validateCommand(command: Extract<Command, { kind: 'validate' }>, io: CliIo): Promise<number> {
-  const config = await loadPipelineFile(path.resolve(io.cwd, command.file));
+  const config = await loadPipelineFile(path.resolve(io.cwd, command.file), { checkTests: true });
   const pipelines = [...config.pipelines.values()].map((p) => `${p.name} (${p.nodes.length} nodes)`);
   const routes = config.routes.length === 0 ? 'no routes (one pipeline for every file)' : `${config.routes.length} route(s)`;
   io.out(`${command.file}: ok — pipelines: ${pipelines.join(', ')}; ${routes}\n`);
@@ -106,12 +112,14 @@ async function runCommand(command: Extract<Command, { kind: 'run' }>, io: CliIo)
   const logger = streamLogger(command.logLevel, io.err);
   // Check every input before touching any output, so a typo costs nothing.
   for (const file of command.files) {
+    if (file === STDIN) continue;
     const info = await stat(path.resolve(io.cwd, file)).catch(() => undefined);
     if (!info) throw new UsageError(`no such file: ${file}`);
     if (info.isDirectory()) throw new UsageError(`${file} is a folder: pass its files, or use "fileflow watch"`);
   }
   const config = await resolveConfig(command.pipeline, io.cwd);
   logger.debug(`pipeline file: ${config.source}`);
+  if (command.stdout) return runToStdout(command, config, logger, io);
   const outDir = path.resolve(io.cwd, command.out);
   const metrics = new MetricsCollector();
   metrics.queued = command.files.length;
@@ -120,7 +128,7 @@ async function runCommand(command: Extract<Command, { kind: 'run' }>, io: CliIo)
   const showProgress = io.errIsTty && !command.json && command.files.length > 1;
 
   for (const [i, file] of command.files.entries()) {
-    const name = uniqueName(path.basename(file), (candidate) => taken.has(candidate));
+    const name = uniqueName(file === STDIN ? command.stdinName : path.basename(file), (candidate) => taken.has(candidate));
     taken.add(name);
     if (showProgress) io.err(`\r\x1b[K[${i + 1}/${command.files.length}] ${name}`);
     metrics.queued--;
@@ -130,7 +138,7 @@ async function runCommand(command: Extract<Command, { kind: 'run' }>, io: CliIo)
       {
         name,
         source: file,
-        input: { path: path.resolve(io.cwd, file) },
+        input: file === STDIN ? { stream: readStdin(io) } : { path: path.resolve(io.cwd, file) },
         resultPath: path.join(outDir, name),
         summaryPath: path.join(outDir, name + SUMMARY_SUFFIX),
         detectedAt: Date.now(),
@@ -167,6 +175,7 @@ if (require.main === module) {
     err: (text) => process.stderr.write(text),
     errIsTty: process.stderr.isTTY === true,
     cwd: process.cwd(),
+    stdin: () => process.stdin,
     onSignal(handler) {
       const listener = (signal: NodeJS.Signals): void => handler(signal);
       process.on('SIGINT', listener);
