@@ -8,7 +8,7 @@ import type { LoadedConfig } from '../core/config/pipelineSpec';
 import type { Logger } from '../core/logger';
 import { MetricsCollector } from '../core/metrics';
 import { processStream } from '../core/processFile';
-import { logFileOutcome, type FileSummary } from '../core/summary';
+import type { FileSummary } from '../core/summary';
 import { uniqueName } from '../core/util/uniqueName';
 import type { Command } from './args';
 import type { CliIo } from './main';
@@ -52,8 +52,7 @@ export async function runToStdout(command: Extract<Command, { kind: 'run' }>, co
     );
     metrics.record(summary);
     summaries.push(summary);
-    if (command.json) logFileOutcome(logger, summary);
-    else if (summary.status === 'failed') io.err(`fileflow: ✗ ${file === STDIN ? 'standard input' : file}: ${summary.error?.message}\n`);
+    if (!command.json && summary.status === 'failed') io.err(`fileflow: ✗ ${file === STDIN ? 'standard input' : file}: ${summary.error?.message}\n`);
   }
   if (command.json) io.err(JSON.stringify({ summaries, metrics: metrics.snapshot() }, null, 2) + '\n');
   return summaries.some((s) => s.status === 'failed') ? 1 : 0;
