@@ -145,7 +145,7 @@ if (watch) {
  */
 async function writeL10nBundle(outDir) {
   const { getL10nJson } = createRequire(import.meta.url)('@vscode/l10n-dev');
-  const sources = readdirSync('src/extension').filter((file) => file.endsWith('.ts'));
+  const sources = readdirSync('src/extension', { recursive: true }).filter((file) => file.endsWith('.ts'));
   const bundle = await getL10nJson(await Promise.all(sources.map(async (file) => ({ extension: '.ts', contents: await readFile(join('src/extension', file), 'utf8') }))));
   await mkdir(outDir, { recursive: true });
   await writeFile(join(outDir, 'bundle.l10n.json'), `${JSON.stringify(bundle, null, 2)}\n`);

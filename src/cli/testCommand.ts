@@ -4,7 +4,7 @@
 
 import * as path from 'node:path';
 import { SampleRunner } from '../core/authoring/sampleRunner';
-import { lineDiff, type TestFailure, type TestResult } from '../core/authoring/testRunner';
+import { describeFailure, type TestResult } from '../core/authoring/testRunner';
 import { ConfigError } from '../core/errors';
 import type { Command } from './args';
 
@@ -45,22 +45,4 @@ export function formatTestResult(result: TestResult): string {
   const lines = [`✗ ${result.name}`];
   for (const failure of result.failures) lines.push(...describeFailure(failure).map((line) => `    ${line}`));
   return `${lines.join('\n')}\n`;
-}
-
-function describeFailure(failure: TestFailure): string[] {
-  switch (failure.key) {
-    case 'status':
-      return [`status: expected "${failure.expected}", got "${failure.actual}"${failure.error === undefined ? '' : `: ${failure.error}`}`];
-    case 'error':
-      return [`error: expected a message containing ${JSON.stringify(failure.expected)}, got ${failure.actual === null ? 'no error' : JSON.stringify(failure.actual)}`];
-    case 'tags':
-      return [`tags.${failure.tag}: expected ${failure.expected}, got ${failure.actual}`];
-    case 'output': {
-      const count = (n: number): string => `${n} line${n === 1 ? '' : 's'}`;
-      return [
-        `output differs (expected ${count(failure.expected.length)}, got ${count(failure.actual.length)}; - expected, + actual):`,
-        ...lineDiff(failure.expected, failure.actual).map((line) => `  ${line}`),
-      ];
-    }
-  }
 }

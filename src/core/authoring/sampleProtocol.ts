@@ -17,6 +17,8 @@ export interface PipelineSource {
   allowCustomModules: boolean;
 }
 
+export type InvalidStage = 'json' | 'schema' | 'semantic';
+
 export type SampleInput = { path: string } | { key: string };
 
 export type ToSampleWorker =
@@ -39,7 +41,11 @@ export interface SampleRun {
 
 export type FromSampleWorker =
   | { type: 'loaded'; id: number; tests: PipelineTest[]; pipelines: PipelineShape[]; usesCustomModules: boolean }
-  | { type: 'invalid'; id: number; message: string; issues: ConfigIssue[] }
+  /**
+   * `stage`: where the problems are: `json` (not JSON at all), `schema` (the JSON Schema's
+   * checks, which editors that use the schema already show), or `semantic` (the rest).
+   */
+  | { type: 'invalid'; id: number; message: string; issues: ConfigIssue[]; stage: InvalidStage }
   | { type: 'tested'; id: number; result: TestResult }
   | { type: 'kept'; id: number }
   | { type: 'ran'; id: number; run: SampleRun }

@@ -8,10 +8,10 @@ import { Worker } from 'node:worker_threads';
 import type { PipelineShape } from '../../shared/metrics';
 import type { ConfigIssue } from '../errors';
 import type { PipelineTest } from './pipelineTests';
-import type { FromSampleWorker, PipelineSource, SampleInput, SampleRun, ToSampleWorker } from './sampleProtocol';
+import type { FromSampleWorker, InvalidStage, PipelineSource, SampleInput, SampleRun, ToSampleWorker } from './sampleProtocol';
 import type { TestResult } from './testRunner';
 
-export type { PipelineSource, SampleInput, SampleRun } from './sampleProtocol';
+export type { InvalidStage, PipelineSource, SampleInput, SampleRun } from './sampleProtocol';
 
 export interface SampleRunnerOptions {
   /** Per request (a load, a test, a sample run); 0 or undefined: no limit. */
@@ -22,7 +22,7 @@ export interface SampleRunnerOptions {
 
 export type LoadOutcome =
   | { ok: true; tests: PipelineTest[]; pipelines: PipelineShape[]; usesCustomModules: boolean }
-  | { ok: false; message: string; issues: ConfigIssue[] };
+  | { ok: false; message: string; issues: ConfigIssue[]; stage: InvalidStage };
 
 /** A request ran past the time limit (its worker was ended). */
 export class SampleTimeoutError extends Error {
@@ -50,7 +50,7 @@ export class SampleRunner {
     const request: Request = { type: 'load', source, checkTests };
     const reply = await this.request(request);
     this.lastLoad = request;
-    if (reply.type === 'invalid') return { ok: false, message: reply.message, issues: reply.issues };
+    if (reply.type === 'invalid') return { ok: false, message: reply.message, issues: reply.issues, stage: reply.stage };
     if (reply.type !== 'loaded') throw unexpected(reply);
     return { ok: true, tests: reply.tests, pipelines: reply.pipelines, usesCustomModules: reply.usesCustomModules };
   }

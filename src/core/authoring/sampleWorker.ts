@@ -4,11 +4,11 @@
 
 import { readFile } from 'node:fs/promises';
 import { parentPort } from 'node:worker_threads';
-import { compilePipelineObject, loadDefaultConfig, parsePipelineText, pipelineShapes, type LoadedConfig } from '../config/pipelineConfig';
+import { compilePipelineObject, loadDefaultConfig, matchesSchema, parsePipelineText, pipelineShapes, type LoadedConfig } from '../config/pipelineConfig';
 import { ConfigError } from '../errors';
 import { processInMemory } from '../processFile';
 import { readTests, testInputBytes, type PipelineTest } from './pipelineTests';
-import type { FromSampleWorker, ToSampleWorker } from './sampleProtocol';
+import type { FromSampleWorker, InvalidStage, ToSampleWorker } from './sampleProtocol';
 import { checkTest } from './testRunner';
 
 const port = parentPort;
@@ -33,18 +33,20 @@ async function handle(message: ToSampleWorker): Promise<void> {
       const { source } = message;
       config = undefined;
       tests = [];
+      let stage: InvalidStage = 'json';
       try {
         if (source.file === undefined) {
           config = await loadDefaultConfig();
         } else {
           const text = source.text ?? (await readText(source.file));
           const raw = parsePipelineText(text, source.file);
+          stage = matchesSchema(raw) ? 'semantic' : 'schema';
           config = await compilePipelineObject(raw, source.file, { allowCustomModules: source.allowCustomModules, checkTests: message.checkTests });
           tests = readTests(raw, source.file).tests;
         }
       } catch (error) {
         if (!(error instanceof ConfigError)) throw error;
-        post({ type: 'invalid', id: message.id, message: error.message, issues: error.issues });
+        post({ type: 'invalid', id: message.id, message: error.message, issues: error.issues, stage });
         return;
       }
       post({ type: 'loaded', id: message.id, tests, pipelines: pipelineShapes(config), usesCustomModules: config.usesCustomModules });

@@ -71,18 +71,13 @@ function sameLines(a: string[], b: string[]): boolean {
 /**
  * A readable line diff: `- ` expected lines that are missing, `+ ` actual lines that were not
  * expected, `  ` lines both have (only the `context` nearest a change; longer runs are folded
- * into one `…` line). Line numbers are the actual output's, from 1.
+ * into one `…` line). Lines are shown JSON-quoted, so white space at their ends is visible.
  */
 export function lineDiff(expected: string[], actual: string[], context = 2): string[] {
   const parts = diffArrays(expected, actual);
-  const rows: { mark: ' ' | '-' | '+'; line: string; at: number }[] = [];
-  let actualLine = 0;
+  const rows: { mark: ' ' | '-' | '+'; line: string }[] = [];
   for (const part of parts) {
-    for (const line of part.value) {
-      if (part.added) rows.push({ mark: '+', line, at: ++actualLine });
-      else if (part.removed) rows.push({ mark: '-', line, at: actualLine });
-      else rows.push({ mark: ' ', line, at: ++actualLine });
-    }
+    for (const line of part.value) rows.push({ mark: part.added ? '+' : part.removed ? '-' : ' ', line });
   }
   const near = rows.map(() => false);
   rows.forEach((row, i) => {
@@ -102,4 +97,23 @@ export function lineDiff(expected: string[], actual: string[], context = 2): str
   });
   if (folded > 0) out.push(`  … ${folded} unchanged line${folded === 1 ? '' : 's'}`);
   return out;
+}
+
+/** What differs, as lines for a person (`fileflow test` indents them under the test; the Testing view shows them). */
+export function describeFailure(failure: TestFailure): string[] {
+  switch (failure.key) {
+    case 'status':
+      return [`status: expected "${failure.expected}", got "${failure.actual}"${failure.error === undefined ? '' : `: ${failure.error}`}`];
+    case 'error':
+      return [`error: expected a message containing ${JSON.stringify(failure.expected)}, got ${failure.actual === null ? 'no error' : JSON.stringify(failure.actual)}`];
+    case 'tags':
+      return [`tags.${failure.tag}: expected ${failure.expected}, got ${failure.actual}`];
+    case 'output': {
+      const count = (n: number): string => `${n} line${n === 1 ? '' : 's'}`;
+      return [
+        `output differs (expected ${count(failure.expected.length)}, got ${count(failure.actual.length)}; - expected, + actual):`,
+        ...lineDiff(failure.expected, failure.actual).map((line) => `  ${line}`),
+      ];
+    }
+  }
 }

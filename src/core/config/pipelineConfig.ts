@@ -121,6 +121,11 @@ export function parsePipelineText(text: string, file: string): unknown {
   return raw;
 }
 
+/** Whether a parsed pipeline file passes the JSON Schema (editors that validate with the schema show those problems themselves). */
+export function matchesSchema(raw: unknown): boolean {
+  return validateSchema(raw) === true;
+}
+
 export function loadDefaultConfig(): Promise<LoadedConfig> {
   return compilePipelineObject(DEFAULT_PIPELINE_FILE_CONTENT, DEFAULT_CONFIG_SOURCE);
 }
