@@ -1,0 +1,296 @@
+// Preview Pipeline (docs/authoring.md): the result of running the pipeline being edited over a
+// sample (the active log file, a picked file, or a test's input), in a read-only document
+// beside it, recomputed on every edit (debounced, in a sample worker, under the folder's time
+// limit, never on the extension host's main thread). Hovering an output line shows the nodes
+// it passed through and its input line; CodeLenses in the pipeline show each node's lines in
+// and out for the sample; a broken pipeline shows its problems instead of a stale result.
+
+import { readFile } from 'node:fs/promises';
+import * as path from 'node:path';
+import { parse as parseJsonc } from 'jsonc-parser';
+import * as vscode from 'vscode';
+import { readTests, testInputBytes } from '../../core/authoring/pipelineTests';
+import { SampleRunner, SampleTimeoutError, type SampleRun } from '../../core/authoring/sampleRunner';
+import { formatConfigIssues } from '../../core/errors';
+import type { Logger } from '../../core/logger';
+import { COMMANDS } from '../constants';
+import { readSettings } from '../settings';
+import { isPipelineDocument, parseDocumentTree, placeOf } from './pipelineDocuments';
+
+export const PREVIEW_SCHEME = 'fileflow-preview';
+export const PREVIEW_COMMAND = COMMANDS.previewPipeline;
+const DEBOUNCE_MS = 150;
+/** The preview shows this many output lines at most (the per-node counts cover the whole sample). */
+export const PREVIEW_MAX_LINES = 5000;
+
+/** What a preview runs the pipeline over. */
+export type PreviewSample = { kind: 'editor'; uri: string } | { kind: 'file'; path: string } | { kind: 'test'; index: number };
+
+/** One preview: a pipeline document, its sample, the latest result. */
+export class Preview {
+  readonly uri: vscode.Uri;
+  text = '';
+  run: SampleRun | undefined;
+  /** Problems of the pipeline (or the sample) when there is no result. */
+  problem: string | undefined;
+  /** Counts the results shown, for tests and the bench. */
+  updates = 0;
+  /** The pipeline document version the result is of. */
+  version = -1;
+  sampleName = '';
+  readonly runner: SampleRunner;
+  timer: NodeJS.Timeout | undefined;
+  running = false;
+  again = false;
+  keptKey: string | undefined;
+
+  constructor(
+    readonly pipeline: vscode.Uri,
+    public sample: PreviewSample,
+    timeoutMs: number,
+  ) {
+    this.uri = vscode.Uri.from({ scheme: PREVIEW_SCHEME, path: `/${path.basename(pipeline.fsPath)} (preview)`, query: pipeline.toString() });
+    this.runner = new SampleRunner({ timeoutMs });
+  }
+}
+
+export class PipelinePreviews implements vscode.Disposable, vscode.TextDocumentContentProvider, vscode.HoverProvider, vscode.CodeLensProvider {
+  private readonly previews = new Map<string, Preview>();
+  private readonly changed = new vscode.EventEmitter<vscode.Uri>();
+  readonly onDidChange = this.changed.event;
+  private readonly updated = new vscode.EventEmitter<Preview>();
+  /** Fires each time a preview shows a new result (or problem). */
+  readonly onDidUpdate = this.updated.event;
+  private readonly lensesChanged = new vscode.EventEmitter<void>();
+  readonly onDidChangeCodeLenses = this.lensesChanged.event;
+  private readonly disposables: vscode.Disposable[] = [];
+
+  constructor(private readonly logger: Logger) {
+    this.disposables.push(
+      this.changed,
+      this.updated,
+      this.lensesChanged,
+      vscode.workspace.registerTextDocumentContentProvider(PREVIEW_SCHEME, this),
+      vscode.languages.registerHoverProvider({ scheme: PREVIEW_SCHEME }, this),
+      vscode.languages.registerCodeLensProvider([{ scheme: 'file', language: 'json' }, { scheme: 'file', language: 'jsonc' }], this),
+      vscode.commands.registerCommand(PREVIEW_COMMAND, (target?: vscode.Uri, sample?: PreviewSample) => this.open(target, sample)),
+      vscode.workspace.onDidChangeTextDocument((event) => this.onEdit(event.document)),
+      vscode.workspace.onDidCloseTextDocument((document) => {
+        if (document.uri.scheme === PREVIEW_SCHEME) this.close(document.uri.query);
+      }),
+      vscode.window.onDidChangeActiveTextEditor((editor) => this.setContext(editor)),
+    );
+    this.setContext(vscode.window.activeTextEditor);
+  }
+
+  dispose(): void {
+    for (const preview of this.previews.values()) this.stop(preview);
+    this.previews.clear();
+    for (const disposable of this.disposables) disposable.dispose();
+  }
+
+  /** The preview of a pipeline file, while it is open. */
+  get(pipeline: vscode.Uri): Preview | undefined {
+    return this.previews.get(pipeline.toString());
+  }
+
+  /**
+   * Opens (or re-targets) the preview of a pipeline file beside it. Without a sample: the
+   * visible log file if there is one, else a choice of a file or a test's input.
+   */
+  async open(target?: vscode.Uri, sample?: PreviewSample): Promise<Preview | undefined> {
+    const pipeline = target ?? vscode.window.activeTextEditor?.document.uri;
+    if (!pipeline) {
+      void vscode.window.showInformationMessage(vscode.l10n.t('Open a pipeline file to preview it.'));
+      return undefined;
+    }
+    const document = await vscode.workspace.openTextDocument(pipeline);
+    const chosen = sample ?? (await this.chooseSample(document));
+    if (!chosen) return undefined;
+    const folder = vscode.workspace.getWorkspaceFolder(pipeline);
+    let preview = this.previews.get(pipeline.toString());
+    if (preview) {
+      preview.sample = chosen;
+      preview.keptKey = undefined;
+    } else {
+      preview = new Preview(pipeline, chosen, folder ? readSettings(folder).fileTimeoutMs : 600_000);
+      this.previews.set(pipeline.toString(), preview);
+    }
+    await this.compute(preview);
+    const shown = await vscode.workspace.openTextDocument(preview.uri);
+    await vscode.window.showTextDocument(shown, { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true, preview: false });
+    return preview;
+  }
+
+  provideTextDocumentContent(uri: vscode.Uri): string {
+    return this.previews.get(uri.query)?.text ?? '';
+  }
+
+  provideHover(document: vscode.TextDocument, position: vscode.Position): vscode.Hover | undefined {
+    const preview = this.previews.get(document.uri.query);
+    const trace = preview?.run?.traces?.[position.line];
+    if (!preview || !trace || position.line >= (preview.run?.lines.length ?? 0)) return undefined;
+    const markdown = new vscode.MarkdownString();
+    markdown.appendMarkdown(vscode.l10n.t('**Input line {0}** of {1}', trace.n, preview.sampleName));
+    markdown.appendMarkdown('\n\n');
+    markdown.appendCodeblock([...trace.path, 'end'].join(' → '), 'text');
+    return new vscode.Hover(markdown, document.lineAt(position.line).range);
+  }
+
+  provideCodeLenses(document: vscode.TextDocument): vscode.CodeLens[] {
+    if (!isPipelineDocument(document)) return [];
+    const lenses: vscode.CodeLens[] = [];
+    const tree = parseDocumentTree(document);
+    // Above each test: preview with its input.
+    const raw: unknown = parseJsonc(document.getText(), [], { allowTrailingComma: true });
+    for (const test of readTests(raw, document.uri.fsPath).tests) {
+      const range = placeOf(document, tree, test.path).range;
+      lenses.push(
+        new vscode.CodeLens(range, {
+          title: vscode.l10n.t('Preview with this input'),
+          command: PREVIEW_COMMAND,
+          arguments: [document.uri, { kind: 'test', index: test.index } satisfies PreviewSample],
+        }),
+      );
+    }
+    // Above each node, while previewed: its lines in and out for the sample.
+    const run = this.previews.get(document.uri.toString())?.run;
+    if (run) {
+      const pipelineAt = run.summary.pipeline === 'default' || run.summary.pipeline === null ? '' : `/pipelines/${run.summary.pipeline.replace(/~/g, '~0').replace(/\//g, '~1')}`;
+      for (const [node, stats] of Object.entries(run.summary.nodes)) {
+        const place = placeOf(document, tree, `${pipelineAt}/nodes/${node.replace(/~/g, '~0').replace(/\//g, '~1')}`);
+        if (!place.exact) continue;
+        lenses.push(new vscode.CodeLens(place.range, { title: vscode.l10n.t('{0} in → {1} out', stats.in, stats.out), command: '' }));
+      }
+    }
+    return lenses;
+  }
+
+  private setContext(editor: vscode.TextEditor | undefined): void {
+    void vscode.commands.executeCommand('setContext', 'fileflow.pipelineEditor', editor !== undefined && isPipelineDocument(editor.document));
+  }
+
+  private async chooseSample(pipeline: vscode.TextDocument): Promise<PreviewSample | undefined> {
+    const logEditor = [vscode.window.activeTextEditor, ...vscode.window.visibleTextEditors].find(
+      (editor) => editor !== undefined && editor.document.uri.scheme !== PREVIEW_SCHEME && !isPipelineDocument(editor.document) && editor.document.uri.toString() !== pipeline.uri.toString(),
+    );
+    if (logEditor) return { kind: 'editor', uri: logEditor.document.uri.toString() };
+    const raw: unknown = parseJsonc(pipeline.getText(), [], { allowTrailingComma: true });
+    const tests = readTests(raw, pipeline.uri.fsPath).tests;
+    type Pick = vscode.QuickPickItem & { sample?: PreviewSample };
+    const picks: Pick[] = [
+      { label: vscode.l10n.t('$(file) Choose a file…') },
+      ...tests.map((test) => ({ label: `$(beaker) ${test.name}`, description: vscode.l10n.t("the test's input"), sample: { kind: 'test', index: test.index } as PreviewSample })),
+    ];
+    const picked = tests.length === 0 ? picks[0] : await vscode.window.showQuickPick(picks, { placeHolder: vscode.l10n.t('Preview the pipeline over…') });
+    if (!picked) return undefined;
+    if (picked.sample) return picked.sample;
+    const files = await vscode.window.showOpenDialog({ canSelectMany: false, openLabel: vscode.l10n.t('Preview'), defaultUri: vscode.workspace.getWorkspaceFolder(pipeline.uri)?.uri });
+    return files?.[0] ? { kind: 'file', path: files[0].fsPath } : undefined;
+  }
+
+  private onEdit(document: vscode.TextDocument): void {
+    for (const preview of this.previews.values()) {
+      const isPipeline = document.uri.toString() === preview.pipeline.toString();
+      const isSample = preview.sample.kind === 'editor' && preview.sample.uri === document.uri.toString();
+      if (!isPipeline && !isSample) continue;
+      if (isSample) preview.keptKey = undefined;
+      clearTimeout(preview.timer);
+      preview.timer = setTimeout(() => void this.compute(preview), DEBOUNCE_MS);
+    }
+  }
+
+  /** One computation per preview at a time; edits meanwhile get one more when it ends. */
+  async compute(preview: Preview): Promise<void> {
+    if (preview.running) {
+      preview.again = true;
+      return;
+    }
+    preview.running = true;
+    try {
+      const document = await vscode.workspace.openTextDocument(preview.pipeline);
+      const version = document.version;
+      const loaded = await preview.runner.load({ file: preview.pipeline.fsPath, text: document.getText(), allowCustomModules: vscode.workspace.isTrusted }, false);
+      if (!loaded.ok) {
+        this.show(preview, version, undefined, `${vscode.l10n.t('The pipeline has problems, so there is no result:')}\n\n${formatConfigIssues(path.basename(preview.pipeline.fsPath), loaded.issues)}\n`);
+        return;
+      }
+      const sample = await this.sampleBytes(preview, loaded.tests);
+      if (sample.key !== preview.keptKey) {
+        await preview.runner.keep(sample.key, sample.bytes);
+        preview.keptKey = sample.key;
+      }
+      preview.sampleName = sample.name;
+      const run = await preview.runner.run(sample.name, { key: sample.key }, { trace: true, maxLines: PREVIEW_MAX_LINES });
+      this.show(preview, version, run, undefined);
+    } catch (error) {
+      const message = error instanceof SampleTimeoutError ? vscode.l10n.t('The sample took longer than the time limit (fileflow.fileTimeoutSec) and was stopped: a processor may be stuck.') : error instanceof Error ? error.message : String(error);
+      if (error instanceof SampleTimeoutError) preview.keptKey = undefined; // the new worker has the sample replayed, but be safe
+      this.show(preview, -1, undefined, `${message}\n`);
+      if (!(error instanceof SampleTimeoutError)) this.logger.warn(`preview of ${preview.pipeline.fsPath}: ${message}`);
+    } finally {
+      preview.running = false;
+      if (preview.again && this.previews.has(preview.pipeline.toString())) {
+        preview.again = false;
+        void this.compute(preview);
+      }
+    }
+  }
+
+  private async sampleBytes(preview: Preview, tests: Awaited<ReturnType<typeof readTests>>['tests']): Promise<{ key: string; name: string; bytes: Buffer }> {
+    const sample = preview.sample;
+    switch (sample.kind) {
+      case 'editor': {
+        const document = vscode.workspace.textDocuments.find((d) => d.uri.toString() === sample.uri) ?? (await vscode.workspace.openTextDocument(vscode.Uri.parse(sample.uri)));
+        const key = `editor:${sample.uri}@${document.version}`;
+        const name = path.basename(document.uri.fsPath);
+        return { key, name, bytes: key === preview.keptKey ? Buffer.alloc(0) : Buffer.from(document.getText(), 'utf8') };
+      }
+      case 'file': {
+        const key = `file:${sample.path}`;
+        return { key, name: path.basename(sample.path), bytes: key === preview.keptKey ? Buffer.alloc(0) : await readFile(sample.path) };
+      }
+      case 'test': {
+        const test = tests.find((t) => t.index === sample.index);
+        if (!test) throw new Error(vscode.l10n.t('The pipeline file has no test {0} any more.', sample.index + 1));
+        const bytes = await testInputBytes(test);
+        return { key: `test:${test.index}:${bytes.toString('base64')}`, name: test.file, bytes };
+      }
+    }
+  }
+
+  private show(preview: Preview, version: number, run: SampleRun | undefined, problem: string | undefined): void {
+    preview.run = run;
+    preview.problem = problem;
+    preview.version = version;
+    if (run) {
+      let text = run.lines.map((line) => `${line}\n`).join('');
+      if (run.summary.status === 'failed') {
+        text = `${vscode.l10n.t('The sample failed: {0}', run.summary.error?.message ?? '')}\n`;
+        preview.run = { ...run, lines: [], traces: [] };
+      } else if (run.totalLines > run.lines.length) {
+        text += `${vscode.l10n.t('… {0} more lines (the preview shows the first {1})', run.totalLines - run.lines.length, run.lines.length)}\n`;
+      }
+      preview.text = text;
+    } else {
+      preview.text = problem ?? '';
+    }
+    preview.updates++;
+    this.changed.fire(preview.uri);
+    this.lensesChanged.fire();
+    this.updated.fire(preview);
+  }
+
+  private close(pipeline: string): void {
+    const preview = this.previews.get(pipeline);
+    if (!preview) return;
+    this.stop(preview);
+    this.previews.delete(pipeline);
+    this.lensesChanged.fire();
+  }
+
+  private stop(preview: Preview): void {
+    clearTimeout(preview.timer);
+    void preview.runner.dispose();
+  }
+}
