@@ -26,6 +26,16 @@ export const PREVIEW_MAX_LINES = 5000;
 /** What a preview runs the pipeline over. */
 export type PreviewSample = { kind: 'editor'; uri: string } | { kind: 'file'; path: string } | { kind: 'test'; index: number };
 
+function isPreviewSample(value: unknown): value is PreviewSample {
+  if (typeof value !== 'object' || value === null) return false;
+  const sample = value as Record<string, unknown>;
+  return (
+    (sample.kind === 'editor' && typeof sample.uri === 'string') ||
+    (sample.kind === 'file' && typeof sample.path === 'string') ||
+    (sample.kind === 'test' && typeof sample.index === 'number')
+  );
+}
+
 /** One preview: a pipeline document, its sample, the latest result. */
 export class Preview {
   readonly uri: vscode.Uri;
@@ -73,7 +83,8 @@ export class PipelinePreviews implements vscode.Disposable, vscode.TextDocumentC
       vscode.workspace.registerTextDocumentContentProvider(PREVIEW_SCHEME, this),
       vscode.languages.registerHoverProvider({ scheme: PREVIEW_SCHEME }, this),
       vscode.languages.registerCodeLensProvider([{ scheme: 'file', language: 'json' }, { scheme: 'file', language: 'jsonc' }], this),
-      vscode.commands.registerCommand(PREVIEW_COMMAND, (target?: vscode.Uri, sample?: PreviewSample) => this.open(target, sample)),
+      // From the editor title VS Code passes the file's URI and an editor-group context: only a real sample counts.
+      vscode.commands.registerCommand(PREVIEW_COMMAND, (target?: unknown, sample?: unknown) => this.open(target instanceof vscode.Uri ? target : undefined, isPreviewSample(sample) ? sample : undefined)),
       vscode.workspace.onDidChangeTextDocument((event) => this.onEdit(event.document)),
       vscode.workspace.onDidCloseTextDocument((document) => {
         if (document.uri.scheme === PREVIEW_SCHEME) this.close(document.uri.query);
