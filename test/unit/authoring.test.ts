@@ -180,6 +180,14 @@ describe('pipeline authoring: engine', () => {
     });
   });
 
+  describe('did you mean', () => {
+    it('counts two swapped letters as one typo, so "shuot" suggests "shout"', async () => {
+      const dir = await tempDir();
+      const issues = await configIssues(compilePipelineObject({ nodes: { start: { use: 'trim', then: 'shuot' }, shout: { use: 'uppercase' } } }, path.join(dir, 'p.json')));
+      assert.match(issues[0].message, /no node "shuot" \(did you mean "shout"\?\)/);
+    });
+  });
+
   describe('lineDiff', () => {
     it('marks missing and unexpected lines and folds long unchanged runs', () => {
       const expected = ['1', '2', '3', '4', '5', '6', '7', '8'];
