@@ -4,7 +4,8 @@
 
 import * as path from 'node:path';
 import { SampleRunner } from '../core/authoring/sampleRunner';
-import { describeFailure, type TestResult } from '../core/authoring/testRunner';
+import { describeFailure } from '../core/authoring/testReport';
+import type { TestResult } from '../core/authoring/testRunner';
 import { ConfigError } from '../core/errors';
 import type { Command } from './args';
 

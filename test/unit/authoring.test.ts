@@ -6,8 +6,9 @@ import assert from 'node:assert/strict';
 import { copyFile, mkdir, readdir, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { readTests, type PipelineTest } from '../../src/core/authoring/pipelineTests';
-import { SampleRunner } from '../../src/core/authoring/sampleRunner';
-import { lineDiff, runPipelineTest } from '../../src/core/authoring/testRunner';
+import { SampleRunner, traceAt } from '../../src/core/authoring/sampleRunner';
+import { lineDiff } from '../../src/core/authoring/testReport';
+import { runPipelineTest } from '../../src/core/authoring/testRunner';
 import { compilePipelineObject, compilePipelineText } from '../../src/core/config/pipelineConfig';
 import { processInMemory } from '../../src/core/processFile';
 import { configIssues, FIXTURES, runConfig, useTempDirs } from './support/harness';
@@ -239,12 +240,10 @@ describe('pipeline authoring: engine', () => {
         assert.ok(loaded.ok);
         await runner.keep('sample', Buffer.from('a\nb\nc\n'));
         const run = await runner.run('s.log', { key: 'sample' }, { trace: true, maxLines: 2 });
-        assert.deepEqual(run.lines, ['A', 'B']);
+        assert.equal(run.text, 'A\nB\n');
+        assert.equal(run.lineCount, 2);
         assert.equal(run.totalLines, 3);
-        assert.deepEqual(run.traces, [
-          { path: ['start'], n: 1 },
-          { path: ['start'], n: 2 },
-        ]);
+        assert.deepEqual([traceAt(run, 0), traceAt(run, 1), traceAt(run, 2)], [{ path: ['start'], n: 1 }, { path: ['start'], n: 2 }, undefined]);
         assert.equal(run.summary.nodes.start.in, 3);
       } finally {
         await runner.dispose();

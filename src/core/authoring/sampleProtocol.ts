@@ -28,15 +28,49 @@ export type ToSampleWorker =
   | { type: 'keep'; id: number; key: string; bytes: Uint8Array }
   | { type: 'run'; id: number; name: string; input: SampleInput; trace: boolean; maxLines: number; maxLineBytes?: number };
 
+/**
+ * A sample's result, shaped to cross threads cheaply (a preview of a big sample sends one
+ * every few keystrokes): the output as one text, and the traces as two typed arrays (sent
+ * without a copy) indexing a table of the distinct paths.
+ */
 export interface SampleRun {
   summary: FileSummary;
-  /** The first `maxLines` output lines. */
-  lines: string[];
-  /** Their traces, when asked for. */
-  traces?: LineTrace[];
-  /** All the output lines there were (lines may hold fewer). */
+  /** The first `maxLines` output lines, each followed by "\n". */
+  text: string;
+  /** How many lines `text` holds. */
+  lineCount: number;
+  /** All the output lines there were (text may hold fewer). */
   totalLines: number;
   durationMs: number;
+  /** When asked for: line i came through paths[pathOf[i]] from input line n[i]. */
+  traces?: { paths: string[][]; pathOf: Int32Array; n: Int32Array };
+}
+
+/** The trace of output line `index` (from 0), if the run has it. */
+export function traceAt(run: SampleRun, index: number): LineTrace | undefined {
+  const traces = run.traces;
+  if (!traces || index < 0 || index >= traces.n.length) return undefined;
+  return { path: traces.paths[traces.pathOf[index]], n: traces.n[index] };
+}
+
+/** Packs traces into SampleRun's form. */
+export function packTraces(traces: LineTrace[]): NonNullable<SampleRun['traces']> {
+  const ids = new Map<string, number>();
+  const paths: string[][] = [];
+  const pathOf = new Int32Array(traces.length);
+  const n = new Int32Array(traces.length);
+  traces.forEach((trace, i) => {
+    const key = trace.path.join('\u0000');
+    let id = ids.get(key);
+    if (id === undefined) {
+      id = paths.length;
+      ids.set(key, id);
+      paths.push(trace.path);
+    }
+    pathOf[i] = id;
+    n[i] = trace.n;
+  });
+  return { paths, pathOf, n };
 }
 
 export type FromSampleWorker =

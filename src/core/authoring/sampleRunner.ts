@@ -11,13 +11,19 @@ import type { PipelineTest } from './pipelineTests';
 import type { FromSampleWorker, InvalidStage, PipelineSource, SampleInput, SampleRun, ToSampleWorker } from './sampleProtocol';
 import type { TestResult } from './testRunner';
 
-export type { InvalidStage, PipelineSource, SampleInput, SampleRun } from './sampleProtocol';
+export { traceAt, type InvalidStage, type PipelineSource, type SampleInput, type SampleRun } from './sampleProtocol';
 
 export interface SampleRunnerOptions {
   /** Per request (a load, a test, a sample run); 0 or undefined: no limit. */
   timeoutMs?: number;
   /** The worker script. Defaults to sampleWorker.js beside this module (dist/ or out/). */
   script?: string;
+  /**
+   * Run the worker thread at a lower CPU priority (where the system allows it per thread, as
+   * Linux does), so that an editor's previews and checks never take the CPU from the thread
+   * that serves the UI, whatever else the machine is doing.
+   */
+  background?: boolean;
 }
 
 export type LoadOutcome =
@@ -144,7 +150,7 @@ export class SampleRunner {
   }
 
   private spawn(): Worker {
-    const worker = new Worker(this.options.script ?? path.join(__dirname, 'sampleWorker.js'));
+    const worker = new Worker(this.options.script ?? path.join(__dirname, 'sampleWorker.js'), { workerData: { background: this.options.background ?? false } });
     worker.on('message', (message: FromSampleWorker) => {
       const waiting = this.waiting.get(message.id);
       this.waiting.delete(message.id);

@@ -3,16 +3,26 @@
 // backtracks for ever blocks this thread, which the SampleRunner can end, and never the caller.
 
 import { readFile } from 'node:fs/promises';
-import { parentPort } from 'node:worker_threads';
+import { constants, setPriority } from 'node:os';
+import { parentPort, workerData } from 'node:worker_threads';
 import { compilePipelineObject, loadDefaultConfig, matchesSchema, parsePipelineText, pipelineShapes, type LoadedConfig } from '../config/pipelineConfig';
 import { ConfigError } from '../errors';
 import { processInMemory } from '../processFile';
 import { readTests, testInputBytes, type PipelineTest } from './pipelineTests';
-import type { FromSampleWorker, InvalidStage, ToSampleWorker } from './sampleProtocol';
+import { packTraces, type FromSampleWorker, type InvalidStage, type SampleRun, type ToSampleWorker } from './sampleProtocol';
 import { checkTest } from './testRunner';
 
 const port = parentPort;
 if (!port) throw new Error('sampleWorker.ts must run as a worker thread');
+
+if ((workerData as { background?: boolean } | null)?.background) {
+  try {
+    // Priority 0 means the calling thread on Linux (nice is per thread there): this worker only.
+    setPriority(0, constants.priority.PRIORITY_BELOW_NORMAL);
+  } catch {
+    // Not allowed here: run at the normal priority.
+  }
+}
 
 let config: LoadedConfig | undefined;
 let tests: PipelineTest[] = [];
@@ -73,17 +83,17 @@ async function handle(message: ToSampleWorker): Promise<void> {
       const started = performance.now();
       const result = processInMemory(config, { name: message.name, source: message.name }, bytes, { maxLineBytes: message.maxLineBytes, trace: message.trace });
       const durationMs = performance.now() - started;
-      post({
-        type: 'ran',
-        id: message.id,
-        run: {
-          summary: result.summary,
-          lines: result.lines.slice(0, message.maxLines),
-          ...(result.traces ? { traces: result.traces.slice(0, message.maxLines) } : {}),
-          totalLines: result.lines.length,
-          durationMs,
-        },
-      });
+      const lines = result.lines.length > message.maxLines ? result.lines.slice(0, message.maxLines) : result.lines;
+      const traces = result.traces ? packTraces(result.traces.slice(0, message.maxLines)) : undefined;
+      const run: SampleRun = {
+        summary: result.summary,
+        text: lines.map((line) => `${line}\n`).join(''),
+        lineCount: lines.length,
+        totalLines: result.lines.length,
+        durationMs,
+        ...(traces ? { traces } : {}),
+      };
+      port?.postMessage({ type: 'ran', id: message.id, run } satisfies FromSampleWorker, traces ? [traces.pathOf.buffer as ArrayBuffer, traces.n.buffer as ArrayBuffer] : []);
       return;
     }
   }

@@ -26,7 +26,7 @@ export class PipelineDiagnostics implements vscode.Disposable, vscode.CodeAction
   static readonly providedCodeActionKinds = [vscode.CodeActionKind.QuickFix];
 
   private readonly collection = vscode.languages.createDiagnosticCollection(DIAGNOSTIC_SOURCE);
-  private readonly runner = new SampleRunner({ timeoutMs: CHECK_TIMEOUT_MS });
+  private readonly runner = new SampleRunner({ timeoutMs: CHECK_TIMEOUT_MS, background: true });
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private readonly fixes = new Map<string, Fix[]>();
   private readonly checkedVersions = new Map<string, number>();

@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { parse as parseJsonc } from 'jsonc-parser';
 import * as vscode from 'vscode';
 import { readTests, testInputBytes } from '../../core/authoring/pipelineTests';
-import { SampleRunner, SampleTimeoutError, type SampleRun } from '../../core/authoring/sampleRunner';
+import { SampleRunner, SampleTimeoutError, traceAt, type SampleRun } from '../../core/authoring/sampleRunner';
 import { formatConfigIssues } from '../../core/errors';
 import type { Logger } from '../../core/logger';
 import { COMMANDS } from '../constants';
@@ -20,8 +20,13 @@ import { isPipelineDocument, parseDocumentTree, placeOf } from './pipelineDocume
 export const PREVIEW_SCHEME = 'fileflow-preview';
 export const PREVIEW_COMMAND = COMMANDS.previewPipeline;
 const DEBOUNCE_MS = 150;
-/** The preview shows this many output lines at most (the per-node counts cover the whole sample). */
-export const PREVIEW_MAX_LINES = 5000;
+/**
+ * The preview shows this many output lines at most (the per-node counts cover the whole
+ * sample). The whole text goes to the workbench on every update (compressed, over the remote
+ * connection in Remote and web windows), on the extension host's thread: more lines would make
+ * typing with a big sample previewed cost the host real time.
+ */
+export const PREVIEW_MAX_LINES = 1000;
 
 /** What a preview runs the pipeline over. */
 export type PreviewSample = { kind: 'editor'; uri: string } | { kind: 'file'; path: string } | { kind: 'test'; index: number };
@@ -60,7 +65,7 @@ export class Preview {
     timeoutMs: number,
   ) {
     this.uri = vscode.Uri.from({ scheme: PREVIEW_SCHEME, path: `/${path.basename(pipeline.fsPath)} (preview)`, query: pipeline.toString() });
-    this.runner = new SampleRunner({ timeoutMs });
+    this.runner = new SampleRunner({ timeoutMs, background: true });
   }
 }
 
@@ -139,8 +144,8 @@ export class PipelinePreviews implements vscode.Disposable, vscode.TextDocumentC
 
   provideHover(document: vscode.TextDocument, position: vscode.Position): vscode.Hover | undefined {
     const preview = this.previews.get(document.uri.query);
-    const trace = preview?.run?.traces?.[position.line];
-    if (!preview || !trace || position.line >= (preview.run?.lines.length ?? 0)) return undefined;
+    const trace = preview?.run ? traceAt(preview.run, position.line) : undefined;
+    if (!preview || !trace) return undefined;
     const markdown = new vscode.MarkdownString();
     markdown.appendMarkdown(vscode.l10n.t('**Input line {0}** of {1}', trace.n, preview.sampleName));
     markdown.appendMarkdown('\n\n');
@@ -274,20 +279,23 @@ export class PipelinePreviews implements vscode.Disposable, vscode.TextDocumentC
     preview.run = run;
     preview.problem = problem;
     preview.version = version;
+    let text: string;
     if (run) {
-      let text = run.lines.map((line) => `${line}\n`).join('');
+      text = run.text;
       if (run.summary.status === 'failed') {
         text = `${vscode.l10n.t('The sample failed: {0}', run.summary.error?.message ?? '')}\n`;
-        preview.run = { ...run, lines: [], traces: [] };
-      } else if (run.totalLines > run.lines.length) {
-        text += `${vscode.l10n.t('… {0} more lines (the preview shows the first {1})', run.totalLines - run.lines.length, run.lines.length)}\n`;
+        preview.run = { ...run, text: '', lineCount: 0, traces: undefined };
+      } else if (run.totalLines > run.lineCount) {
+        text += `${vscode.l10n.t('… {0} more lines (the preview shows the first {1})', run.totalLines - run.lineCount, run.lineCount)}\n`;
       }
-      preview.text = text;
     } else {
-      preview.text = problem ?? '';
+      text = problem ?? '';
     }
+    const changed = text !== preview.text;
+    preview.text = text;
     preview.updates++;
-    this.changed.fire(preview.uri);
+    // An edit that changes nothing in the result (a test's name, a comment) costs no transfer.
+    if (changed) this.changed.fire(preview.uri);
     this.lensesChanged.fire();
     this.updated.fire(preview);
   }

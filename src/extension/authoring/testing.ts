@@ -8,7 +8,8 @@ import { parse as parseJsonc } from 'jsonc-parser';
 import * as vscode from 'vscode';
 import { readTests } from '../../core/authoring/pipelineTests';
 import { SampleRunner } from '../../core/authoring/sampleRunner';
-import { describeFailure, type TestResult } from '../../core/authoring/testRunner';
+import { describeFailure } from '../../core/authoring/testReport';
+import type { TestResult } from '../../core/authoring/testRunner';
 import type { Logger } from '../../core/logger';
 import { PIPELINE_FILE_NAME } from '../constants';
 import { readSettings } from '../settings';
@@ -119,7 +120,7 @@ export class PipelineTesting implements vscode.Disposable {
     this.ran.add(uri.toString());
     for (const item of items) run.enqueued(item);
     const folder = vscode.workspace.getWorkspaceFolder(uri);
-    const runner = new SampleRunner({ timeoutMs: folder ? readSettings(folder).fileTimeoutMs : 600_000 });
+    const runner = new SampleRunner({ timeoutMs: folder ? readSettings(folder).fileTimeoutMs : 600_000, background: true });
     const cancel = token.onCancellationRequested(() => void runner.dispose());
     try {
       const open = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
