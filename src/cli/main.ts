@@ -170,8 +170,17 @@ async function runCommand(command: Extract<Command, { kind: 'run' }>, io: CliIo)
 }
 
 if (require.main === module) {
+  // A reader that stops early (`run --stdout | head`) closes the pipe: the rest of the output
+  // has nowhere to go, which is neither an error nor a reason to change the exit status.
+  let stdoutClosed = false;
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+    stdoutClosed = true;
+  });
   main(process.argv.slice(2), {
-    out: (text) => process.stdout.write(text),
+    out: (text) => {
+      if (!stdoutClosed) process.stdout.write(text);
+    },
     err: (text) => process.stderr.write(text),
     errIsTty: process.stderr.isTTY === true,
     cwd: process.cwd(),

@@ -3,7 +3,7 @@
 // name, the time limit) and `run -`, `run --stdout`, `--trace-lines`.
 
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { copyFile, readdir, readFile, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import type { FileSummary } from '../../src/core/summary';
@@ -234,6 +234,19 @@ describe('fileflow test / run - / run --stdout (built dist/cli.js)', function ()
         ],
       );
       assert.equal(report.metrics.files.failed, 1);
+    });
+
+    it('--stdout into a reader that stops early (| head): no error, exit status unchanged', async () => {
+      const dir = await tempDir();
+      await writeFile(path.join(dir, 'big.log'), 'x [WARN] a line that is kept\n'.repeat(200_000));
+      const child = spawn(process.execPath, [CLI, 'run', 'big.log', '--stdout'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+      let stderr = '';
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
+      child.stdout.destroy(); // as head does after its lines
+      const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+      assert.equal(stderr, '');
+      assert.equal(code, 0);
     });
 
     it('--trace-lines prints each result line with its input line n and the nodes it passed through', async () => {
