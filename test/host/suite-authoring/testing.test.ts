@@ -55,7 +55,7 @@ describe('Testing view', () => {
     assert.equal(alone.failed.size, 0);
   });
 
-  it('reports an invalid pipeline as an error of its tests, and refreshes the list when the file is saved', async () => {
+  it('reports an invalid pipeline as an error of its tests; saving refreshes the list and runs the tests again', async () => {
     const api = await extensionApi();
     const testing = api.authoring.testing;
     const dir = await scratchFolder('testing-invalid');
@@ -64,8 +64,15 @@ describe('Testing view', () => {
     const recorded = await recordRun(testing, new vscode.TestRunRequest([fileItem]));
     assert.deepEqual(recorded.errored.sort(), ['shouts', 'whispers']);
 
-    await editor.edit((edit) => edit.replace(rangeOfText(document, '"whispers"'), '"murmurs"'));
+    // Fixed and saved: the list follows the file, and tests that ran before run again.
+    const again = recordRuns(testing);
+    await editor.edit((edit) => {
+      edit.replace(rangeOfText(document, '"whispers"'), '"murmurs"');
+      edit.replace(rangeOfText(document, ', "then": "nowhere"'), '');
+    });
     await document.save();
+    await waitFor('the tests to run again on save', () => again.recorded.passed.includes('shouts') && again.recorded.failed.has('murmurs'));
+    again.stop();
     await waitFor('the renamed test', () => {
       const labels: string[] = [];
       testing.controller.items.get(document.uri.toString())?.children.forEach((item) => labels.push(item.label));
@@ -75,11 +82,11 @@ describe('Testing view', () => {
 });
 
 /**
- * Runs a request through the controller's own run handler and records the outcomes. The
- * public API gives no read access to results, so the controller's createTestRun is wrapped
- * for the duration of the run (the run itself is the real one VS Code shows).
+ * Records the outcomes of every run the controller makes until stop(). The public API gives no
+ * read access to results, so the controller's createTestRun is wrapped meanwhile (the runs
+ * themselves are the real ones VS Code shows).
  */
-async function recordRun(testing: { controller: vscode.TestController; run(request: vscode.TestRunRequest, token: vscode.CancellationToken): Promise<void> }, request: vscode.TestRunRequest): Promise<Recorded> {
+function recordRuns(testing: { controller: vscode.TestController }): { recorded: Recorded; stop(): void } {
   const recorded: Recorded = { passed: [], failed: new Map(), errored: [] };
   const controller = testing.controller;
   const original = controller.createTestRun.bind(controller);
@@ -102,12 +109,18 @@ async function recordRun(testing: { controller: vscode.TestController; run(reque
     };
     return run;
   };
+  return { recorded, stop: () => (controller.createTestRun = original) };
+}
+
+/** Runs a request through the controller's own run handler and records the outcomes. */
+async function recordRun(testing: { controller: vscode.TestController; run(request: vscode.TestRunRequest, token: vscode.CancellationToken): Promise<void> }, request: vscode.TestRunRequest): Promise<Recorded> {
+  const recording = recordRuns(testing);
   try {
     const source = new vscode.CancellationTokenSource();
     await testing.run(request, source.token);
     source.dispose();
   } finally {
-    controller.createTestRun = original;
+    recording.stop();
   }
-  return recorded;
+  return recording.recorded;
 }
