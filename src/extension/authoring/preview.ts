@@ -21,6 +21,12 @@ export const PREVIEW_SCHEME = 'fileflow-preview';
 export const PREVIEW_COMMAND = COMMANDS.previewPipeline;
 const DEBOUNCE_MS = 150;
 /**
+ * After an edit the preview waits DEBOUNCE_MS, or as long as its last run took when that was
+ * longer (up to this): a big sample is not run again on every keystroke while someone types,
+ * which would keep a core busy for results nobody sees.
+ */
+const MAX_DEBOUNCE_MS = 1000;
+/**
  * The preview shows this many output lines at most (the per-node counts cover the whole
  * sample). The whole text goes to the workbench on every update (compressed, over the remote
  * connection in Remote and web windows), on the extension host's thread: more lines would make
@@ -212,7 +218,8 @@ export class PipelinePreviews implements vscode.Disposable, vscode.TextDocumentC
       if (!isPipeline && !isSample) continue;
       if (isSample) preview.keptKey = undefined;
       clearTimeout(preview.timer);
-      preview.timer = setTimeout(() => void this.compute(preview), DEBOUNCE_MS);
+      const delay = Math.min(MAX_DEBOUNCE_MS, Math.max(DEBOUNCE_MS, Math.round(preview.run?.durationMs ?? 0)));
+      preview.timer = setTimeout(() => void this.compute(preview), delay);
     }
   }
 
