@@ -28,4 +28,5 @@ export const COMMANDS = {
   revealInExplorer: 'fileflow.revealInExplorer',
   refresh: 'fileflow.refresh',
   showMore: 'fileflow.showMore',
+  previewPipeline: 'fileflow.previewPipeline',
 } as const;
