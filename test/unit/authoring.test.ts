@@ -11,7 +11,7 @@ import { SampleRunner, traceAt } from '../../src/core/authoring/sampleRunner';
 import { lineDiff } from '../../src/core/authoring/testReport';
 import { runPipelineTest } from '../../src/core/authoring/testRunner';
 import { compilePipelineObject, compilePipelineText } from '../../src/core/config/pipelineConfig';
-import { processInMemory } from '../../src/core/processFile';
+import { processInMemory, processStream } from '../../src/core/processFile';
 import type { FileSummary } from '../../src/core/summary';
 import { configIssues, FIXTURES, runConfig, useTempDirs } from './support/harness';
 
@@ -205,6 +205,21 @@ describe('pipeline authoring: engine', () => {
         assert.equal(result.summary.status, 'failed', `trace: ${trace}`);
         assert.match(result.summary.error?.message ?? '', /returned a Promise from flush\(\)/);
       }
+    });
+
+    it('processStream (standard input) decompresses gzip even when a pipe delivers it a byte at a time', async () => {
+      const dir = await tempDir();
+      const config = await compilePipelineObject(ROUTED, path.join(dir, 'p.json'));
+      async function* byteByByte(): AsyncGenerator<Buffer> {
+        for (const byte of LATIN1_GZ) yield Buffer.from([byte]);
+      }
+      let out = '';
+      const summary = await processStream(config, { name: 'stdin.latin1', source: '-' }, { stream: byteByByte() }, (text) => {
+        out += text;
+      });
+      assert.equal(summary.status, 'processed', summary.error?.message);
+      assert.equal(out, 'CAFÉ\nNAÏVE\n');
+      assert.equal(summary.bytesIn, LATIN1_GZ.length);
     });
   });
 
