@@ -1,6 +1,6 @@
 // Diagnostics in pipeline files (docs/authoring.md): each error class at the exact range of its
-// JSON path, updated as you type and gone when fixed; the "did you mean" quick fix; no second
-// report of what VS Code's JSON service already says from the schema.
+// JSON path (a routing loop too), updated as you type and gone when fixed; the "did you mean"
+// quick fix; no second report of what VS Code's JSON service already says from the schema.
 
 import assert from 'node:assert/strict';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -64,6 +64,25 @@ describe('pipeline diagnostics', () => {
     await writeFile(path.join(dir, 'fixtures', 'app.log'), 'x [WARN] y\n');
     await document.save();
     await waitForDiagnostics(document.uri, 'the inputFile diagnostic to go', (d) => d.length === 1 && d[0].code === '/nodes/error/then');
+  });
+
+  it('shows a loop no line can leave at the then that closes it, and drops it when a routing node breaks the loop', async () => {
+    const dir = await scratchFolder('loop');
+    const looping = `{
+  "nodes": {
+    "start": { "use": "trim", "then": "loud" },
+    "loud": { "use": "uppercase", "then": "start" }
+  }
+}
+`;
+    const { document, editor } = await openPipeline(path.join(dir, 'loop.fileflow.json'), looping);
+    const [diagnostic] = await waitForDiagnostics(document.uri, 'the loop diagnostic', (d) => d.length === 1);
+    assert.equal(diagnostic.code, '/nodes/start/then');
+    assert.equal(rangeText(diagnostic.range), rangeText(rangeOfText(document, '"loud"', 0)));
+    assert.match(diagnostic.message, /^routing loop: "start" → "loud" → "start" passes every line that reaches it round and round/);
+    // A routing node in the loop lets lines out: no problem any more.
+    await editor.edit((edit) => edit.replace(rangeOfText(document, '{ "use": "uppercase", "then": "start" }'), '{ "use": "route", "with": { "rules": [{ "pattern": "^again", "tag": "start" }], "default": "end" } }'));
+    await waitForDiagnostics(document.uri, 'no diagnostics once the loop can be left', (d) => d.length === 0);
   });
 
   it('offers "did you mean" as a quick fix, which fixes the problem', async () => {
