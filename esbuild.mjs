@@ -103,6 +103,9 @@ const builds = [
   // The processing worker thread, loaded by src/core/queue/workerPool.ts from beside the
   // bundle that starts it.
   { ...nodeDefaults, entryPoints: { worker: 'src/core/queue/worker.ts' }, outdir: dist },
+  // The sample worker (pipeline tests and previews), loaded by src/core/authoring/sampleRunner.ts
+  // from beside the bundle that starts it.
+  { ...nodeDefaults, entryPoints: { sampleWorker: 'src/core/authoring/sampleWorker.ts' }, outdir: dist },
   // The VS Code extension host entry (the only bundle with `vscode` as an external).
   { ...nodeDefaults, entryPoints: { extension: 'src/extension/extension.ts' }, outdir: dist },
   // The HTTP API server, which the extension loads only when fileflow.http.enabled is on (the
@@ -147,7 +150,7 @@ if (watch) {
  */
 async function writeL10nBundle(outDir) {
   const { getL10nJson } = createRequire(import.meta.url)('@vscode/l10n-dev');
-  const sources = readdirSync('src/extension').filter((file) => file.endsWith('.ts'));
+  const sources = readdirSync('src/extension', { recursive: true }).filter((file) => file.endsWith('.ts'));
   const bundle = await getL10nJson(await Promise.all(sources.map(async (file) => ({ extension: '.ts', contents: await readFile(join('src/extension', file), 'utf8') }))));
   await mkdir(outDir, { recursive: true });
   await writeFile(join(outDir, 'bundle.l10n.json'), `${JSON.stringify(bundle, null, 2)}\n`);

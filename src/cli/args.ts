@@ -16,7 +16,7 @@ interface Common {
 }
 
 export type Command =
-  | ({ kind: 'run'; files: string[]; out: string; maxLineBytes?: number } & Common)
+  | ({ kind: 'run'; files: string[]; out: string; maxLineBytes?: number } & RunStdio & Common)
   | ({
       kind: 'watch';
       root: string;
@@ -40,11 +40,23 @@ export type Command =
     } & Common)
   | ({ kind: 'status'; root: string } & Common)
   | ({ kind: 'validate'; file: string } & Common)
+  | ({ kind: 'test'; file: string; fileTimeoutSec?: number; maxLineBytes?: number } & Common)
   | ({ kind: 'samples'; dir: string; count: number; lines: number; seed: number } & Common)
   | { kind: 'help'; topic?: string }
   | { kind: 'version' };
 
+/** `run -` (standard input), `--stdout`, `--trace-lines` (see src/cli/runStdio.ts). */
+interface RunStdio {
+  /** The name standard input (`-`) gets: `--name`, default "stdin". */
+  stdinName: string;
+  stdout: boolean;
+  traceLines: boolean;
+}
+
 const OPTIONS = {
+  name: { type: 'string' },
+  stdout: { type: 'boolean' },
+  'trace-lines': { type: 'boolean' },
   pipeline: { type: 'string' },
   config: { type: 'string' },
   out: { type: 'string' },
@@ -71,26 +83,31 @@ const OPTIONS = {
   version: { type: 'boolean', short: 'v' },
 } as const;
 
-const COMMANDS = ['run', 'watch', 'status', 'validate', 'samples', 'help'];
+const COMMANDS = ['run', 'watch', 'status', 'validate', 'test', 'samples', 'help'];
 
 /**
- * Flags that mean something to one command only: given to another they are refused rather
+ * Flags that mean something to some commands only: given to another they are refused rather
  * than silently ignored (a `run --once` that quietly did nothing would mislead).
  */
-const ONLY_FOR: Partial<Record<keyof typeof OPTIONS, string>> = {
-  out: 'run',
-  concurrency: 'watch',
-  'stability-ms': 'watch',
-  ignore: 'watch',
-  retries: 'watch',
-  poll: 'watch',
-  'lease-sec': 'watch',
-  http: 'watch',
-  create: 'watch',
-  once: 'watch',
-  count: 'samples',
-  lines: 'samples',
-  seed: 'samples',
+const ONLY_FOR: Partial<Record<keyof typeof OPTIONS, readonly string[]>> = {
+  out: ['run'],
+  name: ['run'],
+  stdout: ['run'],
+  'trace-lines': ['run'],
+  concurrency: ['watch'],
+  'stability-ms': ['watch'],
+  'file-timeout': ['watch', 'test'],
+  'max-line-bytes': ['run', 'watch', 'test'],
+  ignore: ['watch'],
+  retries: ['watch'],
+  poll: ['watch'],
+  'lease-sec': ['watch'],
+  http: ['watch'],
+  create: ['watch'],
+  once: ['watch'],
+  count: ['samples'],
+  lines: ['samples'],
+  seed: ['samples'],
 };
 
 export function parseCommandLine(argv: string[]): Command {
@@ -139,10 +156,14 @@ export function parseCommandLine(argv: string[]): Command {
     rest = watchRoot !== undefined ? [watchRoot, ...positionals] : [...(values.input ?? []), ...positionals];
   }
 
-  if (command === 'run' || command === 'watch' || command === 'status' || command === 'validate' || command === 'samples') {
+  // Silently ignoring a safety limit would be worse than refusing it.
+  if (command === 'run' && values['file-timeout'] !== undefined) {
+    throw new UsageError('run: --file-timeout works only with watch and test (run processes files in this process, where a stuck processor cannot be stopped)');
+  }
+  if (command !== undefined && command !== 'help' && COMMANDS.includes(command)) {
     for (const [flag, only] of Object.entries(ONLY_FOR)) {
-      if (only !== command && values[flag as keyof typeof values] !== undefined) {
-        throw new UsageError(`${command}: --${flag} works only with ${only}`);
+      if (!only.includes(command) && values[flag as keyof typeof values] !== undefined) {
+        throw new UsageError(`${command}: --${flag} works only with ${only.join(' and ')}`);
       }
     }
   }
@@ -154,11 +175,14 @@ export function parseCommandLine(argv: string[]): Command {
       return { kind: 'help', topic: rest[0] };
     case 'run':
       if (rest.length === 0) throw new UsageError('run: give at least one FILE');
-      // Silently ignoring a safety limit would be worse than refusing it.
-      if (values['file-timeout'] !== undefined) {
-        throw new UsageError('run: --file-timeout works only with watch (run processes files in this process, where a stuck processor cannot be stopped)');
-      }
-      return { kind: 'run', files: rest, out: values.out ?? 'results', maxLineBytes: optionalInt('--max-line-bytes', values['max-line-bytes'], 1), ...common };
+      return {
+        kind: 'run',
+        files: rest,
+        out: values.out ?? 'results',
+        maxLineBytes: optionalInt('--max-line-bytes', values['max-line-bytes'], 1),
+        ...runStdio(rest, values),
+        ...common,
+      };
     case 'watch':
       if (rest.length !== 1) throw new UsageError('watch: give exactly one ROOT folder');
       return {
@@ -187,6 +211,17 @@ export function parseCommandLine(argv: string[]): Command {
       if (file === undefined || rest.length > 1) throw new UsageError('validate: give exactly one PIPELINE file');
       return { kind: 'validate', file, ...common };
     }
+    case 'test': {
+      const file = rest[0] ?? common.pipeline;
+      if (file === undefined || rest.length > 1) throw new UsageError('test: give exactly one PIPELINE file');
+      return {
+        kind: 'test',
+        file,
+        fileTimeoutSec: optionalInt('--file-timeout', values['file-timeout'], 0),
+        maxLineBytes: optionalInt('--max-line-bytes', values['max-line-bytes'], 1),
+        ...common,
+      };
+    }
     case 'samples':
       if (rest.length !== 1) throw new UsageError('samples: give exactly one DIR');
       return {
@@ -198,7 +233,7 @@ export function parseCommandLine(argv: string[]): Command {
         ...common,
       };
     default:
-      throw new UsageError(`unknown command "${command}" (commands: run, watch, status, validate, samples; see --help)`);
+      throw new UsageError(`unknown command "${command}" (commands: run, watch, status, validate, test, samples; see --help)`);
   }
 }
 
@@ -208,6 +243,19 @@ function listenAddress(value: string): ListenAddress {
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
+}
+
+function runStdio(files: string[], values: { name?: string; stdout?: boolean; 'trace-lines'?: boolean; out?: string }): RunStdio {
+  const stdinCount = files.filter((file) => file === '-').length;
+  if (stdinCount > 1) throw new UsageError('run: give "-" (standard input) at most once');
+  if (values.name !== undefined && stdinCount === 0) throw new UsageError('run: --name names standard input; give "-" as the FILE');
+  if (values.name !== undefined && (values.name === '' || /[\\/]/.test(values.name) || values.name.startsWith('.'))) {
+    throw new UsageError(`run: --name must be a plain file name (no "/", no leading "."), got "${values.name}"`);
+  }
+  const traceLines = values['trace-lines'] ?? false;
+  const stdout = (values.stdout ?? false) || traceLines;
+  if (stdout && values.out !== undefined) throw new UsageError('run: --stdout writes the result to standard output; do not give --out with it');
+  return { stdinName: values.name ?? 'stdin', stdout, traceLines };
 }
 
 function logLevel(value: string | undefined, debug?: boolean, trace?: boolean): LogLevel {
@@ -243,6 +291,11 @@ Usage:
       DIR/<name>.summary.json for each (DIR defaults to ./results). A result or summary
       that would replace one of the inputs (same path, a link to it, or another input's
       result) is refused before anything is written.
+  fileflow run - [--name N] [--stdout] [--trace-lines]
+      "-" reads standard input, as a file named N (default "stdin"). --stdout writes
+      the result to standard output instead of DIR (with --json, the summaries go to
+      stderr). --trace-lines (implies --stdout) prints each result line as
+      "n<TAB>node>node…<TAB>line": the input line it came from and the nodes it passed.
   fileflow watch ROOT [--pipeline P] [--once] [--json] [--create]
                      [--concurrency N] [--stability-ms MS] [--file-timeout S]
                      [--max-line-bytes N] [--ignore GLOB]... [--retries N] [--poll]
@@ -257,15 +310,21 @@ Usage:
       files of each state with the newest ones, and why failed files failed.
   fileflow validate PIPELINE
       Check a pipeline file and list every problem with its JSON path.
+  fileflow test PIPELINE [--json] [--file-timeout S] [--max-line-bytes N]
+      Run the tests in the pipeline file: one line per test (a line diff when the
+      output differs), then "N passed, N failed". Exit 0 all passed, 1 some failed,
+      2 the pipeline or a test is invalid. --json: one JSON object per test per line.
+      --file-timeout and --max-line-bytes as for watch.
   fileflow samples DIR [--count N] [--lines M] [--seed S]
       Write N sample log files of M lines (default 10 x 100, seed 42).
 
 Options:
   --pipeline P        pipeline file (default: ./fileflow.pipeline.json if present,
                       else the built-in log-triage pipeline)
-  --json              run: the summaries and the metrics snapshot as one JSON object;
-                      watch: one JSON object per line as things happen (NDJSON), the
-                      metrics snapshot last
+  --json              run: the summaries and the metrics snapshot as one JSON object
+                      (on stderr with --stdout); watch: one JSON object per line as
+                      things happen (NDJSON), the metrics snapshot last; test: one
+                      object per test
   --log-level L       trace | debug | info | warn | error (default warn); logs go to stderr
   -h, --help          show this help
   -v, --version       show the version
@@ -276,7 +335,8 @@ Watch options:
   --stability-ms MS   a new file is taken once unchanged for MS ms (default 500)
   --file-timeout S    a file still processing after S seconds (default 600; 0 = no
                       limit) is stopped and fails, so a stuck processor cannot hold up the queue
-  --max-line-bytes N  a longer line fails its file (default 1048576; run takes it too)
+  --max-line-bytes N  a longer line fails its file (default 1048576; run and test take
+                      it too)
   --ignore GLOB       leave inbox files matching GLOB alone (repeatable; matched against
                       the path below unprocessed/, e.g. "**/*.bak")
   --retries N         attempts for transient filesystem errors (default 3)
@@ -293,5 +353,6 @@ Seed-compatible aliases:
   --debug, --trace  = --log-level debug / trace
 
 Output to a closed pipe (| head) is dropped: the work goes on and the exit status is unchanged.
-Exit status: 0 every file processed, 1 some file failed, 2 usage or configuration error.
+Exit status: 0 every file processed (test: every test passed), 1 some file (test) failed,
+2 usage or configuration error.
 `;

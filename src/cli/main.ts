@@ -12,7 +12,7 @@ import {
 import { ConfigError, FileProcessingError } from '../core/errors';
 import { streamLogger } from '../core/logger';
 import { MetricsCollector } from '../core/metrics';
-import { failureSummary, processFile } from '../core/processFile';
+import { failureSummary, processFile, type FileInput } from '../core/processFile';
 import { QueueRootError } from '../core/queue/layout';
 import { writeSamples } from '../core/samples';
 import { logFileOutcome, SUMMARY_SUFFIX, type FileSummary } from '../core/summary';
@@ -20,8 +20,10 @@ import { uniqueName } from '../core/util/uniqueName';
 import { HELP, parseCommandLine, UsageError, type Command } from './args';
 import { formatMetrics } from './formatMetrics';
 import { safeStream } from './output';
-import { checkFolder, checkRunInput, describeFsError, isFsError, makeFolder, mayChange, refuseOverwritingInputs, type PlannedOutput } from './paths';
+import { checkFolder, checkRunInput, describeFsError, isFsError, makeFolder, mayChange, refuseOverwritingInputs, type PlannedOutput, type RunInput } from './paths';
+import { readStdin, runToStdout, STDIN } from './runStdio';
 import { statusCommand } from './statusCommand';
+import { testCommand } from './testCommand';
 import { watchCommand } from './watchCommand';
 import { version } from '../../package.json';
 
@@ -31,6 +33,8 @@ export interface CliIo {
   /** Whether stderr is a terminal (progress lines are only drawn there). */
   errIsTty: boolean;
   cwd: string;
+  /** Standard input, for `run -`. */
+  stdin?(): AsyncIterable<Buffer>;
   /** Registers a SIGINT/SIGTERM handler (long-running commands); returns its remover. */
   onSignal?(handler: (signal: string) => void): () => void;
 }
@@ -60,6 +64,8 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         return EXIT_OK;
       case 'validate':
         return await validateCommand(command, io);
+      case 'test':
+        return await testCommand(command, io);
       case 'samples': {
         await makeFolder(command.dir, `samples ${command.dir}`, io.cwd);
         const files = await writeSamples(path.resolve(io.cwd, command.dir), command);
@@ -92,7 +98,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
 }
 
 async function validateCommand(command: Extract<Command, { kind: 'validate' }>, io: CliIo): Promise<number> {
-  const config = await loadPipelineFile(path.resolve(io.cwd, command.file));
+  const config = await loadPipelineFile(path.resolve(io.cwd, command.file), { checkTests: true });
   const pipelines = [...config.pipelines.values()].map((p) => `${p.name} (${p.nodes.length} nodes)`);
   const routes = config.routes.length === 0 ? 'no routes (one pipeline for every file)' : `${config.routes.length} route(s)`;
   io.out(`${command.file}: ok — pipelines: ${pipelines.join(', ')}; ${routes}\n`);
@@ -117,24 +123,35 @@ export async function resolveConfig(pipeline: string | undefined, cwd: string): 
 async function runCommand(command: Extract<Command, { kind: 'run' }>, io: CliIo): Promise<number> {
   const logger = streamLogger(command.logLevel, io.err);
   // Check every input, the pipeline and every output before touching anything, so that a
-  // typo costs nothing.
-  const inputs = [];
-  for (const file of command.files) inputs.push(await checkRunInput(file, io.cwd));
+  // typo costs nothing. Standard input ("-") has nothing to check.
+  const inputs: (RunInput | typeof STDIN)[] = [];
+  for (const file of command.files) inputs.push(file === STDIN ? STDIN : await checkRunInput(file, io.cwd));
   const config = await resolveConfig(command.pipeline, io.cwd);
   logger.debug(`pipeline file: ${config.source}`);
+  if (command.stdout) return runToStdout(command, config, logger, io);
   const outDir = path.resolve(io.cwd, command.out);
   await checkFolder(outDir, `--out ${command.out}`, io.cwd);
   const taken = new Set<string>();
   const planned = inputs.map((input) => {
-    const name = uniqueName(path.basename(input.file), (candidate) => taken.has(candidate));
+    const file = input === STDIN ? STDIN : input.file;
+    const name = uniqueName(input === STDIN ? command.stdinName : path.basename(input.file), (candidate) => taken.has(candidate));
     taken.add(name);
-    return { input, name, resultPath: path.join(outDir, name), summaryPath: path.join(outDir, name + SUMMARY_SUFFIX) };
+    // Standard input is read when its turn comes.
+    const fileInput = (): FileInput => (input === STDIN ? { stream: readStdin(io) } : { path: input.absolute });
+    return { file, fileInput, name, resultPath: path.join(outDir, name), summaryPath: path.join(outDir, name + SUMMARY_SUFFIX) };
   });
-  const outputs: PlannedOutput[] = planned.flatMap((p) => [
-    { path: p.resultPath, kind: 'result', of: p.input.file },
-    { path: p.summaryPath, kind: 'summary', of: p.input.file },
-  ]);
-  await refuseOverwritingInputs(inputs, outputs, io.cwd);
+  const outputs: PlannedOutput[] = planned.flatMap((p) => {
+    const of = p.file === STDIN ? 'standard input' : p.file;
+    return [
+      { path: p.resultPath, kind: 'result', of },
+      { path: p.summaryPath, kind: 'summary', of },
+    ];
+  });
+  await refuseOverwritingInputs(
+    inputs.filter((input): input is RunInput => input !== STDIN),
+    outputs,
+    io.cwd,
+  );
   await makeFolder(outDir, `--out ${command.out}`, io.cwd);
   await mayChange(outDir, `--out ${command.out}`, io.cwd, 'so no result can be written there');
 
@@ -143,23 +160,19 @@ async function runCommand(command: Extract<Command, { kind: 'run' }>, io: CliIo)
   const summaries: FileSummary[] = [];
   const showProgress = io.errIsTty && !command.json && planned.length > 1;
 
-  for (const [i, { input, name, resultPath, summaryPath }] of planned.entries()) {
+  for (const [i, { file, fileInput, name, resultPath, summaryPath }] of planned.entries()) {
     if (showProgress) io.err(`\r\x1b[K[${i + 1}/${planned.length}] ${name}`);
     metrics.queued--;
     metrics.inProgress++;
     const started = Date.now();
+    const job = { name, source: file, input: fileInput(), resultPath, summaryPath, detectedAt: started };
     let summary: FileSummary;
     try {
-      summary = await processFile(
-        config,
-        { name, source: input.file, input: { path: input.absolute }, resultPath, summaryPath, detectedAt: started },
-        { logger, maxLineBytes: command.maxLineBytes },
-      );
+      summary = await processFile(config, job, { logger, maxLineBytes: command.maxLineBytes });
     } catch (error) {
       // Not even a failed summary could be written (a full disk, a folder removed meanwhile):
       // the file counts as failed, with the reason, and the run goes on with the next one.
       if (!isFsError(error)) throw error;
-      const job = { name, source: input.file, input: { path: input.absolute }, resultPath, summaryPath, detectedAt: started };
       summary = failureSummary(job, new FileProcessingError(describeFsError(error, io.cwd, summaryPath), 'EIO'), started);
     } finally {
       metrics.inProgress--;
@@ -188,7 +201,8 @@ async function runCommand(command: Extract<Command, { kind: 'run' }>, io: CliIo)
 }
 
 if (require.main === module) {
-  // A reader that goes away (`| head`) must stop nothing and change no exit status.
+  // A reader that goes away (`| head`, `run --stdout | head`) must stop nothing and change no
+  // exit status.
   const stdout = safeStream(process.stdout);
   const stderr = safeStream(process.stderr);
   main(process.argv.slice(2), {
@@ -196,6 +210,7 @@ if (require.main === module) {
     err: (text) => stderr.write(text),
     errIsTty: process.stderr.isTTY === true,
     cwd: process.cwd(),
+    stdin: () => process.stdin,
     onSignal(handler) {
       const listener = (signal: NodeJS.Signals): void => handler(signal);
       process.on('SIGINT', listener);

@@ -1,13 +1,13 @@
 // Turns one file into a result and a summary (docs/pipelines.md, docs/results.md): streams
 // it through the line splitter and the chosen pipeline, then renames the result and the
-// summary, both written under temporary names, into place.
+// summary, both written under temporary names, into place. The same run, kept in memory or
+// streamed to a caller, serves pipeline tests, previews and `run --stdout` (docs/authoring.md).
 
 import { rmSync } from 'node:fs';
-import type { FileHandle } from 'node:fs/promises';
 import { encodingFor, selectPipeline, type LoadedConfig, type PipelineSpec } from './config/pipelineSpec';
 import { FencedError, FileProcessingError, isTransientFsError } from './errors';
 import { levelEnabled, silentLogger, type Logger } from './logger';
-import { PipelineRun } from './pipeline/router';
+import { PipelineRun, TracingPipelineRun, type LineTrace, type LineTraceSink } from './pipeline/router';
 import type { FileSummary } from './summary';
 import { decompressed, ENCODING_NAMES, isGzip } from './text/decode';
 import { DEFAULT_MAX_LINE_BYTES, LineSplitter } from './text/lineSplitter';
@@ -20,7 +20,14 @@ const WRITE_THRESHOLD = 64 * 1024;
 // a file whose lines fan out into a huge result never holds it all in memory.
 const OUTPUT_HIGH_WATER = 2 * 1024 * 1024;
 
-export type FileInput = { path: string; followSymlinks?: boolean } | { text: string };
+/**
+ * What a file's lines come from. `text` is already decoded (an editor's, a test's `input`): it
+ * is read as UTF-8 and never decompressed. `path`, `bytes` and `stream` are a file's bytes as
+ * stored, read as a file on disk is (gzip, the route's encoding, byte-order marks). A stream
+ * (standard input for `run -`) and bytes are read in this thread only: they do not cross to a
+ * worker.
+ */
+export type FileInput = { path: string; followSymlinks?: boolean } | { text: string } | { bytes: Buffer } | { stream: AsyncIterable<Buffer> };
 
 export interface FileJob {
   /** The file's name as in its summary (and `{file}` in templates). */
@@ -37,6 +44,9 @@ export interface FileJob {
   /** The writer's mark on its temporary files (a queue instance's id; see util/atomicFile). */
   tempTag?: string;
 }
+
+/** What a summary needs to know of its job. */
+type SummaryJob = Pick<FileJob, 'name' | 'source' | 'detectedAt' | 'attempt'>;
 
 export interface ProcessOptions {
   maxLineBytes?: number;
@@ -60,73 +70,255 @@ export interface ProcessOptions {
   beforeCommit?: () => void;
 }
 
-/** Processes one file and writes its result and summary. Resolves with the summary. */
-export async function processFile(config: LoadedConfig, job: FileJob, options: ProcessOptions = {}): Promise<FileSummary> {
-  const logger = options.logger ?? silentLogger;
-  const started = Date.now();
-  // Text from an editor is already decoded; a file is read as its route says (when the routes
-  // that may pick it disagree, its first line settles the route, and so the pipeline).
-  let chosen: PipelineSpec | undefined;
-  const encoding = 'text' in job.input ? 'utf8' : encodingFor(config, job.name, (pipeline) => (chosen = pipeline));
-  const splitter = new LineSplitter((line, n) => onLine(line, n), options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES, encoding);
-  const tracer = levelEnabled(logger, 'trace') ? (message: string) => logger.trace(message) : undefined;
+export interface FileRunOptions {
+  maxLineBytes?: number;
+  logger?: Logger;
+  /** The input is decoded text (`{ text }`): read as UTF-8 whatever the route's encoding. */
+  decoded?: boolean;
+  /** Every output line is also pushed here, as a line (for runs kept in memory). */
+  collectLines?: string[];
+  /**
+   * Called for every output line, just before it is written, with the nodes it passed
+   * through and the input line it came from. Off (and free) when not given.
+   */
+  traceLine?: LineTraceSink;
+}
 
-  let run: PipelineRun | undefined;
-  let eol = '\n';
-  let pending = '';
-  const sink = (line: string): void => {
-    pending += line;
-    pending += eol;
-    if (pending.length >= OUTPUT_HIGH_WATER) splitter.pause();
-  };
-  const begin = (firstLine: string | undefined): PipelineRun => {
-    const spec = chosen ?? choosePipeline(config, job.name, firstLine);
-    logger.debug(`${job.name}: pipeline "${spec.name}"`);
-    return new PipelineRun(spec, job.name, sink, tracer);
-  };
-  function onLine(line: string, n: number): void {
-    if (n === 1 && splitter.crlf) eol = '\r\n';
-    run ??= begin(line);
-    run.push(line, n);
+type FailurePartial = Partial<Pick<FileSummary, 'pipeline' | 'linesIn' | 'invalidLines' | 'bytesIn' | 'tags' | 'nodes' | 'processors'>>;
+
+/**
+ * One file's lines on their way through the pipeline, whatever they come from: the line
+ * splitter (reading the encoding the file's route asks for), the pipeline chosen for the file
+ * (by its name and, if a route asks, its first line), the output text waiting to be written,
+ * and the summary figures. processFile() feeds it from disk and writes what it holds,
+ * processStream() hands its output to a caller, processInMemory() keeps it all.
+ *
+ * `push`, `resume` and `endInput` return false when the output passed OUTPUT_HIGH_WATER and the
+ * splitter paused: the caller takes the pending output, then calls `resume()` until it returns
+ * true before pushing more.
+ */
+export class FileRun {
+  readonly splitter: LineSplitter;
+  run: PipelineRun | undefined;
+  /** Output text not yet handed to the writer (each line followed by the file's line ending). */
+  pending = '';
+  readonly started = Date.now();
+  /** True once endInput() was called. */
+  ended = false;
+  /** For gzip input: how many bytes of the file as stored were read (bytesIn counts those). */
+  storedBytes: (() => number) | undefined;
+  private eol = '\n';
+  /** The pipeline of the route that settled the encoding, when routes disagreed on it. */
+  private chosen: PipelineSpec | undefined;
+
+  constructor(
+    private readonly config: LoadedConfig,
+    private readonly job: SummaryJob,
+    private readonly options: FileRunOptions,
+  ) {
+    // Decoded text is UTF-8; a file is read as its route says (when the routes that may pick
+    // it disagree, its first line settles the route, and so the pipeline).
+    const encoding = options.decoded ? 'utf8' : encodingFor(config, job.name, (pipeline) => (this.chosen = pipeline));
+    this.splitter = new LineSplitter((line, n) => this.onLine(line, n), options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES, encoding);
+    // Without a first-line route the pipeline is known now (and a broken one fails at once).
+    if (!config.needsFirstLine) this.run = this.begin(undefined);
   }
-  let ended = false;
-  const endInput = (): boolean => {
-    ended = true;
-    return splitter.end();
-  };
+
+  push(chunk: Buffer): boolean {
+    return this.splitter.push(chunk);
+  }
+
+  resume(): boolean {
+    return this.splitter.resume();
+  }
+
+  /** End of input: the last line out of the splitter. */
+  endInput(): boolean {
+    this.ended = true;
+    return this.splitter.end();
+  }
+
   /** After the last line: the pipeline's end-of-file flush. */
-  const finishRun = (): PipelineRun => {
-    run ??= begin(undefined);
-    run.finish(splitter.linesIn);
-    return run;
-  };
-  // bytesIn counts the file's bytes as stored: for gzip input, the compressed bytes read.
-  let storedBytes: (() => number) | undefined;
-  const bytesIn = (): number => storedBytes?.() ?? splitter.bytesIn;
-  const processedSummary = (finished: PipelineRun, bytesOut: number): FileSummary =>
-    makeSummary(job, started, {
+  finish(): PipelineRun {
+    this.run ??= this.begin(undefined);
+    this.run.finish(this.splitter.linesIn);
+    return this.run;
+  }
+
+  /** Takes the output text gathered so far. */
+  takePending(): string {
+    const text = this.pending;
+    this.pending = '';
+    return text;
+  }
+
+  /** The file's bytes as stored: for gzip input, the compressed bytes read. */
+  get bytesIn(): number {
+    return this.storedBytes?.() ?? this.splitter.bytesIn;
+  }
+
+  processedSummary(bytesOut: number): FileSummary {
+    const finished = this.run as PipelineRun;
+    return makeSummary(this.job, this.started, {
       status: 'processed',
       pipeline: finished.spec.name,
-      linesIn: splitter.linesIn,
-      invalidLines: splitter.invalidLines,
-      bytesIn: bytesIn(),
+      linesIn: this.splitter.linesIn,
+      invalidLines: this.splitter.invalidLines,
+      bytesIn: this.bytesIn,
       bytesOut,
       ...finished.stats(),
     });
+  }
 
-  let writer: AtomicFileWriter | undefined;
-  let input: FileHandle | undefined;
-  let writing: Promise<void> = Promise.resolve();
+  /** What a failed file's summary keeps of the run: how far it got. */
+  partial(): FailurePartial {
+    const stats = this.run?.stats();
+    return {
+      pipeline: this.run?.spec.name ?? null,
+      linesIn: this.splitter.linesIn,
+      invalidLines: this.splitter.invalidLines,
+      bytesIn: this.bytesIn,
+      tags: stats?.tags ?? {},
+      nodes: stats?.nodes ?? {},
+      processors: stats?.processors ?? {},
+    };
+  }
+
+  /** Once per file: how many lines had bytes that were not valid in the encoding read. */
+  warnInvalid(): void {
+    const splitter = this.splitter;
+    if (splitter.invalidLines === 0) return;
+    const encoding = splitter.encoding ?? 'utf8';
+    const hint = encoding === 'utf8' ? '; if the file is not UTF-8, set "encoding" (e.g. "latin1") in its pipeline or route' : '';
+    (this.options.logger ?? silentLogger).warn(
+      `${this.job.name}: ${splitter.invalidLines} line(s) held bytes that are not valid ${ENCODING_NAMES[encoding]}, replaced with U+FFFD ` +
+        `(the first on line ${splitter.firstInvalidLine})${hint}`,
+    );
+  }
+
+  private begin(firstLine: string | undefined): PipelineRun {
+    const logger = this.options.logger ?? silentLogger;
+    const spec = this.chosen ?? choosePipeline(this.config, this.job.name, firstLine);
+    logger.debug(`${this.job.name}: pipeline "${spec.name}"`);
+    const tracer = levelEnabled(logger, 'trace') ? (message: string) => logger.trace(message) : undefined;
+    const collect = this.options.collectLines;
+    const sink = collect
+      ? (line: string): void => {
+          collect.push(line);
+          this.pending += line;
+          this.pending += this.eol;
+          if (this.pending.length >= OUTPUT_HIGH_WATER) this.splitter.pause();
+        }
+      : (line: string): void => {
+          this.pending += line;
+          this.pending += this.eol;
+          if (this.pending.length >= OUTPUT_HIGH_WATER) this.splitter.pause();
+        };
+    const traceLine = this.options.traceLine;
+    return traceLine ? new TracingPipelineRun(spec, this.job.name, sink, traceLine, tracer) : new PipelineRun(spec, this.job.name, sink, tracer);
+  }
+
+  private onLine(line: string, n: number): void {
+    if (n === 1 && this.splitter.crlf) this.eol = '\r\n';
+    this.run ??= this.begin(line);
+    this.run.push(line, n);
+  }
+}
+
+/** After a push (or end): what to do with its answer (write out while paused, then resume). */
+type Settle = (done: boolean) => Promise<void>;
+
+/**
+ * Feeds an input into the run: a file opened here (only a regular file is read), bytes or a
+ * stream, each decompressed when it starts with the gzip magic, or decoded text. Ends with
+ * the last chunk pushed and settled; endInput() is the caller's.
+ */
+async function feed(file: FileRun, input: FileInput, settle: Settle): Promise<void> {
+  if ('text' in input) {
+    await settle(file.push(Buffer.from(input.text, 'utf8')));
+    return;
+  }
+  if ('bytes' in input) {
+    const bytes = input.bytes;
+    if (!isGzip(bytes)) {
+      await settle(file.push(bytes));
+      return;
+    }
+    for await (const chunk of decompressed([bytes], () => (file.storedBytes = () => bytes.length))) await settle(file.push(chunk));
+    return;
+  }
+  if ('stream' in input) {
+    let read = 0;
+    const source = input.stream;
+    async function* counted(): AsyncGenerator<Buffer> {
+      for await (const chunk of source) {
+        read += chunk.length;
+        yield chunk;
+      }
+    }
+    for await (const chunk of decompressed(counted(), () => (file.storedBytes = () => read))) await settle(file.push(chunk));
+    return;
+  }
+  const opened = await openRegularFile(input.path, input.followSymlinks ?? true);
   try {
-    if (!config.needsFirstLine) run = begin(undefined);
+    const reader = new ChunkReader(opened.handle, opened.size);
+    for await (const chunk of decompressed(reader, () => (file.storedBytes = () => reader.bytesRead))) await settle(file.push(chunk));
+  } finally {
+    await opened.handle.close().catch(() => undefined);
+  }
+}
+
+/**
+ * Runs `feed` to the end of the file and its end-of-file flush, handing the output to `write`
+ * in pieces as it comes. One write may be in flight while the next chunk is processed;
+ * awaiting the previous one first keeps the order and bounds memory to two pieces of output.
+ */
+async function runThrough(file: FileRun, feedInput: (settle: Settle) => Promise<void>, write: (text: string) => Promise<void> | void): Promise<PipelineRun> {
+  let writing: Promise<void> = Promise.resolve();
+  const flushPending = async (): Promise<void> => {
+    const text = file.takePending();
+    await writing;
+    if (text.length === 0) return;
+    writing = Promise.resolve(write(text));
+    // Marked handled now; the error still surfaces at the next `await writing`.
+    writing.catch(() => undefined);
+  };
+  /** While the splitter is paused, writes out and resumes it. */
+  const settle: Settle = async (done) => {
+    while (!done) {
+      await flushPending();
+      done = file.resume();
+    }
+    if (file.pending.length >= WRITE_THRESHOLD) await flushPending();
+  };
+  try {
+    await feedInput(settle);
+    if (!file.ended) await settle(file.endInput());
+    const finished = file.finish();
+    await flushPending();
+    await writing;
+    return finished;
+  } catch (error) {
+    // Let a write still in flight settle before the caller closes its file.
+    await writing.catch(() => undefined);
+    throw error;
+  }
+}
+
+/** Processes one file and writes its result and summary. Resolves with the summary. */
+export async function processFile(config: LoadedConfig, job: FileJob, options: ProcessOptions = {}): Promise<FileSummary> {
+  let file: FileRun | undefined;
+  let writer: AtomicFileWriter | undefined;
+  try {
+    const run = new FileRun(config, job, { maxLineBytes: options.maxLineBytes, logger: options.logger, decoded: 'text' in job.input });
+    file = run;
     const small = 'path' in job.input && options.syncBelowBytes ? readSmallFileSync(job.input.path, job.input.followSymlinks ?? true, options.syncBelowBytes) : undefined;
     const smallText = small !== undefined && !isGzip(small);
     if (smallText) {
-      if (splitter.push(small) && endInput()) {
-        const finished = finishRun();
-        const result = writeTemporaryFileSync(job.resultPath, pending, job.tempTag);
-        pending = '';
-        const summary = processedSummary(finished, result.bytes);
+      if (run.push(small) && run.endInput()) {
+        run.finish();
+        const result = writeTemporaryFileSync(job.resultPath, run.takePending(), job.tempTag);
+        const summary = run.processedSummary(result.bytes);
         let summaryFile: string;
         try {
           summaryFile = writeTemporaryFileSync(job.summaryPath, summaryText(summary), job.tempTag).temporaryPath;
@@ -141,56 +333,18 @@ export async function processFile(config: LoadedConfig, job: FileJob, options: P
           ],
           options.beforeCommit,
         );
-        warnInvalid(logger, job, splitter);
+        run.warnInvalid();
         return summary;
       }
       // Its output outgrew memory: it is written as it comes from here, as a streamed file's.
     }
     writer = await AtomicFileWriter.create(job.resultPath, job.tempTag);
     const out = writer;
-    // One write may be in flight while the next chunk is processed; awaiting the previous
-    // one first keeps the order and bounds memory to two pieces of output.
-    const flushPending = async (): Promise<void> => {
-      const text = pending;
-      pending = '';
-      await writing;
-      writing = out.write(text);
-      // Marked handled now; the error still surfaces at the next `await writing`.
-      writing.catch(() => undefined);
-    };
-    /** After a push (or end): while the splitter is paused, writes out and resumes it. */
-    const settle = async (done: boolean): Promise<void> => {
-      while (!done) {
-        await flushPending();
-        done = splitter.resume();
-      }
-      if (pending.length >= WRITE_THRESHOLD) await flushPending();
-    };
-    if (smallText) {
-      await settle(false);
-    } else if ('text' in job.input) {
-      await settle(splitter.push(Buffer.from(job.input.text, 'utf8')));
-    } else {
-      let chunks: AsyncIterable<Buffer> | Buffer[];
-      let read: () => number;
-      if (small !== undefined) {
-        chunks = [small]; // small, but compressed: streamed, as a bomb may hide in it
-        read = () => small.length;
-      } else {
-        const opened = await openRegularFile(job.input.path, job.input.followSymlinks ?? true);
-        input = opened.handle;
-        const reader = new ChunkReader(opened.handle, opened.size);
-        chunks = reader;
-        read = () => reader.bytesRead;
-      }
-      for await (const chunk of decompressed(chunks, () => (storedBytes = read))) await settle(splitter.push(chunk));
-    }
-    if (!ended) await settle(endInput());
-    const finished = finishRun();
-    await flushPending();
-    await writing;
+    // A small file that is compressed is streamed all the same: a bomb may hide in it.
+    const input: FileInput = small !== undefined ? { bytes: small } : job.input;
+    await runThrough(run, smallText ? (settle) => settle(false) : (settle) => feed(run, input, settle), (text) => out.write(text));
     await writer.close();
-    const summary = processedSummary(finished, out.bytesWritten);
+    const summary = run.processedSummary(out.bytesWritten);
     const summaryFile = await writeTemporaryFile(job.summaryPath, summaryText(summary), job.tempTag);
     writer = undefined;
     await commitFiles(
@@ -200,46 +354,99 @@ export async function processFile(config: LoadedConfig, job: FileJob, options: P
       ],
       options.beforeCommit,
     );
-    warnInvalid(logger, job, splitter);
+    run.warnInvalid();
     return summary;
   } catch (caught) {
-    // Let a write still in flight settle before closing its file.
-    await writing.catch(() => undefined);
     await writer?.abort().catch(() => undefined);
     if (caught instanceof FencedError) throw caught; // another instance has the file now
     const error = asFileError(caught);
     if (options.finalAttempt === false && isTransientFsError(error)) throw error;
-    const stats = run?.stats();
-    warnInvalid(logger, job, splitter);
-    return await recordFailure(
-      job,
-      error,
-      started,
-      {
-      pipeline: run?.spec.name ?? null,
-      linesIn: splitter.linesIn,
-      invalidLines: splitter.invalidLines,
-      bytesIn: bytesIn(),
-      tags: stats?.tags ?? {},
-      nodes: stats?.nodes ?? {},
-      processors: stats?.processors ?? {},
-      },
-      options.beforeCommit,
-    );
-  } finally {
-    await input?.close().catch(() => undefined);
+    file?.warnInvalid();
+    return await recordFailure(job, error, file?.started ?? Date.now(), file?.partial() ?? {}, options.beforeCommit);
   }
 }
 
-/** Once per file: how many lines had bytes that were not valid in the encoding read. */
-function warnInvalid(logger: Logger, job: FileJob, splitter: LineSplitter): void {
-  if (splitter.invalidLines === 0) return;
-  const encoding = splitter.encoding ?? 'utf8';
-  const hint = encoding === 'utf8' ? '; if the file is not UTF-8, set "encoding" (e.g. "latin1") in its pipeline or route' : '';
-  logger.warn(
-    `${job.name}: ${splitter.invalidLines} line(s) held bytes that are not valid ${ENCODING_NAMES[encoding]}, replaced with U+FFFD ` +
-      `(the first on line ${splitter.firstInvalidLine})${hint}`,
-  );
+/**
+ * Streams an input (standard input, a file) through the pipeline as a file named `job.name`,
+ * handing the output text to `write` as it comes (for `run --stdout`): nothing is written to
+ * disk. The summary is processFile()'s; a file that fails midway has had the lines before
+ * the failure written.
+ */
+export async function processStream(
+  config: LoadedConfig,
+  job: SummaryJob,
+  input: FileInput,
+  write: (text: string) => void | Promise<void>,
+  options: Pick<FileRunOptions, 'maxLineBytes' | 'logger' | 'traceLine'> = {},
+): Promise<FileSummary> {
+  let file: FileRun | undefined;
+  let bytesOut = 0;
+  try {
+    const run = new FileRun(config, job, { ...options, decoded: 'text' in input });
+    file = run;
+    await runThrough(
+      run,
+      (settle) => feed(run, input, settle),
+      (text) => {
+        bytesOut += Buffer.byteLength(text, 'utf8');
+        return write(text);
+      },
+    );
+    run.warnInvalid();
+    return run.processedSummary(bytesOut);
+  } catch (caught) {
+    file?.warnInvalid();
+    return failureSummary(job, asFileError(caught), file?.started ?? Date.now(), file?.partial() ?? {});
+  }
+}
+
+/** What a run kept in memory gives back: the summary, the output lines and, when asked, their traces. */
+export interface InMemoryResult {
+  summary: FileSummary;
+  /** The result lines (none when the file failed: a failed file has no result). */
+  lines: string[];
+  /** When asked for: per output line, the nodes it passed through and its input line `n`. */
+  traces?: LineTrace[];
+}
+
+/**
+ * Runs an input through the pipeline exactly as processFile() would run a file of that name
+ * (routes, gzip and encodings for bytes, text rules, the same summary) but writes nothing:
+ * for pipeline tests and previews.
+ */
+export async function processInMemory(
+  config: LoadedConfig,
+  job: Pick<FileJob, 'name' | 'source'>,
+  input: Extract<FileInput, { text: string } | { bytes: Buffer }>,
+  options: { maxLineBytes?: number; logger?: Logger; trace?: boolean } = {},
+): Promise<InMemoryResult> {
+  const lines: string[] = [];
+  const traces: LineTrace[] | undefined = options.trace ? [] : undefined;
+  let file: FileRun | undefined;
+  let bytesOut = 0;
+  try {
+    const run = new FileRun(config, job, {
+      maxLineBytes: options.maxLineBytes,
+      logger: options.logger,
+      decoded: 'text' in input,
+      collectLines: lines,
+      traceLine: traces ? (path, n) => traces.push({ path, n }) : undefined,
+    });
+    file = run;
+    await runThrough(
+      run,
+      (settle) => feed(run, input, settle),
+      (text) => {
+        bytesOut += Buffer.byteLength(text, 'utf8');
+      },
+    );
+    run.warnInvalid();
+    return { summary: run.processedSummary(bytesOut), lines, ...(traces ? { traces } : {}) };
+  } catch (caught) {
+    file?.warnInvalid();
+    const summary = failureSummary(job, asFileError(caught), file?.started ?? Date.now(), file?.partial() ?? {});
+    return { summary, lines: [], ...(traces ? { traces: [] } : {}) };
+  }
 }
 
 /**
@@ -263,10 +470,8 @@ export async function recordFailure(
   return summary;
 }
 
-type FailurePartial = Partial<Pick<FileSummary, 'pipeline' | 'linesIn' | 'invalidLines' | 'bytesIn' | 'tags' | 'nodes' | 'processors'>>;
-
 /** The summary of a failed file, not written anywhere (recordFailure writes it). */
-export function failureSummary(job: FileJob, error: FileProcessingError, started: number = Date.now(), partial: FailurePartial = {}): FileSummary {
+export function failureSummary(job: SummaryJob, error: FileProcessingError, started: number = Date.now(), partial: FailurePartial = {}): FileSummary {
   return makeSummary(job, started, {
     status: 'failed',
     pipeline: partial.pipeline ?? null,
@@ -309,7 +514,7 @@ type Outcome = Pick<
   'status' | 'pipeline' | 'linesIn' | 'linesOut' | 'invalidLines' | 'bytesIn' | 'bytesOut' | 'tags' | 'nodes' | 'edges' | 'processors' | 'error'
 >;
 
-function makeSummary(job: FileJob, started: number, outcome: Outcome): FileSummary {
+function makeSummary(job: SummaryJob, started: number, outcome: Outcome): FileSummary {
   const finished = Date.now();
   const { error, ...rest } = outcome;
   return {

@@ -30,4 +30,5 @@ export const COMMANDS = {
   showMore: 'fileflow.showMore',
   copyHttpToken: 'fileflow.copyHttpToken',
   openDashboard: 'fileflow.openDashboard',
+  previewPipeline: 'fileflow.previewPipeline',
 } as const;

@@ -3,6 +3,7 @@
 // Activation does no file work itself; restoring roots runs after activate() returns.
 
 import * as vscode from 'vscode';
+import { registerAuthoring, type AuthoringApi } from './authoring/authoring';
 import { registerCommands } from './commands';
 import * as path from 'node:path';
 import { OUTPUT_CHANNEL_NAME, SECTION, TREE_VIEW } from './constants';
@@ -31,6 +32,8 @@ export interface FileflowApi {
   ready: Promise<void>;
   /** How long activate() itself took, in ms. */
   activateMs: number;
+  /** Pipeline authoring: diagnostics, tests, preview. */
+  authoring: AuthoringApi;
 }
 
 let api: FileflowApi | undefined;
@@ -92,6 +95,7 @@ export function activate(context: vscode.ExtensionContext): FileflowApi {
     watchPipelineFileCreation(manager),
   );
   void vscode.commands.executeCommand('setContext', 'fileflow.paused', false);
+  const authoring = registerAuthoring(context.subscriptions, logger);
 
   const ready = (async () => {
     await manager.restore();
@@ -103,7 +107,7 @@ export function activate(context: vscode.ExtensionContext): FileflowApi {
 
   const activateMs = performance.now() - started;
   log.info(`Fileflow ${String(context.extension.packageJSON.version)} activated in ${activateMs.toFixed(1)} ms`);
-  api = { manager, singles, tree, statusBar, history, http, metricsPanel: () => MetricsPanel.instance, ready, activateMs };
+  api = { manager, singles, tree, statusBar, history, http, metricsPanel: () => MetricsPanel.instance, ready, activateMs, authoring };
   return api;
 }
 

@@ -9,7 +9,7 @@
 //   npm run test:e2e                          (= npm run package && node test/e2e/run.mjs)
 //   node test/e2e/run.mjs [--update-screenshots] [group …]
 //       --update-screenshots   also copy the README screenshots to media/screenshots/
-//       group                  "trusted" and/or "restricted" (default: both)
+//       group                  "trusted", "restricted" and/or "authoring" (default: all)
 //   FILEFLOW_E2E_KEEP=1        keep the temporary folders (user data, workspace) for a look
 //
 // This script builds nothing: it needs fileflow.vsix (`npm run package`), dist/cli.js
@@ -40,6 +40,7 @@ import {
   stopServerProcess,
   waitForServer,
 } from '../host/vscodeWeb.mjs';
+import { authoringGroup } from './authoring.mjs';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const VSIX = join(repoRoot, 'fileflow.vsix');
@@ -528,6 +529,7 @@ const GROUPS = [
     layout: layoutRestrictedWorkspace,
     scenarios: [['Restricted Mode: a pipeline with a custom processor module is refused, saying why', restrictedMode]],
   },
+  authoringGroup,
 ];
 
 // ---------------------------------------------------------------------------------------------

@@ -114,7 +114,7 @@ describe('pipeline configuration (SPEC §2)', () => {
       const issues = await issuesOf({ nodes: { start: { use: 'trim' } }, zzz: 1 });
       assert.equal(issues.length, 1);
       assert.equal(issues[0].path, '/zzz');
-      assert.match(issues[0].message, /^unknown property "zzz" \(known: \$schema, version, routes, pipelines, start, maxHops, maxFanOut, encoding, unmatched, nodes, description\)$/);
+      assert.match(issues[0].message, /^unknown property "zzz" \(known: \$schema, version, routes, pipelines, start, maxHops, maxFanOut, encoding, unmatched, nodes, description, tests\)$/);
     });
 
     it('version must be 1', async () => {

@@ -9,6 +9,7 @@ import picomatch from 'picomatch';
 import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { inputFileIssues, readTests } from '../authoring/pipelineTests';
 import { ConfigError, type ConfigIssue } from '../errors';
 import { BUILTINS } from '../pipeline/builtins';
 import type { CreateProcessor, Processor, ProcessorOptions } from '../pipeline/processor';
@@ -55,6 +56,12 @@ export interface LoadOptions {
    * pipeline that needs a module is refused, with the reason, when this is false.
    */
   allowCustomModules?: boolean;
+  /**
+   * Also check the file's `tests` beyond the schema (input given once, unique names, input
+   * files that exist): for `validate`, `test` and the editor. Processing files does not
+   * need the tests, so a queue never refuses a pipeline for a missing test fixture.
+   */
+  checkTests?: boolean;
 }
 
 /** The built-in default: SPEC §2's `logs` pipeline (log triage with file and line number). */
@@ -100,6 +107,11 @@ export async function loadPipelineFile(file: string, options: LoadOptions = {}):
 }
 
 export async function compilePipelineText(text: string, file: string, options: LoadOptions = {}): Promise<LoadedConfig> {
+  return compilePipelineObject(parsePipelineText(text, file), file, options);
+}
+
+/** The pipeline file's text as a value (JSON with comments); a ConfigError when it is not JSON. */
+export function parsePipelineText(text: string, file: string): unknown {
   const errors: ParseError[] = [];
   // Offsets in parse errors are into the text without its BOM.
   const json = text.replace(/^\uFEFF/, '');
@@ -110,7 +122,12 @@ export async function compilePipelineText(text: string, file: string, options: L
       errors.map((e) => ({ path: '', message: `invalid JSON at ${lineColumn(json, e.offset)}: ${printParseErrorCode(e.error)}` })),
     );
   }
-  return compilePipelineObject(raw, file, options);
+  return raw;
+}
+
+/** Whether a parsed pipeline file passes the JSON Schema (editors that validate with the schema show those problems themselves). */
+export function matchesSchema(raw: unknown): boolean {
+  return validateSchema(raw) === true;
 }
 
 export function loadDefaultConfig(): Promise<LoadedConfig> {
@@ -125,6 +142,10 @@ export async function compilePipelineObject(raw: unknown, file: string, options:
   }
   const compiler = new Compiler(file, options);
   const config = await compiler.compile(raw as PipelineFile);
+  if (options.checkTests) {
+    const { tests, issues } = readTests(raw, file);
+    compiler.issues.push(...issues, ...(await inputFileIssues(tests)));
+  }
   if (compiler.issues.length > 0) throw new ConfigError(file, compiler.issues);
   return config;
 }

@@ -3,7 +3,7 @@
 "use strict";
 module.exports = validate10;
 module.exports.default = validate10;
-const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","title":"Fileflow pipeline file","markdownDescription":"Pipelines of line processors connected by tags, and the routes that choose a pipeline per file.","type":"object","properties":{"$schema":{"type":"string"},"version":{"const":1,"markdownDescription":"Format version; always `1`."},"routes":{"type":"array","items":{"$ref":"#/definitions/route"},"markdownDescription":"Chooses a file's pipeline: the first entry whose `match` and/or `firstLine` fits. An entry with neither always fits."},"pipelines":{"type":"object","additionalProperties":{"$ref":"#/definitions/pipeline"},"minProperties":1,"markdownDescription":"Named pipelines."},"start":{"type":"string","minLength":1,"default":"start","markdownDescription":"The node every input line enters first."},"maxHops":{"type":"integer","minimum":1,"maximum":100000,"default":64,"markdownDescription":"Most nodes one line may pass through; more is a routing loop and fails the file."},"maxFanOut":{"type":"integer","minimum":1,"default":100000,"markdownDescription":"Most lines one input line may fan out into: every line any node emits while that input line is routed counts (and, at end of file, every line one node's flush emits). More fails the file, so that a processor that emits without end cannot exhaust memory."},"encoding":{"type":"string","enum":["utf8","latin1","utf16le"],"default":"utf8","markdownDescription":"How this pipeline's files are read (a route's `encoding` overrides it). A byte-order mark decides by itself: UTF-8, or UTF-16 little- or big-endian. Bytes that are not valid in the encoding become U+FFFD; the summary's `invalidLines` counts the lines where that happened.","markdownEnumDescriptions":["UTF-8 (the default).","ISO-8859-1: every byte is one character, so nothing is ever invalid.","UTF-16 little-endian without a byte-order mark (with one, UTF-16 of either byte order is read anyway)."]},"unmatched":{"type":"string","minLength":1,"markdownDescription":"Tag that lines emitted with a tag that has no node are sent to (instead of failing the file). Must be a node or `end`."},"nodes":{"type":"object","additionalProperties":{"$ref":"#/definitions/node"},"minProperties":1,"markdownDescription":"The nodes, by name. A line with tag `T` goes to the node named `T`."},"description":{"type":"string"}},"additionalProperties":false,"definitions":{"route":{"type":"object","properties":{"match":{"type":"string","minLength":1,"markdownDescription":"Glob on the file's name (its path below `unprocessed/`), as in `.gitignore`: without a `/` it is matched against the last part of the name (`*.csv` fits `2025/x.csv`), with a `/` against the whole name (`2025/*.csv`)."},"firstLine":{"type":"string","markdownDescription":"JavaScript regular expression tested on the file's first line."},"encoding":{"type":"string","enum":["utf8","latin1","utf16le"],"markdownDescription":"How the files this route picks are read, instead of its pipeline's `encoding`; its `firstLine` is tested on the first line read so. A byte-order mark still decides by itself.","markdownEnumDescriptions":["UTF-8.","ISO-8859-1: every byte is one character, so nothing is ever invalid.","UTF-16 little-endian without a byte-order mark."]},"pipeline":{"type":"string","minLength":1,"markdownDescription":"Name of the pipeline to use."},"description":{"type":"string"}},"required":["pipeline"],"additionalProperties":false},"pipeline":{"type":"object","properties":{"start":{"type":"string","minLength":1,"default":"start","markdownDescription":"The node every input line enters first."},"maxHops":{"type":"integer","minimum":1,"maximum":100000,"default":64,"markdownDescription":"Most nodes one line may pass through; more is a routing loop and fails the file."},"maxFanOut":{"type":"integer","minimum":1,"default":100000,"markdownDescription":"Most lines one input line may fan out into: every line any node emits while that input line is routed counts (and, at end of file, every line one node's flush emits). More fails the file, so that a processor that emits without end cannot exhaust memory."},"encoding":{"type":"string","enum":["utf8","latin1","utf16le"],"default":"utf8","markdownDescription":"How this pipeline's files are read (a route's `encoding` overrides it). A byte-order mark decides by itself: UTF-8, or UTF-16 little- or big-endian. Bytes that are not valid in the encoding become U+FFFD; the summary's `invalidLines` counts the lines where that happened.","markdownEnumDescriptions":["UTF-8 (the default).","ISO-8859-1: every byte is one character, so nothing is ever invalid.","UTF-16 little-endian without a byte-order mark (with one, UTF-16 of either byte order is read anyway)."]},"unmatched":{"type":"string","minLength":1,"markdownDescription":"Tag that lines emitted with a tag that has no node are sent to (instead of failing the file). Must be a node or `end`."},"nodes":{"type":"object","additionalProperties":{"$ref":"#/definitions/node"},"minProperties":1,"markdownDescription":"The nodes, by name. A line with tag `T` goes to the node named `T`."},"description":{"type":"string"}},"required":["nodes"],"additionalProperties":false},"node":{"type":"object","markdownDescription":"A node runs one processor on every line whose tag is the node's name.","properties":{"use":{"anyOf":[{"type":"string","enum":["trim","uppercase","lowercase","snakecase","replace","filter","template","number","split","join","dedupe","count","drop","route","tagByLevel"],"markdownEnumDescriptions":["Strip leading and trailing white space.","Change the line to upper case.","Change the line to lower case.","Lower-case; every run of characters other than `a-z0-9` becomes `_`; leading/trailing `_` removed.","JavaScript `RegExp` replace.","Keep only lines matching (or, inverted, not matching) `pattern`.","Format each line with a template.","Number the lines reaching this node.","Emit each part of the line, trimmed; empty parts are dropped.","Join every `size` lines into one; the remainder is flushed at end of file.","Drop a line equal to an earlier line of this file.","Pass every line on unchanged; the summary reports how many passed (and matched `pattern`).","Discard the line.","Routing: tag of the first rule whose regex matches, else `default`.","Routing: tags a line by its first whole-word level token (`TRACE`/`DEBUG` → `debug`, `INFO`/`NOTICE` → `info`, `WARN`/`WARNING` → `warn`, `ERROR`/`ERR`/`SEVERE` → `error`, `CRITICAL`/`CRIT`/`FATAL`/`EMERG`/`ALERT` → `critical`; none → `default`)."]},{"type":"object","properties":{"module":{"type":"string","minLength":1,"markdownDescription":"Path of a CommonJS or ES module, relative to this file, that exports `createProcessor(options)`."}},"required":["module"],"additionalProperties":false}],"markdownDescription":"A built-in processor, or `{ \"module\": \"./path.js\" }` for a custom one."},"with":{"type":"object","markdownDescription":"The processor's options."},"then":{"type":"string","minLength":1,"default":"end","markdownDescription":"Tag the lines this node emits get (transform processors). `end` writes them to the result."},"description":{"type":"string"}},"required":["use"],"additionalProperties":false,"allOf":[{"if":{"properties":{"use":{"const":"trim"}},"required":["use"]},"then":{"properties":{"with":{"type":"object","properties":{},"additionalProperties":false}}}},{"if":{"properties":{"use":{"const":"uppercase"}},"required":["use"]},"then":{"properties":{"with":{"type":"object","properties":{},"additionalProperties":false}}}},{"if":{"properties":{"use":{"const":"lowercase"}},"required":["use"]},"then":{"properties":{"with":{"type":"object","properties":{},"additionalProperties":false}}}},{"if":{"properties":{"use":{"const":"snakecase"}},"required":["use"]},"then":{"properties":{"with":{"type":"object","properties":{},"additionalProperties":false}}}},{"if":{"properties":{"use":{"const":"replace"}},"required":["use"]},"then":{"properties":{"with":{"type":"object","properties":{"pattern":{"type":"string","markdownDescription":"JavaScript regular expression to replace."},"replacement":{"type":"string","default":"","markdownDescription":"Replacement text (`$1` etc. refer to groups)."},"flags":{"type":"string","pattern":"^[dgimsuvy]*$","markdownDescription":"JavaScript `RegExp` flags, e.g. `\"i\"` for case-insensitive.","default":"g"}},"additionalProperties":false,"required":["pattern"]}},"required":["with"]}},{"if":{"properties":{"use":{"const":"filter"}},"required":["use"]},"then":{"properties":{"with":{"type":"object","properties":{"pattern":{"type":"string","markdownDescription":"Keep lines that match this JavaScript regular expression."},"flags":{"type":"string","pattern":"^[dgimsuvy]*$","markdownDescription":"JavaScript `RegExp` flags, e.g. `\"i\"` for case-insensitive.","default":""},"invert":{"type":"boolean","default":false,"markdownDescription":"Keep the lines that do **not** match instead."}},"additionalProperties":false,"required":["pattern"]}},"required":["with"]}},{"if":{"properties":{"use":{"const":"template"}},"required":["use"]},"then":{"properties":{"with":{"type":"object","properties":{"format":{"type":"string","markdownDescription":"Placeholders: `{line}`, `{tag}` (this node's name), `{n}` (input line number), `{file}`; `{{` and `}}` are literal braces."}},"additionalProperties":false,"required":["format"]}},"required":["with"]}},{"if":{"properties":{"use":{"const":"number"}},"required":["use"]},"then":{"properties":{"with":{"type":"object","properties":{"format":{"type":"string","default":"[{count}] {line}","markdownDescription":"`{count}` counts the lines reaching this node in this file; `{line}`, `{tag}`, `{n}`, `{file}` as in `template`."},"start":{"type":"integer","default":1,"markdownDescription":"First value of `{count}`."}},"additionalProperties":false}}}},{"if":{"properties":{"use":{"const":"split"}},"required":["use"]},"then":{"properties":{"with":{"type":"object","properties":{"separator":{"type":"string","minLength":1,"default":",","markdownDescription":"Literal text to split on (not a regular expression)."}},"additionalProperties":false}}}},{"if":{"properties":{"use":{"const":"join"}},"required":["use"]},"then":{"properties":{"with":{"type":"object","properties":{"separator":{"type":"string","default":" | "},"size":{"type":"integer","minimum":1,"default":2,"markdownDescription":"How many lines make one."}},"additionalProperties":false}}}},{"if":{"properties":{"use":{"const":"dedupe"}},"required":["use"]},"then":{"properties":{"with":{"type":"object","properties":{"maxEntries":{"type":"integer","minimum":1,"default":100000,"markdownDescription":"Most distinct lines remembered; past it the oldest is forgotten."}},"additionalProperties":false}}}},{"if":{"properties":{"use":{"const":"count"}},"required":["use"]},"then":{"properties":{"with":{"type":"object","properties":{"pattern":{"type":"string","markdownDescription":"Also count the lines matching this regular expression."},"flags":{"type":"string","pattern":"^[dgimsuvy]*$","markdownDescription":"JavaScript `RegExp` flags, e.g. `\"i\"` for case-insensitive.","default":""}},"additionalProperties":false}}}},{"if":{"properties":{"use":{"const":"drop"}},"required":["use"]},"then":{"properties":{"with":{"type":"object","properties":{},"additionalProperties":false}}}},{"if":{"properties":{"use":{"const":"route"}},"required":["use"]},"then":{"properties":{"with":{"type":"object","properties":{"rules":{"type":"array","items":{"type":"object","properties":{"pattern":{"type":"string"},"flags":{"type":"string","pattern":"^[dgimsuvy]*$","markdownDescription":"JavaScript `RegExp` flags, e.g. `\"i\"` for case-insensitive.","default":""},"tag":{"type":"string","minLength":1}},"required":["pattern","tag"],"additionalProperties":false},"markdownDescription":"Tried in order: the line goes to the `tag` of the first rule whose `pattern` matches."},"default":{"type":"string","minLength":1,"markdownDescription":"Tag for lines that match no rule."}},"additionalProperties":false,"required":["rules","default"]}},"required":["with"]}},{"if":{"properties":{"use":{"const":"tagByLevel"}},"required":["use"]},"then":{"properties":{"with":{"type":"object","properties":{"default":{"type":"string","minLength":1,"default":"other","markdownDescription":"Tag for lines with no level token."}},"additionalProperties":false}}}}]}}};
+const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","title":"Fileflow pipeline file","markdownDescription":"Pipelines of line processors connected by tags, and the routes that choose a pipeline per file.","type":"object","properties":{"$schema":{"type":"string"},"version":{"const":1,"markdownDescription":"Format version; always `1`."},"routes":{"type":"array","items":{"$ref":"#/definitions/route"},"markdownDescription":"Chooses a file's pipeline: the first entry whose `match` and/or `firstLine` fits. An entry with neither always fits."},"pipelines":{"type":"object","additionalProperties":{"$ref":"#/definitions/pipeline"},"minProperties":1,"markdownDescription":"Named pipelines."},"start":{"type":"string","minLength":1,"default":"start","markdownDescription":"The node every input line enters first."},"maxHops":{"type":"integer","minimum":1,"maximum":100000,"default":64,"markdownDescription":"Most nodes one line may pass through; more is a routing loop and fails the file."},"maxFanOut":{"type":"integer","minimum":1,"default":100000,"markdownDescription":"Most lines one input line may fan out into: every line any node emits while that input line is routed counts (and, at end of file, every line one node's flush emits). More fails the file, so that a processor that emits without end cannot exhaust memory."},"encoding":{"type":"string","enum":["utf8","latin1","utf16le"],"default":"utf8","markdownDescription":"How this pipeline's files are read (a route's `encoding` overrides it). A byte-order mark decides by itself: UTF-8, or UTF-16 little- or big-endian. Bytes that are not valid in the encoding become U+FFFD; the summary's `invalidLines` counts the lines where that happened.","markdownEnumDescriptions":["UTF-8 (the default).","ISO-8859-1: every byte is one character, so nothing is ever invalid.","UTF-16 little-endian without a byte-order mark (with one, UTF-16 of either byte order is read anyway)."]},"unmatched":{"type":"string","minLength":1,"markdownDescription":"Tag that lines emitted with a tag that has no node are sent to (instead of failing the file). Must be a node or `end`."},"nodes":{"type":"object","additionalProperties":{"$ref":"#/definitions/node"},"minProperties":1,"markdownDescription":"The nodes, by name. A line with tag `T` goes to the node named `T`."},"description":{"type":"string"},"tests":{"type":"array","items":{"$ref":"#/definitions/test"},"markdownDescription":"Tests of this pipeline file, run by `fileflow test` and by VS Code's Testing view. Each runs exactly as a real file of that name would (routes, text rules, custom modules), in memory, writing nothing. See docs/authoring.md."}},"additionalProperties":false,"definitions":{"test":{"type":"object","properties":{"name":{"type":"string","minLength":1,"markdownDescription":"What the test checks, shown by `fileflow test` and the Testing view. Default: `test N` (its place in the list, from 1)."},"file":{"type":"string","minLength":1,"default":"test.log","markdownDescription":"The file name that routes and `{file}` see, as in a summary's `name` (e.g. `2025/app.csv`). Default `test.log`."},"input":{"anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}],"markdownDescription":"The input: an array of lines (each followed by `\\n`), or a string taken as the file's exact text. It is text, so `encoding` and gzip do not apply to it (use `inputFile` for that). Give this or `inputFile`."},"inputFile":{"type":"string","minLength":1,"markdownDescription":"A file whose bytes are the input, relative to the pipeline file (e.g. `./fixtures/app.log`), read as a queued file is: gzip is decompressed, `encoding` and byte-order marks apply. Give this or `input`."},"expect":{"$ref":"#/definitions/testExpect"},"description":{"type":"string"}},"additionalProperties":false},"testExpect":{"type":"object","markdownDescription":"What the run must give; every key given must match. With none the file must just be processed.","properties":{"output":{"type":"array","items":{"type":"string"},"markdownDescription":"The exact result lines, in order."},"tags":{"type":"object","additionalProperties":{"type":"integer","minimum":0},"markdownDescription":"These entries of the summary's `tags` (lines delivered per tag; `end` is the lines out). Tags not named are not checked."},"status":{"enum":["processed","failed"],"markdownDescription":"The file's status. Default `processed`, or `failed` when `error` is given."},"error":{"type":"string","minLength":1,"markdownDescription":"A piece of the failure's message (e.g. `binary`); the file must fail with it."}},"additionalProperties":false},"route":{"type":"object","properties":{"match":{"type":"string","minLength":1,"markdownDescription":"Glob on the file's name (its path below `unprocessed/`), as in `.gitignore`: without a `/` it is matched against the last part of the name (`*.csv` fits `2025/x.csv`), with a `/` against the whole name (`2025/*.csv`)."},"firstLine":{"type":"string","markdownDescription":"JavaScript regular expression tested on the file's first line."},"encoding":{"type":"string","enum":["utf8","latin1","utf16le"],"markdownDescription":"How the files this route picks are read, instead of its pipeline's `encoding`; its `firstLine` is tested on the first line read so. A byte-order mark still decides by itself.","markdownEnumDescriptions":["UTF-8.","ISO-8859-1: every byte is one character, so nothing is ever invalid.","UTF-16 little-endian without a byte-order mark."]},"pipeline":{"type":"string","minLength":1,"markdownDescription":"Name of the pipeline to use."},"description":{"type":"string"}},"required":["pipeline"],"additionalProperties":false},"pipeline":{"type":"object","properties":{"start":{"type":"string","minLength":1,"default":"start","markdownDescription":"The node every input line enters first."},"maxHops":{"type":"integer","minimum":1,"maximum":100000,"default":64,"markdownDescription":"Most nodes one line may pass through; more is a routing loop and fails the file."},"maxFanOut":{"type":"integer","minimum":1,"default":100000,"markdownDescription":"Most lines one input line may fan out into: every line any node emits while that input line is routed counts (and, at end of file, every line one node's flush emits). More fails the file, so that a processor that emits without end cannot exhaust memory."},"encoding":{"type":"string","enum":["utf8","latin1","utf16le"],"default":"utf8","markdownDescription":"How this pipeline's files are read (a route's `encoding` overrides it). A byte-order mark decides by itself: UTF-8, or UTF-16 little- or big-endian. Bytes that are not valid in the encoding become U+FFFD; the summary's `invalidLines` counts the lines where that happened.","markdownEnumDescriptions":["UTF-8 (the default).","ISO-8859-1: every byte is one character, so nothing is ever invalid.","UTF-16 little-endian without a byte-order mark (with one, UTF-16 of either byte order is read anyway)."]},"unmatched":{"type":"string","minLength":1,"markdownDescription":"Tag that lines emitted with a tag that has no node are sent to (instead of failing the file). Must be a node or `end`."},"nodes":{"type":"object","additionalProperties":{"$ref":"#/definitions/node"},"minProperties":1,"markdownDescription":"The nodes, by name. A line with tag `T` goes to the node named `T`."},"description":{"type":"string"}},"required":["nodes"],"additionalProperties":false},"node":{"type":"object","markdownDescription":"A node runs one processor on every line whose tag is the node's name.","properties":{"use":{"anyOf":[{"type":"string","enum":["trim","uppercase","lowercase","snakecase","replace","filter","template","number","split","join","dedupe","count","drop","route","tagByLevel"],"markdownEnumDescriptions":["Strip leading and trailing white space.","Change the line to upper case.","Change the line to lower case.","Lower-case; every run of characters other than `a-z0-9` becomes `_`; leading/trailing `_` removed.","JavaScript `RegExp` replace.","Keep only lines matching (or, inverted, not matching) `pattern`.","Format each line with a template.","Number the lines reaching this node.","Emit each part of the line, trimmed; empty parts are dropped.","Join every `size` lines into one; the remainder is flushed at end of file.","Drop a line equal to an earlier line of this file.","Pass every line on unchanged; the summary reports how many passed (and matched `pattern`).","Discard the line.","Routing: tag of the first rule whose regex matches, else `default`.","Routing: tags a line by its first whole-word level token (`TRACE`/`DEBUG` → `debug`, `INFO`/`NOTICE` → `info`, `WARN`/`WARNING` → `warn`, `ERROR`/`ERR`/`SEVERE` → `error`, `CRITICAL`/`CRIT`/`FATAL`/`EMERG`/`ALERT` → `critical`; none → `default`)."]},{"type":"object","properties":{"module":{"type":"string","minLength":1,"markdownDescription":"Path of a CommonJS or ES module, relative to this file, that exports `createProcessor(options)`."}},"required":["module"],"additionalProperties":false}],"markdownDescription":"A built-in processor, or `{ \"module\": \"./path.js\" }` for a custom one."},"with":{"type":"object","markdownDescription":"The processor's options."},"then":{"type":"string","minLength":1,"default":"end","markdownDescription":"Tag the lines this node emits get (transform processors). `end` writes them to the result."},"description":{"type":"string"}},"required":["use"],"additionalProperties":false,"allOf":[{"if":{"properties":{"use":{"const":"trim"}},"required":["use"]},"then":{"properties":{"with":{"type":"object","properties":{},"additionalProperties":false}}}},{"if":{"properties":{"use":{"const":"uppercase"}},"required":["use"]},"then":{"properties":{"with":{"type":"object","properties":{},"additionalProperties":false}}}},{"if":{"properties":{"use":{"const":"lowercase"}},"required":["use"]},"then":{"properties":{"with":{"type":"object","properties":{},"additionalProperties":false}}}},{"if":{"properties":{"use":{"const":"snakecase"}},"required":["use"]},"then":{"properties":{"with":{"type":"object","properties":{},"additionalProperties":false}}}},{"if":{"properties":{"use":{"const":"replace"}},"required":["use"]},"then":{"properties":{"with":{"type":"object","properties":{"pattern":{"type":"string","markdownDescription":"JavaScript regular expression to replace."},"replacement":{"type":"string","default":"","markdownDescription":"Replacement text (`$1` etc. refer to groups)."},"flags":{"type":"string","pattern":"^[dgimsuvy]*$","markdownDescription":"JavaScript `RegExp` flags, e.g. `\"i\"` for case-insensitive.","default":"g"}},"additionalProperties":false,"required":["pattern"]}},"required":["with"]}},{"if":{"properties":{"use":{"const":"filter"}},"required":["use"]},"then":{"properties":{"with":{"type":"object","properties":{"pattern":{"type":"string","markdownDescription":"Keep lines that match this JavaScript regular expression."},"flags":{"type":"string","pattern":"^[dgimsuvy]*$","markdownDescription":"JavaScript `RegExp` flags, e.g. `\"i\"` for case-insensitive.","default":""},"invert":{"type":"boolean","default":false,"markdownDescription":"Keep the lines that do **not** match instead."}},"additionalProperties":false,"required":["pattern"]}},"required":["with"]}},{"if":{"properties":{"use":{"const":"template"}},"required":["use"]},"then":{"properties":{"with":{"type":"object","properties":{"format":{"type":"string","markdownDescription":"Placeholders: `{line}`, `{tag}` (this node's name), `{n}` (input line number), `{file}`; `{{` and `}}` are literal braces."}},"additionalProperties":false,"required":["format"]}},"required":["with"]}},{"if":{"properties":{"use":{"const":"number"}},"required":["use"]},"then":{"properties":{"with":{"type":"object","properties":{"format":{"type":"string","default":"[{count}] {line}","markdownDescription":"`{count}` counts the lines reaching this node in this file; `{line}`, `{tag}`, `{n}`, `{file}` as in `template`."},"start":{"type":"integer","default":1,"markdownDescription":"First value of `{count}`."}},"additionalProperties":false}}}},{"if":{"properties":{"use":{"const":"split"}},"required":["use"]},"then":{"properties":{"with":{"type":"object","properties":{"separator":{"type":"string","minLength":1,"default":",","markdownDescription":"Literal text to split on (not a regular expression)."}},"additionalProperties":false}}}},{"if":{"properties":{"use":{"const":"join"}},"required":["use"]},"then":{"properties":{"with":{"type":"object","properties":{"separator":{"type":"string","default":" | "},"size":{"type":"integer","minimum":1,"default":2,"markdownDescription":"How many lines make one."}},"additionalProperties":false}}}},{"if":{"properties":{"use":{"const":"dedupe"}},"required":["use"]},"then":{"properties":{"with":{"type":"object","properties":{"maxEntries":{"type":"integer","minimum":1,"default":100000,"markdownDescription":"Most distinct lines remembered; past it the oldest is forgotten."}},"additionalProperties":false}}}},{"if":{"properties":{"use":{"const":"count"}},"required":["use"]},"then":{"properties":{"with":{"type":"object","properties":{"pattern":{"type":"string","markdownDescription":"Also count the lines matching this regular expression."},"flags":{"type":"string","pattern":"^[dgimsuvy]*$","markdownDescription":"JavaScript `RegExp` flags, e.g. `\"i\"` for case-insensitive.","default":""}},"additionalProperties":false}}}},{"if":{"properties":{"use":{"const":"drop"}},"required":["use"]},"then":{"properties":{"with":{"type":"object","properties":{},"additionalProperties":false}}}},{"if":{"properties":{"use":{"const":"route"}},"required":["use"]},"then":{"properties":{"with":{"type":"object","properties":{"rules":{"type":"array","items":{"type":"object","properties":{"pattern":{"type":"string"},"flags":{"type":"string","pattern":"^[dgimsuvy]*$","markdownDescription":"JavaScript `RegExp` flags, e.g. `\"i\"` for case-insensitive.","default":""},"tag":{"type":"string","minLength":1}},"required":["pattern","tag"],"additionalProperties":false},"markdownDescription":"Tried in order: the line goes to the `tag` of the first rule whose `pattern` matches."},"default":{"type":"string","minLength":1,"markdownDescription":"Tag for lines that match no rule."}},"additionalProperties":false,"required":["rules","default"]}},"required":["with"]}},{"if":{"properties":{"use":{"const":"tagByLevel"}},"required":["use"]},"then":{"properties":{"with":{"type":"object","properties":{"default":{"type":"string","minLength":1,"default":"other","markdownDescription":"Tag for lines with no level token."}},"additionalProperties":false}}}}]}}};
 const schema12 = {"type":"object","properties":{"match":{"type":"string","minLength":1,"markdownDescription":"Glob on the file's name (its path below `unprocessed/`), as in `.gitignore`: without a `/` it is matched against the last part of the name (`*.csv` fits `2025/x.csv`), with a `/` against the whole name (`2025/*.csv`)."},"firstLine":{"type":"string","markdownDescription":"JavaScript regular expression tested on the file's first line."},"encoding":{"type":"string","enum":["utf8","latin1","utf16le"],"markdownDescription":"How the files this route picks are read, instead of its pipeline's `encoding`; its `firstLine` is tested on the first line read so. A byte-order mark still decides by itself.","markdownEnumDescriptions":["UTF-8.","ISO-8859-1: every byte is one character, so nothing is ever invalid.","UTF-16 little-endian without a byte-order mark."]},"pipeline":{"type":"string","minLength":1,"markdownDescription":"Name of the pipeline to use."},"description":{"type":"string"}},"required":["pipeline"],"additionalProperties":false};
 const schema14 = {"type":"object","markdownDescription":"A node runs one processor on every line whose tag is the node's name.","properties":{"use":{"anyOf":[{"type":"string","enum":["trim","uppercase","lowercase","snakecase","replace","filter","template","number","split","join","dedupe","count","drop","route","tagByLevel"],"markdownEnumDescriptions":["Strip leading and trailing white space.","Change the line to upper case.","Change the line to lower case.","Lower-case; every run of characters other than `a-z0-9` becomes `_`; leading/trailing `_` removed.","JavaScript `RegExp` replace.","Keep only lines matching (or, inverted, not matching) `pattern`.","Format each line with a template.","Number the lines reaching this node.","Emit each part of the line, trimmed; empty parts are dropped.","Join every `size` lines into one; the remainder is flushed at end of file.","Drop a line equal to an earlier line of this file.","Pass every line on unchanged; the summary reports how many passed (and matched `pattern`).","Discard the line.","Routing: tag of the first rule whose regex matches, else `default`.","Routing: tags a line by its first whole-word level token (`TRACE`/`DEBUG` → `debug`, `INFO`/`NOTICE` → `info`, `WARN`/`WARNING` → `warn`, `ERROR`/`ERR`/`SEVERE` → `error`, `CRITICAL`/`CRIT`/`FATAL`/`EMERG`/`ALERT` → `critical`; none → `default`)."]},{"type":"object","properties":{"module":{"type":"string","minLength":1,"markdownDescription":"Path of a CommonJS or ES module, relative to this file, that exports `createProcessor(options)`."}},"required":["module"],"additionalProperties":false}],"markdownDescription":"A built-in processor, or `{ \"module\": \"./path.js\" }` for a custom one."},"with":{"type":"object","markdownDescription":"The processor's options."},"then":{"type":"string","minLength":1,"default":"end","markdownDescription":"Tag the lines this node emits get (transform processors). `end` writes them to the result."},"description":{"type":"string"}},"required":["use"],"additionalProperties":false,"allOf":[{"if":{"properties":{"use":{"const":"trim"}},"required":["use"]},"then":{"properties":{"with":{"type":"object","properties":{},"additionalProperties":false}}}},{"if":{"properties":{"use":{"const":"uppercase"}},"required":["use"]},"then":{"properties":{"with":{"type":"object","properties":{},"additionalProperties":false}}}},{"if":{"properties":{"use":{"const":"lowercase"}},"required":["use"]},"then":{"properties":{"with":{"type":"object","properties":{},"additionalProperties":false}}}},{"if":{"properties":{"use":{"const":"snakecase"}},"required":["use"]},"then":{"properties":{"with":{"type":"object","properties":{},"additionalProperties":false}}}},{"if":{"properties":{"use":{"const":"replace"}},"required":["use"]},"then":{"properties":{"with":{"type":"object","properties":{"pattern":{"type":"string","markdownDescription":"JavaScript regular expression to replace."},"replacement":{"type":"string","default":"","markdownDescription":"Replacement text (`$1` etc. refer to groups)."},"flags":{"type":"string","pattern":"^[dgimsuvy]*$","markdownDescription":"JavaScript `RegExp` flags, e.g. `\"i\"` for case-insensitive.","default":"g"}},"additionalProperties":false,"required":["pattern"]}},"required":["with"]}},{"if":{"properties":{"use":{"const":"filter"}},"required":["use"]},"then":{"properties":{"with":{"type":"object","properties":{"pattern":{"type":"string","markdownDescription":"Keep lines that match this JavaScript regular expression."},"flags":{"type":"string","pattern":"^[dgimsuvy]*$","markdownDescription":"JavaScript `RegExp` flags, e.g. `\"i\"` for case-insensitive.","default":""},"invert":{"type":"boolean","default":false,"markdownDescription":"Keep the lines that do **not** match instead."}},"additionalProperties":false,"required":["pattern"]}},"required":["with"]}},{"if":{"properties":{"use":{"const":"template"}},"required":["use"]},"then":{"properties":{"with":{"type":"object","properties":{"format":{"type":"string","markdownDescription":"Placeholders: `{line}`, `{tag}` (this node's name), `{n}` (input line number), `{file}`; `{{` and `}}` are literal braces."}},"additionalProperties":false,"required":["format"]}},"required":["with"]}},{"if":{"properties":{"use":{"const":"number"}},"required":["use"]},"then":{"properties":{"with":{"type":"object","properties":{"format":{"type":"string","default":"[{count}] {line}","markdownDescription":"`{count}` counts the lines reaching this node in this file; `{line}`, `{tag}`, `{n}`, `{file}` as in `template`."},"start":{"type":"integer","default":1,"markdownDescription":"First value of `{count}`."}},"additionalProperties":false}}}},{"if":{"properties":{"use":{"const":"split"}},"required":["use"]},"then":{"properties":{"with":{"type":"object","properties":{"separator":{"type":"string","minLength":1,"default":",","markdownDescription":"Literal text to split on (not a regular expression)."}},"additionalProperties":false}}}},{"if":{"properties":{"use":{"const":"join"}},"required":["use"]},"then":{"properties":{"with":{"type":"object","properties":{"separator":{"type":"string","default":" | "},"size":{"type":"integer","minimum":1,"default":2,"markdownDescription":"How many lines make one."}},"additionalProperties":false}}}},{"if":{"properties":{"use":{"const":"dedupe"}},"required":["use"]},"then":{"properties":{"with":{"type":"object","properties":{"maxEntries":{"type":"integer","minimum":1,"default":100000,"markdownDescription":"Most distinct lines remembered; past it the oldest is forgotten."}},"additionalProperties":false}}}},{"if":{"properties":{"use":{"const":"count"}},"required":["use"]},"then":{"properties":{"with":{"type":"object","properties":{"pattern":{"type":"string","markdownDescription":"Also count the lines matching this regular expression."},"flags":{"type":"string","pattern":"^[dgimsuvy]*$","markdownDescription":"JavaScript `RegExp` flags, e.g. `\"i\"` for case-insensitive.","default":""}},"additionalProperties":false}}}},{"if":{"properties":{"use":{"const":"drop"}},"required":["use"]},"then":{"properties":{"with":{"type":"object","properties":{},"additionalProperties":false}}}},{"if":{"properties":{"use":{"const":"route"}},"required":["use"]},"then":{"properties":{"with":{"type":"object","properties":{"rules":{"type":"array","items":{"type":"object","properties":{"pattern":{"type":"string"},"flags":{"type":"string","pattern":"^[dgimsuvy]*$","markdownDescription":"JavaScript `RegExp` flags, e.g. `\"i\"` for case-insensitive.","default":""},"tag":{"type":"string","minLength":1}},"required":["pattern","tag"],"additionalProperties":false},"markdownDescription":"Tried in order: the line goes to the `tag` of the first rule whose `pattern` matches."},"default":{"type":"string","minLength":1,"markdownDescription":"Tag for lines that match no rule."}},"additionalProperties":false,"required":["rules","default"]}},"required":["with"]}},{"if":{"properties":{"use":{"const":"tagByLevel"}},"required":["use"]},"then":{"properties":{"with":{"type":"object","properties":{"default":{"type":"string","minLength":1,"default":"other","markdownDescription":"Tag for lines with no level token."}},"additionalProperties":false}}}}]};
 const func2 = Object.prototype.hasOwnProperty;
@@ -2204,6 +2204,332 @@ vErrors.push(err150);
 errors++;
 }
 validate11.errors = vErrors;
+return errors === 0;
+}
+
+const schema16 = {"type":"object","properties":{"name":{"type":"string","minLength":1,"markdownDescription":"What the test checks, shown by `fileflow test` and the Testing view. Default: `test N` (its place in the list, from 1)."},"file":{"type":"string","minLength":1,"default":"test.log","markdownDescription":"The file name that routes and `{file}` see, as in a summary's `name` (e.g. `2025/app.csv`). Default `test.log`."},"input":{"anyOf":[{"type":"array","items":{"type":"string"}},{"type":"string"}],"markdownDescription":"The input: an array of lines (each followed by `\\n`), or a string taken as the file's exact text. It is text, so `encoding` and gzip do not apply to it (use `inputFile` for that). Give this or `inputFile`."},"inputFile":{"type":"string","minLength":1,"markdownDescription":"A file whose bytes are the input, relative to the pipeline file (e.g. `./fixtures/app.log`), read as a queued file is: gzip is decompressed, `encoding` and byte-order marks apply. Give this or `input`."},"expect":{"$ref":"#/definitions/testExpect"},"description":{"type":"string"}},"additionalProperties":false};
+const schema17 = {"type":"object","markdownDescription":"What the run must give; every key given must match. With none the file must just be processed.","properties":{"output":{"type":"array","items":{"type":"string"},"markdownDescription":"The exact result lines, in order."},"tags":{"type":"object","additionalProperties":{"type":"integer","minimum":0},"markdownDescription":"These entries of the summary's `tags` (lines delivered per tag; `end` is the lines out). Tags not named are not checked."},"status":{"enum":["processed","failed"],"markdownDescription":"The file's status. Default `processed`, or `failed` when `error` is given."},"error":{"type":"string","minLength":1,"markdownDescription":"A piece of the failure's message (e.g. `binary`); the file must fail with it."}},"additionalProperties":false};
+
+function validate13(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(data && typeof data == "object" && !Array.isArray(data)){
+for(const key0 in data){
+if(!((((((key0 === "name") || (key0 === "file")) || (key0 === "input")) || (key0 === "inputFile")) || (key0 === "expect")) || (key0 === "description"))){
+const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema16,data};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+}
+if(data.name !== undefined){
+let data0 = data.name;
+if(typeof data0 === "string"){
+if(func3(data0) < 1){
+const err1 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema16.properties.name,data:data0};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+}
+else {
+const err2 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema16.properties.name.type,parentSchema:schema16.properties.name,data:data0};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+}
+if(data.file !== undefined){
+let data1 = data.file;
+if(typeof data1 === "string"){
+if(func3(data1) < 1){
+const err3 = {instancePath:instancePath+"/file",schemaPath:"#/properties/file/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema16.properties.file,data:data1};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+}
+else {
+const err4 = {instancePath:instancePath+"/file",schemaPath:"#/properties/file/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema16.properties.file.type,parentSchema:schema16.properties.file,data:data1};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+if(data.input !== undefined){
+let data2 = data.input;
+const _errs7 = errors;
+let valid1 = false;
+const _errs8 = errors;
+if(Array.isArray(data2)){
+const len0 = data2.length;
+for(let i0=0; i0<len0; i0++){
+let data3 = data2[i0];
+if(typeof data3 !== "string"){
+const err5 = {instancePath:instancePath+"/input/" + i0,schemaPath:"#/properties/input/anyOf/0/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema16.properties.input.anyOf[0].items.type,parentSchema:schema16.properties.input.anyOf[0].items,data:data3};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+}
+}
+else {
+const err6 = {instancePath:instancePath+"/input",schemaPath:"#/properties/input/anyOf/0/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema16.properties.input.anyOf[0].type,parentSchema:schema16.properties.input.anyOf[0],data:data2};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+var _valid0 = _errs8 === errors;
+valid1 = valid1 || _valid0;
+if(!valid1){
+const _errs12 = errors;
+if(typeof data2 !== "string"){
+const err7 = {instancePath:instancePath+"/input",schemaPath:"#/properties/input/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema16.properties.input.anyOf[1].type,parentSchema:schema16.properties.input.anyOf[1],data:data2};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+var _valid0 = _errs12 === errors;
+valid1 = valid1 || _valid0;
+}
+if(!valid1){
+const err8 = {instancePath:instancePath+"/input",schemaPath:"#/properties/input/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema16.properties.input.anyOf,parentSchema:schema16.properties.input,data:data2};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+else {
+errors = _errs7;
+if(vErrors !== null){
+if(_errs7){
+vErrors.length = _errs7;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data.inputFile !== undefined){
+let data4 = data.inputFile;
+if(typeof data4 === "string"){
+if(func3(data4) < 1){
+const err9 = {instancePath:instancePath+"/inputFile",schemaPath:"#/properties/inputFile/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema16.properties.inputFile,data:data4};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+}
+else {
+const err10 = {instancePath:instancePath+"/inputFile",schemaPath:"#/properties/inputFile/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema16.properties.inputFile.type,parentSchema:schema16.properties.inputFile,data:data4};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+}
+if(data.expect !== undefined){
+let data5 = data.expect;
+if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
+for(const key1 in data5){
+if(!((((key1 === "output") || (key1 === "tags")) || (key1 === "status")) || (key1 === "error"))){
+const err11 = {instancePath:instancePath+"/expect",schemaPath:"#/definitions/testExpect/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema17,data:data5};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+}
+if(data5.output !== undefined){
+let data6 = data5.output;
+if(Array.isArray(data6)){
+const len1 = data6.length;
+for(let i1=0; i1<len1; i1++){
+let data7 = data6[i1];
+if(typeof data7 !== "string"){
+const err12 = {instancePath:instancePath+"/expect/output/" + i1,schemaPath:"#/definitions/testExpect/properties/output/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.properties.output.items.type,parentSchema:schema17.properties.output.items,data:data7};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+}
+}
+else {
+const err13 = {instancePath:instancePath+"/expect/output",schemaPath:"#/definitions/testExpect/properties/output/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema17.properties.output.type,parentSchema:schema17.properties.output,data:data6};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
+}
+errors++;
+}
+}
+if(data5.tags !== undefined){
+let data8 = data5.tags;
+if(data8 && typeof data8 == "object" && !Array.isArray(data8)){
+for(const key2 in data8){
+let data9 = data8[key2];
+if(!((typeof data9 == "number") && (!(data9 % 1) && !isNaN(data9)))){
+const err14 = {instancePath:instancePath+"/expect/tags/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/testExpect/properties/tags/additionalProperties/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema17.properties.tags.additionalProperties.type,parentSchema:schema17.properties.tags.additionalProperties,data:data9};
+if(vErrors === null){
+vErrors = [err14];
+}
+else {
+vErrors.push(err14);
+}
+errors++;
+}
+if(typeof data9 == "number"){
+if(data9 < 0 || isNaN(data9)){
+const err15 = {instancePath:instancePath+"/expect/tags/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/testExpect/properties/tags/additionalProperties/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema17.properties.tags.additionalProperties,data:data9};
+if(vErrors === null){
+vErrors = [err15];
+}
+else {
+vErrors.push(err15);
+}
+errors++;
+}
+}
+}
+}
+else {
+const err16 = {instancePath:instancePath+"/expect/tags",schemaPath:"#/definitions/testExpect/properties/tags/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema17.properties.tags.type,parentSchema:schema17.properties.tags,data:data8};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
+}
+if(data5.status !== undefined){
+let data10 = data5.status;
+if(!((data10 === "processed") || (data10 === "failed"))){
+const err17 = {instancePath:instancePath+"/expect/status",schemaPath:"#/definitions/testExpect/properties/status/enum",keyword:"enum",params:{allowedValues: schema17.properties.status.enum},message:"must be equal to one of the allowed values",schema:schema17.properties.status.enum,parentSchema:schema17.properties.status,data:data10};
+if(vErrors === null){
+vErrors = [err17];
+}
+else {
+vErrors.push(err17);
+}
+errors++;
+}
+}
+if(data5.error !== undefined){
+let data11 = data5.error;
+if(typeof data11 === "string"){
+if(func3(data11) < 1){
+const err18 = {instancePath:instancePath+"/expect/error",schemaPath:"#/definitions/testExpect/properties/error/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema17.properties.error,data:data11};
+if(vErrors === null){
+vErrors = [err18];
+}
+else {
+vErrors.push(err18);
+}
+errors++;
+}
+}
+else {
+const err19 = {instancePath:instancePath+"/expect/error",schemaPath:"#/definitions/testExpect/properties/error/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.properties.error.type,parentSchema:schema17.properties.error,data:data11};
+if(vErrors === null){
+vErrors = [err19];
+}
+else {
+vErrors.push(err19);
+}
+errors++;
+}
+}
+}
+else {
+const err20 = {instancePath:instancePath+"/expect",schemaPath:"#/definitions/testExpect/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema17.type,parentSchema:schema17,data:data5};
+if(vErrors === null){
+vErrors = [err20];
+}
+else {
+vErrors.push(err20);
+}
+errors++;
+}
+}
+if(data.description !== undefined){
+let data12 = data.description;
+if(typeof data12 !== "string"){
+const err21 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema16.properties.description.type,parentSchema:schema16.properties.description,data:data12};
+if(vErrors === null){
+vErrors = [err21];
+}
+else {
+vErrors.push(err21);
+}
+errors++;
+}
+}
+}
+else {
+const err22 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema16.type,parentSchema:schema16,data};
+if(vErrors === null){
+vErrors = [err22];
+}
+else {
+vErrors.push(err22);
+}
+errors++;
+}
+validate13.errors = vErrors;
 return errors === 0;
 }
 
@@ -4588,14 +4914,36 @@ vErrors.push(err164);
 errors++;
 }
 }
+if(data.tests !== undefined){
+let data76 = data.tests;
+if(Array.isArray(data76)){
+const len2 = data76.length;
+for(let i2=0; i2<len2; i2++){
+if(!(validate13(data76[i2], {instancePath:instancePath+"/tests/" + i2,parentData:data76,parentDataProperty:i2,rootData}))){
+vErrors = vErrors === null ? validate13.errors : vErrors.concat(validate13.errors);
+errors = vErrors.length;
+}
+}
 }
 else {
-const err165 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.type,parentSchema:schema11,data};
+const err165 = {instancePath:instancePath+"/tests",schemaPath:"#/properties/tests/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.tests.type,parentSchema:schema11.properties.tests,data:data76};
 if(vErrors === null){
 vErrors = [err165];
 }
 else {
 vErrors.push(err165);
+}
+errors++;
+}
+}
+}
+else {
+const err166 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.type,parentSchema:schema11,data};
+if(vErrors === null){
+vErrors = [err166];
+}
+else {
+vErrors.push(err166);
 }
 errors++;
 }

@@ -24,6 +24,14 @@ export type LineSink = (line: string) => void;
 /** Called for every hop when trace logging is on. */
 export type RouteTracer = (message: string) => void;
 
+/** The way one output line came: the nodes it passed through, in order, and its input line. */
+export interface LineTrace {
+  path: string[];
+  n: number;
+}
+/** Told, for each line that reaches `end` (just before it is written), the nodes it passed through and its `n`. */
+export type LineTraceSink = (path: string[], n: number, line: string) => void;
+
 // Node time is measured on a sample of input lines (and everything they fan out into), so
 // that timing costs almost nothing per line; `ms` is extrapolated from the sample.
 const TIMED_PREFIX = 16;
@@ -75,7 +83,7 @@ class NodeRuntime {
 
 export class PipelineRun {
   linesOut = 0;
-  private readonly nodes: NodeRuntime[] = [];
+  protected readonly nodes: NodeRuntime[] = [];
   private readonly byTag = new Map<string, NodeRuntime | null>();
   private readonly start: NodeRuntime;
   private readonly unmatched: NodeRuntime | null | undefined;
@@ -151,7 +159,7 @@ export class PipelineRun {
         this.nestedMs = 0;
         let returned: unknown;
         try {
-          returned = node.processor.flush?.(ctx);
+          returned = this.flushNode(node, ctx);
         } catch (error) {
           throw this.processorError(node, error, ctx.n);
         }
@@ -242,7 +250,15 @@ export class PipelineRun {
     return edge;
   }
 
-  private deliver(node: NodeRuntime | null, line: string, n: number): void {
+  /**
+   * One node's end-of-file flush (a hook for TracingPipelineRun: once per node and file, never
+   * per line). Returns what flush returned, for the check that it is not a Promise.
+   */
+  protected flushNode(node: NodeRuntime, ctx: ProcessorContext): unknown {
+    return node.processor.flush?.(ctx);
+  }
+
+  protected deliver(node: NodeRuntime | null, line: string, n: number): void {
     if (node === null) {
       this.linesOut++;
       this.sink(line);
@@ -318,6 +334,44 @@ export class PipelineRun {
     const wrapped = new FileProcessingError(`node "${node.name}" failed on line ${n}: ${message}`, 'EPROCESSOR', node.name, n);
     if (error instanceof Error && error.stack) wrapped.stack = error.stack;
     return wrapped;
+  }
+}
+
+/**
+ * A PipelineRun that also tells, for every line that reaches `end`, the nodes it passed
+ * through and the input line it came from: for previews and `run --trace-lines`. A subclass
+ * rather than a flag, so that normal processing runs the base class's code unchanged and pays
+ * nothing for it. Delivery is depth first and synchronous, so the nodes whose delivery is
+ * under way when a line reaches `end` are exactly its path.
+ */
+export class TracingPipelineRun extends PipelineRun {
+  private readonly path: string[] = [];
+
+  constructor(spec: PipelineSpec, file: string, sink: LineSink, private readonly traceSink: LineTraceSink, trace?: RouteTracer) {
+    super(spec, file, sink, trace);
+  }
+
+  protected override flushNode(node: NodeRuntime, ctx: ProcessorContext): unknown {
+    this.path.push(node.name);
+    try {
+      return super.flushNode(node, ctx);
+    } finally {
+      this.path.pop();
+    }
+  }
+
+  protected override deliver(node: NodeRuntime | null, line: string, n: number): void {
+    if (node === null) {
+      this.traceSink(this.path.slice(), n, line);
+      super.deliver(node, line, n);
+      return;
+    }
+    this.path.push(node.name);
+    try {
+      super.deliver(node, line, n);
+    } finally {
+      this.path.pop();
+    }
   }
 }
 

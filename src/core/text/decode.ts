@@ -52,8 +52,22 @@ export async function* decompressed(source: AsyncIterable<Buffer> | Iterable<Buf
   try {
     const first = await iterator.next();
     if (first.done) return;
-    if (!isGzip(first.value)) {
-      yield first.value;
+    let head = first.value;
+    // A stream (a pipe) may deliver its first bytes a few at a time: the magic needs three.
+    let ended = false;
+    while (head.length < GZIP_MAGIC.length) {
+      const short = Buffer.from(head); // the source may reuse it for the next chunk
+      const more = await iterator.next();
+      if (more.done) {
+        ended = true;
+        head = short;
+        break;
+      }
+      head = Buffer.concat([short, more.value]);
+    }
+    if (!isGzip(head)) {
+      yield head;
+      if (ended) return;
       for (let next = await iterator.next(); !next.done; next = await iterator.next()) yield next.value;
       return;
     }
@@ -61,7 +75,7 @@ export async function* decompressed(source: AsyncIterable<Buffer> | Iterable<Buf
     // Loaded on first use: most runs never meet a gzip file, and every worker thread pays the load.
     const { createGunzip } = await import('node:zlib');
     async function* copies(): AsyncGenerator<Buffer> {
-      yield Buffer.from(first.value as Buffer);
+      yield Buffer.from(head);
       for (let next = await iterator.next(); !next.done; next = await iterator.next()) yield Buffer.from(next.value);
     }
     // pipeline() ends both streams when either fails (or when this generator is left early).

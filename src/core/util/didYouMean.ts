@@ -14,15 +14,17 @@ export function didYouMean(word: string, candidates: Iterable<string>): string {
   return best !== undefined && bestDistance <= limit ? ` (did you mean "${best}"?)` : '';
 }
 
+/** Edit distance where swapping two neighbouring letters is one edit, as a typo usually is ("shuot"). */
 function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
+  const rows: number[][] = [Array.from({ length: b.length + 1 }, (_, j) => j)];
   for (let i = 1; i <= a.length; i++) {
     const current = [i];
     for (let j = 1; j <= b.length; j++) {
       const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost);
+      current[j] = Math.min(rows[i - 1][j] + 1, current[j - 1] + 1, rows[i - 1][j - 1] + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) current[j] = Math.min(current[j], rows[i - 2][j - 2] + 1);
     }
-    previous = current;
+    rows.push(current);
   }
-  return previous[b.length];
+  return rows[a.length][b.length];
 }
