@@ -1076,8 +1076,8 @@ export class FolderQueue extends EventEmitter<{ event: [QueueEvent] }> {
       layout.pathOf('failed', name),
       layout.resultPath(name),
       layout.summaryPath(name),
-      // A file an older version left, and the claims of the other instances.
-      layout.pathOf('underprocess', name),
+      // The claims of the other instances. (Files an older version left directly in
+      // underprocess/ were moved into this instance's claim folder at start.)
       ...this.otherInstances.map((other) => layout.claimPath(other.id, name)),
     ];
   }
