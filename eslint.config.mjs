@@ -11,7 +11,7 @@ const noVscode = {
 };
 
 export default tseslint.config(
-  { ignores: ['src/core/config/pipelineSchema.validate.ts', 'out/**', 'dist/**', 'node_modules/**', '.vscode-test/**', 'test-results/**', 'bench-results/**', '.demo/**'] },
+  { ignores: ['src/core/config/pipelineSchema.validate.ts', 'out/**', 'dist/**', 'node_modules/**', '.vscode-test/**', 'test-results/**', 'bench-results/**', '.bench-cache/**', '.demo/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

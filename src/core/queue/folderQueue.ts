@@ -804,6 +804,7 @@ export class FolderQueue extends EventEmitter<{ event: [QueueEvent] }> {
     ) {
       const item = this.takeNext();
       this.readyPaths.delete(item.path);
+      if (this.takenElsewhere(item)) continue;
       const work = this.handle(item).catch((error: unknown) => {
         this.logger.error(`unexpected error while handling ${safeName(item.name)}`, error);
       });
@@ -816,6 +817,22 @@ export class FolderQueue extends EventEmitter<{ event: [QueueEvent] }> {
       });
     }
     this.updateCounts();
+  }
+
+  /**
+   * With other instances on the root, a file of another's share is most likely theirs by now:
+   * one lstat here tells, where a claim would cost a round trip to a worker. (Each instance sees
+   * every file of the inbox, so once its own share is done, half its list may be such files.)
+   */
+  private takenElsewhere(item: WorkItem): boolean {
+    if (this.share.of === 1 || item.recovered || shareOf(item.name, this.share.of) === this.share.index) return false;
+    try {
+      if (lstatSync(fsPath(item.path), { throwIfNoEntry: false }) !== undefined) return false;
+    } catch {
+      return false; // cannot tell: the claim will
+    }
+    this.emit('event', { type: 'skipped', name: safeName(item.name), where: 'unprocessed', reason: 'another instance took it' });
+    return true;
   }
 
   /** The oldest ready file, or with other instances on the root, the oldest of this one's share nearby. */

@@ -100,10 +100,9 @@ export async function run(ctx) {
 }
 
 /**
- * Starts instance A (remote: with another host id) on a slow file, SIGKILLs it once the file is
- * claimed, with instance B already watching; returns ms from the kill until B finished the file
- * (its time to notice, take over and process it again, minus that processing, which is measured
- * by B's own summary).
+ * Starts instance A (remote: with another host id) on a slow file, starts instance B once A has
+ * claimed it, and SIGKILLs A; returns ms from the kill until B finished the file (its time to
+ * notice, take over and process it again, minus that processing, which B's summary measures).
  */
 async function takeoverTime(root, remote) {
   mkdirSync(path.join(root, 'unprocessed'), { recursive: true });
@@ -113,12 +112,15 @@ async function takeoverTime(root, remote) {
   const pipeline = path.join(pipelineDir, 'slow.json');
   writeFileSync(pipeline, JSON.stringify({ version: 1, nodes: { start: { use: { module: './slow.cjs' } } } }));
   const args = ['watch', root, '--lease-sec', String(TAKEOVER_LEASE_SEC), '--pipeline', pipeline, '--concurrency', '1', '--stability-ms', '50', '--log-level', 'error'];
+  // A alone first, so that it is A that claims the file; B joins while A is at work.
   const a = spawnWatch(args, remote ? { FILEFLOW_HOST_ID: 'another-machine' } : {});
-  const b = spawnWatch(args, {});
+  let b;
   try {
-    await until(() => a.watching() && b.watching(), 30_000, 'both instances to start');
-    writeFileSync(path.join(root, 'unprocessed', 'inflight.log'), 'line\n'.repeat(1000)); // ~2 s of work
+    await until(() => a.watching(), 30_000, 'A to start');
+    writeFileSync(path.join(root, 'unprocessed', 'inflight.log'), 'line\n'.repeat(3000)); // ~6 s of work
     await until(() => existsSync(path.join(root, 'underprocess', `.ff-${a.id()}`, 'inflight.log')), 30_000, 'A to claim the file');
+    b = spawnWatch(args, {});
+    await until(() => b.watching(), 30_000, 'B to start');
     a.child.kill('SIGKILL');
     const killed = performance.now();
     const summary = path.join(root, 'results', 'inflight.log.summary.json');
@@ -128,8 +130,8 @@ async function takeoverTime(root, remote) {
     return Math.round(finished - killed - durationMs);
   } finally {
     a.child.kill('SIGKILL');
-    b.child.kill('SIGTERM');
-    await Promise.all([a.exited, b.exited]);
+    b?.child.kill('SIGTERM');
+    await Promise.all([a.exited, b?.exited]);
   }
 }
 
