@@ -41,9 +41,9 @@ const FORBIDDEN: { text: string; why: string; except?: RegExp }[] = [
 const REPO_PATH = /(?<![\w.\-/~@$])((?:docs|src|test|media|webview|\.ci)\/[\w.\-/*<>{}$]*)/g;
 /** A bare Markdown file name (README.md, CONTRIBUTING.md…): some tracked file must have it. */
 const BARE_MD = /(?<![\w.\-/])([A-Za-z][\w-]*\.md)\b/g;
-/** `docs/queue.md, "Section"`: a page and one of its headings. */
+/** `docs/queue.md, "Names"`: a page and one of its headings. */
 const SECTION = /([\w./-]*\.md),? "([^"\n]+)"/g;
-/** A relative `../shared` path (the project's src/shared is the only one there may be). */
+/** A relative path up to a `shared` folder: it must lead to src/shared, the only one there is. */
 const SHARED = /((?:\.\.\/)+shared[\w./-]*)/g;
 /** Markdown links and images: [text](target). */
 const MD_LINK = /!?\[[^\]\n]*\]\(([^)\s]+)(?:\s+"[^"]*")?\)/g;
@@ -231,7 +231,7 @@ describe('references: everything the repository points to is in it', function ()
       for (const { text, line } of lines(repo.text(file))) {
         for (const match of text.matchAll(SECTION)) {
           const [, page, section] = match;
-          // docs/x.md from the top, or a page beside the file (a Markdown link's way).
+          // A page named from the top (docs/…), or one beside the file (a Markdown link's way).
           const target = [page, resolveFrom(file, page)].find((candidate) => candidate !== undefined && repo.paths.has(candidate) && isMarkdown(candidate));
           if (target === undefined) continue; // a missing page is reported by the test above
           const wanted = slug(section);
