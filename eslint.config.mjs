@@ -6,7 +6,7 @@ import tseslint from 'typescript-eslint';
 const noVscode = {
   'no-restricted-imports': [
     'error',
-    { paths: [{ name: 'vscode', message: 'Only src/extension and test/host may import vscode (STYLE.md).' }] },
+    { paths: [{ name: 'vscode', message: 'Only src/extension and test/host may import vscode (docs/architecture.md, "The dependency rule").' }] },
   ],
 };
 

@@ -35,7 +35,7 @@ export class FencedError extends Error {
   override name = 'FencedError';
 }
 
-/** Filesystem errors that may go away by themselves, so the queue retries them (SPEC §1). */
+/** Filesystem errors that may go away by themselves, so the queue retries them (docs/queue.md). */
 export const TRANSIENT_FS_CODES: ReadonlySet<string> = new Set(['EBUSY', 'EMFILE', 'ENFILE', 'EAGAIN', 'ENOSPC', 'EACCES', 'EPERM']);
 
 export function isTransientFsError(error: unknown): boolean {

@@ -1,4 +1,4 @@
-// Live metrics (SPEC §5), fed with each finished file's summary. Bounded memory: latencies
+// Live metrics (docs/results.md, "Metrics snapshot"), fed with each finished file's summary. Bounded memory: latencies
 // keep a window of the most recent files, throughput keeps one bucket per second for a minute.
 
 import type { MetricsSnapshot, NodeStats, Rates, RecentError } from '../shared/metrics';

@@ -1,4 +1,4 @@
-// The per-file report of SPEC §4, written as results/<name>.summary.json.
+// The per-file report (docs/results.md), written as results/<name>.summary.json.
 
 import type { FileErrorCode } from './errors';
 import type { Logger } from './logger';
@@ -33,7 +33,7 @@ export interface FileSummary {
   bytesOut: number;
   tags: Record<string, number>;
   nodes: Record<string, NodeStats>;
-  /** Lines sent from each node to each tag (an addition to SPEC §4, for the pipeline graph). */
+  /** Lines sent from each node to each tag (for the pipeline graph of the metrics panel). */
   edges?: Record<string, Record<string, number>>;
   processors: Record<string, Record<string, unknown>>;
   error?: FileErrorInfo;

@@ -1,4 +1,4 @@
-// Hosts the metrics webview (SPEC §5, §7): builds its HTML under a strict CSP, answers the
+// Hosts the metrics webview (docs/results.md, "Metrics snapshot"): builds its HTML under a strict CSP, answers the
 // webview's `ready` with a full snapshot, then sends throttled updates. No
 // retainContextWhenHidden: the webview keeps its state with setState and gets a fresh
 // snapshot when shown again; a serializer brings the panel back after a reload.

@@ -1,4 +1,4 @@
-// The metrics snapshot of SPEC §5, as it crosses boundaries (CLI --json, the metrics panel's
+// The metrics snapshot (docs/results.md), as it crosses boundaries (CLI --json, the metrics panel's
 // messages, HTTP /stats). Types only; imports nothing.
 
 export interface NodeStats {

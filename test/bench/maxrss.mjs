@@ -1,5 +1,5 @@
 // Preload for measuring a node process's peak RSS where GNU time (/usr/bin/time) is missing:
-//   BENCH_MAXRSS_FILE=/tmp/rss.txt node --import ./test/bench/maxrss.mjs dist/cli.js run …
+//   BENCH_MAXRSS_FILE=rss.txt node --import ./test/bench/maxrss.mjs dist/cli.js run …
 // At exit it writes "maxRSS-KiB user-seconds system-seconds" (like `time -f '%M %U %S'`).
 import { writeFileSync } from 'node:fs';
 

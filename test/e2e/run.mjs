@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// UI end-to-end tests: Fileflow used the way a person uses it, in a real VS Code (TESTING.md:
+// UI end-to-end tests: Fileflow used the way a person uses it, in a real VS Code (CONTRIBUTING.md:
 // the VS Code server from code-server on Node 24, Debian's Chromium driven by playwright-core),
 // with the extension INSTALLED FROM THE PACKAGED fileflow.vsix. Keyboard, mouse and what is on
 // the screen only: the command palette, the Explorer's context menu, the Fileflow tree, the
@@ -246,7 +246,7 @@ function escapeRegExp(text) {
 // Workspaces
 
 // Scenario 1's input: what the built-in pipeline keeps is the WARN/ERROR/CRITICAL-level lines,
-// as "{name}:{n}: {line}" (SPEC §2). Written out by hand, not computed by Fileflow's code.
+// as "{name}:{n}: {line}" (docs/pipelines.md). Written out by hand, not computed by Fileflow's code.
 const APP_LOG = [
   '2026-11-30 08:00:00 [INFO] Api: started',
   '2026-11-30 08:00:01 [WARNING] Cache: slow response',

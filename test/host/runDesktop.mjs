@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Runs the same extension-host suites in desktop VS Code, for a developer machine with internet:
 // @vscode/test-electron downloads VS Code into .vscode-test/ on first use. This machine and CI
-// have no such download and use launch.mjs instead (TESTING.md).
+// have no such download and use launch.mjs instead (CONTRIBUTING.md).
 //
 //   npm run test:host:desktop [-- suite-name …]
 //   FILEFLOW_VSCODE_VERSION=1.90.0   VS Code to test against (default: stable; "insiders" works)

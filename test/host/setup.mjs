@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Installs what the extension-host tests need to run a real VS Code on this machine (TESTING.md):
+// Installs what the extension-host tests need to run a real VS Code on this machine (CONTRIBUTING.md):
 // Debian's Chromium and libkrb5-dev, Node 24 and the VS Code server from code-server, the last
 // two in a cache folder outside the repo. Idempotent: a second run only checks and exits.
 import { spawnSync } from 'node:child_process';

@@ -22,7 +22,7 @@ export const resultsRoot = join(repoRoot, 'test-results', 'host');
 
 // Most suites test the extension, not Restricted Mode: trust is off unless a suite turns it on.
 // (An extension loaded from extensionDevelopmentPath runs even in Restricted Mode; test trust
-// behaviour with the extension installed from the .vsix — TESTING.md.)
+// behaviour with the extension installed from the .vsix, as test/e2e does.)
 export const defaultSettings = {
   'security.workspace.trust.enabled': false,
   'workbench.startupEditor': 'none',

@@ -1,4 +1,4 @@
-// Running a real VS Code here (TESTING.md): the VS Code server from code-server on Node 24 and
+// Running a real VS Code here (CONTRIBUTING.md): the VS Code server from code-server on Node 24 and
 // Debian's Chromium driven by playwright-core. Shared by the extension-host launcher
 // (launch.mjs) and the UI end-to-end tests (test/e2e/run.mjs), so both start, watch and stop
 // VS Code the same way.
@@ -14,7 +14,7 @@ import { CHROMIUM, node24, serverMain } from './cache.mjs';
 export const SERVER_START_LIMIT_MS = 60_000;
 export const WORKBENCH_LOAD_LIMIT_MS = 120_000;
 
-// Exactly the flags TESTING.md lists: without the network ones Chromium keeps dialling out.
+// Without the network flags (QUIC, background networking, component updates, sync) Chromium keeps dialling out.
 export const CHROMIUM_ARGS = [
   '--no-sandbox',
   '--disable-gpu',

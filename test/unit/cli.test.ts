@@ -1,4 +1,4 @@
-// The built `fileflow` command (SPEC §6), run as a child process: exit codes, --json, validate,
+// The built `fileflow` command (docs/cli.md), run as a child process: exit codes, --json, validate,
 // samples, the seed-compatible aliases, pipeline discovery, result naming and replacement; and
 // the parsing of `watch --file-timeout`.
 

@@ -1,6 +1,6 @@
-// Pipeline files (SPEC §2 "Configuration file"): every class of problem is reported with its
+// Pipeline files (docs/pipelines.md): every class of problem is reported with its
 // JSON path and a clear message, all problems at once; the loader is JSONC; the built-in
-// default is the SPEC's `logs` pipeline.
+// default is the documented `logs` pipeline.
 
 import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
@@ -34,7 +34,7 @@ function single(node: Record<string, unknown>): unknown {
   return { version: 1, nodes: { start: node } };
 }
 
-describe('pipeline configuration (SPEC §2)', () => {
+describe('pipeline configuration', () => {
   describe('JSON syntax', () => {
     it('invalid JSON names the line and column', async () => {
       assert.deepEqual(await issuesOfText('{\n  "nodes": {\n    "start": { "use": "trim" }\n  }\n'), [
@@ -496,7 +496,7 @@ describe('pipeline configuration (SPEC §2)', () => {
   describe('the built-in default', () => {
     const tempDir = useTempDirs('fileflow-default-');
     const template = { use: 'template', with: { format: '{file}:{n}: {line}' } };
-    // SPEC §2: "With no pipeline file, the built-in default is exactly the `logs` pipeline above".
+    // docs/pipelines.md: with no pipeline file, the built-in default is exactly this `logs` pipeline.
     const specLogs = {
       start: 'start',
       maxHops: 64,
@@ -511,7 +511,7 @@ describe('pipeline configuration (SPEC §2)', () => {
       },
     };
 
-    it('is the SPEC\'s logs pipeline, as written there', async () => {
+    it('is the documented logs pipeline, as written there', async () => {
       assert.deepEqual(DEFAULT_PIPELINE_FILE_CONTENT, { version: 1, pipelines: { logs: specLogs } });
       const config = await loadDefaultConfig();
       assert.equal(config.source, DEFAULT_CONFIG_SOURCE);
@@ -535,7 +535,7 @@ describe('pipeline configuration (SPEC §2)', () => {
       );
     });
 
-    it('behaves like the SPEC\'s logs pipeline: warnings and worse, with file and line number', async () => {
+    it('behaves like the documented logs pipeline: warnings and worse, with file and line number', async () => {
       const text = [
         '2026-11-30 10:00:00 [DEBUG] Auth: a',
         '2026-11-30 10:00:01 [INFO] Auth: b',

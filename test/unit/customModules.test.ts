@@ -1,4 +1,4 @@
-// Custom processors (SPEC §3): CommonJS and ES modules exporting createProcessor(options),
+// Custom processors (docs/pipelines.md): CommonJS and ES modules exporting createProcessor(options),
 // loaded relative to the pipeline file, with ctx.emit/n/file/tag, flush and summary().
 
 import assert from 'node:assert/strict';
@@ -10,7 +10,7 @@ import { configIssues, exists, FIXTURES, REPO_ROOT, runConfig, runPipeline, useT
 
 const fixture = (name: string): string => path.join(FIXTURES, name);
 
-describe('custom processor modules (SPEC §3)', () => {
+describe('custom processor modules', () => {
   const tempDir = useTempDirs('fileflow-custom-');
 
   describe('loading', () => {

@@ -1,4 +1,4 @@
-// maxFanOut (docs/pipelines.md "maxFanOut"): one input line, or one node's end-of-file flush,
+// maxFanOut (docs/pipelines.md, "Limits"): one input line, or one node's end-of-file flush,
 // that makes more than maxFanOut lines fails its file with the reason, so that a processor
 // that emits without end cannot exhaust memory.
 

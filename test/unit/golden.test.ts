@@ -1,7 +1,8 @@
-// Golden tests: pipelines and inputs written from SPEC.md alone, with expected results worked out
-// by hand. Each case runs the built CLI (dist/cli.js) in a fresh temporary folder and compares the
-// results byte for byte. Cases live in test/unit/golden/cases (read from the source tree: tsc does
-// not copy them); disputed ones wait in test/unit/golden/disputed and are not run.
+// Golden tests: pipelines and inputs written from the documented behaviour alone (docs/), with
+// expected results worked out by hand. Each case runs the built CLI (dist/cli.js) in a fresh
+// temporary folder and compares the results byte for byte. Cases live in test/unit/golden/cases
+// (read from the source tree: tsc does not copy them); a disputed one is moved to a disputed/
+// folder beside cases/, which is not run (test/unit/golden/README.md).
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -22,7 +23,7 @@ interface GoldenCase {
   description: string;
   args: string[];
   exitCode: number;
-  /** Keyed by result name (the file's base name, made unique as in SPEC §1). */
+  /** Keyed by result name (the file's base name, made unique as in docs/queue.md). */
   expect: Record<string, Expectation>;
   /** When true, the output folder must be absent or empty (e.g. configuration errors). */
   noResults?: boolean;
@@ -105,7 +106,7 @@ function snapshotInputs(dir: string): Map<string, Buffer> {
   return snapshot;
 }
 
-describe('golden cases (pipelines written from SPEC.md)', function () {
+describe('golden cases (pipelines written from the docs alone)', function () {
   this.timeout(60000);
 
   before(function () {

@@ -1,4 +1,4 @@
-// SPEC §2 "Text handling": the line splitter, fed in chunks of many sizes (chunking must
+// docs/pipelines.md, "Text": the line splitter, fed in chunks of many sizes (chunking must
 // never change the result), and the end-of-line style of the result file.
 
 import assert from 'node:assert/strict';
@@ -79,7 +79,7 @@ function expectFailure(input: Buffer | string, code: string, message: string | R
 
 const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
 
-describe('line splitter (SPEC §2 text handling)', () => {
+describe('line splitter (text handling)', () => {
   describe('splitting', () => {
     it('splits on \\n and numbers lines from 1', () => {
       expectLines('a\nb\nc\n', ['a', 'b', 'c']);

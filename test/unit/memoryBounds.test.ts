@@ -1,4 +1,4 @@
-// Memory per file stays bounded (docs/pipelines.md "maxFanOut", "Text"): a gzip input that
+// Memory per file stays bounded (docs/pipelines.md, "Limits" and "Text"): a gzip input that
 // expands several hundredfold, and a small input whose lines fan out into a result over a hundred MB
 // large, are processed with flat memory, by `fileflow run` (streamed) and by a queue worker
 // (which reads small files whole). Each run is a child process whose peak RSS is measured.

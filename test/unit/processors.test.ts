@@ -1,4 +1,4 @@
-// Every built-in processor of SPEC §2's table, with every default option value, run through
+// Every built-in processor of the table in docs/pipelines.md, with every default option value, run through
 // the real engine: compilePipelineObject -> processFile -> the result file on disk.
 
 import assert from 'node:assert/strict';
@@ -11,7 +11,7 @@ function single(use: string, options?: Options): unknown {
   return { version: 1, nodes: { start: options === undefined ? { use } : { use, with: options } } };
 }
 
-describe('built-in processors (SPEC §2 table)', () => {
+describe('built-in processors (the table of docs/pipelines.md)', () => {
   const tempDir = useTempDirs('fileflow-processors-');
 
   async function run(pipeline: unknown, lines: string[]): Promise<RunResult> {

@@ -1,4 +1,4 @@
-// The folder queue (SPEC §1) in-process, on the real filesystem with real chokidar and real
+// The folder queue (docs/queue.md) in-process, on the real filesystem with real chokidar and real
 // worker threads: the life of a file, write-finish detection, unique names for repeated
 // drops, ignored names, and Retry.
 

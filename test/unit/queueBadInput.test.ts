@@ -1,4 +1,4 @@
-// Bad input for the folder queue (SPEC §1, §2 "Text handling"): every odd file ends in a
+// Bad input for the folder queue (docs/queue.md; docs/pipelines.md, "Text"): every odd file ends in a
 // stated place (processed/, failed/, or gone) with a stated reason, and the queue keeps
 // running afterwards. Real filesystem, real chokidar, real worker threads.
 

@@ -1,4 +1,4 @@
-// Crash safety of the folder queue (SPEC §1 "Recovery"): `fileflow watch` is killed with
+// Crash safety of the folder queue (docs/queue.md): `fileflow watch` is killed with
 // SIGKILL at random moments while hundreds of files are being processed, and restarted, again
 // and again. In the end every file must be in processed/ exactly once, with the result the
 // built-in default pipeline must produce and a "processed" summary; nothing may be left in

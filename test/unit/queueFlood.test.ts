@@ -1,4 +1,4 @@
-// A flood (SPEC §1): thousands of files dropped into a watched inbox in one burst are all
+// A flood (docs/queue.md): thousands of files dropped into a watched inbox in one burst are all
 // processed, none lost, none twice. (The 100,000-file flood with memory checks is a
 // benchmark, not a unit test.)
 //

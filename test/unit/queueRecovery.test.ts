@@ -1,4 +1,4 @@
-// Recovery (SPEC §1): what a crash leaves in underprocess/ is processed first, under its
+// Recovery (docs/queue.md): what a crash leaves in underprocess/ is processed first, under its
 // claimed name, with its results overwritten atomically; temporary files in results/ are
 // removed; a stop that runs out of time leaves files for the next start; and a broken
 // pipeline file stops `fileflow watch` before it moves anything.

@@ -1,4 +1,4 @@
-// Shutdown of `fileflow watch` (SPEC §1 "Shutdown", §6): on SIGTERM or SIGINT it stops taking
+// Shutdown of `fileflow watch` (docs/queue.md, "Stopping"; docs/cli.md): on SIGTERM or SIGINT it stops taking
 // files, lets the files in flight finish, leaves the rest where they are, and exits 0.
 
 import assert from 'node:assert/strict';

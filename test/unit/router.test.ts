@@ -1,4 +1,4 @@
-// The tag router (SPEC §2): depth-first delivery, `then` chains, `unmatched`, maxHops,
+// The tag router (docs/pipelines.md): depth-first delivery, `then` chains, `unmatched`, maxHops,
 // end-of-file flushes, the `n` each line carries, the summary's counts, and per-file state.
 
 import assert from 'node:assert/strict';
@@ -10,7 +10,7 @@ import { FIXTURES, runConfig, runPipeline, useTempDirs, type RunResult } from '.
 const fixture = (name: string): string => path.join(FIXTURES, name);
 const template = (format: string, then?: string) => ({ use: 'template', with: { format }, ...(then ? { then } : {}) });
 
-describe('tag router (SPEC §2)', () => {
+describe('tag router', () => {
   const tempDir = useTempDirs('fileflow-router-');
 
   async function run(pipeline: unknown, text: string, name?: string): Promise<RunResult> {

@@ -1,4 +1,4 @@
-// Loops no line can leave (docs/pipelines.md "Loops"): a cycle of transform or custom nodes,
+// Loops no line can leave (docs/pipelines.md, "Limits"): a cycle of transform or custom nodes,
 // joined by their `then` (or by `unmatched`), with no routing node in it, is a configuration
 // error with its JSON path, so `fileflow validate` says so instead of "ok".
 

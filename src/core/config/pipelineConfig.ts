@@ -1,4 +1,4 @@
-// Pipeline files (SPEC §2 "Configuration file"): parse JSON with comments, validate against
+// Pipeline files (docs/pipelines.md): parse JSON with comments, validate against
 // the shipped JSON Schema, then check what a schema cannot say (tags that lead nowhere,
 // regexes, templates, routes), load custom modules, and compile it all into PipelineSpecs.
 // Every problem is reported at once, each with its JSON path.
@@ -64,7 +64,7 @@ export interface LoadOptions {
   checkTests?: boolean;
 }
 
-/** The built-in default: SPEC §2's `logs` pipeline (log triage with file and line number). */
+/** The built-in default: the `logs` pipeline of docs/pipelines.md (log triage with file and line number). */
 export const DEFAULT_PIPELINE_FILE_CONTENT: PipelineFile = {
   version: 1,
   pipelines: {

@@ -1,4 +1,4 @@
-// The built-in processors of SPEC §2, with exactly the options and defaults of its table.
+// The built-in processors, with exactly the options and defaults of the table in docs/pipelines.md.
 // Options reach `create` already checked against the JSON Schema and by `check`.
 
 import type { ConfigIssue } from '../errors';

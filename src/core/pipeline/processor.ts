@@ -1,4 +1,4 @@
-// The processor contract (SPEC §3). Built-ins and custom modules implement the same shape.
+// The processor contract (docs/pipelines.md, "Custom processors"). Built-ins and custom modules implement the same shape.
 
 /** What a processor sees while it handles one line. One object per node, reused per line. */
 export interface ProcessorContext {

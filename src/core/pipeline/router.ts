@@ -1,4 +1,4 @@
-// The tag router (SPEC §2): runs one file's lines through a pipeline's nodes. Each emitted
+// The tag router (docs/pipelines.md): runs one file's lines through a pipeline's nodes. Each emitted
 // line is delivered at once, depth first, so output order is fully determined by input order.
 // This is the per-line hot path: no allocation per hop beyond what processors do themselves.
 

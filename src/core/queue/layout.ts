@@ -1,4 +1,4 @@
-// The queue root's folders (docs/queue.md, "Layout"), where each name lives in them, and the
+// The queue root's folders (docs/queue.md), where each name lives in them, and the
 // rules for which names the inbox takes.
 
 import { lstat, mkdir, readdir, rename, rm, rmdir } from 'node:fs/promises';

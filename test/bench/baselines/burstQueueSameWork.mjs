@@ -1,5 +1,5 @@
 // Information baseline for the "burst" benchmark: burstQueue.mjs plus the filesystem work that
-// Fileflow's guarantees need per file (SPEC §1, §4), still hand-written in plain Node with 8 files
+// Fileflow's guarantees need per file (docs/queue.md), still hand-written in plain Node with 8 files
 // in flight on one thread:
 //   - the claimed name must be free everywhere it leaves a trace (five lstats: underprocess/,
 //     processed/, failed/, results/<name>, results/<name>.summary.json), else "stem (2).ext"…;

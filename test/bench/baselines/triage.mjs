@@ -1,5 +1,5 @@
 // Baseline for the "triage-1gb-memory" benchmark: Fileflow's built-in default pipeline (log
-// triage, SPEC §2) written by hand in plain Node, in the same style as seedPipeline.mjs.
+// triage, docs/pipelines.md) written by hand in plain Node, in the same style as seedPipeline.mjs.
 // Keeps WARN/WARNING, ERROR/ERR/SEVERE and CRITICAL/CRIT/FATAL/EMERG/ALERT lines (the first
 // whole-word level token decides) and writes them as "{file}:{n}: {line}".
 //

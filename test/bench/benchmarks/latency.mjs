@@ -3,7 +3,7 @@
 // Each file is written under a temporary name outside the inbox (ROOT/staging/) and renamed in,
 // so it appears complete. Latency of a file = from that rename until the original arrives in
 // processed/ — the last step: its result and summary are written before the original moves
-// (SPEC §1), which is checked for every file at the end. Arrivals are seen with fs.watch
+// (docs/queue.md), which is checked for every file at the end. Arrivals are seen with fs.watch
 // (inotify) on processed/. Also shown: the summaries' own latencyMs (detection → finish),
 // and the same for files written directly into the inbox (information).
 //

@@ -1,4 +1,4 @@
-// What package.json promises VS Code: every command of SPEC §7, the Explorer menu on
+// What package.json promises VS Code: every command the README lists, the Explorer menu on
 // folders, settings with scope and description, schema validation for pipeline files.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -28,7 +28,7 @@ function manifest(): Manifest {
 }
 
 describe('package.json contributions', () => {
-  it('contributes every command of SPEC §7 in the Fileflow category, and registers each', async () => {
+  it('contributes every command in the Fileflow category, and registers each', async () => {
     const contributed = manifest().contributes.commands;
     const registered = await vscode.commands.getCommands(true);
     for (const id of Object.values(COMMANDS)) {
@@ -78,7 +78,7 @@ describe('package.json contributions', () => {
     }
   });
 
-  it('declares every setting of SPEC §7 with a scope, a default and a markdownDescription', () => {
+  it('declares every setting with a scope, a default and a markdownDescription', () => {
     const properties = manifest().contributes.configuration.properties;
     for (const key of [
       'fileflow.watchFolders',

@@ -298,13 +298,13 @@ export async function waitForExit(cli: CliChild, timeoutMs = 60_000, root?: stri
 }
 
 // ---------------------------------------------------------------------------------------
-// What the built-in default pipeline must produce (SPEC §2: tagByLevel, warnings and worse
+// What the built-in default pipeline must produce (docs/pipelines.md: tagByLevel, warnings and worse
 // as "{file}:{n}: {line}")
 
 const LEVEL_TOKEN = /\b(?:TRACE|DEBUG|INFO|NOTICE|WARN|WARNING|ERROR|ERR|SEVERE|CRITICAL|CRIT|FATAL|EMERG|ALERT)\b/;
 const KEPT_LEVELS = new Set(['WARN', 'WARNING', 'ERROR', 'ERR', 'SEVERE', 'CRITICAL', 'CRIT', 'FATAL', 'EMERG', 'ALERT']);
 
-/** The input lines of a text as SPEC §2 "Text handling" splits them. */
+/** The input lines of a text as docs/pipelines.md, "Text", splits them. */
 function splitInput(text: string): { lines: string[]; crlf: boolean } {
   if (text.startsWith('\uFEFF')) text = text.slice(1);
   const parts = text.split('\n');
