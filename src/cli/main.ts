@@ -12,10 +12,10 @@ import {
 import { ConfigError, FileProcessingError } from '../core/errors';
 import { streamLogger } from '../core/logger';
 import { MetricsCollector } from '../core/metrics';
-import { failureSummary, processFile, type FileInput } from '../core/processFile';
+import { processFile, type FileInput } from '../core/processFile';
 import { QueueRootError } from '../core/queue/layout';
 import { writeSamples } from '../core/samples';
-import { logFileOutcome, SUMMARY_SUFFIX, type FileSummary } from '../core/summary';
+import { failureSummary, logFileOutcome, SUMMARY_SUFFIX, type FileSummary } from '../core/summary';
 import { uniqueName } from '../core/util/uniqueName';
 import { HELP, parseCommandLine, UsageError, type Command } from './args';
 import { formatMetrics } from './formatMetrics';

@@ -8,7 +8,7 @@ import { encodingFor, selectPipeline, type LoadedConfig, type PipelineSpec } fro
 import { FencedError, FileProcessingError, isTransientFsError } from './errors';
 import { levelEnabled, silentLogger, type Logger } from './logger';
 import { PipelineRun, TracingPipelineRun, type LineTrace, type LineTraceSink } from './pipeline/router';
-import type { FileSummary } from './summary';
+import { failureSummary, makeSummary, recordFailure, summaryText, type FailurePartial, type FileSummary, type SummaryJob } from './summary';
 import { decompressed, ENCODING_NAMES, isGzip } from './text/decode';
 import { DEFAULT_MAX_LINE_BYTES, LineSplitter } from './text/lineSplitter';
 import { AtomicFileWriter, commitFiles, commitFilesSync, writeTemporaryFile, writeTemporaryFileSync } from './util/atomicFile';
@@ -45,9 +45,6 @@ export interface FileJob {
   tempTag?: string;
 }
 
-/** What a summary needs to know of its job. */
-type SummaryJob = Pick<FileJob, 'name' | 'source' | 'detectedAt' | 'attempt'>;
-
 export interface ProcessOptions {
   maxLineBytes?: number;
   logger?: Logger;
@@ -83,8 +80,6 @@ export interface FileRunOptions {
    */
   traceLine?: LineTraceSink;
 }
-
-type FailurePartial = Partial<Pick<FileSummary, 'pipeline' | 'linesIn' | 'invalidLines' | 'bytesIn' | 'tags' | 'nodes' | 'processors'>>;
 
 /**
  * One file's lines on their way through the pipeline, whatever they come from: the line
@@ -449,49 +444,6 @@ export async function processInMemory(
   }
 }
 
-/**
- * Writes the summary of a file that failed (and removes any older result under its name:
- * a failed file has no result, and a stale one would mislead). Also used by the queue when
- * a file fails outside processFile, e.g. when its worker died.
- */
-export async function recordFailure(
-  job: FileJob,
-  error: FileProcessingError,
-  started: number = Date.now(),
-  partial: FailurePartial = {},
-  beforeCommit?: () => void,
-): Promise<FileSummary> {
-  const summary = failureSummary(job, error, started, partial);
-  const summaryFile = await writeTemporaryFile(job.summaryPath, summaryText(summary), job.tempTag);
-  await commitFiles([[summaryFile, job.summaryPath]], () => {
-    beforeCommit?.();
-    rmSync(job.resultPath, { force: true });
-  });
-  return summary;
-}
-
-/** The summary of a failed file, not written anywhere (recordFailure writes it). */
-export function failureSummary(job: SummaryJob, error: FileProcessingError, started: number = Date.now(), partial: FailurePartial = {}): FileSummary {
-  return makeSummary(job, started, {
-    status: 'failed',
-    pipeline: partial.pipeline ?? null,
-    linesIn: partial.linesIn ?? 0,
-    invalidLines: partial.invalidLines ?? 0,
-    bytesIn: partial.bytesIn ?? 0,
-    bytesOut: 0,
-    linesOut: 0,
-    tags: partial.tags ?? {},
-    nodes: partial.nodes ?? {},
-    processors: partial.processors ?? {},
-    error: {
-      message: error.message,
-      code: error.code,
-      ...(error.node === undefined ? {} : { node: error.node }),
-      ...(error.line === undefined ? {} : { line: error.line }),
-    },
-  });
-}
-
 function choosePipeline(config: LoadedConfig, name: string, firstLine: string | undefined): PipelineSpec {
   const spec = selectPipeline(config, name, firstLine);
   if (spec === undefined) {
@@ -507,39 +459,4 @@ function asFileError(error: unknown): FileProcessingError {
     return new FileProcessingError(`filesystem error: ${errno.message}`, 'EIO', undefined, undefined, errno.code);
   }
   return new FileProcessingError(error instanceof Error ? error.message : String(error), 'EPROCESSOR');
-}
-
-type Outcome = Pick<
-  FileSummary,
-  'status' | 'pipeline' | 'linesIn' | 'linesOut' | 'invalidLines' | 'bytesIn' | 'bytesOut' | 'tags' | 'nodes' | 'edges' | 'processors' | 'error'
->;
-
-function makeSummary(job: SummaryJob, started: number, outcome: Outcome): FileSummary {
-  const finished = Date.now();
-  const { error, ...rest } = outcome;
-  return {
-    name: job.name,
-    source: job.source,
-    status: rest.status,
-    pipeline: rest.pipeline,
-    attempts: job.attempt ?? 1,
-    startedAt: new Date(started).toISOString(),
-    finishedAt: new Date(finished).toISOString(),
-    durationMs: finished - started,
-    latencyMs: finished - (job.detectedAt ?? started),
-    linesIn: rest.linesIn,
-    linesOut: rest.linesOut,
-    invalidLines: rest.invalidLines,
-    bytesIn: rest.bytesIn,
-    bytesOut: rest.bytesOut,
-    tags: rest.tags,
-    nodes: rest.nodes,
-    ...(rest.edges ? { edges: rest.edges } : {}),
-    processors: rest.processors,
-    ...(error ? { error } : {}),
-  };
-}
-
-function summaryText(summary: FileSummary): string {
-  return JSON.stringify(summary, null, 2) + '\n';
 }

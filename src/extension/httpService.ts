@@ -10,7 +10,7 @@ import type { HttpRoot, HttpRootSource } from '../core/http/httpRoot';
 import type * as HttpModule from '../core/http/server';
 import type { RunningHttpServer } from '../core/http/server';
 import type { Logger } from '../core/logger';
-import { inboxFilter } from '../core/queue/layout';
+import { inboxFilter } from '../core/queue/inboxRules';
 import { COMMANDS, SECTION } from './constants';
 import type { MetricsHistory } from './metricsHistory';
 import type { QueueManager } from './queueManager';

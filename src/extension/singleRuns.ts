@@ -9,11 +9,12 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { FileProcessingError } from '../core/errors';
 import type { Logger } from '../core/logger';
-import { recordFailure, type FileJob, type FileInput } from '../core/processFile';
+import type { FileJob, FileInput } from '../core/processFile';
 import { DEFAULT_FILE_TIMEOUT_MS } from '../core/queue/folderQueue';
-import { inboxFilter, walkFiles } from '../core/queue/layout';
+import { inboxFilter } from '../core/queue/inboxRules';
+import { walkFiles } from '../core/queue/walk';
 import { WorkerPool } from '../core/queue/workerPool';
-import { SUMMARY_SUFFIX, type FileSummary } from '../core/summary';
+import { recordFailure, SUMMARY_SUFFIX, type FileSummary } from '../core/summary';
 import { readSettings } from './settings';
 
 export interface SingleRun {

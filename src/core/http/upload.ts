@@ -109,6 +109,9 @@ function detachedBody(request: IncomingMessage): PassThrough {
   };
   request.on('close', onClose);
   request.on('error', onError);
+  // Whoever reads the body sees its error through its own listener; a client that goes away
+  // after the reader has finished (or before it started) must not become an uncaught error.
+  body.on('error', () => undefined);
   body.on('close', () => {
     request.unpipe(body);
     request.off('close', onClose);

@@ -13,8 +13,8 @@ import { version } from '../../../package.json';
 import { ConfigError, FencedError, FileProcessingError, isTransientFsError } from '../errors';
 import { silentLogger, type Logger } from '../logger';
 import { MetricsCollector } from '../metrics';
-import { failureSummary, recordFailure, type FileJob } from '../processFile';
-import { logFileOutcome, type FileSummary } from '../summary';
+import type { FileJob } from '../processFile';
+import { failureSummary, recordFailure, logFileOutcome, type FileSummary } from '../summary';
 import { DEFAULT_MAX_LINE_BYTES } from '../text/lineSplitter';
 import { move } from '../util/ensureDir';
 import { fsPath, safeName } from '../util/rawNames';
@@ -32,7 +32,9 @@ import {
   type InstanceInfo,
   type SeenInstance,
 } from './instances';
-import { exists, inboxFilter, QueueLayout, removeEmptyFolders, requeue, walkFiles } from './layout';
+import { inboxFilter } from './inboxRules';
+import { QueueLayout, requeue } from './layout';
+import { exists, removeEmptyFolders, walkFiles } from './walk';
 import { NameReservations } from './nameReservations';
 import { PoolClosedError, WorkerPool } from './workerPool';
 import type { JobOutcome, QueueSteps, WorkerSettings } from './workerProtocol';

@@ -10,7 +10,8 @@ import * as path from 'node:path';
 import type { Logger } from '../logger';
 import { DirectoryWatcher } from './directoryWatcher';
 import { fsPath } from '../util/rawNames';
-import { removeEmptyFolders, walkFiles, type QueueLayout } from './layout';
+import type { QueueLayout } from './layout';
+import { removeEmptyFolders, walkFiles } from './walk';
 
 /**
  * A file last modified this long ago cannot still be being written, even on filesystems

@@ -1,20 +1,17 @@
-// The queue root's folders (docs/queue.md), where each name lives in them, and the
-// rules for which names the inbox takes.
+// The queue root's folders (docs/queue.md, "The folder queue"): where each name lives in
+// them, the checks that they are real folders, and moving a file back to the inbox.
 
-import { lstat, mkdir, readdir, rename, rm, rmdir } from 'node:fs/promises';
+import { lstat, mkdir, rename, rm } from 'node:fs/promises';
 import * as path from 'node:path';
-import picomatch from 'picomatch';
 import { SUMMARY_SUFFIX } from '../summary';
 import { isTemporaryName, temporaryTagOf } from '../util/atomicFile';
-import { decodeName, fsPath } from '../util/rawNames';
+import { fsPath } from '../util/rawNames';
 import { candidateNames } from '../util/uniqueName';
 import { CLAIM_FOLDER_PREFIX } from './instances';
+import { exists, walkFiles } from './walk';
 
 export const STATE_FOLDERS = ['unprocessed', 'underprocess', 'processed', 'failed', 'results'] as const;
 export type StateFolder = (typeof STATE_FOLDERS)[number];
-
-/** Suffixes of files still being written by other programs (rsync, browsers, editors). */
-const TEMPORARY_SUFFIXES = ['.tmp', '.part', '.partial', '.crdownload', '.swp', '~'];
 
 /** A queue root that cannot be used as it is (a state folder is a link or a file). */
 export class QueueRootError extends Error {
@@ -120,86 +117,4 @@ export async function requeue(layout: QueueLayout, state: 'failed' | 'processed'
   await mkdir(path.dirname(to), { recursive: true });
   await rename(from, to);
   return target;
-}
-
-/** Builds the inbox filter: built-in rules for temporary files plus the user's ignore globs. */
-export function inboxFilter(ignoreGlobs: readonly string[] = []): (name: string) => boolean {
-  const ignoredByGlob = ignoreGlobs.length === 0 ? () => false : picomatch([...ignoreGlobs], { dot: true });
-  return (name: string): boolean => {
-    // A hidden folder hides everything below it: the watcher never descends into one, so the
-    // startup scan must not take its files either.
-    if (name.split('/').some((segment) => segment.startsWith('.'))) return false;
-    const base = name.slice(name.lastIndexOf('/') + 1);
-    if (TEMPORARY_SUFFIXES.some((suffix) => base.endsWith(suffix))) return false;
-    return !ignoredByGlob(name);
-  };
-}
-
-export async function exists(file: string): Promise<boolean> {
-  try {
-    await lstat(fsPath(file));
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/**
- * Every non-directory entry below `dir` (symlinks, FIFOs and sockets included, never
- * followed). A missing folder yields nothing; subfolders that cannot be read are skipped.
- * Names that are not valid UTF-8 come out escaped (util/rawNames), so they can be opened.
- */
-export async function* walkFiles(dir: string, nested = false, skip?: (folder: string) => boolean): AsyncGenerator<string> {
-  let entries;
-  try {
-    entries = await readdir(fsPath(dir), { withFileTypes: true, encoding: 'buffer' });
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return;
-    // A subfolder we may not read is skipped, as the watcher skips it: one locked folder in
-    // the inbox must not stop the whole queue from starting. (`dir` itself must be readable.)
-    if (nested && (code === 'EACCES' || code === 'EPERM')) return;
-    throw error;
-  }
-  for (const entry of entries) {
-    const full = path.join(dir, decodeName(entry.name));
-    if (entry.isDirectory()) {
-      if (!skip?.(full)) yield* walkFiles(full, true, skip);
-    } else yield full;
-  }
-}
-
-/**
- * Removes the empty folders below `dir` (not `dir` itself) that nobody has touched for
- * `olderThanMs`. rmdir only ever removes an empty folder, so nothing can be lost; the age
- * leaves alone a folder a program has just made and is about to write into. Returns how many.
- */
-export async function removeEmptyFolders(dir: string, olderThanMs: number, now = Date.now()): Promise<number> {
-  let removed = 0;
-  const visit = async (folder: string): Promise<boolean> => {
-    let entries;
-    let mtimeMs = 0;
-    try {
-      // Its age from before its own empty subfolders go (removing them touches its mtime).
-      if (folder !== dir) mtimeMs = (await lstat(fsPath(folder))).mtimeMs;
-      entries = await readdir(fsPath(folder), { withFileTypes: true, encoding: 'buffer' });
-    } catch {
-      return false;
-    }
-    let empty = true;
-    for (const entry of entries) {
-      if (entry.isDirectory() && (await visit(path.join(folder, decodeName(entry.name))))) continue;
-      empty = false;
-    }
-    if (!empty || folder === dir || now - mtimeMs < olderThanMs) return false;
-    try {
-      await rmdir(fsPath(folder));
-      removed++;
-      return true;
-    } catch {
-      return false; // something arrived meanwhile, or it is gone already
-    }
-  };
-  await visit(dir);
-  return removed;
 }

@@ -4,7 +4,7 @@
 
 import { lstat } from 'node:fs/promises';
 import type { QueueLayout, StateFolder } from './layout';
-import { walkFiles } from './layout';
+import { walkFiles } from './walk';
 import { fsPath, safeName } from '../util/rawNames';
 import { CLAIM_FOLDER_PREFIX } from './instances';
 

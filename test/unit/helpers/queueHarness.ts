@@ -9,6 +9,7 @@ import { lstat, mkdir, readdir, readFile, rename, writeFile } from 'node:fs/prom
 import * as path from 'node:path';
 import { FolderQueue, type FolderQueueOptions, type QueueEvent } from '../../../src/core/queue/folderQueue';
 import type { FileSummary } from '../../../src/core/summary';
+import { endBeforeTempDirsRemoved } from '../support/harness';
 
 /** The repository root (this file runs from out/test/unit/helpers). */
 export const REPO_ROOT = path.resolve(__dirname, '../../../..');
@@ -206,9 +207,11 @@ export interface TestQueue {
  */
 export function useQueues(): (options: FolderQueueOptions) => Promise<TestQueue> {
   const running: FolderQueue[] = [];
-  afterEach(async () => {
+  const stopAll = async (): Promise<void> => {
     while (running.length > 0) await (running.pop() as FolderQueue).stop();
-  });
+  };
+  afterEach(stopAll);
+  endBeforeTempDirsRemoved(stopAll);
   return async (options) => {
     const queue = new FolderQueue({ concurrency: 2, stabilityMs: 200, retry: { baseDelayMs: 20 }, ...options });
     const test: TestQueue = { queue, events: [], finished: [], claimed: [] };
@@ -243,7 +246,7 @@ export interface CliChild {
  */
 export function useNodeProcesses(): (script: string, args: string[], options?: SpawnOptions) => CliChild {
   const children: CliChild[] = [];
-  afterEach(async () => {
+  const killAll = async (): Promise<void> => {
     for (const child of children.splice(0)) {
       if (child.running()) {
         try {
@@ -254,7 +257,9 @@ export function useNodeProcesses(): (script: string, args: string[], options?: S
       }
       await child.exited;
     }
-  });
+  };
+  afterEach(killAll);
+  endBeforeTempDirsRemoved(killAll);
   return (script, args, options = {}) => {
     const child = spawn(process.execPath, [script, ...args], { stdio: ['ignore', 'pipe', 'pipe'], ...options });
     if (child.pid === undefined) throw new Error(`could not start ${script}`);

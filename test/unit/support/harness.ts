@@ -17,13 +17,28 @@ export const REPO_ROOT = path.resolve(__dirname, '../../../..');
 /** Fixture modules live in the source tree; they are not compiled. */
 export const FIXTURES = path.join(REPO_ROOT, 'test', 'unit', 'fixtures');
 
+/** What must end before a test's folders are removed: its queues and child processes. */
+const endBeforeRemoval = new Set<() => Promise<void>>();
+
+/**
+ * Registers cleanup that useTempDirs runs before it removes a test's folders. Mocha runs a
+ * describe block's afterEach hooks in the order they were registered, and useTempDirs is
+ * usually registered first: without this, a queue still running would write its lease into
+ * a folder being removed (ENOTEMPTY). The cleanup must be safe to run twice.
+ */
+export function endBeforeTempDirsRemoved(cleanup: () => Promise<void>): void {
+  endBeforeRemoval.add(cleanup);
+}
+
 /**
  * Registers an afterEach hook in the calling describe block that removes every folder made
- * by the returned function.
+ * by the returned function (after the queues and children of the test have ended).
  */
 export function useTempDirs(prefix = 'fileflow-test-'): () => Promise<string> {
   const made: string[] = [];
   afterEach(async () => {
+    if (made.length === 0) return;
+    for (const cleanup of endBeforeRemoval) await cleanup();
     while (made.length > 0) await rm(made.pop() as string, { recursive: true, force: true });
   });
   return async () => {
