@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { writeSamples } from '../core/samples';
 import { SUMMARY_SUFFIX } from '../core/summary';
-import { COMMANDS } from './constants';
+import { COMMANDS, CONTEXT_KEYS, VSCODE_COMMANDS } from './constants';
 import { showError } from './errorMessages';
 import { registerHttpCommands, type HttpService } from './httpService';
 import { STARTER_PIPELINE } from './pipelineStarter';
@@ -87,14 +87,8 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
       return dir;
     }),
 
-    register(COMMANDS.pause, () => {
-      manager.pauseAll();
-      void vscode.commands.executeCommand('setContext', 'fileflow.paused', true);
-    }),
-    register(COMMANDS.resume, () => {
-      manager.resumeAll();
-      void vscode.commands.executeCommand('setContext', 'fileflow.paused', false);
-    }),
+    register(COMMANDS.pause, () => setPaused(manager, true)),
+    register(COMMANDS.resume, () => setPaused(manager, false)),
 
     register(COMMANDS.retry, async (node?: FileNode) => {
       const target = node ?? (await pickFile(manager, 'failed'));
@@ -126,7 +120,7 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
     register(COMMANDS.revealInExplorer, async (node?: FileNode | SingleNode) => {
       if (!node) return;
       const file = node.kind === 'single' ? path.join(node.run.resultsFolder, node.run.summary.name) : filePath(node);
-      await vscode.commands.executeCommand('revealInExplorer', vscode.Uri.file(file));
+      await vscode.commands.executeCommand(VSCODE_COMMANDS.revealInExplorer, vscode.Uri.file(file));
     }),
 
     register(COMMANDS.openPipelineConfiguration, async () => {
@@ -166,6 +160,12 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
     }),
     register(COMMANDS.showMore, (node: Extract<FileflowNode, { kind: 'more' }>) => tree.showMore(node)),
   ];
+}
+
+/** Pauses or resumes every root, and shows the other of the two commands (the `fileflow.paused` context key). */
+export function setPaused(manager: QueueManager, paused: boolean): void {
+  manager.setPaused(paused);
+  void vscode.commands.executeCommand(VSCODE_COMMANDS.setContext, CONTEXT_KEYS.paused, paused);
 }
 
 function announce(run: SingleRun): void {

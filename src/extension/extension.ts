@@ -6,13 +6,13 @@ import * as vscode from 'vscode';
 import { registerAuthoring, type AuthoringApi } from './authoring/authoring';
 import { registerCommands } from './commands';
 import * as path from 'node:path';
-import { OUTPUT_CHANNEL_NAME, SECTION, TREE_VIEW } from './constants';
+import { CONTEXT_KEYS, OUTPUT_CHANNEL_NAME, TREE_VIEW, VSCODE_COMMANDS } from './constants';
 import { HttpService } from './httpService';
 import { channelLogger } from './logAdapter';
 import { MetricsHistory } from './metricsHistory';
 import { MetricsPanel } from './metricsPanel';
 import { QueueManager } from './queueManager';
-import { readSettings } from './settings';
+import { affects, readSettings, settingId } from './settings';
 import { SingleRunner } from './singleRuns';
 import { StatusBar } from './statusBar';
 import { FileflowTreeProvider } from './treeView';
@@ -78,10 +78,9 @@ export function activate(context: vscode.ExtensionContext): FileflowApi {
       showMetrics: () => MetricsPanel.show(context.extensionUri, manager, history),
     }),
     vscode.workspace.onDidChangeConfiguration((event) => {
-      if (event.affectsConfiguration(`${SECTION}.watchFolders`)) void manager.restore();
-      const keys = ['pipelineFile', 'concurrency', 'stabilityMs', 'ignore', 'maxLineBytes', 'retry', 'usePolling', 'fileTimeoutSec', 'leaseSec'];
+      if (affects(event, 'restore')) void manager.restore();
       for (const folder of vscode.workspace.workspaceFolders ?? []) {
-        if (keys.some((key) => event.affectsConfiguration(`${SECTION}.${key}`, folder.uri))) {
+        if (affects(event, 'restart', folder)) {
           singles.reset();
           void manager.restartFolder(folder);
         }
@@ -94,7 +93,7 @@ export function activate(context: vscode.ExtensionContext): FileflowApi {
     log.onDidChangeLogLevel(restartAll),
     watchPipelineFileCreation(manager),
   );
-  void vscode.commands.executeCommand('setContext', 'fileflow.paused', false);
+  void vscode.commands.executeCommand(VSCODE_COMMANDS.setContext, CONTEXT_KEYS.paused, false);
   const authoring = registerAuthoring(context.subscriptions, logger);
 
   const ready = (async () => {
@@ -139,7 +138,7 @@ function watchPipelineFileCreation(manager: QueueManager): vscode.Disposable {
   return vscode.Disposable.from(
     { dispose: () => watchers.forEach((watcher) => watcher.dispose()) },
     vscode.workspace.onDidChangeConfiguration((event) => {
-      if (event.affectsConfiguration(`${SECTION}.pipelineFile`)) rebuild();
+      if (event.affectsConfiguration(settingId('pipelineFile'))) rebuild();
     }),
     vscode.workspace.onDidChangeWorkspaceFolders(rebuild),
   );

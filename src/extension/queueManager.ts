@@ -226,20 +226,13 @@ export class QueueManager implements vscode.Disposable {
     }
   }
 
-  pauseAll(): void {
-    this.paused = true;
+  /** Pause / Resume Processing: every root stops (or starts again) taking new files; files in flight finish. */
+  setPaused(paused: boolean): void {
+    this.paused = paused;
     for (const root of this.roots.values()) {
-      root.queue?.pause();
-      if (root.status === 'watching') root.status = 'paused';
-    }
-    this.changed.fire(undefined);
-  }
-
-  resumeAll(): void {
-    this.paused = false;
-    for (const root of this.roots.values()) {
-      root.queue?.resume();
-      if (root.status === 'paused') root.status = 'watching';
+      if (paused) root.queue?.pause();
+      else root.queue?.resume();
+      if (root.status === (paused ? 'watching' : 'paused')) root.status = paused ? 'paused' : 'watching';
     }
     this.changed.fire(undefined);
   }

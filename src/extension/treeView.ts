@@ -8,6 +8,7 @@ import * as vscode from 'vscode';
 import type { SeenInstance } from '../core/queue/instances';
 import type { FileState } from '../core/queue/stateListing';
 import type { FileSummary } from '../core/summary';
+import { COMMANDS, VSCODE_COMMANDS } from './constants';
 import { FILE_STATES, type QueueManager, type QueueRoot } from './queueManager';
 import type { SingleRun, SingleRunner } from './singleRuns';
 
@@ -139,7 +140,7 @@ export class FileflowTreeProvider implements vscode.TreeDataProvider<FileflowNod
       case 'more': {
         const item = new vscode.TreeItem(vscode.l10n.t('Show more…'), vscode.TreeItemCollapsibleState.None);
         item.description = vscode.l10n.t('{0} of {1} shown', node.shown, node.root.model.count(node.state));
-        item.command = { command: 'fileflow.showMore', title: 'Show more', arguments: [node] };
+        item.command = { command: COMMANDS.showMore, title: vscode.l10n.t('Show more…'), arguments: [node] };
         return item;
       }
       case 'instance': {
@@ -174,7 +175,7 @@ export class FileflowTreeProvider implements vscode.TreeDataProvider<FileflowNod
         item.contextValue = `file.single.${summary.status}`;
         item.tooltip = summaryTooltip(summary);
         const target = summary.status === 'processed' ? path.join(node.run.resultsFolder, summary.name) : summaryPathOf(node);
-        item.command = { command: 'vscode.open', title: 'Open', arguments: [vscode.Uri.file(target)] };
+        item.command = { command: VSCODE_COMMANDS.open, title: vscode.l10n.t('Open'), arguments: [vscode.Uri.file(target)] };
         return item;
       }
     }
@@ -222,9 +223,9 @@ function summaryPathOf(node: Extract<FileflowNode, { kind: 'single' }>): string 
 }
 
 function openCommand(node: Extract<FileflowNode, { kind: 'file' }>): vscode.Command {
-  if (node.state === 'processed') return { command: 'fileflow.openResult', title: 'Open Result', arguments: [node] };
-  if (node.state === 'failed') return { command: 'fileflow.openSummary', title: 'Open Summary', arguments: [node] };
-  return { command: 'vscode.open', title: 'Open', arguments: [vscode.Uri.file(filePath(node))] };
+  if (node.state === 'processed') return { command: COMMANDS.openResult, title: vscode.l10n.t('Open Result'), arguments: [node] };
+  if (node.state === 'failed') return { command: COMMANDS.openSummary, title: vscode.l10n.t('Open Summary'), arguments: [node] };
+  return { command: VSCODE_COMMANDS.open, title: vscode.l10n.t('Open'), arguments: [vscode.Uri.file(filePath(node))] };
 }
 
 export function summaryTooltip(summary: FileSummary): vscode.MarkdownString {

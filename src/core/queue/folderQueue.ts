@@ -6,16 +6,24 @@
 import { EventEmitter } from 'node:events';
 import { closeSync, constants as fsConstants, lstatSync, openSync, watch, type FSWatcher } from 'node:fs';
 import { readFile, rmdir, stat } from 'node:fs/promises';
-import { availableParallelism } from 'node:os';
 import * as path from 'node:path';
 import type { PipelineShape } from '../../shared/metrics';
 import { version } from '../../../package.json';
+import {
+  DEFAULT_FILE_TIMEOUT_MS,
+  DEFAULT_LEASE_SEC,
+  DEFAULT_MAX_ATTEMPTS,
+  DEFAULT_MAX_LINE_BYTES,
+  DEFAULT_RETRY_BASE_DELAY_MS,
+  DEFAULT_STABILITY_MS,
+  DEFAULT_USE_POLLING,
+  workerCount,
+} from '../defaults';
 import { ConfigError, FencedError, FileProcessingError, isTransientFsError } from '../errors';
 import { silentLogger, type Logger } from '../logger';
 import { MetricsCollector } from '../metrics';
 import { failureSummary, recordFailure, type FileJob } from '../processFile';
 import { logFileOutcome, type FileSummary } from '../summary';
-import { DEFAULT_MAX_LINE_BYTES } from '../text/lineSplitter';
 import { move } from '../util/ensureDir';
 import { fsPath, safeName } from '../util/rawNames';
 import { NameCandidates } from '../util/uniqueName';
@@ -23,7 +31,6 @@ import { Intake, type InboxFile } from './intake';
 import {
   CLAIM_FOLDER_PREFIX,
   claimFolderIds,
-  DEFAULT_LEASE_SEC,
   Lease,
   leasePath,
   readInstances,
@@ -144,7 +151,6 @@ interface WorkItem {
   seen?: { dev: number; ino: number };
 }
 
-const DEFAULT_STABILITY_MS = 500;
 /**
  * Files handed to each worker at once: the one it processes and the next, so that it never
  * waits a round trip to this thread between two small files (~10 % of a burst). A worker
@@ -155,7 +161,6 @@ const DEFAULT_SHUTDOWN_MS = 10_000;
 const DEFAULT_CHECK_MS = 10_000;
 /** A pipeline file change is acted on once the file has been quiet this long (editors save in steps). */
 const PIPELINE_SETTLE_MS = 200;
-export const DEFAULT_FILE_TIMEOUT_MS = 600_000;
 /** A claim that finds no free name after this many is given up (a bug, or a flood of one name). */
 const MAX_NAME_TRIES = 100_000;
 /**
@@ -234,9 +239,9 @@ export class FolderQueue extends EventEmitter<{ event: [QueueEvent] }> {
     this.layout = new QueueLayout(options.root);
     this.metrics = options.metrics ?? new MetricsCollector();
     this.logger = options.logger ?? silentLogger;
-    this.concurrency = Math.max(1, options.concurrency ?? availableParallelism());
-    this.maxAttempts = Math.max(1, options.retry?.maxAttempts ?? 3);
-    this.baseDelayMs = options.retry?.baseDelayMs ?? 1000;
+    this.concurrency = workerCount(options.concurrency);
+    this.maxAttempts = Math.max(1, options.retry?.maxAttempts ?? DEFAULT_MAX_ATTEMPTS);
+    this.baseDelayMs = options.retry?.baseDelayMs ?? DEFAULT_RETRY_BASE_DELAY_MS;
     this.maxLineBytes = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
     this.pipelineFile = options.pipelineFile === undefined ? undefined : path.resolve(options.pipelineFile);
     this.leaseSec = options.leaseSec ?? DEFAULT_LEASE_SEC;
@@ -290,7 +295,7 @@ export class FolderQueue extends EventEmitter<{ event: [QueueEvent] }> {
       layout: this.layout,
       stabilityMs: this.options.stabilityMs ?? DEFAULT_STABILITY_MS,
       accepts: inboxFilter(this.options.ignore),
-      usePolling: this.options.usePolling ?? false,
+      usePolling: this.options.usePolling ?? DEFAULT_USE_POLLING,
       logger: this.logger,
       onReady: (file) => this.enqueue(file),
       onForget: () => {
