@@ -17,6 +17,9 @@ import type { SingleRun, SingleRunner } from './singleRuns';
 import { filePath, type FileflowNode, type FileflowTreeProvider } from './treeView';
 
 type FileNode = Extract<FileflowNode, { kind: 'file' }>;
+
+/** Retry / Reprocess from the palette offer the newest this many files of each root. */
+const PICK_LIMIT = 1000;
 type SingleNode = Extract<FileflowNode, { kind: 'single' }>;
 
 export interface CommandDeps {
@@ -210,7 +213,8 @@ async function pickWorkspaceFolder(): Promise<vscode.WorkspaceFolder | undefined
 }
 
 async function pickFile(manager: QueueManager, state: 'failed' | 'processed'): Promise<{ root: QueueRoot; name: string } | undefined> {
-  const items = manager.list().flatMap((root) => root.model.list(state).map((f) => ({ label: f.name, description: root.name, root, name: f.name })));
+  const perRoot = await Promise.all(manager.list().map(async (root) => ({ root, files: await root.model.page(state, 0, PICK_LIMIT) })));
+  const items = perRoot.flatMap(({ root, files }) => files.map((f) => ({ label: f.name, description: root.name, root, name: f.name })));
   if (items.length === 0) {
     void vscode.window.showInformationMessage(state === 'failed' ? vscode.l10n.t('No failed files.') : vscode.l10n.t('No processed files.'));
     return undefined;

@@ -41,6 +41,7 @@ import {
 } from './instances';
 import { exists, inboxFilter, QueueLayout, removeEmptyFolders, requeue, walkFiles } from './layout';
 import { NameReservations } from './nameReservations';
+import { NewestFiles, type ListedFile } from './stateListing';
 import { PoolClosedError, WorkerPool } from './workerPool';
 import type { JobOutcome, QueueSteps, WorkerSettings } from './workerProtocol';
 import { CAN_WALK_BY_DESCRIPTOR, removeEmptyFoldersSync } from './workerSteps';
@@ -215,10 +216,12 @@ export class FolderQueue extends EventEmitter<{ event: [QueueEvent] }> {
   /** Names (and the result paths they will take) held by files in flight, until they leave underprocess/. */
   private readonly reserved = new NameReservations();
   private readonly inFlight = new Set<Promise<void>>();
-  /** Names of claimed files not finished yet ("in progress"; inFlight also holds files handed to a worker but not claimed). */
-  private readonly processing = new Set<string>();
-  /** Inbox names of files handed to a worker but not claimed yet. */
-  private readonly handedOut = new Set<string>();
+  /** Claimed files not finished yet, by name, with when they were claimed ("in progress"; inFlight also holds files handed to a worker but not claimed). */
+  private readonly processing = new Map<string, number>();
+  /** Inbox names of files handed to a worker but not claimed yet, with when they were detected. */
+  private readonly handedOut = new Map<string, number>();
+  /** Recovered files waiting in `ready` for a worker (ahead of the rest): in underprocess/, so in progress. */
+  private recoveredWaiting = 0;
   private readonly leftBehind = new Map<string, UnfinishedFile>();
   /** Why nothing is claimed right now (a state folder is unusable), if so. */
   private problem: string | undefined;
@@ -362,6 +365,31 @@ export class FolderQueue extends EventEmitter<{ event: [QueueEvent] }> {
   }
 
   /**
+   * The files counted as queued (metrics.queued), newest first, at most `limit`: seen in the
+   * inbox and not claimed yet (still being written, ready, or handed to a worker). Views list
+   * these, so that their lists and their counts say the same.
+   */
+  queuedFiles(limit: number): ListedFile[] {
+    const newest = new NewestFiles(limit);
+    for (const file of this.intake?.waitingFiles() ?? []) newest.offer({ name: safeName(file.name), time: file.detectedAt });
+    for (const [name, time] of this.handedOut) newest.offer({ name, time });
+    // `ready` is oldest first after the recovered files: from its end, until the rest is older.
+    for (let i = this.ready.length - 1; i >= this.recoveredWaiting; i--) {
+      const item = this.ready[i];
+      if (!newest.offer({ name: safeName(item.name), time: item.detectedAt }) && newest.full) break;
+    }
+    return newest.files;
+  }
+
+  /** The files counted as in progress (metrics.inProgress): claimed and not finished, or recovered and waiting for a worker. Newest first, at most `limit`. */
+  inProgressFiles(limit: number): ListedFile[] {
+    const newest = new NewestFiles(limit);
+    for (const [name, time] of this.processing) newest.offer({ name, time, ...(this.id === undefined ? {} : { instance: this.id }) });
+    for (let i = 0; i < this.recoveredWaiting; i++) newest.offer({ name: this.ready[i].name, time: this.ready[i].detectedAt, instance: this.ready[i].claimId });
+    return newest.files;
+  }
+
+  /**
    * Stops taking files, lets files in flight finish (up to shutdownTimeoutMs, or until
    * stopNow()), and leaves the rest where they are: unclaimed files stay in unprocessed/,
    * unfinished ones in underprocess/. Resolves with what stayed where.
@@ -420,8 +448,8 @@ export class FolderQueue extends EventEmitter<{ event: [QueueEvent] }> {
     ]);
     clearTimeout(timer);
     // Everything this queue knew of and did not finish, by where it stays.
-    const inUnderprocess = new Set(this.processing);
-    const inInbox = new Set([...this.handedOut, ...(this.intake?.waitingNames() ?? []).map(safeName)]);
+    const inUnderprocess = new Set(this.processing.keys());
+    const inInbox = new Set([...this.handedOut.keys(), ...(this.intake?.waitingNames() ?? []).map(safeName)]);
     for (const item of this.ready) (item.recovered ? inUnderprocess : inInbox).add(safeName(item.name));
     const report: StopReport = { inUnderprocess: [...inUnderprocess].sort(), inInbox: [...inInbox].sort() };
     if (report.inUnderprocess.length > 0) {
@@ -652,6 +680,7 @@ export class FolderQueue extends EventEmitter<{ event: [QueueEvent] }> {
   /** Recovered files go ahead of everything waiting. */
   private queueRecovered(items: WorkItem[]): void {
     this.ready.unshift(...items);
+    this.recoveredWaiting += items.length;
     for (const item of items) this.readyPaths.add(item.path);
     this.updateCounts();
   }
@@ -809,6 +838,7 @@ export class FolderQueue extends EventEmitter<{ event: [QueueEvent] }> {
     ) {
       const item = this.takeNext();
       this.readyPaths.delete(item.path);
+      if (item.recovered) this.recoveredWaiting--;
       const work = this.handle(item).catch((error: unknown) => {
         this.logger.error(`unexpected error while handling ${safeName(item.name)}`, error);
       });
@@ -870,7 +900,7 @@ export class FolderQueue extends EventEmitter<{ event: [QueueEvent] }> {
     let handedOver = false;
     let again = false;
     this.claiming.add(item.path);
-    this.handedOut.add(displayName);
+    this.handedOut.set(displayName, item.detectedAt);
     try {
       for (let attempt = 1; ; ) {
         const name = this.reserveName(names);
@@ -880,7 +910,7 @@ export class FolderQueue extends EventEmitter<{ event: [QueueEvent] }> {
           // Gone from the inbox: a new file of the same name may be queued from now on.
           this.claiming.delete(item.path);
           this.handedOut.delete(displayName);
-          this.processing.add(name);
+          this.processing.set(name, Date.now());
           this.updateCounts();
           this.emit('event', { type: 'claimed', name, source, recovered: false });
         };
@@ -968,7 +998,7 @@ export class FolderQueue extends EventEmitter<{ event: [QueueEvent] }> {
     const id = item.claimId as string;
     const pool = this.pool as WorkerPool;
     this.usePool(pool);
-    this.processing.add(item.name);
+    this.processing.set(item.name, Date.now());
     this.emit('event', { type: 'claimed', name: item.name, source, recovered: true });
     return { id, name: item.name, source, detectedAt: item.detectedAt, pool, first: await settle(this.runJob(pool, id, item.name, source, item.detectedAt, 1)) };
   }
@@ -1168,9 +1198,10 @@ export class FolderQueue extends EventEmitter<{ event: [QueueEvent] }> {
   }
 
   private updateCounts(): void {
-    // A file handed to a worker but not claimed yet is still in the inbox: queued.
-    this.metrics.queued = this.ready.length + (this.intake?.waiting ?? 0) + this.handedOut.size;
-    this.metrics.inProgress = this.processing.size;
+    // A file handed to a worker but not claimed yet is still in the inbox: queued. A recovered
+    // file waiting for a worker is in underprocess/: in progress (but waiting, for /health).
+    const queued = this.ready.length - this.recoveredWaiting + (this.intake?.waiting ?? 0) + this.handedOut.size;
+    this.metrics.setCounts(queued, this.processing.size + this.recoveredWaiting, this.recoveredWaiting);
   }
 
   private isIdle(): boolean {
