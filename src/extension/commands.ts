@@ -31,14 +31,34 @@ export interface CommandDeps {
   showMetrics(): void;
 }
 
-export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
+/** A command that failed: what the user was shown, and when. */
+export interface CommandFailure {
+  command: string;
+  message: string;
+  at: number;
+}
+
+/** How many failures are kept (the newest). */
+const KEPT_FAILURES = 20;
+
+/**
+ * The commands, each wrapped so that an error reaches the user as one notification (with a
+ * way out where there is one) and the log, and is recorded in `failures`, newest last. The
+ * command then resolves to undefined rather than rejecting: a rejection would make VS Code
+ * show the same error a second time, in a dialog, when the command ran from the palette or a
+ * menu. Tests read `failures` (the extension's API) to see that a command did not fail.
+ */
+export function registerCommands(deps: CommandDeps, failures: CommandFailure[] = []): vscode.Disposable[] {
   const { manager, singles, tree, log } = deps;
   const register = (id: string, handler: (...args: never[]) => unknown): vscode.Disposable =>
     vscode.commands.registerCommand(id, async (...args: never[]) => {
       try {
         return await handler(...args);
       } catch (error) {
-        log.error(`${id}: ${error instanceof Error ? error.message : String(error)}`);
+        const message = error instanceof Error ? error.message : String(error);
+        log.error(`${id}: ${message}`);
+        failures.push({ command: id, message, at: Date.now() });
+        if (failures.length > KEPT_FAILURES) failures.splice(0, failures.length - KEPT_FAILURES);
         showError('Fileflow', error);
         return undefined;
       }

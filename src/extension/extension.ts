@@ -4,7 +4,7 @@
 
 import * as vscode from 'vscode';
 import { registerAuthoring, type AuthoringApi } from './authoring/authoring';
-import { registerCommands } from './commands';
+import { registerCommands, type CommandFailure } from './commands';
 import * as path from 'node:path';
 import { CONTEXT_KEYS, OUTPUT_CHANNEL_NAME, TREE_VIEW, VSCODE_COMMANDS } from './constants';
 import { HttpService } from './httpService';
@@ -34,6 +34,8 @@ export interface FileflowApi {
   activateMs: number;
   /** Pipeline authoring: diagnostics, tests, preview. */
   authoring: AuthoringApi;
+  /** Commands that failed (the newest 20, newest last): each was shown to the user and logged. */
+  commandFailures: readonly CommandFailure[];
 }
 
 let api: FileflowApi | undefined;
@@ -44,6 +46,7 @@ export function activate(context: vscode.ExtensionContext): FileflowApi {
   context.subscriptions.push(log);
   const logger = channelLogger(log);
   const isTrusted = (): boolean => vscode.workspace.isTrusted;
+  const commandFailures: CommandFailure[] = [];
 
   const manager = new QueueManager(logger, isTrusted);
   const singles = new SingleRunner(logger, isTrusted);
@@ -69,14 +72,17 @@ export function activate(context: vscode.ExtensionContext): FileflowApi {
     http,
     tree.onDidChangeTreeData(updateBadge),
     MetricsPanel.registerSerializer(context.extensionUri, manager, history),
-    ...registerCommands({
-      manager,
-      singles,
-      tree,
-      log,
-      http,
-      showMetrics: () => MetricsPanel.show(context.extensionUri, manager, history),
-    }),
+    ...registerCommands(
+      {
+        manager,
+        singles,
+        tree,
+        log,
+        http,
+        showMetrics: () => MetricsPanel.show(context.extensionUri, manager, history),
+      },
+      commandFailures,
+    ),
     vscode.workspace.onDidChangeConfiguration((event) => {
       if (affects(event, 'restore')) void manager.restore();
       for (const folder of vscode.workspace.workspaceFolders ?? []) {
@@ -106,7 +112,7 @@ export function activate(context: vscode.ExtensionContext): FileflowApi {
 
   const activateMs = performance.now() - started;
   log.info(`Fileflow ${String(context.extension.packageJSON.version)} activated in ${activateMs.toFixed(1)} ms`);
-  api = { manager, singles, tree, statusBar, history, http, metricsPanel: () => MetricsPanel.instance, ready, activateMs, authoring };
+  api = { manager, singles, tree, statusBar, history, http, metricsPanel: () => MetricsPanel.instance, ready, activateMs, authoring, commandFailures };
   return api;
 }
 
