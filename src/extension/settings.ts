@@ -72,23 +72,15 @@ function get<K extends SettingKey>(config: vscode.WorkspaceConfiguration, key: K
   return value;
 }
 
-export interface FolderSettings {
-  watchFolders: string[];
-  /** Absolute path of the pipeline file setting (it may not exist). */
-  pipelineFile: string;
-  /** Absolute path of the results folder for single runs. */
-  resultsFolder: string;
-  /** Worker threads per queue root (fileflow.concurrency, 0 resolved to one per CPU). */
-  concurrency: number;
-  stabilityMs: number;
-  ignore: string[];
-  maxLineBytes: number;
+/**
+ * A workspace folder's settings as the queue and single runs take them: `pipelineFile` and
+ * `resultsFolder` absolute (the pipeline file may not exist), `concurrency` with 0 resolved
+ * to one per CPU, `fileTimeoutMs` from fileflow.fileTimeoutSec (0 = no limit).
+ */
+export type FolderSettings = Pick<SettingTypes, 'watchFolders' | 'pipelineFile' | 'resultsFolder' | 'concurrency' | 'stabilityMs' | 'ignore' | 'maxLineBytes' | 'usePolling' | 'leaseSec'> & {
   maxAttempts: number;
-  usePolling: boolean;
-  /** fileflow.fileTimeoutSec in milliseconds; 0 = no limit. */
   fileTimeoutMs: number;
-  leaseSec: number;
-}
+};
 
 export function readSettings(folder: vscode.WorkspaceFolder): FolderSettings {
   const config = vscode.workspace.getConfiguration(SECTION, folder.uri);

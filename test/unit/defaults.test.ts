@@ -5,44 +5,32 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import {
-  DEFAULT_CONCURRENCY,
-  DEFAULT_FILE_TIMEOUT_SEC,
-  DEFAULT_HTTP_HOST,
-  DEFAULT_HTTP_PORT,
-  DEFAULT_LEASE_SEC,
-  DEFAULT_MAX_ATTEMPTS,
-  DEFAULT_MAX_LINE_BYTES,
-  DEFAULT_PIPELINE_FILE,
-  DEFAULT_RESULTS_FOLDER,
-  DEFAULT_STABILITY_MS,
-  DEFAULT_USE_POLLING,
-  workerCount,
-} from '../../src/core/defaults';
+import * as defaults from '../../src/core/defaults';
 import { HELP } from '../../src/cli/args';
 import { availableParallelism } from 'node:os';
+import { REPO_ROOT } from './support/harness';
 
 interface Manifest {
   contributes: { configuration: { properties: Record<string, { default?: unknown }> } };
 }
 
-const manifest = JSON.parse(readFileSync(path.join(__dirname, '../../../package.json'), 'utf8')) as Manifest;
+const manifest = JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as Manifest;
 const properties = manifest.contributes.configuration.properties;
 
 /** Each setting that has an engine counterpart, and the engine's default. */
 const ENGINE_DEFAULTS: Record<string, unknown> = {
-  'fileflow.pipelineFile': DEFAULT_PIPELINE_FILE,
-  'fileflow.resultsFolder': DEFAULT_RESULTS_FOLDER,
-  'fileflow.concurrency': DEFAULT_CONCURRENCY,
-  'fileflow.stabilityMs': DEFAULT_STABILITY_MS,
+  'fileflow.pipelineFile': defaults.DEFAULT_PIPELINE_FILE,
+  'fileflow.resultsFolder': defaults.DEFAULT_RESULTS_FOLDER,
+  'fileflow.concurrency': defaults.DEFAULT_CONCURRENCY,
+  'fileflow.stabilityMs': defaults.DEFAULT_STABILITY_MS,
   'fileflow.ignore': [],
-  'fileflow.maxLineBytes': DEFAULT_MAX_LINE_BYTES,
-  'fileflow.retry.maxAttempts': DEFAULT_MAX_ATTEMPTS,
-  'fileflow.usePolling': DEFAULT_USE_POLLING,
-  'fileflow.fileTimeoutSec': DEFAULT_FILE_TIMEOUT_SEC,
-  'fileflow.leaseSec': DEFAULT_LEASE_SEC,
-  'fileflow.http.host': DEFAULT_HTTP_HOST,
-  'fileflow.http.port': DEFAULT_HTTP_PORT,
+  'fileflow.maxLineBytes': defaults.DEFAULT_MAX_LINE_BYTES,
+  'fileflow.retry.maxAttempts': defaults.DEFAULT_MAX_ATTEMPTS,
+  'fileflow.usePolling': defaults.DEFAULT_USE_POLLING,
+  'fileflow.fileTimeoutSec': defaults.DEFAULT_FILE_TIMEOUT_SEC,
+  'fileflow.leaseSec': defaults.DEFAULT_LEASE_SEC,
+  'fileflow.http.host': defaults.DEFAULT_HTTP_HOST,
+  'fileflow.http.port': defaults.DEFAULT_HTTP_PORT,
 };
 
 describe('defaults: package.json and the engine agree', () => {
@@ -58,16 +46,16 @@ describe('defaults: package.json and the engine agree', () => {
   });
 
   it('concurrency 0 means one worker per CPU, a positive number itself', () => {
-    assert.equal(workerCount(DEFAULT_CONCURRENCY), availableParallelism());
-    assert.equal(workerCount(undefined), availableParallelism());
-    assert.equal(workerCount(3), 3);
+    assert.equal(defaults.workerCount(defaults.DEFAULT_CONCURRENCY), availableParallelism());
+    assert.equal(defaults.workerCount(undefined), availableParallelism());
+    assert.equal(defaults.workerCount(3), 3);
   });
 
   it("the CLI's help states the same defaults", () => {
-    assert.match(HELP, new RegExp(`--stability-ms MS .*\\(default ${DEFAULT_STABILITY_MS}\\)`));
-    assert.match(HELP, new RegExp(`\\(default ${DEFAULT_FILE_TIMEOUT_SEC}; 0 = no`));
-    assert.match(HELP, new RegExp(`\\(default ${DEFAULT_MAX_LINE_BYTES}; run`));
-    assert.match(HELP, new RegExp(`--retries N .*\\(default ${DEFAULT_MAX_ATTEMPTS}\\)`));
-    assert.match(HELP, new RegExp(`\\(default ${DEFAULT_LEASE_SEC}; longer`));
+    assert.match(HELP, new RegExp(`--stability-ms MS .*\\(default ${defaults.DEFAULT_STABILITY_MS}\\)`));
+    assert.match(HELP, new RegExp(`\\(default ${defaults.DEFAULT_FILE_TIMEOUT_SEC}; 0 = no`));
+    assert.match(HELP, new RegExp(`\\(default ${defaults.DEFAULT_MAX_LINE_BYTES}; run`));
+    assert.match(HELP, new RegExp(`--retries N .*\\(default ${defaults.DEFAULT_MAX_ATTEMPTS}\\)`));
+    assert.match(HELP, new RegExp(`\\(default ${defaults.DEFAULT_LEASE_SEC}; longer`));
   });
 });
