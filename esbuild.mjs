@@ -26,7 +26,7 @@ if (!dist) throw new Error('--outdir needs a folder');
 const VALIDATOR = 'src/core/config/pipelineSchema.validate.ts';
 
 // --package: fileflow.vsix WITHOUT touching dist/ or out/. The production bundles go to a
-// staging folder with what the .vsix ships (package.json, README, CHANGELOG, media,
+// staging folder with what the .vsix ships (package.json and its package.nls.json, README, CHANGELOG, media,
 // .vscodeignore) and vsce packages that folder, so packaging never swaps the development
 // bundles the tests run from dist/ for minified ones, even while those tests run.
 if (process.argv.includes('--package')) {
@@ -38,7 +38,7 @@ if (process.argv.includes('--package')) {
   };
   try {
     run(process.execPath, ['esbuild.mjs', '--production', '--outdir', join(stage, 'dist')], '.');
-    for (const entry of ['package.json', 'README.md', 'CHANGELOG.md', '.vscodeignore', 'media']) {
+    for (const entry of ['package.json', 'package.nls.json', 'README.md', 'CHANGELOG.md', '.vscodeignore', 'media']) {
       cpSync(entry, join(stage, entry), { recursive: true });
     }
     const partial = join(stage, 'fileflow.vsix');

@@ -16,6 +16,7 @@ import '@vscode-elements/elements/dist/vscode-table-header-cell/index.js';
 import '@vscode-elements/elements/dist/vscode-table-row/index.js';
 import type { MetricsSnapshot, NodeStats, PipelineShape } from '../src/shared/metrics';
 import type { HostToWebview, PanelState, ThroughputPoint, WebviewToHost } from '../src/shared/protocol';
+import { formatBytes } from '../src/shared/format';
 import { chartWindow, MAX_CHART_MINUTES } from './chartWindow';
 import { busiestPath, END, layoutPipeline } from './graphLayout';
 import { connectHost } from './host';
@@ -43,13 +44,6 @@ function formatCount(n: number): string {
   if (n >= 1e6) return `${(n / 1e6).toFixed(1)} M`;
   if (n >= 1e4) return `${(n / 1e3).toFixed(1)} k`;
   return n.toLocaleString('en-US');
-}
-
-function formatBytes(n: number): string {
-  if (n >= 1024 ** 3) return `${(n / 1024 ** 3).toFixed(2)} GiB`;
-  if (n >= 1024 ** 2) return `${(n / 1024 ** 2).toFixed(1)} MiB`;
-  if (n >= 1024) return `${(n / 1024).toFixed(1)} KiB`;
-  return `${n} B`;
 }
 
 function formatDuration(sec: number): string {

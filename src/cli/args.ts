@@ -2,6 +2,15 @@
 // aliases (--input, --watch, --config, --debug, --trace). Pure: argv in, a command out.
 
 import { parseArgs } from 'node:util';
+import {
+  DEFAULT_FILE_TIMEOUT_SEC,
+  DEFAULT_LEASE_SEC,
+  DEFAULT_MAX_ATTEMPTS,
+  DEFAULT_MAX_LINE_BYTES,
+  DEFAULT_PIPELINE_FILE,
+  DEFAULT_RESULTS_FOLDER,
+  DEFAULT_STABILITY_MS,
+} from '../core/defaults';
 import { parseListenAddress, type ListenAddress } from '../core/http/address';
 import { LOG_LEVELS, type LogLevel } from '../core/logger';
 
@@ -178,7 +187,7 @@ export function parseCommandLine(argv: string[]): Command {
       return {
         kind: 'run',
         files: rest,
-        out: values.out ?? 'results',
+        out: values.out ?? DEFAULT_RESULTS_FOLDER,
         maxLineBytes: optionalInt('--max-line-bytes', values['max-line-bytes'], 1),
         ...runStdio(rest, values),
         ...common,
@@ -288,7 +297,7 @@ export const HELP = `fileflow — stream files line by line through a tag-routed
 Usage:
   fileflow run FILE... [--pipeline P] [--out DIR] [--max-line-bytes N] [--json]
       Process files in place (they are never moved). Writes DIR/<name> and
-      DIR/<name>.summary.json for each (DIR defaults to ./results). A result or summary
+      DIR/<name>.summary.json for each (DIR defaults to ./${DEFAULT_RESULTS_FOLDER}). A result or summary
       that would replace one of the inputs (same path, a link to it, or another input's
       result) is refused before anything is written.
   fileflow run - [--name N] [--stdout] [--trace-lines]
@@ -319,7 +328,7 @@ Usage:
       Write N sample log files of M lines (default 10 x 100, seed 42).
 
 Options:
-  --pipeline P        pipeline file (default: ./fileflow.pipeline.json if present,
+  --pipeline P        pipeline file (default: ./${DEFAULT_PIPELINE_FILE} if present,
                       else the built-in log-triage pipeline)
   --json              run: the summaries and the metrics snapshot as one JSON object
                       (on stderr with --stdout); watch: one JSON object per line as
@@ -332,20 +341,20 @@ Options:
 Watch options:
   --create            create ROOT if it does not exist
   --concurrency N     files processed at once (default and 0: one per CPU)
-  --stability-ms MS   a new file is taken once unchanged for MS ms (default 500)
-  --file-timeout S    a file still processing after S seconds (default 600; 0 = no
+  --stability-ms MS   a new file is taken once unchanged for MS ms (default ${DEFAULT_STABILITY_MS})
+  --file-timeout S    a file still processing after S seconds (default ${DEFAULT_FILE_TIMEOUT_SEC}; 0 = no
                       limit) is stopped and fails, so a stuck processor cannot hold up the queue
-  --max-line-bytes N  a longer line fails its file (default 1048576; run and test take
+  --max-line-bytes N  a longer line fails its file (default ${DEFAULT_MAX_LINE_BYTES}; run and test take
                       it too)
   --ignore GLOB       leave inbox files matching GLOB alone (repeatable; matched against
                       the path below unprocessed/, e.g. "**/*.bak")
-  --retries N         attempts for transient filesystem errors (default 3)
+  --retries N         attempts for transient filesystem errors (default ${DEFAULT_MAX_ATTEMPTS})
   --poll              poll the inbox instead of file-system events (network drives, WSL)
   --http HOST:PORT    also serve the HTTP API and dashboard there (e.g. 127.0.0.1:8000;
                       port 0 = any free port); the token is $FILEFLOW_HTTP_TOKEN, or
                       generated and written to ROOT/.fileflow/http-token (docs/http.md)
   --lease-sec S       another instance takes this one's files over once it has not renewed
-                      its lease for S seconds (default 30; longer on slow network shares)
+                      its lease for S seconds (default ${DEFAULT_LEASE_SEC}; longer on slow network shares)
 
 Seed-compatible aliases:
   --input FILE      = run FILE            --watch [ROOT]   = watch ROOT (default watch_dir,

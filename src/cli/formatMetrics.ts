@@ -1,6 +1,7 @@
 // The human-readable metrics summary printed at the end of `run` and `watch`.
 
 import type { MetricsSnapshot } from '../core/metrics';
+import { formatBytes } from '../shared/format';
 
 export function formatMetrics(snapshot: MetricsSnapshot, resultsDir: string): string {
   const { files, lines, bytes, latencyMs, throughput } = snapshot;
@@ -13,11 +14,4 @@ export function formatMetrics(snapshot: MetricsSnapshot, resultsDir: string): st
     `results:    ${resultsDir}`,
     '',
   ].join('\n');
-}
-
-function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`;
-  if (n < 1024 ** 3) return `${(n / 1024 / 1024).toFixed(1)} MiB`;
-  return `${(n / 1024 ** 3).toFixed(2)} GiB`;
 }

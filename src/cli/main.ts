@@ -3,12 +3,8 @@
 
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
-import {
-  DEFAULT_PIPELINE_FILE,
-  loadDefaultConfig,
-  loadPipelineFile,
-  type LoadedConfig,
-} from '../core/config/pipelineConfig';
+import { loadDefaultConfig, loadPipelineFile, type LoadedConfig } from '../core/config/pipelineConfig';
+import { DEFAULT_PIPELINE_FILE } from '../core/defaults';
 import { ConfigError, FileProcessingError } from '../core/errors';
 import { streamLogger } from '../core/logger';
 import { MetricsCollector } from '../core/metrics';

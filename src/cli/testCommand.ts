@@ -6,11 +6,9 @@ import * as path from 'node:path';
 import { SampleRunner } from '../core/authoring/sampleRunner';
 import { describeFailure } from '../core/authoring/testReport';
 import type { TestResult } from '../core/authoring/testRunner';
+import { DEFAULT_FILE_TIMEOUT_SEC } from '../core/defaults';
 import { ConfigError } from '../core/errors';
 import type { Command } from './args';
-
-/** Tests run under the same limit as a watched file's (`--file-timeout`, default 600 s). */
-const DEFAULT_TEST_TIMEOUT_SEC = 600;
 
 export interface TestIo {
   out(text: string): void;
@@ -21,7 +19,8 @@ export interface TestIo {
 /** 0 every test passed (or there are none), 1 some failed; a ConfigError (exit 2) when the file or a test is invalid. */
 export async function testCommand(command: Extract<Command, { kind: 'test' }>, io: TestIo): Promise<number> {
   const file = path.resolve(io.cwd, command.file);
-  const runner = new SampleRunner({ timeoutMs: (command.fileTimeoutSec ?? DEFAULT_TEST_TIMEOUT_SEC) * 1000 });
+  // Tests run under the same limit as a watched file's.
+  const runner = new SampleRunner({ timeoutMs: (command.fileTimeoutSec ?? DEFAULT_FILE_TIMEOUT_SEC) * 1000 });
   try {
     const loaded = await runner.load({ file, allowCustomModules: true }, true);
     if (!loaded.ok) throw new ConfigError(file, loaded.issues);

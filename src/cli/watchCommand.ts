@@ -2,10 +2,9 @@
 // stops cleanly on SIGINT/SIGTERM (in-flight files finish, nothing new is taken); `--once`
 // drains what is there and exits; `--json` streams the queue's events as NDJSON (docs/cli.md).
 
-import { availableParallelism } from 'node:os';
 import * as path from 'node:path';
 import { version } from '../../package.json';
-import { DEFAULT_PIPELINE_FILE } from '../core/config/pipelineConfig';
+import { DEFAULT_PIPELINE_FILE, workerCount } from '../core/defaults';
 import { formatListenAddress, isLoopback } from '../core/http/address';
 import type { RunningHttpServer, SingleRootSource } from '../core/http/server';
 import { streamLogger, type Logger } from '../core/logger';
@@ -32,7 +31,7 @@ export async function watchCommand(command: WatchCommand, pipelineFile: string |
   const { root, fromInbox, created } = await resolveQueueRoot(command.root, io.cwd, command.create ?? false);
   const inbox = path.join(root, 'unprocessed');
   // 0 (or nothing) means one per CPU, as in the extension.
-  const concurrency = command.concurrency === undefined || command.concurrency === 0 ? availableParallelism() : command.concurrency;
+  const concurrency = workerCount(command.concurrency);
 
   io.err(`fileflow: queue root ${root}${created ? ' (created)' : ''}${fromInbox ? ` (${command.root} is its inbox)` : ''}\n`);
   io.err(

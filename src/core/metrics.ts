@@ -22,6 +22,7 @@ export class MetricsCollector {
   failed = 0;
   inProgress = 0;
   private queuedCount = 0;
+  private waitingCount = 0;
   /** Since when files have been waiting without a break (undefined while none wait). */
   private waitingSince: number | undefined;
   /** When the last file finished (ms since epoch); undefined before the first. */
@@ -50,9 +51,26 @@ export class MetricsCollector {
   }
 
   set queued(count: number) {
-    if (count > 0 && this.queuedCount <= 0) this.waitingSince = this.now();
-    else if (count <= 0) this.waitingSince = undefined;
-    this.queuedCount = count;
+    this.setCounts(count, this.inProgress);
+  }
+
+  /** Files waiting for a worker: the queued ones, and recovered files in underprocess/ not started yet. */
+  get waiting(): number {
+    return this.waitingCount;
+  }
+
+  /**
+   * The queue's counts: `queued` files in the inbox, `inProgress` files in underprocess/, of
+   * which `waitingInProgress` are recovered files a worker has not started yet. The stall
+   * clock (stalledForMs) runs while any file waits for a worker.
+   */
+  setCounts(queued: number, inProgress: number, waitingInProgress = 0): void {
+    const waiting = queued + waitingInProgress;
+    if (waiting > 0 && this.waitingCount <= 0) this.waitingSince = this.now();
+    else if (waiting <= 0) this.waitingSince = undefined;
+    this.waitingCount = waiting;
+    this.queuedCount = queued;
+    this.inProgress = inProgress;
   }
 
   /**

@@ -10,7 +10,8 @@ import { levelEnabled, silentLogger, type Logger } from './logger';
 import { PipelineRun, TracingPipelineRun, type LineTrace, type LineTraceSink } from './pipeline/router';
 import { failureSummary, makeSummary, recordFailure, summaryText, type FailurePartial, type FileSummary, type SummaryJob } from './summary';
 import { decompressed, ENCODING_NAMES, isGzip } from './text/decode';
-import { DEFAULT_MAX_LINE_BYTES, LineSplitter } from './text/lineSplitter';
+import { DEFAULT_MAX_LINE_BYTES } from './defaults';
+import { LineSplitter } from './text/lineSplitter';
 import { AtomicFileWriter, commitFiles, commitFilesSync, writeTemporaryFile, writeTemporaryFileSync } from './util/atomicFile';
 import { ChunkReader, openRegularFile, readSmallFileSync } from './util/openInput';
 

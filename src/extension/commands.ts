@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { writeSamples } from '../core/samples';
 import { SUMMARY_SUFFIX } from '../core/summary';
-import { COMMANDS } from './constants';
+import { COMMANDS, CONTEXT_KEYS, VSCODE_COMMANDS } from './constants';
 import { showError } from './errorMessages';
 import { registerHttpCommands, type HttpService } from './httpService';
 import { STARTER_PIPELINE } from './pipelineStarter';
@@ -17,6 +17,9 @@ import type { SingleRun, SingleRunner } from './singleRuns';
 import { filePath, type FileflowNode, type FileflowTreeProvider } from './treeView';
 
 type FileNode = Extract<FileflowNode, { kind: 'file' }>;
+
+/** Retry / Reprocess from the palette offer the newest this many files of each root. */
+const PICK_LIMIT = 1000;
 type SingleNode = Extract<FileflowNode, { kind: 'single' }>;
 
 export interface CommandDeps {
@@ -28,14 +31,34 @@ export interface CommandDeps {
   showMetrics(): void;
 }
 
-export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
+/** A command that failed: what the user was shown, and when. */
+export interface CommandFailure {
+  command: string;
+  message: string;
+  at: number;
+}
+
+/** How many failures are kept (the newest). */
+const KEPT_FAILURES = 20;
+
+/**
+ * The commands, each wrapped so that an error reaches the user as one notification (with a
+ * way out where there is one) and the log, and is recorded in `failures`, newest last. The
+ * command then resolves to undefined rather than rejecting: a rejection would make VS Code
+ * show the same error a second time, in a dialog, when the command ran from the palette or a
+ * menu. Tests read `failures` (the extension's API) to see that a command did not fail.
+ */
+export function registerCommands(deps: CommandDeps, failures: CommandFailure[] = []): vscode.Disposable[] {
   const { manager, singles, tree, log } = deps;
   const register = (id: string, handler: (...args: never[]) => unknown): vscode.Disposable =>
     vscode.commands.registerCommand(id, async (...args: never[]) => {
       try {
         return await handler(...args);
       } catch (error) {
-        log.error(`${id}: ${error instanceof Error ? error.message : String(error)}`);
+        const message = error instanceof Error ? error.message : String(error);
+        log.error(`${id}: ${message}`);
+        failures.push({ command: id, message, at: Date.now() });
+        if (failures.length > KEPT_FAILURES) failures.splice(0, failures.length - KEPT_FAILURES);
         showError('Fileflow', error);
         return undefined;
       }
@@ -87,14 +110,8 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
       return dir;
     }),
 
-    register(COMMANDS.pause, () => {
-      manager.pauseAll();
-      void vscode.commands.executeCommand('setContext', 'fileflow.paused', true);
-    }),
-    register(COMMANDS.resume, () => {
-      manager.resumeAll();
-      void vscode.commands.executeCommand('setContext', 'fileflow.paused', false);
-    }),
+    register(COMMANDS.pause, () => setPaused(manager, true)),
+    register(COMMANDS.resume, () => setPaused(manager, false)),
 
     register(COMMANDS.retry, async (node?: FileNode) => {
       const target = node ?? (await pickFile(manager, 'failed'));
@@ -126,7 +143,7 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
     register(COMMANDS.revealInExplorer, async (node?: FileNode | SingleNode) => {
       if (!node) return;
       const file = node.kind === 'single' ? path.join(node.run.resultsFolder, node.run.summary.name) : filePath(node);
-      await vscode.commands.executeCommand('revealInExplorer', vscode.Uri.file(file));
+      await vscode.commands.executeCommand(VSCODE_COMMANDS.revealInExplorer, vscode.Uri.file(file));
     }),
 
     register(COMMANDS.openPipelineConfiguration, async () => {
@@ -166,6 +183,12 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
     }),
     register(COMMANDS.showMore, (node: Extract<FileflowNode, { kind: 'more' }>) => tree.showMore(node)),
   ];
+}
+
+/** Pauses or resumes every root, and shows the other of the two commands (the `fileflow.paused` context key). */
+export function setPaused(manager: QueueManager, paused: boolean): void {
+  manager.setPaused(paused);
+  void vscode.commands.executeCommand(VSCODE_COMMANDS.setContext, CONTEXT_KEYS.paused, paused);
 }
 
 function announce(run: SingleRun): void {
@@ -210,7 +233,8 @@ async function pickWorkspaceFolder(): Promise<vscode.WorkspaceFolder | undefined
 }
 
 async function pickFile(manager: QueueManager, state: 'failed' | 'processed'): Promise<{ root: QueueRoot; name: string } | undefined> {
-  const items = manager.list().flatMap((root) => root.model.list(state).map((f) => ({ label: f.name, description: root.name, root, name: f.name })));
+  const perRoot = await Promise.all(manager.list().map(async (root) => ({ root, files: await root.model.page(state, 0, PICK_LIMIT) })));
+  const items = perRoot.flatMap(({ root, files }) => files.map((f) => ({ label: f.name, description: root.name, root, name: f.name })));
   if (items.length === 0) {
     void vscode.window.showInformationMessage(state === 'failed' ? vscode.l10n.t('No failed files.') : vscode.l10n.t('No processed files.'));
     return undefined;

@@ -7,7 +7,19 @@ export const OUTPUT_CHANNEL_NAME = 'Fileflow';
 export const VIEW_CONTAINER = 'fileflow';
 export const TREE_VIEW = 'fileflow.files';
 export const METRICS_PANEL = 'fileflow.metrics';
-export const PIPELINE_FILE_NAME = 'fileflow.pipeline.json';
+export const STATUS_BAR_ITEM = 'fileflow.status';
+/** The Testing view's controller of pipeline tests. */
+export const TEST_CONTROLLER = 'fileflow.pipelineTests';
+/** Where the HTTP API's token is kept in VS Code's secret storage. */
+export const HTTP_TOKEN_SECRET = 'fileflow.http.token';
+
+/** Context keys that package.json's `when` clauses read. */
+export const CONTEXT_KEYS = {
+  /** Pause Processing / Resume Processing: which of the two the palette and the view show. */
+  paused: 'fileflow.paused',
+  /** The active editor holds a pipeline file (the Preview Pipeline button). */
+  pipelineEditor: 'fileflow.pipelineEditor',
+} as const;
 
 export const COMMANDS = {
   processCurrentFile: 'fileflow.processCurrentFile',
@@ -31,4 +43,13 @@ export const COMMANDS = {
   copyHttpToken: 'fileflow.copyHttpToken',
   openDashboard: 'fileflow.openDashboard',
   previewPipeline: 'fileflow.previewPipeline',
+} as const;
+
+/** VS Code's own commands that the extension runs. */
+export const VSCODE_COMMANDS = {
+  open: 'vscode.open',
+  setContext: 'setContext',
+  revealInExplorer: 'revealInExplorer',
+  openSettings: 'workbench.action.openSettings',
+  manageTrust: 'workbench.trust.manage',
 } as const;

@@ -4,8 +4,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { ConfigError } from '../core/errors';
-
-const MANAGE_TRUST = 'workbench.trust.manage';
+import { VSCODE_COMMANDS } from './constants';
 
 /** One line: for a configuration error, its first problem and where it is. */
 export function describeError(error: unknown): string {
@@ -23,6 +22,6 @@ export function showError(prefix: string, error: unknown): void {
   const aboutTrust = /Restricted Mode|trusted workspace/.test(text);
   const manage = vscode.l10n.t('Manage Workspace Trust');
   void vscode.window.showErrorMessage(text, ...(aboutTrust ? [manage] : [])).then((choice) => {
-    if (choice === manage) void vscode.commands.executeCommand(MANAGE_TRUST);
+    if (choice === manage) void vscode.commands.executeCommand(VSCODE_COMMANDS.manageTrust);
   });
 }

@@ -4,15 +4,15 @@
 
 import * as vscode from 'vscode';
 import { registerAuthoring, type AuthoringApi } from './authoring/authoring';
-import { registerCommands } from './commands';
+import { registerCommands, type CommandFailure } from './commands';
 import * as path from 'node:path';
-import { OUTPUT_CHANNEL_NAME, SECTION, TREE_VIEW } from './constants';
+import { CONTEXT_KEYS, OUTPUT_CHANNEL_NAME, TREE_VIEW, VSCODE_COMMANDS } from './constants';
 import { HttpService } from './httpService';
 import { channelLogger } from './logAdapter';
 import { MetricsHistory } from './metricsHistory';
 import { MetricsPanel } from './metricsPanel';
 import { QueueManager } from './queueManager';
-import { readSettings } from './settings';
+import { affects, readSettings, settingId } from './settings';
 import { SingleRunner } from './singleRuns';
 import { StatusBar } from './statusBar';
 import { FileflowTreeProvider } from './treeView';
@@ -34,6 +34,8 @@ export interface FileflowApi {
   activateMs: number;
   /** Pipeline authoring: diagnostics, tests, preview. */
   authoring: AuthoringApi;
+  /** Commands that failed (the newest 20, newest last): each was shown to the user and logged. */
+  commandFailures: readonly CommandFailure[];
 }
 
 let api: FileflowApi | undefined;
@@ -44,6 +46,7 @@ export function activate(context: vscode.ExtensionContext): FileflowApi {
   context.subscriptions.push(log);
   const logger = channelLogger(log);
   const isTrusted = (): boolean => vscode.workspace.isTrusted;
+  const commandFailures: CommandFailure[] = [];
 
   const manager = new QueueManager(logger, isTrusted);
   const singles = new SingleRunner(logger, isTrusted);
@@ -69,19 +72,21 @@ export function activate(context: vscode.ExtensionContext): FileflowApi {
     http,
     tree.onDidChangeTreeData(updateBadge),
     MetricsPanel.registerSerializer(context.extensionUri, manager, history),
-    ...registerCommands({
-      manager,
-      singles,
-      tree,
-      log,
-      http,
-      showMetrics: () => MetricsPanel.show(context.extensionUri, manager, history),
-    }),
+    ...registerCommands(
+      {
+        manager,
+        singles,
+        tree,
+        log,
+        http,
+        showMetrics: () => MetricsPanel.show(context.extensionUri, manager, history),
+      },
+      commandFailures,
+    ),
     vscode.workspace.onDidChangeConfiguration((event) => {
-      if (event.affectsConfiguration(`${SECTION}.watchFolders`)) void manager.restore();
-      const keys = ['pipelineFile', 'concurrency', 'stabilityMs', 'ignore', 'maxLineBytes', 'retry', 'usePolling', 'fileTimeoutSec', 'leaseSec'];
+      if (affects(event, 'restore')) void manager.restore();
       for (const folder of vscode.workspace.workspaceFolders ?? []) {
-        if (keys.some((key) => event.affectsConfiguration(`${SECTION}.${key}`, folder.uri))) {
+        if (affects(event, 'restart', folder)) {
           singles.reset();
           void manager.restartFolder(folder);
         }
@@ -94,7 +99,7 @@ export function activate(context: vscode.ExtensionContext): FileflowApi {
     log.onDidChangeLogLevel(restartAll),
     watchPipelineFileCreation(manager),
   );
-  void vscode.commands.executeCommand('setContext', 'fileflow.paused', false);
+  void vscode.commands.executeCommand(VSCODE_COMMANDS.setContext, CONTEXT_KEYS.paused, false);
   const authoring = registerAuthoring(context.subscriptions, logger);
 
   const ready = (async () => {
@@ -107,7 +112,7 @@ export function activate(context: vscode.ExtensionContext): FileflowApi {
 
   const activateMs = performance.now() - started;
   log.info(`Fileflow ${String(context.extension.packageJSON.version)} activated in ${activateMs.toFixed(1)} ms`);
-  api = { manager, singles, tree, statusBar, history, http, metricsPanel: () => MetricsPanel.instance, ready, activateMs, authoring };
+  api = { manager, singles, tree, statusBar, history, http, metricsPanel: () => MetricsPanel.instance, ready, activateMs, authoring, commandFailures };
   return api;
 }
 
@@ -139,7 +144,7 @@ function watchPipelineFileCreation(manager: QueueManager): vscode.Disposable {
   return vscode.Disposable.from(
     { dispose: () => watchers.forEach((watcher) => watcher.dispose()) },
     vscode.workspace.onDidChangeConfiguration((event) => {
-      if (event.affectsConfiguration(`${SECTION}.pipelineFile`)) rebuild();
+      if (event.affectsConfiguration(settingId('pipelineFile'))) rebuild();
     }),
     vscode.workspace.onDidChangeWorkspaceFolders(rebuild),
   );

@@ -11,23 +11,10 @@ import type * as HttpModule from '../core/http/server';
 import type { RunningHttpServer } from '../core/http/server';
 import type { Logger } from '../core/logger';
 import { inboxFilter } from '../core/queue/inboxRules';
-import { COMMANDS, SECTION } from './constants';
+import { COMMANDS, HTTP_TOKEN_SECRET, SECTION, VSCODE_COMMANDS } from './constants';
 import type { MetricsHistory } from './metricsHistory';
 import type { QueueManager } from './queueManager';
-import { readSettings } from './settings';
-
-const TOKEN_SECRET = 'fileflow.http.token';
-
-export interface HttpSettings {
-  enabled: boolean;
-  host: string;
-  port: number;
-}
-
-export function readHttpSettings(): HttpSettings {
-  const config = vscode.workspace.getConfiguration(`${SECTION}.http`);
-  return { enabled: config.get<boolean>('enabled', false), host: config.get<string>('host', '127.0.0.1').trim(), port: config.get<number>('port', 8000) };
-}
+import { affects, readHttpSettings, readSettings, settingId, type HttpSettings } from './settings';
 
 /** dist/http.js, beside dist/extension.js: required at run time, never bundled into this one. */
 function loadHttpModule(): typeof HttpModule {
@@ -58,7 +45,7 @@ export class HttpService implements vscode.Disposable {
     this.disposables.push(
       this.changed,
       vscode.workspace.onDidChangeConfiguration((event) => {
-        if (event.affectsConfiguration(`${SECTION}.http`)) void this.apply();
+        if (affects(event, 'http')) void this.apply();
       }),
     );
   }
@@ -78,11 +65,11 @@ export class HttpService implements vscode.Disposable {
   async token(): Promise<string> {
     const fromEnvironment = process.env.FILEFLOW_HTTP_TOKEN;
     if (fromEnvironment) return fromEnvironment;
-    const stored = await this.secrets.get(TOKEN_SECRET);
+    const stored = await this.secrets.get(HTTP_TOKEN_SECRET);
     if (stored) return stored;
     const { randomBytes } = await import('node:crypto');
     const token = randomBytes(32).toString('base64url');
-    await this.secrets.store(TOKEN_SECRET, token);
+    await this.secrets.store(HTTP_TOKEN_SECRET, token);
     return token;
   }
 
@@ -150,7 +137,7 @@ export class HttpService implements vscode.Disposable {
     this.logger.error(`HTTP API on ${wanted.host}:${wanted.port}: ${why}`);
     const settings = vscode.l10n.t('Open Settings');
     void vscode.window.showErrorMessage(vscode.l10n.t('Fileflow could not start the HTTP API: {0}', why), settings).then((choice) => {
-      if (choice === settings) void vscode.commands.executeCommand('workbench.action.openSettings', `${SECTION}.http`);
+      if (choice === settings) void vscode.commands.executeCommand(VSCODE_COMMANDS.openSettings, `${SECTION}.http`);
     });
   }
 }
@@ -224,7 +211,7 @@ export function registerHttpCommands(service: HttpService, register: (id: string
         const enable = vscode.l10n.t('Turn On');
         const choice = await vscode.window.showInformationMessage(vscode.l10n.t('The Fileflow HTTP API is off. Turn it on (setting fileflow.http.enabled)?'), enable);
         if (choice !== enable) return undefined;
-        await vscode.workspace.getConfiguration(`${SECTION}.http`).update('enabled', true, vscode.ConfigurationTarget.Global);
+        await vscode.workspace.getConfiguration().update(settingId('http.enabled'), true, vscode.ConfigurationTarget.Global);
         await service.apply();
         if (service.url === undefined) return undefined; // the error was shown
       }

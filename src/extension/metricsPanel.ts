@@ -5,7 +5,7 @@
 
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
-import { panelBody } from '../shared/panelMarkup';
+import { htmlPage, panelBody } from '../shared/panelMarkup';
 import type { HostToWebview, PanelState, RenderedFigures, RootSummary, WebviewToHost } from '../shared/protocol';
 import { METRICS_PANEL } from './constants';
 import type { MetricsHistory } from './metricsHistory';
@@ -161,27 +161,13 @@ function panelOptions(extensionUri: vscode.Uri): vscode.WebviewPanelOptions & vs
 function html(webview: vscode.Webview, extensionUri: vscode.Uri): string {
   const nonce = randomBytes(16).toString('base64');
   const asset = (file: string): string => webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'webview', file)).toString();
-  const csp = [
-    "default-src 'none'",
-    `script-src 'nonce-${nonce}'`,
-    `style-src ${webview.cspSource}`,
-    `font-src ${webview.cspSource}`,
-    `img-src ${webview.cspSource}`,
-  ].join('; ');
-  return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="${csp}">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link rel="stylesheet" href="${asset('styles.css')}">
-<title>Fileflow Metrics</title>
-</head>
-<body>
-${panelBody({ empty: 'No folder is being watched. Right-click a folder in the Explorer and choose <b>Watch Folder</b>, or run <b>Fileflow: Watch Folder</b>.' })}
-<script nonce="${nonce}" src="${asset('main.js')}"></script>
-</body>
-</html>`;
+  return htmlPage({
+    csp: ["default-src 'none'", `script-src 'nonce-${nonce}'`, `style-src ${webview.cspSource}`, `font-src ${webview.cspSource}`, `img-src ${webview.cspSource}`],
+    title: 'Fileflow Metrics',
+    styles: [asset('styles.css')],
+    body: `${panelBody({ empty: 'No folder is being watched. Right-click a folder in the Explorer and choose <b>Watch Folder</b>, or run <b>Fileflow: Watch Folder</b>.' })}
+<script nonce="${nonce}" src="${asset('main.js')}"></script>`,
+  });
 }
 
 

@@ -1,6 +1,7 @@
 // Owns the queue roots being watched: starts and stops FolderQueues, keeps
-// fileflow.watchFolders of each workspace folder in step, and keeps a per-root model of
-// which files are in which state for the tree view and status bar.
+// fileflow.watchFolders of each workspace folder in step, and gives each root a StateModel
+// (src/core/queue/stateModel.ts) of which files are in which state, for the tree view, the
+// status bar and the HTTP dashboard.
 
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
@@ -9,81 +10,17 @@ import type { Logger } from '../core/logger';
 import type { MetricsCollector } from '../core/metrics';
 import { FolderQueue, type QueueEvent } from '../core/queue/folderQueue';
 import type { SeenInstance } from '../core/queue/instances';
+import { inboxFilter } from '../core/queue/inboxRules';
 import { QueueLayout, requeue } from '../core/queue/layout';
-import { listState, type FileState, type ListedFile } from '../core/queue/stateListing';
+import { listState } from '../core/queue/stateListing';
+import { StateModel } from '../core/queue/stateModel';
 import { showError } from './errorMessages';
 import { readSettings, settingPathFor, writeWatchFolders } from './settings';
-
-export const FILE_STATES: FileState[] = ['queued', 'inProgress', 'processed', 'failed'];
 
 export type RootStatus = 'starting' | 'watching' | 'paused' | 'error' | 'stopping';
 
 /** How often a root worked by other instances too is re-read from disk. */
 const OTHERS_REFRESH_MS = 3000;
-
-/** Which files are where, kept current from the queue's events. */
-export class StateModel {
-  private readonly files: Record<FileState, Map<string, number>> = {
-    queued: new Map(),
-    inProgress: new Map(),
-    processed: new Map(),
-    failed: new Map(),
-  };
-
-  count(state: FileState): number {
-    return this.files[state].size;
-  }
-
-  /** Newest first. */
-  list(state: FileState): ListedFile[] {
-    return [...this.files[state]].map(([name, time]) => ({ name, time })).sort((a, b) => b.time - a.time || a.name.localeCompare(b.name));
-  }
-
-  /** The newest `limit` files of a state, without sorting them all (the HTTP dashboard asks once a second). */
-  newest(state: FileState, limit: number): ListedFile[] {
-    const top: ListedFile[] = [];
-    const newer = (a: ListedFile, b: ListedFile): boolean => a.time > b.time || (a.time === b.time && a.name.localeCompare(b.name) < 0);
-    for (const [name, time] of this.files[state]) {
-      const file = { name, time };
-      if (top.length === limit && !newer(file, top[top.length - 1])) continue;
-      let at = top.length;
-      while (at > 0 && newer(file, top[at - 1])) at--;
-      top.splice(at, 0, file);
-      if (top.length > limit) top.pop();
-    }
-    return top;
-  }
-
-  replace(state: FileState, files: ListedFile[]): void {
-    this.files[state] = new Map(files.map((f) => [f.name, f.time]));
-  }
-
-  apply(event: QueueEvent): boolean {
-    const now = Date.now();
-    switch (event.type) {
-      case 'detected':
-        this.files.queued.set(event.name, now);
-        return true;
-      case 'claimed':
-        if (event.source.startsWith('unprocessed/')) this.files.queued.delete(event.source.slice('unprocessed/'.length));
-        this.files.inProgress.set(event.name, now);
-        return true;
-      case 'finished':
-        this.files.inProgress.delete(event.summary.name);
-        this.files[event.summary.status === 'processed' ? 'processed' : 'failed'].set(event.summary.name, now);
-        return true;
-      case 'moved':
-        this.files[event.from].delete(event.name);
-        this.files.queued.set(event.to, now);
-        return true;
-      case 'skipped':
-        this.files[event.where === 'underprocess' ? 'inProgress' : 'queued'].delete(event.name);
-        return true;
-      default:
-        return false;
-    }
-  }
-}
 
 export class QueueRoot {
   status: RootStatus = 'starting';
@@ -97,19 +34,25 @@ export class QueueRoot {
   pipelineFile: string | undefined;
   /** Other instances working this root (other windows, the CLI, other machines), as last seen. */
   others: SeenInstance[] = [];
-  /** How many files each other instance has in flight, by its id (read from disk). */
-  othersInFlight = new Map<string, number>();
   /** While other instances work the root, its files are re-read from disk now and then (their work sends no events here). */
   refreshTimer: NodeJS.Timeout | undefined;
   queue: FolderQueue | undefined;
-  readonly model = new StateModel();
+  /** Which files are in which state: the one source of the tree, the status bar and the HTTP lists. */
+  readonly model: StateModel;
   readonly layout: QueueLayout;
 
   constructor(
     readonly root: string,
     readonly folder: vscode.WorkspaceFolder,
+    ignore: readonly string[] = [],
   ) {
     this.layout = new QueueLayout(root);
+    this.model = new StateModel(this.layout, { accepts: inboxFilter(ignore) });
+  }
+
+  /** How many files each other instance has in flight, by its id (read from disk). */
+  get othersInFlight(): ReadonlyMap<string, number> {
+    return this.model.othersInFlight;
   }
 
   get name(): string {
@@ -226,20 +169,13 @@ export class QueueManager implements vscode.Disposable {
     }
   }
 
-  pauseAll(): void {
-    this.paused = true;
+  /** Pause / Resume Processing: every root stops (or starts again) taking new files; files in flight finish. */
+  setPaused(paused: boolean): void {
+    this.paused = paused;
     for (const root of this.roots.values()) {
-      root.queue?.pause();
-      if (root.status === 'watching') root.status = 'paused';
-    }
-    this.changed.fire(undefined);
-  }
-
-  resumeAll(): void {
-    this.paused = false;
-    for (const root of this.roots.values()) {
-      root.queue?.resume();
-      if (root.status === 'paused') root.status = 'watching';
+      if (paused) root.queue?.pause();
+      else root.queue?.resume();
+      if (root.status === (paused ? 'watching' : 'paused')) root.status = paused ? 'paused' : 'watching';
     }
     this.changed.fire(undefined);
   }
@@ -250,7 +186,8 @@ export class QueueManager implements vscode.Disposable {
   }
 
   async retryAll(root: QueueRoot): Promise<number> {
-    const names = root.model.list('failed').map((f) => f.name);
+    if (root.queue) return root.queue.retryAllFailed();
+    const names = (await listState(root.layout, 'failed')).map((f) => f.name);
     for (const name of names) await this.moveBack(root, 'failed', name);
     return names.length;
   }
@@ -293,10 +230,10 @@ export class QueueManager implements vscode.Disposable {
   }
 
   private async startRoot(rootPath: string, folder: vscode.WorkspaceFolder, metrics?: MetricsCollector): Promise<QueueRoot> {
-    const root = new QueueRoot(rootPath, folder);
+    const settings = readSettings(folder);
+    const root = new QueueRoot(rootPath, folder, settings.ignore);
     this.roots.set(rootPath, root);
     this.changed.fire(root);
-    const settings = readSettings(folder);
     root.pipelineFile = existsSync(settings.pipelineFile) ? settings.pipelineFile : undefined;
     const queue = new FolderQueue({
       root: rootPath,
@@ -314,6 +251,7 @@ export class QueueManager implements vscode.Disposable {
       logger: this.logger,
       metrics,
     });
+    root.model.attach(queue);
     queue.on('event', (event) => {
       if (root.model.apply(event) || root.noteProblem(event)) this.changed.fire(root);
       if (event.type === 'instanceJoined' || event.type === 'instanceLeft' || event.type === 'takenOver') this.watchOthers(root);
@@ -330,6 +268,7 @@ export class QueueManager implements vscode.Disposable {
       this.logger.info(`watching ${path.join(rootPath, 'unprocessed')}`);
     } catch (error) {
       await queue.stop().catch(() => undefined);
+      root.model.attach(undefined); // not running: the disk says what is where
       root.status = 'error';
       root.error = error instanceof Error ? error.message : String(error);
       this.logger.error(`could not watch ${rootPath}: ${root.error}`);
@@ -353,15 +292,7 @@ export class QueueManager implements vscode.Disposable {
   }
 
   private async rescanRoot(root: QueueRoot): Promise<void> {
-    for (const state of FILE_STATES) {
-      const files = await listState(root.layout, state);
-      root.model.replace(state, files);
-      if (state !== 'inProgress') continue;
-      root.othersInFlight.clear();
-      for (const file of files) {
-        if (file.instance !== undefined && file.instance !== root.queue?.id) root.othersInFlight.set(file.instance, (root.othersInFlight.get(file.instance) ?? 0) + 1);
-      }
-    }
+    await root.model.rescan();
     this.changed.fire(root);
   }
 

@@ -10,7 +10,7 @@ import * as vscode from 'vscode';
 import { FileProcessingError } from '../core/errors';
 import type { Logger } from '../core/logger';
 import type { FileJob, FileInput } from '../core/processFile';
-import { DEFAULT_FILE_TIMEOUT_MS } from '../core/queue/folderQueue';
+import { DEFAULT_FILE_TIMEOUT_MS, DEFAULT_RESULTS_FOLDER } from '../core/defaults';
 import { inboxFilter } from '../core/queue/inboxRules';
 import { walkFiles } from '../core/queue/walk';
 import { WorkerPool } from '../core/queue/workerPool';
@@ -148,8 +148,8 @@ export class SingleRunner implements vscode.Disposable {
 
   private resultsFolderFor(folder: vscode.WorkspaceFolder | undefined, document?: vscode.TextDocument, dir?: string): string {
     if (folder) return readSettings(folder).resultsFolder;
-    if (document && !document.isUntitled) return path.join(path.dirname(document.uri.fsPath), 'results');
-    if (dir) return path.join(dir, 'results');
+    if (document && !document.isUntitled) return path.join(path.dirname(document.uri.fsPath), DEFAULT_RESULTS_FOLDER);
+    if (dir) return path.join(dir, DEFAULT_RESULTS_FOLDER);
     throw new Error(vscode.l10n.t('Open a folder first: results go to its results folder.'));
   }
 

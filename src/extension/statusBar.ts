@@ -1,7 +1,7 @@
 // Status bar item: queued / in progress / failed over all roots; a click opens the metrics.
 
 import * as vscode from 'vscode';
-import { COMMANDS } from './constants';
+import { COMMANDS, STATUS_BAR_ITEM } from './constants';
 import type { QueueManager } from './queueManager';
 
 export class StatusBar implements vscode.Disposable {
@@ -10,7 +10,7 @@ export class StatusBar implements vscode.Disposable {
   private timer: NodeJS.Timeout | undefined;
 
   constructor(private readonly manager: QueueManager) {
-    this.item = vscode.window.createStatusBarItem('fileflow.status', vscode.StatusBarAlignment.Left, 10);
+    this.item = vscode.window.createStatusBarItem(STATUS_BAR_ITEM, vscode.StatusBarAlignment.Left, 10);
     this.item.name = 'Fileflow';
     this.item.command = COMMANDS.showMetrics;
     this.subscription = manager.onDidChange(() => {

@@ -6,19 +6,29 @@ import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { SeenInstance } from '../core/queue/instances';
-import type { FileState } from '../core/queue/stateListing';
+import { FILE_STATES, STATE_FOLDER, type FileState } from '../core/queue/stateListing';
 import type { FileSummary } from '../core/summary';
-import { FILE_STATES, type QueueManager, type QueueRoot } from './queueManager';
+import { COMMANDS, VSCODE_COMMANDS } from './constants';
+import type { QueueManager, QueueRoot, RootStatus } from './queueManager';
 import type { SingleRun, SingleRunner } from './singleRuns';
 
 export const PAGE_SIZE = 200;
 const REFRESH_DELAY_MS = 250;
 
-const STATE_LABELS: Record<FileState, string> = {
-  queued: 'Queued',
-  inProgress: 'In progress',
-  processed: 'Processed',
-  failed: 'Failed',
+// Each label is a literal l10n.t call, so that the build finds it for the bundle translators copy.
+const STATE_LABELS: Record<FileState, () => string> = {
+  queued: () => vscode.l10n.t('Queued'),
+  inProgress: () => vscode.l10n.t('In progress'),
+  processed: () => vscode.l10n.t('Processed'),
+  failed: () => vscode.l10n.t('Failed'),
+};
+
+const STATUS_LABELS: Record<RootStatus, () => string> = {
+  starting: () => vscode.l10n.t('starting'),
+  watching: () => vscode.l10n.t('watching'),
+  paused: () => vscode.l10n.t('paused'),
+  error: () => vscode.l10n.t('error'),
+  stopping: () => vscode.l10n.t('stopping'),
 };
 
 const STATE_ICONS: Record<FileState, vscode.ThemeIcon> = {
@@ -71,7 +81,8 @@ export class FileflowTreeProvider implements vscode.TreeDataProvider<FileflowNod
     this.changed.fire(undefined);
   }
 
-  getChildren(node?: FileflowNode): FileflowNode[] {
+  /** Children of a node; a group's files come from its root's model (from disk when paged past what it keeps in memory). */
+  async getChildren(node?: FileflowNode): Promise<FileflowNode[]> {
     if (!node) {
       const roots: FileflowNode[] = this.manager.list().map((root) => ({ kind: 'root', root }));
       if (this.singles.recent().length > 0) roots.push({ kind: 'singles' });
@@ -84,10 +95,10 @@ export class FileflowTreeProvider implements vscode.TreeDataProvider<FileflowNod
           ...node.root.others.map((instance): FileflowNode => ({ kind: 'instance', root: node.root, instance })),
         ];
       case 'group': {
-        const files = node.root.model.list(node.state);
         const shown = this.pages.get(pageKey(node.root, node.state)) ?? PAGE_SIZE;
-        const children: FileflowNode[] = files.slice(0, shown).map((f) => ({ kind: 'file', root: node.root, state: node.state, name: f.name }));
-        if (files.length > shown) children.push({ kind: 'more', root: node.root, state: node.state, shown });
+        const files = await node.root.model.page(node.state, 0, shown);
+        const children: FileflowNode[] = files.map((f) => ({ kind: 'file', root: node.root, state: node.state, name: f.name }));
+        if (node.root.model.count(node.state) > files.length) children.push({ kind: 'more', root: node.root, state: node.state, shown: files.length });
         return children;
       }
       case 'singles':
@@ -102,7 +113,7 @@ export class FileflowTreeProvider implements vscode.TreeDataProvider<FileflowNod
       case 'root': {
         const item = new vscode.TreeItem(node.root.name, vscode.TreeItemCollapsibleState.Expanded);
         item.id = `root:${node.root.root}`;
-        item.description = node.root.status === 'error' ? vscode.l10n.t('error') : vscode.l10n.t(node.root.status);
+        item.description = STATUS_LABELS[node.root.status]();
         // In a multi-root window, roots of the same name in different folders are told apart here.
         if ((vscode.workspace.workspaceFolders?.length ?? 0) > 1) item.description += ` · ${node.root.folder.name}`;
         const problem = node.root.error ?? node.root.warning;
@@ -116,7 +127,7 @@ export class FileflowTreeProvider implements vscode.TreeDataProvider<FileflowNod
       case 'group': {
         const count = node.root.model.count(node.state);
         const item = new vscode.TreeItem(
-          vscode.l10n.t(STATE_LABELS[node.state]),
+          STATE_LABELS[node.state](),
           node.state === 'failed' && count > 0 ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.Collapsed,
         );
         item.id = `group:${node.root.root}:${node.state}`;
@@ -139,7 +150,7 @@ export class FileflowTreeProvider implements vscode.TreeDataProvider<FileflowNod
       case 'more': {
         const item = new vscode.TreeItem(vscode.l10n.t('Show more…'), vscode.TreeItemCollapsibleState.None);
         item.description = vscode.l10n.t('{0} of {1} shown', node.shown, node.root.model.count(node.state));
-        item.command = { command: 'fileflow.showMore', title: 'Show more', arguments: [node] };
+        item.command = { command: COMMANDS.showMore, title: vscode.l10n.t('Show more…'), arguments: [node] };
         return item;
       }
       case 'instance': {
@@ -174,7 +185,7 @@ export class FileflowTreeProvider implements vscode.TreeDataProvider<FileflowNod
         item.contextValue = `file.single.${summary.status}`;
         item.tooltip = summaryTooltip(summary);
         const target = summary.status === 'processed' ? path.join(node.run.resultsFolder, summary.name) : summaryPathOf(node);
-        item.command = { command: 'vscode.open', title: 'Open', arguments: [vscode.Uri.file(target)] };
+        item.command = { command: VSCODE_COMMANDS.open, title: vscode.l10n.t('Open'), arguments: [vscode.Uri.file(target)] };
         return item;
       }
     }
@@ -191,7 +202,7 @@ export class FileflowTreeProvider implements vscode.TreeDataProvider<FileflowNod
         item.tooltip = node.name;
       }
     } else {
-      item.tooltip = `${node.name}\n${vscode.l10n.t(STATE_LABELS[node.state])}`;
+      item.tooltip = `${node.name}\n${STATE_LABELS[node.state]()}`;
     }
     return item;
   }
@@ -213,8 +224,7 @@ function pageKey(root: QueueRoot, state: FileState): string {
 }
 
 export function filePath(node: Extract<FileflowNode, { kind: 'file' }>): string {
-  const folder = { queued: 'unprocessed', inProgress: 'underprocess', processed: 'processed', failed: 'failed' } as const;
-  return node.root.layout.pathOf(folder[node.state], node.name);
+  return node.root.layout.pathOf(STATE_FOLDER[node.state], node.name);
 }
 
 function summaryPathOf(node: Extract<FileflowNode, { kind: 'single' }>): string {
@@ -222,22 +232,26 @@ function summaryPathOf(node: Extract<FileflowNode, { kind: 'single' }>): string 
 }
 
 function openCommand(node: Extract<FileflowNode, { kind: 'file' }>): vscode.Command {
-  if (node.state === 'processed') return { command: 'fileflow.openResult', title: 'Open Result', arguments: [node] };
-  if (node.state === 'failed') return { command: 'fileflow.openSummary', title: 'Open Summary', arguments: [node] };
-  return { command: 'vscode.open', title: 'Open', arguments: [vscode.Uri.file(filePath(node))] };
+  if (node.state === 'processed') return { command: COMMANDS.openResult, title: vscode.l10n.t('Open Result'), arguments: [node] };
+  if (node.state === 'failed') return { command: COMMANDS.openSummary, title: vscode.l10n.t('Open Summary'), arguments: [node] };
+  return { command: VSCODE_COMMANDS.open, title: vscode.l10n.t('Open'), arguments: [vscode.Uri.file(filePath(node))] };
 }
 
 export function summaryTooltip(summary: FileSummary): vscode.MarkdownString {
   const md = new vscode.MarkdownString();
-  md.appendMarkdown(`**${escape(summary.name)}** — ${summary.status}\n\n`);
-  if (summary.error) md.appendMarkdown(`$(error) ${escape(summary.error.message)}${summary.error.line ? ` (line ${summary.error.line})` : ''}\n\n`);
+  const status = summary.status === 'processed' ? STATE_LABELS.processed() : STATE_LABELS.failed();
+  md.appendMarkdown(`**${escape(summary.name)}** — ${status}\n\n`);
+  if (summary.error) {
+    const where = summary.error.line ? ` ${vscode.l10n.t('(line {0})', summary.error.line)}` : '';
+    md.appendMarkdown(`$(error) ${escape(summary.error.message)}${where}\n\n`);
+  }
   md.appendMarkdown(`| | |\n|---|---|\n`);
-  md.appendMarkdown(`| pipeline | ${escape(summary.pipeline ?? '—')} |\n`);
-  md.appendMarkdown(`| lines | ${summary.linesIn} in, ${summary.linesOut} out |\n`);
-  md.appendMarkdown(`| bytes | ${summary.bytesIn} in, ${summary.bytesOut} out |\n`);
-  md.appendMarkdown(`| time | ${summary.durationMs} ms (latency ${summary.latencyMs} ms) |\n`);
-  md.appendMarkdown(`| attempts | ${summary.attempts} |\n`);
-  md.appendMarkdown(`| finished | ${summary.finishedAt} |\n`);
+  md.appendMarkdown(`| ${vscode.l10n.t('pipeline')} | ${escape(summary.pipeline ?? '—')} |\n`);
+  md.appendMarkdown(`| ${vscode.l10n.t('lines')} | ${vscode.l10n.t('{0} in, {1} out', summary.linesIn, summary.linesOut)} |\n`);
+  md.appendMarkdown(`| ${vscode.l10n.t('bytes')} | ${vscode.l10n.t('{0} in, {1} out', summary.bytesIn, summary.bytesOut)} |\n`);
+  md.appendMarkdown(`| ${vscode.l10n.t('time')} | ${vscode.l10n.t('{0} ms (latency {1} ms)', summary.durationMs, summary.latencyMs)} |\n`);
+  md.appendMarkdown(`| ${vscode.l10n.t('attempts')} | ${summary.attempts} |\n`);
+  md.appendMarkdown(`| ${vscode.l10n.t('finished')} | ${summary.finishedAt} |\n`);
   md.supportThemeIcons = true;
   return md;
 }

@@ -43,3 +43,35 @@ export function panelBody(options: PanelMarkupOptions): string {
   <ul id="errors"></ul>
 </main>`;
 }
+
+export interface PageOptions {
+  /** The Content-Security-Policy, one directive per entry. */
+  csp: readonly string[];
+  title: string;
+  /** Stylesheet URLs, in order. */
+  styles: readonly string[];
+  /** More of the head (HTML). */
+  head?: string;
+  /** Attributes of <body> (HTML). */
+  bodyAttributes?: string;
+  /** The body (HTML), scripts included. */
+  body: string;
+}
+
+/** A whole HTML page around a body, under its CSP: the document shell both hosts use. */
+export function htmlPage(options: PageOptions): string {
+  const styles = options.styles.map((href) => `<link rel="stylesheet" href="${href}">\n`).join('');
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="UTF-8">
+<meta http-equiv="Content-Security-Policy" content="${options.csp.join('; ')}">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+${options.head ?? ''}${styles}<title>${options.title}</title>
+</head>
+<body${options.bodyAttributes ? ` ${options.bodyAttributes}` : ''}>
+${options.body}
+</body>
+</html>
+`;
+}

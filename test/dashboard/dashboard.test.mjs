@@ -14,36 +14,20 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { CHROMIUM } from '../host/cache.mjs';
 import { CHROMIUM_ARGS } from '../host/vscodeWeb.mjs';
+import { until, WAIT_MS } from '../host/until.mjs';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const CLI = join(repoRoot, 'dist', 'cli.js');
 const RESULTS = join(repoRoot, 'test-results', 'dashboard');
 const README_SHOT = join(repoRoot, 'media', 'screenshots', 'dashboard.png');
-const WAIT_MS = 30_000;
 const LINK = /HTTP API and dashboard at (http:\/\/127\.0\.0\.1:\d+\/#token=[A-Za-z0-9_-]+)/;
 
 const line = (i, level) => `2026-01-0${(i % 9) + 1} 10:0${i % 10}:00 [${level}] worker-${i}: message ${i}`;
 const log = (n, seed) => Array.from({ length: n }, (_, i) => line(i + seed, ['INFO', 'WARN', 'ERROR', 'DEBUG'][(i + seed) % 4])).join('\n') + '\n';
-
-async function until(what, check, ms = WAIT_MS) {
-  const deadline = Date.now() + ms;
-  let last;
-  for (;;) {
-    try {
-      const value = await check();
-      if (value) return value;
-    } catch (error) {
-      last = error;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${last.message}` : ''}`);
-    await sleep(100);
-  }
-}
 
 function names(dir) {
   if (!existsSync(dir)) return [];
@@ -94,7 +78,7 @@ describe('HTTP dashboard in Chromium', function () {
     await browser?.close().catch(() => undefined);
     if (watcher && watcher.exitCode === null) {
       watcher.kill('SIGTERM');
-      await until('the watcher to exit', () => watcher.exitCode !== null || watcher.signalCode !== null, 20_000).catch(() => watcher.kill('SIGKILL'));
+      await until('the watcher to exit', () => watcher.exitCode !== null || watcher.signalCode !== null, { timeout: 20_000, every: 100 }).catch(() => watcher.kill('SIGKILL'));
     }
     if (base) rmSync(base, { recursive: true, force: true });
   });

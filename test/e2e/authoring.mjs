@@ -6,31 +6,9 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { until, WAIT_MS } from '../host/until.mjs';
 
-const WAIT_MS = 30_000;
 const RESULTS = join(resolve(dirname(fileURLToPath(import.meta.url)), '..', '..'), 'test-results', 'e2e');
-
-async function until(what, probe, { timeout = WAIT_MS, every = 250 } = {}) {
-  const deadline = Date.now() + timeout;
-  let seen;
-  for (;;) {
-    let value;
-    try {
-      value = await probe();
-    } catch (error) {
-      seen = `error: ${error.message.split('\n')[0]}`;
-    }
-    if (value && typeof value === 'object' && 'ok' in value) {
-      seen = value.seen;
-      if (value.ok) return value.seen ?? true;
-    } else if (value) {
-      return value;
-    }
-    if (Date.now() >= deadline) throw new Error(`timed out after ${timeout / 1000} s waiting for ${what}${seen === undefined ? '' : `\n  last seen: ${typeof seen === 'string' ? seen : JSON.stringify(seen)}`}`);
-    await sleep(every);
-  }
-}
 
 function check(condition, message) {
   if (!condition) throw new Error(message);

@@ -41,6 +41,7 @@ import {
   waitForServer,
 } from '../host/vscodeWeb.mjs';
 import { authoringGroup } from './authoring.mjs';
+import { TimeoutError, until, WAIT_MS } from '../host/until.mjs';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const VSIX = join(repoRoot, 'fileflow.vsix');
@@ -51,42 +52,12 @@ const KEEP_TEMP = process.env.FILEFLOW_E2E_KEEP === '1';
 const UPDATE_SCREENSHOTS = process.argv.includes('--update-screenshots');
 
 /** Default deadline of one wait for something on the screen or on disk. */
-const WAIT_MS = 30_000;
 /** Deadline of one scenario, waits included. */
 const SCENARIO_LIMIT_MS = 180_000;
 const VIEWPORT = { width: 1280, height: 800 };
 
 // ---------------------------------------------------------------------------------------------
-// Waiting, files
-
-class TimeoutError extends Error {}
-
-/**
- * Polls `probe` until it returns something truthy and returns that; throws after `timeout` ms,
- * saying what was awaited and what was last seen (`probe` may return { ok, seen }).
- */
-async function until(what, probe, { timeout = WAIT_MS, every = 250 } = {}) {
-  const deadline = Date.now() + timeout;
-  let seen;
-  for (;;) {
-    let value;
-    try {
-      value = await probe();
-    } catch (error) {
-      seen = `error: ${error.message.split('\n')[0]}`;
-    }
-    if (value && typeof value === 'object' && 'ok' in value) {
-      seen = value.seen;
-      if (value.ok) return value.seen ?? true;
-    } else if (value) {
-      return value;
-    }
-    if (Date.now() >= deadline) {
-      throw new TimeoutError(`timed out after ${timeout / 1000} s waiting for ${what}${seen === undefined ? '' : `\n  last seen: ${typeof seen === 'string' ? seen : JSON.stringify(seen)}`}`);
-    }
-    await sleep(every);
-  }
-}
+// Checks, files
 
 function check(condition, message) {
   if (!condition) throw new Error(message);

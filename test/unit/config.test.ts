@@ -9,11 +9,11 @@ import {
   compilePipelineObject,
   compilePipelineText,
   DEFAULT_CONFIG_SOURCE,
-  DEFAULT_PIPELINE_FILE,
   DEFAULT_PIPELINE_FILE_CONTENT,
   loadDefaultConfig,
   loadPipelineFile,
 } from '../../src/core/config/pipelineConfig';
+import { DEFAULT_PIPELINE_FILE } from '../../src/core/defaults';
 import { ConfigError, type ConfigIssue } from '../../src/core/errors';
 import { configIssues, runConfig, useTempDirs } from './support/harness';
 

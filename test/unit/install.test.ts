@@ -12,7 +12,8 @@ import { createServer, type AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { call } from './helpers/httpClient';
-import { listState, pathExists, REPO_ROOT, sleep, statePath, useTempDirs, waitFor } from './helpers/queueHarness';
+import { listState, pathExists, sleep, statePath, useTempDirs, waitFor } from './helpers/queueHarness';
+import { REPO_ROOT } from './support/harness';
 
 const run = promisify(execFile);
 const LOG = '2026-01-01 10:00:00 [ERROR] db: down\n2026-01-01 10:00:01 [INFO] fine\n';

@@ -3,7 +3,8 @@
 
 import assert from 'node:assert/strict';
 import { FileProcessingError } from '../../src/core/errors';
-import { BINARY_SNIFF_BYTES, DEFAULT_MAX_LINE_BYTES, LineSplitter } from '../../src/core/text/lineSplitter';
+import { DEFAULT_MAX_LINE_BYTES } from '../../src/core/defaults';
+import { BINARY_SNIFF_BYTES, LineSplitter } from '../../src/core/text/lineSplitter';
 import { readFile, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { compilePipelineObject } from '../../src/core/config/pipelineConfig';

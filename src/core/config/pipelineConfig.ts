@@ -22,8 +22,6 @@ import { DEFAULT_MAX_FAN_OUT, DEFAULT_MAX_HOPS, END_TAG, type LoadedConfig, type
 export { END_TAG, DEFAULT_MAX_FAN_OUT, DEFAULT_MAX_HOPS, pipelineShapes, selectPipeline } from './pipelineSpec';
 export type { LoadedConfig, NodeSpec, PipelineSpec, RouteSpec } from './pipelineSpec';
 
-export const DEFAULT_PIPELINE_FILE = 'fileflow.pipeline.json';
-
 /** The pipeline file as written (after schema validation). */
 export interface NodeConfig {
   use: string | { module: string };

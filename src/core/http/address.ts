@@ -2,13 +2,12 @@
 // an address is reachable from this machine only.
 
 import { isIP } from 'node:net';
+import { DEFAULT_HTTP_HOST } from '../defaults';
 
 export interface ListenAddress {
   host: string;
   port: number;
 }
-
-export const DEFAULT_HOST = '127.0.0.1';
 
 /**
  * `HOST:PORT`, `[IPv6]:PORT`, `:PORT` or `PORT` (host 127.0.0.1); port 0 means any free
@@ -22,14 +21,14 @@ export function parseListenAddress(value: string): ListenAddress {
   if (bracketed) {
     [, host, port] = bracketed;
   } else if (/^\d+$/.test(text)) {
-    host = DEFAULT_HOST;
+    host = DEFAULT_HTTP_HOST;
     port = text;
   } else {
     const colon = text.lastIndexOf(':');
     if (colon === -1 || text.indexOf(':') !== colon) {
       throw new Error(`--http must be HOST:PORT, e.g. 127.0.0.1:8000 or [::1]:8000 (got "${value}")`);
     }
-    host = text.slice(0, colon) || DEFAULT_HOST;
+    host = text.slice(0, colon) || DEFAULT_HTTP_HOST;
     port = text.slice(colon + 1);
   }
   if (!/^\d+$/.test(port) || Number(port) > 65535) throw new Error(`--http: the port must be a number from 0 to 65535 (got "${port}")`);

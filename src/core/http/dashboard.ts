@@ -8,7 +8,7 @@
 
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { panelBody } from '../../shared/panelMarkup';
+import { htmlPage, panelBody } from '../../shared/panelMarkup';
 
 interface Asset {
   body: Buffer;
@@ -71,20 +71,13 @@ function dashboardHtml(): string {
     <div class="file-lists" id="file-lists"></div>
   </section>`,
   });
-  return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="${PAGE_CSP.join('; ')}">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<meta name="referrer" content="no-referrer">
-<link rel="icon" href="data:,">
-<link rel="stylesheet" href="assets/dashboard.css">
-<link rel="stylesheet" href="assets/styles.css">
-<title>Fileflow</title>
-</head>
-<body class="dashboard">
-<form id="token-form" hidden>
+  return htmlPage({
+    csp: PAGE_CSP,
+    title: 'Fileflow',
+    head: '<meta name="referrer" content="no-referrer">\n<link rel="icon" href="data:,">\n',
+    styles: ['assets/dashboard.css', 'assets/styles.css'],
+    bodyAttributes: 'class="dashboard"',
+    body: `<form id="token-form" hidden>
   <h2>Fileflow dashboard</h2>
   <p>Paste the API token: it is in the start-up line of <code>fileflow watch --http</code> (the <code>#token=</code> link), in <code>ROOT/.fileflow/http-token</code>, or, for VS Code, behind <b>Fileflow: Copy HTTP API Token</b>.</p>
   <p class="error" id="token-error" hidden></p>
@@ -95,8 +88,6 @@ function dashboardHtml(): string {
 ${body}
 </div>
 <dialog id="viewer"><header><span id="viewer-title"></span><button class="action secondary" id="viewer-close" type="button">Close</button></header><pre id="viewer-text"></pre></dialog>
-<script src="assets/main.js"></script>
-</body>
-</html>
-`;
+<script src="assets/main.js"></script>`,
+  });
 }

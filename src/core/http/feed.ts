@@ -7,7 +7,7 @@
 import type { ServerResponse } from 'node:http';
 import type { Logger } from '../logger';
 import type { QueueEvent } from '../queue/folderQueue';
-import { listState, type FileState } from '../queue/stateListing';
+import { FILE_STATES, listNewest, type FileState } from '../queue/stateListing';
 import type { FileLists, HostToWebview, PanelState, RootSummary, ThroughputPoint } from '../../shared/protocol';
 import type { HttpRoot, HttpRootSource } from './httpRoot';
 import type { ThroughputSampler } from './throughput';
@@ -17,7 +17,6 @@ const MIN_FILES_INTERVAL_MS = 1000;
 export const TICK_MS = 2000;
 /** Files of each state sent to the dashboard (newest first); /files pages through the rest. */
 export const FILES_PER_STATE = 50;
-const STATES: FileState[] = ['queued', 'inProgress', 'processed', 'failed'];
 /** Events after which the file lists differ. */
 const MOVES = new Set<QueueEvent['type']>(['detected', 'claimed', 'finished', 'moved', 'skipped']);
 
@@ -171,21 +170,29 @@ export async function listFiles(root: HttpRoot, perState = FILES_PER_STATE): Pro
   if (root.newestFiles) {
     const counts = {} as FileLists['counts'];
     const files = {} as FileLists['files'];
-    for (const state of STATES) {
+    for (const state of FILE_STATES) {
       const { total, files: newest } = root.newestFiles(state, perState);
       counts[state] = total;
       files[state] = newest;
     }
     return { counts, files };
   }
-  const lists = await Promise.all(STATES.map((state) => listState(root.layout, state)));
+  const lists = await Promise.all(FILE_STATES.map((state) => listNewest(root.layout, state, perState, { accepts: acceptsFor(root, state) })));
   const counts = {} as FileLists['counts'];
   const files = {} as FileLists['files'];
-  STATES.forEach((state, i) => {
-    // The upload's temporary files are hidden: never listed as queued.
-    const visible = lists[i].filter((f) => !f.name.split('/').some((part) => part.startsWith('.')));
-    counts[state] = visible.length;
-    files[state] = visible.slice(0, perState);
+  FILE_STATES.forEach((state, i) => {
+    counts[state] = lists[i].total;
+    files[state] = lists[i].files;
   });
   return { counts, files };
+}
+
+/**
+ * Which names a listing from disk shows: queued files as the inbox takes them (so the upload's
+ * hidden temporary files and the ignore globs' files are not "queued", as the queue's own count
+ * has them not), and no hidden names elsewhere.
+ */
+export function acceptsFor(root: HttpRoot, state: FileState): (name: string) => boolean {
+  if (state === 'queued') return (name) => root.accepts(name);
+  return (name) => !name.split('/').some((part) => part.startsWith('.'));
 }

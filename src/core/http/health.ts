@@ -18,7 +18,7 @@ export function rootProblems(root: HttpRoot, stuckAfterMs: number, now = Date.no
   const stalledMs = metrics.stalledForMs(now);
   if (stalledMs > stuckAfterMs) {
     const paused = status === 'paused' ? ' (processing is paused)' : '';
-    reasons.push(`${root.label}: ${metrics.queued} file(s) waiting and none finished for ${Math.round(stalledMs / 1000)} s${paused}`);
+    reasons.push(`${root.label}: ${metrics.waiting} file(s) waiting and none finished for ${Math.round(stalledMs / 1000)} s${paused}`);
   }
   return reasons;
 }

@@ -6,10 +6,10 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo, Socket } from 'node:net';
 import * as path from 'node:path';
 import { silentLogger, type Logger } from '../logger';
-import { listState, type FileState } from '../queue/stateListing';
+import { FILE_STATES, listState, type FileState } from '../queue/stateListing';
 import { authorized } from './auth';
 import { DASHBOARD_CSP, DashboardAssets } from './dashboard';
-import { DashboardFeed } from './feed';
+import { acceptsFor, DashboardFeed } from './feed';
 import { DEFAULT_STUCK_AFTER_SEC, rootProblems } from './health';
 import type { HttpRoot, HttpRootSource } from './httpRoot';
 import { checkedFileName, HttpError, isFileInside, openInside, queryParams } from './names';
@@ -67,7 +67,6 @@ const STATE_NAMES: Record<string, FileState> = {
   processed: 'processed',
   failed: 'failed',
 };
-const ALL_STATES: FileState[] = ['queued', 'inProgress', 'processed', 'failed'];
 
 /** Starts listening; rejects with a one-line message when the address cannot be had. */
 export async function startHttpServer(options: HttpServerOptions): Promise<RunningHttpServer> {
@@ -348,13 +347,13 @@ class FileflowHttpServer implements RunningHttpServer {
   private async files(response: ServerResponse, query: Map<string, string>): Promise<void> {
     const root = this.root(query);
     const statusParam = query.get('status');
-    const states = statusParam === undefined || statusParam === '' || statusParam === 'all' ? ALL_STATES : [...new Set(statusParam.split(',').map(stateOf))];
+    const states = statusParam === undefined || statusParam === '' || statusParam === 'all' ? FILE_STATES : [...new Set(statusParam.split(',').map(stateOf))];
     const limit = intParam(query, 'limit', DEFAULT_LIMIT, 1, MAX_LIMIT);
     const offset = intParam(query, 'offset', 0, 0, Number.MAX_SAFE_INTEGER);
     const counts: Partial<Record<FileState, number>> = {};
     const all: { name: string; status: FileState; time: number }[] = [];
     for (const state of states) {
-      const listed = (await listState(root.layout, state)).filter((f) => !f.name.split('/').some((part) => part.startsWith('.')));
+      const listed = await listState(root.layout, state, acceptsFor(root, state));
       counts[state] = listed.length;
       for (const f of listed) all.push({ name: f.name, status: state, time: f.time });
     }

@@ -54,6 +54,31 @@ function int(options: ProcessorOptions, key: string, fallback: number): number {
   return typeof value === 'number' ? value : fallback;
 }
 
+/**
+ * `template` and `number`: each line rendered through `format`. `{count}` (number's only)
+ * counts the lines that reached the node in this file, from `start`.
+ */
+function templating(defaultFormat: string, allowed: readonly TemplateValue[]): BuiltinProcessor {
+  return {
+    kind: 'transform',
+    check: (o) => templateIssue('/format', str(o, 'format', defaultFormat), allowed),
+    create(o) {
+      const render = compileTemplate(parseTemplate(str(o, 'format', defaultFormat), allowed) as TemplatePart[]);
+      const values = { line: '', tag: '', n: 0, file: '', count: int(o, 'start', 1) };
+      return {
+        process(line, ctx) {
+          values.line = line;
+          values.tag = ctx.tag;
+          values.n = ctx.n;
+          values.file = ctx.file;
+          ctx.emit(render(values));
+          values.count++;
+        },
+      };
+    },
+  };
+}
+
 function regexIssue(path: string, pattern: unknown, flags: unknown): ConfigIssue[] {
   try {
     new RegExp(String(pattern), typeof flags === 'string' ? flags : undefined);
@@ -125,42 +150,9 @@ export const BUILTINS: Record<string, BuiltinProcessor> = {
     },
   },
 
-  template: {
-    kind: 'transform',
-    check: (o) => templateIssue('/format', str(o, 'format', ''), TEMPLATE_VALUES),
-    create(o) {
-      const render = compileTemplate(parseTemplate(str(o, 'format', ''), TEMPLATE_VALUES) as TemplatePart[]);
-      const values = { line: '', tag: '', n: 0, file: '', count: 0 };
-      return {
-        process(line, ctx) {
-          values.line = line;
-          values.tag = ctx.tag;
-          values.n = ctx.n;
-          values.file = ctx.file;
-          ctx.emit(render(values));
-        },
-      };
-    },
-  },
+  template: templating('', TEMPLATE_VALUES),
 
-  number: {
-    kind: 'transform',
-    check: (o) => templateIssue('/format', str(o, 'format', '[{count}] {line}'), NUMBER_VALUES),
-    create(o) {
-      const render = compileTemplate(parseTemplate(str(o, 'format', '[{count}] {line}'), NUMBER_VALUES) as TemplatePart[]);
-      const values = { line: '', tag: '', n: 0, file: '', count: int(o, 'start', 1) };
-      return {
-        process(line, ctx) {
-          values.line = line;
-          values.tag = ctx.tag;
-          values.n = ctx.n;
-          values.file = ctx.file;
-          ctx.emit(render(values));
-          values.count++;
-        },
-      };
-    },
-  },
+  number: templating('[{count}] {line}', NUMBER_VALUES),
 
   split: {
     kind: 'transform',

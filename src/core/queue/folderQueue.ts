@@ -6,16 +6,24 @@
 import { EventEmitter } from 'node:events';
 import { closeSync, constants as fsConstants, lstatSync, openSync, watch, type FSWatcher } from 'node:fs';
 import { readFile, rmdir, stat } from 'node:fs/promises';
-import { availableParallelism } from 'node:os';
 import * as path from 'node:path';
 import type { PipelineShape } from '../../shared/metrics';
 import { version } from '../../../package.json';
+import {
+  DEFAULT_FILE_TIMEOUT_MS,
+  DEFAULT_LEASE_SEC,
+  DEFAULT_MAX_ATTEMPTS,
+  DEFAULT_MAX_LINE_BYTES,
+  DEFAULT_RETRY_BASE_DELAY_MS,
+  DEFAULT_STABILITY_MS,
+  DEFAULT_USE_POLLING,
+  workerCount,
+} from '../defaults';
 import { ConfigError, FencedError, FileProcessingError, isTransientFsError } from '../errors';
 import { silentLogger, type Logger } from '../logger';
 import { MetricsCollector } from '../metrics';
 import type { FileJob } from '../processFile';
 import { failureSummary, recordFailure, logFileOutcome, type FileSummary } from '../summary';
-import { DEFAULT_MAX_LINE_BYTES } from '../text/lineSplitter';
 import { move } from '../util/ensureDir';
 import { fsPath, safeName } from '../util/rawNames';
 import { NameCandidates } from '../util/uniqueName';
@@ -23,7 +31,6 @@ import { Intake, type InboxFile } from './intake';
 import {
   CLAIM_FOLDER_PREFIX,
   claimFolderIds,
-  DEFAULT_LEASE_SEC,
   Lease,
   leasePath,
   readInstances,
@@ -36,6 +43,7 @@ import { inboxFilter } from './inboxRules';
 import { QueueLayout, requeue } from './layout';
 import { exists, removeEmptyFolders, walkFiles } from './walk';
 import { NameReservations } from './nameReservations';
+import { NewestFiles, type ListedFile } from './stateListing';
 import { PoolClosedError, WorkerPool } from './workerPool';
 import type { JobOutcome, QueueSteps, WorkerSettings } from './workerProtocol';
 import { CAN_WALK_BY_DESCRIPTOR, removeEmptyFoldersSync } from './workerSteps';
@@ -146,7 +154,6 @@ interface WorkItem {
   seen?: { dev: number; ino: number };
 }
 
-const DEFAULT_STABILITY_MS = 500;
 /**
  * Files handed to each worker at once: the one it processes and the next, so that it never
  * waits a round trip to this thread between two small files (~10 % of a burst). A worker
@@ -157,7 +164,6 @@ const DEFAULT_SHUTDOWN_MS = 10_000;
 const DEFAULT_CHECK_MS = 10_000;
 /** A pipeline file change is acted on once the file has been quiet this long (editors save in steps). */
 const PIPELINE_SETTLE_MS = 200;
-export const DEFAULT_FILE_TIMEOUT_MS = 600_000;
 /** A claim that finds no free name after this many is given up (a bug, or a flood of one name). */
 const MAX_NAME_TRIES = 100_000;
 /**
@@ -212,10 +218,12 @@ export class FolderQueue extends EventEmitter<{ event: [QueueEvent] }> {
   /** Names (and the result paths they will take) held by files in flight, until they leave underprocess/. */
   private readonly reserved = new NameReservations();
   private readonly inFlight = new Set<Promise<void>>();
-  /** Names of claimed files not finished yet ("in progress"; inFlight also holds files handed to a worker but not claimed). */
-  private readonly processing = new Set<string>();
-  /** Inbox names of files handed to a worker but not claimed yet. */
-  private readonly handedOut = new Set<string>();
+  /** Claimed files not finished yet, by name, with when they were claimed ("in progress"; inFlight also holds files handed to a worker but not claimed). */
+  private readonly processing = new Map<string, number>();
+  /** Inbox names of files handed to a worker but not claimed yet, with when they were detected. */
+  private readonly handedOut = new Map<string, number>();
+  /** Recovered files waiting in `ready` for a worker (ahead of the rest): in underprocess/, so in progress. */
+  private recoveredWaiting = 0;
   private readonly leftBehind = new Map<string, UnfinishedFile>();
   /** Why nothing is claimed right now (a state folder is unusable), if so. */
   private problem: string | undefined;
@@ -236,9 +244,9 @@ export class FolderQueue extends EventEmitter<{ event: [QueueEvent] }> {
     this.layout = new QueueLayout(options.root);
     this.metrics = options.metrics ?? new MetricsCollector();
     this.logger = options.logger ?? silentLogger;
-    this.concurrency = Math.max(1, options.concurrency ?? availableParallelism());
-    this.maxAttempts = Math.max(1, options.retry?.maxAttempts ?? 3);
-    this.baseDelayMs = options.retry?.baseDelayMs ?? 1000;
+    this.concurrency = workerCount(options.concurrency);
+    this.maxAttempts = Math.max(1, options.retry?.maxAttempts ?? DEFAULT_MAX_ATTEMPTS);
+    this.baseDelayMs = options.retry?.baseDelayMs ?? DEFAULT_RETRY_BASE_DELAY_MS;
     this.maxLineBytes = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
     this.pipelineFile = options.pipelineFile === undefined ? undefined : path.resolve(options.pipelineFile);
     this.leaseSec = options.leaseSec ?? DEFAULT_LEASE_SEC;
@@ -292,7 +300,7 @@ export class FolderQueue extends EventEmitter<{ event: [QueueEvent] }> {
       layout: this.layout,
       stabilityMs: this.options.stabilityMs ?? DEFAULT_STABILITY_MS,
       accepts: inboxFilter(this.options.ignore),
-      usePolling: this.options.usePolling ?? false,
+      usePolling: this.options.usePolling ?? DEFAULT_USE_POLLING,
       logger: this.logger,
       onReady: (file) => this.enqueue(file),
       onForget: () => {
@@ -359,6 +367,31 @@ export class FolderQueue extends EventEmitter<{ event: [QueueEvent] }> {
   }
 
   /**
+   * The files counted as queued (metrics.queued), newest first, at most `limit`: seen in the
+   * inbox and not claimed yet (still being written, ready, or handed to a worker). Views list
+   * these, so that their lists and their counts say the same.
+   */
+  queuedFiles(limit: number): ListedFile[] {
+    const newest = new NewestFiles(limit);
+    for (const file of this.intake?.waitingFiles() ?? []) newest.offer({ name: safeName(file.name), time: file.detectedAt });
+    for (const [name, time] of this.handedOut) newest.offer({ name, time });
+    // `ready` is oldest first after the recovered files: from its end, until the rest is older.
+    for (let i = this.ready.length - 1; i >= this.recoveredWaiting; i--) {
+      const item = this.ready[i];
+      if (!newest.offer({ name: safeName(item.name), time: item.detectedAt }) && newest.full) break;
+    }
+    return newest.files;
+  }
+
+  /** The files counted as in progress (metrics.inProgress): claimed and not finished, or recovered and waiting for a worker. Newest first, at most `limit`. */
+  inProgressFiles(limit: number): ListedFile[] {
+    const newest = new NewestFiles(limit);
+    for (const [name, time] of this.processing) newest.offer({ name, time, ...(this.id === undefined ? {} : { instance: this.id }) });
+    for (let i = 0; i < this.recoveredWaiting; i++) newest.offer({ name: this.ready[i].name, time: this.ready[i].detectedAt, instance: this.ready[i].claimId });
+    return newest.files;
+  }
+
+  /**
    * Stops taking files, lets files in flight finish (up to shutdownTimeoutMs, or until
    * stopNow()), and leaves the rest where they are: unclaimed files stay in unprocessed/,
    * unfinished ones in underprocess/. Resolves with what stayed where.
@@ -417,8 +450,8 @@ export class FolderQueue extends EventEmitter<{ event: [QueueEvent] }> {
     ]);
     clearTimeout(timer);
     // Everything this queue knew of and did not finish, by where it stays.
-    const inUnderprocess = new Set(this.processing);
-    const inInbox = new Set([...this.handedOut, ...(this.intake?.waitingNames() ?? []).map(safeName)]);
+    const inUnderprocess = new Set(this.processing.keys());
+    const inInbox = new Set([...this.handedOut.keys(), ...(this.intake?.waitingNames() ?? []).map(safeName)]);
     for (const item of this.ready) (item.recovered ? inUnderprocess : inInbox).add(safeName(item.name));
     const report: StopReport = { inUnderprocess: [...inUnderprocess].sort(), inInbox: [...inInbox].sort() };
     if (report.inUnderprocess.length > 0) {
@@ -649,6 +682,7 @@ export class FolderQueue extends EventEmitter<{ event: [QueueEvent] }> {
   /** Recovered files go ahead of everything waiting. */
   private queueRecovered(items: WorkItem[]): void {
     this.ready.unshift(...items);
+    this.recoveredWaiting += items.length;
     for (const item of items) this.readyPaths.add(item.path);
     this.updateCounts();
   }
@@ -806,6 +840,7 @@ export class FolderQueue extends EventEmitter<{ event: [QueueEvent] }> {
     ) {
       const item = this.takeNext();
       this.readyPaths.delete(item.path);
+      if (item.recovered) this.recoveredWaiting--;
       if (this.takenElsewhere(item)) continue;
       const work = this.handle(item).catch((error: unknown) => {
         this.logger.error(`unexpected error while handling ${safeName(item.name)}`, error);
@@ -884,7 +919,7 @@ export class FolderQueue extends EventEmitter<{ event: [QueueEvent] }> {
     let handedOver = false;
     let again = false;
     this.claiming.add(item.path);
-    this.handedOut.add(displayName);
+    this.handedOut.set(displayName, item.detectedAt);
     try {
       for (let attempt = 1; ; ) {
         const name = this.reserveName(names);
@@ -894,7 +929,7 @@ export class FolderQueue extends EventEmitter<{ event: [QueueEvent] }> {
           // Gone from the inbox: a new file of the same name may be queued from now on.
           this.claiming.delete(item.path);
           this.handedOut.delete(displayName);
-          this.processing.add(name);
+          this.processing.set(name, Date.now());
           this.updateCounts();
           this.emit('event', { type: 'claimed', name, source, recovered: false });
         };
@@ -982,7 +1017,7 @@ export class FolderQueue extends EventEmitter<{ event: [QueueEvent] }> {
     const id = item.claimId as string;
     const pool = this.pool as WorkerPool;
     this.usePool(pool);
-    this.processing.add(item.name);
+    this.processing.set(item.name, Date.now());
     this.emit('event', { type: 'claimed', name: item.name, source, recovered: true });
     return { id, name: item.name, source, detectedAt: item.detectedAt, pool, first: await settle(this.runJob(pool, id, item.name, source, item.detectedAt, 1)) };
   }
@@ -1182,9 +1217,10 @@ export class FolderQueue extends EventEmitter<{ event: [QueueEvent] }> {
   }
 
   private updateCounts(): void {
-    // A file handed to a worker but not claimed yet is still in the inbox: queued.
-    this.metrics.queued = this.ready.length + (this.intake?.waiting ?? 0) + this.handedOut.size;
-    this.metrics.inProgress = this.processing.size;
+    // A file handed to a worker but not claimed yet is still in the inbox: queued. A recovered
+    // file waiting for a worker is in underprocess/: in progress (but waiting, for /health).
+    const queued = this.ready.length - this.recoveredWaiting + (this.intake?.waiting ?? 0) + this.handedOut.size;
+    this.metrics.setCounts(queued, this.processing.size + this.recoveredWaiting, this.recoveredWaiting);
   }
 
   private isIdle(): boolean {

@@ -5,12 +5,12 @@
 // renewed for leaseSec — judged by the filesystem's own timestamps (the mtime of the other's
 // lease against the mtime of ours, just renewed), so that machines' clocks never matter.
 
+import { DEFAULT_LEASE_SEC } from '../defaults';
 import { randomTag } from '../util/atomicFile';
 import { hostname } from 'node:os';
 import { mkdir, open, readdir, rm, unlink, type FileHandle } from 'node:fs/promises';
 import * as path from 'node:path';
 
-export const DEFAULT_LEASE_SEC = 30;
 const LEASE_SUFFIX = '.json';
 /** Claim folders inside underprocess/ are named this, then the instance's id. */
 export const CLAIM_FOLDER_PREFIX = '.ff-';

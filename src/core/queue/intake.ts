@@ -83,6 +83,11 @@ export class Intake {
     return [...this.candidates.values()].map((candidate) => candidate.name);
   }
 
+  /** Their names (relative to unprocessed/) and when each was first seen. */
+  waitingFiles(): Iterable<{ name: string; detectedAt: number }> {
+    return this.candidates.values();
+  }
+
   /** Starts watching for new files (resolves once the watcher is ready). */
   async watch(): Promise<void> {
     this.rescanTimer = setInterval(() => void this.rescan(), this.options.rescanMs ?? RESCAN_MS);

@@ -7,8 +7,9 @@ import * as path from 'node:path';
 import type { FileSummary } from '../summary';
 import { randomTag } from '../util/atomicFile';
 import { instancesFolder, readInstances, type SeenInstance } from './instances';
+import { inboxFilter } from './inboxRules';
 import { QueueLayout } from './layout';
-import { listState, type FileState, type ListedFile } from './stateListing';
+import { FILE_STATES, listState, type FileState, type ListedFile } from './stateListing';
 
 export interface InstanceStatus extends SeenInstance {
   /** Names of the files in its claim folder. */
@@ -29,12 +30,14 @@ export interface RootStatus {
   failed: { name: string; time: number; code?: string; message: string }[];
 }
 
-const STATES: FileState[] = ['queued', 'inProgress', 'processed', 'failed'];
-
 /** Reads a root's status. `newest` files per state are listed (default 5), `failed` up to `failedLimit` (default 20). */
 export async function readRootStatus(root: string, options: { newest?: number; failedLimit?: number } = {}): Promise<RootStatus> {
   const layout = new QueueLayout(root);
-  const lists = Object.fromEntries(await Promise.all(STATES.map(async (state) => [state, await listState(layout, state)] as const))) as Record<FileState, ListedFile[]>;
+  // Queued: what the queue would take (its built-in rules leave hidden and temporary files alone).
+  const accepts = inboxFilter();
+  const lists = Object.fromEntries(
+    await Promise.all(FILE_STATES.map(async (state) => [state, await listState(layout, state, state === 'queued' ? accepts : undefined)] as const)),
+  ) as Record<FileState, ListedFile[]>;
   const seen = await readInstances(root, undefined, await filesystemNow(root));
   const byInstance = new Map<string, string[]>();
   const unowned: string[] = [];

@@ -4,11 +4,11 @@
 // over-long lines. Memory is bounded by the chunk size plus maxLineBytes, whatever the file
 // size, and the line handler may pause the splitter (to write out what the lines produced).
 
+import { DEFAULT_MAX_LINE_BYTES } from '../defaults';
 import { FileProcessingError } from '../errors';
 import { sniffBom, Utf16ToUtf8, type EncodingChoice, type InputEncoding, type TextEncoding } from './decode';
 
 export const BINARY_SNIFF_BYTES = 8 * 1024;
-export const DEFAULT_MAX_LINE_BYTES = 1024 * 1024;
 
 const NEWLINE = 0x0a;
 const CARRIAGE_RETURN = 13;

@@ -9,6 +9,7 @@ import * as vscode from 'vscode';
 import type { ConfigIssue } from '../../core/errors';
 import { SampleRunner } from '../../core/authoring/sampleRunner';
 import type { Logger } from '../../core/logger';
+import { settingId } from '../settings';
 import { coveredBySchema, isPipelineDocument, parseDocumentTree, placeOf } from './pipelineDocuments';
 
 export const DIAGNOSTIC_SOURCE = 'fileflow';
@@ -50,7 +51,7 @@ export class PipelineDiagnostics implements vscode.Disposable, vscode.CodeAction
       vscode.workspace.onDidCloseTextDocument((document) => this.forget(document.uri)),
       vscode.workspace.onDidGrantWorkspaceTrust(() => this.checkAll()),
       vscode.workspace.onDidChangeConfiguration((event) => {
-        if (event.affectsConfiguration('fileflow.pipelineFile')) this.checkAll();
+        if (event.affectsConfiguration(settingId('pipelineFile'))) this.checkAll();
       }),
     );
     this.checkAll();

@@ -5,7 +5,7 @@
 import { parseTree, type Node } from 'jsonc-parser';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { PIPELINE_FILE_NAME } from '../constants';
+import { DEFAULT_PIPELINE_FILE } from '../../core/defaults';
 import { readSettings } from '../settings';
 
 export const PIPELINE_FILE_SUFFIX = '.fileflow.json';
@@ -13,7 +13,7 @@ export const PIPELINE_FILE_SUFFIX = '.fileflow.json';
 /** Named as package.json's jsonValidation matches: VS Code's JSON service checks these with the schema itself. */
 export function coveredBySchema(uri: vscode.Uri): boolean {
   const base = path.basename(uri.fsPath);
-  return base === PIPELINE_FILE_NAME || base.endsWith(PIPELINE_FILE_SUFFIX);
+  return base === DEFAULT_PIPELINE_FILE || base.endsWith(PIPELINE_FILE_SUFFIX);
 }
 
 /** `fileflow.pipeline.json`, `*.fileflow.json`, or the fileflow.pipelineFile of the document's workspace folder. */

@@ -12,8 +12,9 @@ import * as vscode from 'vscode';
 import { readTests, testInput } from '../../core/authoring/pipelineTests';
 import { SampleRunner, SampleTimeoutError, traceAt, type SampleData, type SampleRun } from '../../core/authoring/sampleRunner';
 import { formatConfigIssues } from '../../core/errors';
+import { DEFAULT_FILE_TIMEOUT_MS } from '../../core/defaults';
 import type { Logger } from '../../core/logger';
-import { COMMANDS } from '../constants';
+import { COMMANDS, CONTEXT_KEYS, VSCODE_COMMANDS } from '../constants';
 import { readSettings } from '../settings';
 import { isPipelineDocument, parseDocumentTree, placeOf } from './pipelineDocuments';
 
@@ -135,7 +136,7 @@ export class PipelinePreviews implements vscode.Disposable, vscode.TextDocumentC
       preview.sample = chosen;
       preview.keptKey = undefined;
     } else {
-      preview = new Preview(pipeline, chosen, folder ? readSettings(folder).fileTimeoutMs : 600_000);
+      preview = new Preview(pipeline, chosen, folder ? readSettings(folder).fileTimeoutMs : DEFAULT_FILE_TIMEOUT_MS);
       this.previews.set(pipeline.toString(), preview);
     }
     await this.compute(preview);
@@ -189,7 +190,7 @@ export class PipelinePreviews implements vscode.Disposable, vscode.TextDocumentC
   }
 
   private setContext(editor: vscode.TextEditor | undefined): void {
-    void vscode.commands.executeCommand('setContext', 'fileflow.pipelineEditor', editor !== undefined && isPipelineDocument(editor.document));
+    void vscode.commands.executeCommand(VSCODE_COMMANDS.setContext, CONTEXT_KEYS.pipelineEditor, editor !== undefined && isPipelineDocument(editor.document));
   }
 
   private async chooseSample(pipeline: vscode.TextDocument): Promise<PreviewSample | undefined> {

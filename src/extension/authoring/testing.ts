@@ -11,14 +11,13 @@ import { SampleRunner } from '../../core/authoring/sampleRunner';
 import { describeFailure } from '../../core/authoring/testReport';
 import type { TestResult } from '../../core/authoring/testRunner';
 import type { Logger } from '../../core/logger';
-import { PIPELINE_FILE_NAME } from '../constants';
+import { DEFAULT_FILE_TIMEOUT_MS, DEFAULT_PIPELINE_FILE } from '../../core/defaults';
+import { TEST_CONTROLLER } from '../constants';
 import { readSettings } from '../settings';
 import { isPipelineDocument, parseDocumentTree, PIPELINE_FILE_SUFFIX, placeOf } from './pipelineDocuments';
 
-export const TEST_CONTROLLER_ID = 'fileflow.pipelineTests';
-
 export class PipelineTesting implements vscode.Disposable {
-  readonly controller = vscode.tests.createTestController(TEST_CONTROLLER_ID, vscode.l10n.t('Fileflow pipeline tests'));
+  readonly controller = vscode.tests.createTestController(TEST_CONTROLLER, vscode.l10n.t('Fileflow pipeline tests'));
   private readonly disposables: vscode.Disposable[] = [this.controller];
   /** Files whose tests ran in this session: saving them runs them again. */
   private readonly ran = new Set<string>();
@@ -28,7 +27,7 @@ export class PipelineTesting implements vscode.Disposable {
   constructor(private readonly logger: Logger) {
     this.controller.createRunProfile(vscode.l10n.t('Run'), vscode.TestRunProfileKind.Run, (request, token) => this.run(request, token), true);
     this.controller.refreshHandler = () => this.discover();
-    const watcher = vscode.workspace.createFileSystemWatcher(`**/{${PIPELINE_FILE_NAME},*${PIPELINE_FILE_SUFFIX}}`);
+    const watcher = vscode.workspace.createFileSystemWatcher(`**/{${DEFAULT_PIPELINE_FILE},*${PIPELINE_FILE_SUFFIX}}`);
     this.disposables.push(
       watcher,
       watcher.onDidCreate((uri) => void this.refreshFile(uri)),
@@ -48,7 +47,7 @@ export class PipelineTesting implements vscode.Disposable {
 
   /** Finds every pipeline file in the workspace (the names above, and each folder's fileflow.pipelineFile). */
   async discover(): Promise<void> {
-    const found = await vscode.workspace.findFiles(`**/{${PIPELINE_FILE_NAME},*${PIPELINE_FILE_SUFFIX}}`, '**/node_modules/**');
+    const found = await vscode.workspace.findFiles(`**/{${DEFAULT_PIPELINE_FILE},*${PIPELINE_FILE_SUFFIX}}`, '**/node_modules/**');
     for (const folder of vscode.workspace.workspaceFolders ?? []) found.push(vscode.Uri.file(readSettings(folder).pipelineFile));
     const seen = new Set<string>();
     for (const uri of found) {
@@ -120,7 +119,7 @@ export class PipelineTesting implements vscode.Disposable {
     this.ran.add(uri.toString());
     for (const item of items) run.enqueued(item);
     const folder = vscode.workspace.getWorkspaceFolder(uri);
-    const runner = new SampleRunner({ timeoutMs: folder ? readSettings(folder).fileTimeoutMs : 600_000, background: true });
+    const runner = new SampleRunner({ timeoutMs: folder ? readSettings(folder).fileTimeoutMs : DEFAULT_FILE_TIMEOUT_MS, background: true });
     const cancel = token.onCancellationRequested(() => void runner.dispose());
     try {
       const open = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());

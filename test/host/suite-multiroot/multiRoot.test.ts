@@ -113,7 +113,7 @@ describe('multi-root workspace', () => {
     assert.deepEqual(await listNames(path.join(one, 'processed')), ['from-one.log']);
     assert.deepEqual(await listNames(path.join(two, 'processed')), ['from-two.log']);
 
-    const treeRoots = api.tree.getChildren().filter((node) => node.kind === 'root');
+    const treeRoots = (await api.tree.getChildren()).filter((node) => node.kind === 'root');
     const items = treeRoots.map((node) => api.tree.getTreeItem(node));
     assert.deepEqual(items.map((item) => item.resourceUri?.fsPath).sort(), [one, two].sort());
     // VS Code refuses a tree whose rows share an id.

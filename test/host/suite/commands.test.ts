@@ -7,11 +7,34 @@ import * as vscode from 'vscode';
 import { compilePipelineText } from '../../../src/core/config/pipelineConfig';
 import type { FileSummary } from '../../../src/core/summary';
 import { COMMANDS } from '../../../src/extension/constants';
-import { extensionApi, listNames, scratchFolder, workspaceFolder } from './helpers';
+import type { FileflowApi } from '../../../src/extension/extension';
+import { extensionApi, listNames, scratchFolder, waitFor, workspaceFolder } from './helpers';
+
+/** The Fileflow log as the Output view shows it: a document of the `output` scheme. */
+function shownLog(): vscode.TextDocument | undefined {
+  return vscode.workspace.textDocuments.find((document) => document.uri.scheme === 'output' && document.uri.path.includes('Fileflow'));
+}
 
 describe('commands', () => {
+  let api: FileflowApi;
+  let startedAt = 0;
+  /** Failures a test expects (and checks itself). */
+  let expectedFailures = 0;
+
   before(async () => {
-    await extensionApi();
+    api = await extensionApi();
+  });
+
+  beforeEach(() => {
+    startedAt = Date.now();
+    expectedFailures = 0;
+  });
+
+  // The commands show their errors to the user and resolve: a failure is seen here, not in
+  // executeCommand's promise.
+  afterEach(() => {
+    const failed = api.commandFailures.filter((failure) => failure.at >= startedAt);
+    assert.equal(failed.length, expectedFailures, `commands failed: ${JSON.stringify(failed)}`);
   });
 
   it('Process Current File runs the editor text, unsaved edits included, into results/ without moving the file', async () => {
@@ -82,8 +105,37 @@ describe('commands', () => {
     assert.match(first, /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d( \[[A-Z]+\] \w+: |\|[A-Z]+\|\w+\|)/);
   });
 
-  it('Show Log and Show Metrics run', async () => {
+  it('Show Log shows the Fileflow output channel', async () => {
+    await vscode.commands.executeCommand('workbench.action.closePanel');
     await vscode.commands.executeCommand(COMMANDS.showLog);
-    await vscode.commands.executeCommand(COMMANDS.showMetrics);
+    await waitFor('the Output view to show the Fileflow log', shownLog, 10_000).catch((error: unknown) => {
+      throw new Error(`${String(error)}; open documents: ${vscode.workspace.textDocuments.map((d) => d.uri.toString()).join(', ')}`);
+    });
+  });
+
+  it("Show Metrics opens the metrics panel, and it renders the watched folder's figures", async () => {
+    api.metricsPanel()?.panel.dispose();
+    const dir = await scratchFolder('show-metrics');
+    await vscode.commands.executeCommand(COMMANDS.watchFolder, vscode.Uri.file(dir));
+    try {
+      await vscode.commands.executeCommand(COMMANDS.showMetrics);
+      const panel = await waitFor('the metrics panel to open', () => api.metricsPanel());
+      assert.equal(panel.panel.visible, true);
+      const shown = await waitFor('the webview to render its first snapshot', () => panel.lastRendered);
+      assert.deepEqual(shown, { processed: 0, failed: 0, inProgress: 0, queued: 0, linesIn: 0 });
+      panel.panel.dispose();
+      assert.equal(api.metricsPanel(), undefined);
+    } finally {
+      await vscode.commands.executeCommand(COMMANDS.stopWatchingFolder, vscode.Uri.file(dir));
+    }
+  });
+
+  it('a command that fails tells the user and is recorded, not swallowed', async () => {
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    assert.equal(await vscode.commands.executeCommand(COMMANDS.processCurrentFile), undefined);
+    const [failure] = api.commandFailures.filter((f) => f.at >= startedAt);
+    assert.equal(failure?.command, COMMANDS.processCurrentFile);
+    assert.match(failure.message, /Open a file in the editor first/);
+    expectedFailures = 1;
   });
 });

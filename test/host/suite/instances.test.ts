@@ -48,9 +48,9 @@ describe('several instances on one folder', () => {
     cli.stderr?.setEncoding('utf8').on('data', (text: string) => (err += text));
     const pid = cli.pid as number;
 
-    const instanceRow = await waitFor('the tree to name the other instance', () => {
-      const rootNode = api.tree.getChildren().find((n) => n.kind === 'root' && n.root.root === dir);
-      const row = rootNode && api.tree.getChildren(rootNode).find((n) => n.kind === 'instance');
+    const instanceRow = await waitFor('the tree to name the other instance', async () => {
+      const rootNode = (await api.tree.getChildren()).find((n) => n.kind === 'root' && n.root.root === dir);
+      const row = rootNode && (await api.tree.getChildren(rootNode)).find((n) => n.kind === 'instance');
       return row ? api.tree.getTreeItem(row) : undefined;
     }).catch((error: unknown) => {
       const leases = readdirSync(path.join(dir, '.fileflow', 'instances'));
@@ -67,9 +67,9 @@ describe('several instances on one folder', () => {
       await writeFile(path.join(pipelineDir, name), `[ERROR] ${name}\n`.repeat(300));
       await rename(path.join(pipelineDir, name), path.join(dir, 'unprocessed', name));
     }
-    await waitFor('the other instance to show a file in flight', () => {
-      const rootNode = api.tree.getChildren().find((n) => n.kind === 'root' && n.root.root === dir);
-      const row = rootNode && api.tree.getChildren(rootNode).find((n) => n.kind === 'instance');
+    await waitFor('the other instance to show a file in flight', async () => {
+      const rootNode = (await api.tree.getChildren()).find((n) => n.kind === 'root' && n.root.root === dir);
+      const row = rootNode && (await api.tree.getChildren(rootNode)).find((n) => n.kind === 'instance');
       return row && /^[1-9]\d* in flight$/.test(String(api.tree.getTreeItem(row).description));
     }, 60_000).catch((error: unknown) => {
       throw new Error(`${String(error)}\nCLI said: ${out.slice(-3000)}\n${err}\nin flight: ${JSON.stringify([...root.othersInFlight])}`);

@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { COMMANDS } from '../../../src/extension/constants';
+import { SETTINGS, settingId, type SettingKey } from '../../../src/extension/settings';
 import { EXTENSION_ID } from './helpers';
 
 interface Manifest {
@@ -98,6 +99,12 @@ describe('package.json contributions', () => {
       assert.ok(property.markdownDescription && property.markdownDescription.length > 20, `${key} description`);
       assert.notEqual(property.default, undefined, `${key} default`);
     }
+  });
+
+  it('declares exactly the settings the extension reads, each with a default, so none is read with a fallback of its own', () => {
+    const properties = manifest().contributes.configuration.properties;
+    assert.deepEqual(Object.keys(properties).sort(), (Object.keys(SETTINGS) as SettingKey[]).map(settingId).sort());
+    for (const [key, property] of Object.entries(properties)) assert.notEqual(property.default, undefined, `${key} default`);
   });
 
   it('ties fileflow.pipeline.json to the shipped schema, and declares trust, virtual-workspace and kind', () => {

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { waitFor } from './helpers';
 
 const manifest = JSON.parse(readFileSync(path.join(__dirname, '../../../../package.json'), 'utf8')) as {
   publisher: string;
@@ -30,7 +31,16 @@ describe('smoke: the extension in a real VS Code', () => {
     assert.ok(commands.includes(showLog), `${showLog} is not among the registered commands`);
   });
 
-  it(`runs ${showLog} without error`, async () => {
+  it(`runs ${showLog}: the Output view shows the Fileflow log, and no command failed`, async () => {
+    const extension = vscode.extensions.getExtension<{ commandFailures: readonly { command: string; at: number }[] }>(extensionId);
+    assert.ok(extension);
+    const api = await extension.activate();
+    const started = Date.now();
     await vscode.commands.executeCommand(showLog);
+    const shown = (): boolean => vscode.workspace.textDocuments.some((d) => d.uri.scheme === 'output' && d.uri.path.includes('Fileflow'));
+    await waitFor('the Output view to show the Fileflow log', shown, 10_000).catch((error: unknown) => {
+      throw new Error(`${String(error)}; open documents: ${vscode.workspace.textDocuments.map((d) => d.uri.toString()).join(', ')}`);
+    });
+    assert.deepEqual(api.commandFailures.filter((failure) => failure.at >= started), []);
   });
 });

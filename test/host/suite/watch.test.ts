@@ -14,13 +14,13 @@ function watchList(): string[] {
   return vscode.workspace.getConfiguration('fileflow', workspaceFolder().uri).get<string[]>('watchFolders', []);
 }
 
-function treeGroups(api: FileflowApi, root: QueueRoot): Map<string, { count: string; files: string[] }> {
-  const rootNode = api.tree.getChildren().find((n) => n.kind === 'root' && n.root === root);
+async function treeGroups(api: FileflowApi, root: QueueRoot): Promise<Map<string, { count: string; files: string[] }>> {
+  const rootNode = (await api.tree.getChildren()).find((n) => n.kind === 'root' && n.root === root);
   assert.ok(rootNode, 'the root has a node in the tree');
   const groups = new Map<string, { count: string; files: string[] }>();
-  for (const group of api.tree.getChildren(rootNode)) {
+  for (const group of await api.tree.getChildren(rootNode)) {
     const item = api.tree.getTreeItem(group);
-    const files = api.tree.getChildren(group).map((n: FileflowNode) => String(api.tree.getTreeItem(n).label));
+    const files = (await api.tree.getChildren(group)).map((n: FileflowNode) => String(api.tree.getTreeItem(n).label));
     groups.set(String(item.label), { count: String(item.description), files });
   }
   return groups;
@@ -49,8 +49,8 @@ describe('watching folders', () => {
     assert.equal(await readFile(path.join(dir, 'results', 'ok.log'), 'utf8'), 'ok.log:2: b [ERROR] y\n');
 
     // The tree (read through its data provider) shows them under the right states, with counts.
-    const groups = await waitFor('the tree to show both files', () => {
-      const g = treeGroups(api, root as QueueRoot);
+    const groups = await waitFor('the tree to show both files', async () => {
+      const g = await treeGroups(api, root as QueueRoot);
       return g.get('Processed')?.files.includes('ok.log') && g.get('Failed')?.files.includes('bad.log') ? g : undefined;
     });
     assert.equal(groups.get('Processed')?.count, '1');
@@ -169,8 +169,8 @@ describe('watching folders', () => {
     assert.ok(refreshes < 300, `expected fewer refreshes than files, got ${refreshes}`);
     const root = api.manager.get(dir) as QueueRoot;
     await waitFor('the model to count 300 processed', () => root.model.count('processed') === 300);
-    const group = api.tree.getChildren({ kind: 'root', root }).find((n) => n.kind === 'group' && n.state === 'processed') as FileflowNode;
-    const page = api.tree.getChildren(group);
+    const group = (await api.tree.getChildren({ kind: 'root', root })).find((n) => n.kind === 'group' && n.state === 'processed') as FileflowNode;
+    const page = await api.tree.getChildren(group);
     assert.equal(page.length, 201, 'first page of 200 plus "Show more…"');
     assert.equal(page[200].kind, 'more');
     await vscode.commands.executeCommand(COMMANDS.stopWatchingFolder, vscode.Uri.file(dir));

@@ -8,7 +8,7 @@ import { readdir } from 'node:fs/promises';
 import * as path from 'node:path';
 import type { FolderQueue } from '../../../src/core/queue/folderQueue';
 import { folderQueueSource, startHttpServer, type HttpServerOptions, type RunningHttpServer } from '../../../src/core/http/server';
-import { REPO_ROOT } from './queueHarness';
+import { REPO_ROOT } from '../support/harness';
 
 export const TOKEN = 'test-token-0123456789abcdef';
 export const ASSETS = path.join(REPO_ROOT, 'dist', 'webview');

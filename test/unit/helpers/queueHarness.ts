@@ -9,10 +9,8 @@ import { lstat, mkdir, readdir, readFile, rename, writeFile } from 'node:fs/prom
 import * as path from 'node:path';
 import { FolderQueue, type FolderQueueOptions, type QueueEvent } from '../../../src/core/queue/folderQueue';
 import type { FileSummary } from '../../../src/core/summary';
-import { endBeforeTempDirsRemoved } from '../support/harness';
+import { endBeforeTempDirsRemoved, REPO_ROOT } from '../support/harness';
 
-/** The repository root (this file runs from out/test/unit/helpers). */
-export const REPO_ROOT = path.resolve(__dirname, '../../../..');
 /** The bundled command-line tool (`npm run build` makes it). */
 export const CLI = path.join(REPO_ROOT, 'dist', 'cli.js');
 
