@@ -5,6 +5,7 @@
 
 import type { FileListEntry, FileListState, FileLists } from '../src/shared/protocol';
 import type { UploadOutcome } from './browserHost';
+import { escapeHtml as text } from './dom';
 
 export interface DashboardActions {
   submitToken(token: string): void;
@@ -20,10 +21,6 @@ const MAX_UPLOAD_ROWS = 20;
 
 function element<T extends HTMLElement = HTMLElement>(id: string): T | undefined {
   return (document.getElementById(id) as T | null) ?? undefined;
-}
-
-function text(value: string): string {
-  return value.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
 export class DashboardUi {

@@ -1,5 +1,5 @@
-// The metrics panel's page: renders the host's snapshot as cards, a throughput chart, the
-// pipeline graph, a per-node table and recent errors. Talks to the host only through the
+// The metrics panel's page: keeps the host's state and renders it as cards, the throughput
+// chart (chart.ts), the pipeline graph (graph.ts), a per-node table and recent errors. Talks to the host only through the
 // typed messages of src/shared/protocol.ts, in VS Code and in the HTTP dashboard alike
 // (webview/host.ts). No remote resources; no inline handlers.
 
@@ -14,66 +14,19 @@ import '@vscode-elements/elements/dist/vscode-table-cell/index.js';
 import '@vscode-elements/elements/dist/vscode-table-header/index.js';
 import '@vscode-elements/elements/dist/vscode-table-header-cell/index.js';
 import '@vscode-elements/elements/dist/vscode-table-row/index.js';
-import type { MetricsSnapshot, NodeStats, PipelineShape } from '../src/shared/metrics';
-import type { HostToWebview, PanelState, ThroughputPoint, WebviewToHost } from '../src/shared/protocol';
-import { formatBytes } from '../src/shared/format';
-import { chartWindow, MAX_CHART_MINUTES } from './chartWindow';
-import { busiestPath, END, layoutPipeline } from './graphLayout';
+import { formatBytes, formatCount, formatDuration, formatMs, formatMsPair } from '../src/shared/format';
+import type { MetricsSnapshot } from '../src/shared/metrics';
+import type { HostToWebview, PanelState, WebviewToHost } from '../src/shared/protocol';
+import { renderChart } from './chart';
+import { byId as $, escapeHtml as text } from './dom';
+import { renderGraph } from './graph';
 import { connectHost } from './host';
 
 const host = connectHost(receive);
-const SVG = 'http://www.w3.org/2000/svg';
 let state: PanelState = host.getState() ?? { roots: [], selected: undefined, metrics: undefined, pipelines: [], history: [] };
 
 function post(message: WebviewToHost): void {
   host.post(message);
-}
-
-function $(id: string): HTMLElement {
-  const element = document.getElementById(id);
-  if (!element) throw new Error(`#${id} is missing`);
-  return element;
-}
-
-function text(value: string): string {
-  return value.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
-
-function formatCount(n: number): string {
-  if (n >= 1e9) return `${(n / 1e9).toFixed(1)} G`;
-  if (n >= 1e6) return `${(n / 1e6).toFixed(1)} M`;
-  if (n >= 1e4) return `${(n / 1e3).toFixed(1)} k`;
-  return n.toLocaleString('en-US');
-}
-
-function formatDuration(sec: number): string {
-  if (sec < 60) return `${sec.toFixed(0)} s`;
-  if (sec < 3600) return `${Math.floor(sec / 60)} min ${Math.floor(sec % 60)} s`;
-  return `${Math.floor(sec / 3600)} h ${Math.floor((sec % 3600) / 60)} min`;
-}
-
-/** [number, unit]; a no-break space joins them where they are shown together. */
-function msParts(ms: number): [string, string] {
-  if (ms >= 10_000) return [(ms / 1000).toFixed(1), 's'];
-  return ms >= 1000 ? [(ms / 1000).toFixed(2), 's'] : [String(Math.round(ms)), 'ms'];
-}
-
-function formatMs(ms: number): string {
-  return msParts(ms).join('\u00a0');
-}
-
-/** "1.48 / 1.78 s": two durations sharing their unit when they can (fits a card's width). */
-function formatMsPair(a: number, b: number): string {
-  const [x, xUnit] = msParts(a);
-  const [y, yUnit] = msParts(b);
-  return xUnit === yUnit ? `${x} / ${y}\u00a0${yUnit}` : `${formatMs(a)} / ${formatMs(b)}`;
-}
-
-/** The axis maximum: `value` rounded up to 1, 2, 4 or 8 × 10^n, so the quarter lines are round. */
-function niceMax(value: number): number {
-  const power = 10 ** Math.floor(Math.log10(value));
-  for (const step of [1, 2, 4, 8]) if (step * power >= value) return step * power;
-  return 10 * power;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -85,8 +38,8 @@ function render(): void {
   $('content').hidden = m === undefined;
   if (!m) return;
   renderCards(m);
-  renderChart(state.history);
-  renderGraph(m);
+  renderChart($('chart'), state.history);
+  renderGraph($('graph'), state.pipelines, m);
   renderNodeTable(m);
   renderErrors(m);
   post({
@@ -130,133 +83,6 @@ function renderCards(m: MetricsSnapshot): void {
     card('uptime', 'Uptime', formatDuration(m.uptimeSec), `since start: ${m.throughput.sinceStart.filesPerSec.toFixed(1)} files/s`),
     card('memory', 'Host process memory · CPU', formatBytes(m.process.rssBytes), `heap ${formatBytes(m.process.heapUsedBytes)} · CPU ${m.process.cpuPercent.toFixed(0)} %`),
   ].join('');
-}
-
-function svg<K extends keyof SVGElementTagNameMap>(tag: K, attributes: Record<string, string | number>, parent?: Element): SVGElementTagNameMap[K] {
-  const element = document.createElementNS(SVG, tag);
-  for (const [key, value] of Object.entries(attributes)) element.setAttribute(key, String(value));
-  parent?.appendChild(element);
-  return element;
-}
-
-function renderChart(history: ThroughputPoint[]): void {
-  const host = $('chart');
-  host.replaceChildren();
-  const width = Math.max(320, host.clientWidth || 640);
-  const height = 180;
-  const pad = { left: 48, right: 56, top: 12, bottom: 24 };
-  const now = Date.now();
-  const recent = history.filter((p) => p.t >= now - MAX_CHART_MINUTES * 60_000);
-  const { from, minutes, ticks } = chartWindow(recent[0]?.t, now);
-  const points = recent.filter((p) => p.t >= from);
-  const root = svg('svg', { width, height, viewBox: `0 0 ${width} ${height}`, role: 'img', 'aria-label': `throughput over the last ${minutes} minute(s)` }, host);
-  const maxFiles = niceMax(Math.max(1, ...points.map((p) => p.filesPerSec)));
-  const maxLines = niceMax(Math.max(1, ...points.map((p) => p.linesPerSec)));
-  const x = (t: number): number => pad.left + ((t - from) / (now - from)) * (width - pad.left - pad.right);
-  const yFiles = (v: number): number => height - pad.bottom - (v / maxFiles) * (height - pad.top - pad.bottom);
-  const yLines = (v: number): number => height - pad.bottom - (v / maxLines) * (height - pad.top - pad.bottom);
-  for (let i = 0; i <= 4; i++) {
-    const y = pad.top + (i / 4) * (height - pad.top - pad.bottom);
-    svg('line', { x1: pad.left, x2: width - pad.right, y1: y, y2: y, class: 'grid' }, root);
-    svg('text', { x: pad.left - 6, y: y + 4, class: 'axis files', 'text-anchor': 'end' }, root).textContent = formatCount(Math.round(maxFiles * (1 - i / 4) * 10) / 10);
-    svg('text', { x: width - pad.right + 6, y: y + 4, class: 'axis lines' }, root).textContent = formatCount(Math.round(maxLines * (1 - i / 4)));
-  }
-  for (const tick of ticks) {
-    svg('text', { x: x(tick.t), y: height - 6, class: 'axis', 'text-anchor': 'middle' }, root).textContent = tick.label;
-  }
-  if (points.length > 1) {
-    const line = (y: (p: ThroughputPoint) => number): string => points.map((p, i) => `${i === 0 ? 'M' : 'L'}${x(p.t).toFixed(1)},${y(p).toFixed(1)}`).join(' ');
-    svg('path', { d: line((p) => yLines(p.linesPerSec)), class: 'series lines' }, root);
-    svg('path', { d: line((p) => yFiles(p.filesPerSec)), class: 'series files' }, root);
-  } else {
-    svg('text', { x: width / 2, y: height / 2, class: 'axis', 'text-anchor': 'middle' }, root).textContent = 'collecting…';
-  }
-}
-
-function renderGraph(m: MetricsSnapshot): void {
-  const host = $('graph');
-  host.replaceChildren();
-  const pipelines: PipelineShape[] = state.pipelines;
-  for (const shape of pipelines) {
-    const nodes = m.nodes[shape.name] ?? {};
-    const edges = m.edges[shape.name] ?? {};
-    const layout = layoutPipeline(shape);
-    const boxW = 168;
-    const boxH = 46;
-    const gapX = 96;
-    const gapY = 18;
-    const width = layout.columns * (boxW + gapX) - gapX + 24;
-    const height = layout.rows * (boxH + gapY) - gapY + 24;
-    const title = document.createElement('div');
-    title.className = 'graph-title';
-    title.textContent = pipelines.length > 1 ? `pipeline "${shape.name}"` : `pipeline "${shape.name}" (start: ${shape.start})`;
-    host.appendChild(title);
-    const root = svg('svg', { width, height, viewBox: `0 0 ${width} ${height}`, class: 'graph', role: 'img', 'aria-label': `pipeline ${shape.name}` }, host);
-    // Each column is centred vertically, so `start` and `end` sit level with the middle of the
-    // nodes they fan out to and collect from.
-    const columnRows = new Map<number, number>();
-    for (const n of layout.nodes) columnRows.set(n.column, Math.max(columnRows.get(n.column) ?? 0, n.row + 1));
-    const pos = new Map(
-      layout.nodes.map((n) => {
-        const offset = ((layout.rows - (columnRows.get(n.column) ?? 1)) * (boxH + gapY)) / 2;
-        return [n.name, { x: 12 + n.column * (boxW + gapX), y: 12 + offset + n.row * (boxH + gapY) }];
-      }),
-    );
-    const hot = busiestPath(shape.start, edges);
-    const maxCount = Math.max(1, ...Object.values(edges).flatMap((targets) => Object.values(targets)));
-    const edgeLayer = svg('g', {}, root);
-    const labelLayer = svg('g', {}, root);
-    for (const node of shape.nodes) {
-      const tags = new Set([...node.tags, ...Object.keys(edges[node.name] ?? {})]);
-      for (const tag of tags) {
-        const a = pos.get(node.name);
-        const b = pos.get(tag);
-        if (!a || !b) continue;
-        const count = edges[node.name]?.[tag] ?? 0;
-        const x1 = a.x + boxW;
-        const y1 = a.y + boxH / 2;
-        const x2 = b.x;
-        const y2 = b.y + boxH / 2;
-        const back = x2 <= x1;
-        const d = back
-          ? `M${x1},${y1} C${x1 + 40},${y1 + 60} ${x2 - 40},${y2 + 60} ${x2},${y2}`
-          : `M${x1},${y1} C${(x1 + x2) / 2},${y1} ${(x1 + x2) / 2},${y2} ${x2},${y2}`;
-        const widthPx = count === 0 ? 1 : 1.5 + (4 * Math.log(count + 1)) / Math.log(maxCount + 1);
-        const isHot = hot.has(`${node.name}->${tag}`);
-        svg('path', { d, class: `edge${count === 0 ? ' idle' : ''}${isHot ? ' hot' : ''}`, 'stroke-width': widthPx.toFixed(1), 'marker-end': 'url(#arrow)' }, edgeLayer);
-        if (count > 0) {
-          const lx = back ? (x1 + x2) / 2 : (x1 + x2) / 2;
-          const ly = back ? Math.max(y1, y2) + 48 : (y1 + y2) / 2 - 4;
-          svg('text', { x: lx, y: ly, class: `edge-label${isHot ? ' hot' : ''}`, 'text-anchor': 'middle' }, labelLayer).textContent = formatCount(count);
-        }
-      }
-    }
-    const defs = svg('defs', {}, root);
-    // Arrow heads in user units: sized by the stroke width, thick edges had huge arrows.
-    const marker = svg('marker', { id: 'arrow', viewBox: '0 0 10 10', refX: 9, refY: 5, markerUnits: 'userSpaceOnUse', markerWidth: 9, markerHeight: 9, orient: 'auto-start-reverse' }, defs);
-    svg('path', { d: 'M0,0 L10,5 L0,10 z', class: 'arrow' }, marker);
-    for (const placed of layout.nodes) {
-      const p = pos.get(placed.name);
-      if (!p) continue;
-      const stats: NodeStats | undefined = nodes[placed.name];
-      const isEnd = placed.name === END;
-      const group = svg('g', { class: `node${isEnd ? ' end' : ''}${stats && stats.errors > 0 ? ' error' : ''}` }, root);
-      svg('title', {}, group).textContent = isEnd
-        ? `end: ${m.lines.out} lines written`
-        : `${placed.name} (${placed.use}): ${stats?.in ?? 0} in, ${stats?.out ?? 0} out, ${stats?.errors ?? 0} errors, ${(stats?.ms ?? 0).toFixed(1)} ms`;
-      svg('rect', { x: p.x, y: p.y, width: boxW, height: boxH, rx: 6 }, group);
-      const name = svg('text', { x: p.x + 10, y: p.y + 18, class: 'node-name' }, group);
-      name.textContent = placed.name;
-      if (!isEnd) {
-        // The processor on the right of the first line, unless the name needs the room.
-        const use = svg('text', { x: p.x + boxW - 10, y: p.y + 18, class: 'node-use', 'text-anchor': 'end' }, group);
-        use.textContent = placed.use;
-        if (name.getComputedTextLength() + use.getComputedTextLength() + 12 > boxW - 20) use.remove();
-      }
-      const detail = isEnd ? `${formatCount(m.lines.out)} lines written` : `${formatCount(stats?.in ?? 0)} in · ${formatCount(stats?.out ?? 0)} out`;
-      svg('text', { x: p.x + 10, y: p.y + 36, class: 'node-detail' }, group).textContent = detail;
-    }
-  }
 }
 
 function renderNodeTable(m: MetricsSnapshot): void {
@@ -323,7 +149,7 @@ $('root-select').addEventListener('change', (event) => {
   if (root && root !== state.selected) post({ type: 'selectRoot', root });
 });
 
-window.addEventListener('resize', () => renderChart(state.history));
+window.addEventListener('resize', () => renderChart($('chart'), state.history));
 
 render();
 post({ type: 'ready' });
