@@ -23,16 +23,17 @@ import { testCommand } from './testCommand';
 import { watchCommand } from './watchCommand';
 import { version } from '../../package.json';
 
+/** The process around a command. Its callbacks are function properties, not methods: commands hand io.out and io.err on without their object. */
 export interface CliIo {
-  out(text: string): void;
-  err(text: string): void;
+  out: (text: string) => void;
+  err: (text: string) => void;
   /** Whether stderr is a terminal (progress lines are only drawn there). */
   errIsTty: boolean;
   cwd: string;
   /** Standard input, for `run -`. */
-  stdin?(): AsyncIterable<Buffer>;
+  stdin?: () => AsyncIterable<Buffer>;
   /** Registers a SIGINT/SIGTERM handler (long-running commands); returns its remover. */
-  onSignal?(handler: (signal: string) => void): () => void;
+  onSignal?: (handler: (signal: string) => void) => () => void;
 }
 
 export const EXIT_OK = 0;
@@ -71,7 +72,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       case 'run':
         return await runCommand(command, io);
       case 'watch':
-        return await watchCommand(command, await resolvePipelinePath(command.pipeline, io.cwd), {
+        return await watchCommand(command, resolvePipelinePath(command.pipeline, io.cwd), {
           ...io,
           onSignal: io.onSignal ?? (() => () => undefined),
         });
@@ -105,14 +106,14 @@ async function validateCommand(command: Extract<Command, { kind: 'validate' }>, 
  * The pipeline file to use: --pipeline, else ./fileflow.pipeline.json when present;
  * undefined means the built-in default.
  */
-export async function resolvePipelinePath(pipeline: string | undefined, cwd: string): Promise<string | undefined> {
+export function resolvePipelinePath(pipeline: string | undefined, cwd: string): string | undefined {
   if (pipeline !== undefined) return path.resolve(cwd, pipeline);
   const local = path.join(cwd, DEFAULT_PIPELINE_FILE);
   return existsSync(local) ? local : undefined;
 }
 
 export async function resolveConfig(pipeline: string | undefined, cwd: string): Promise<LoadedConfig> {
-  const file = await resolvePipelinePath(pipeline, cwd);
+  const file = resolvePipelinePath(pipeline, cwd);
   return file === undefined ? loadDefaultConfig() : loadPipelineFile(file);
 }
 

@@ -11,8 +11,8 @@ import { ConfigError } from '../core/errors';
 import type { Command } from './args';
 
 export interface TestIo {
-  out(text: string): void;
-  err(text: string): void;
+  out: (text: string) => void;
+  err: (text: string) => void;
   cwd: string;
 }
 

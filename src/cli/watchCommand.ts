@@ -17,13 +17,13 @@ import { resolveQueueRoot, shown } from './paths';
 type WatchCommand = Extract<Command, { kind: 'watch' }>;
 
 export interface WatchIo {
-  out(text: string): void;
-  err(text: string): void;
+  out: (text: string) => void;
+  err: (text: string) => void;
   cwd: string;
   /** The environment (FILEFLOW_HTTP_TOKEN); process.env when not given. */
   env?: NodeJS.ProcessEnv;
   /** Registers a handler for SIGINT/SIGTERM; returns a function that removes it. */
-  onSignal(handler: (signal: string) => void): () => void;
+  onSignal: (handler: (signal: string) => void) => () => void;
 }
 
 export async function watchCommand(command: WatchCommand, pipelineFile: string | undefined, io: WatchIo): Promise<number> {

@@ -65,3 +65,8 @@ export function formatConfigIssues(file: string, issues: ConfigIssue[]): string 
   const noun = issues.length === 1 ? 'problem' : 'problems';
   return `${file}: ${issues.length} ${noun}\n${lines.join('\n')}`;
 }
+
+/** The text of anything thrown: an Error's message, else the value as a string. */
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

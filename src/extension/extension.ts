@@ -54,7 +54,8 @@ export function activate(context: vscode.ExtensionContext): FileflowApi {
   const view = vscode.window.createTreeView(TREE_VIEW, { treeDataProvider: tree, showCollapseAll: true });
   const statusBar = new StatusBar(manager);
   const history = new MetricsHistory(manager);
-  const http = new HttpService(context.secrets, manager, history, logger, String(context.extension.packageJSON.version));
+  const { version } = context.extension.packageJSON as { version: string };
+  const http = new HttpService(context.secrets, manager, history, logger, version);
   const updateBadge = (): void => {
     const failed = tree.failedCount();
     view.badge = failed > 0 ? { value: failed, tooltip: vscode.l10n.t('{0} failed file(s)', failed) } : undefined;
@@ -111,7 +112,7 @@ export function activate(context: vscode.ExtensionContext): FileflowApi {
   })().catch((error: unknown) => logger.error('could not restore watched folders', error));
 
   const activateMs = performance.now() - started;
-  log.info(`Fileflow ${String(context.extension.packageJSON.version)} activated in ${activateMs.toFixed(1)} ms`);
+  log.info(`Fileflow ${version} activated in ${activateMs.toFixed(1)} ms`);
   api = { manager, singles, tree, statusBar, history, http, metricsPanel: () => MetricsPanel.instance, ready, activateMs, authoring, commandFailures };
   return api;
 }
@@ -142,7 +143,7 @@ function watchPipelineFileCreation(manager: QueueManager): vscode.Disposable {
   };
   rebuild();
   return vscode.Disposable.from(
-    { dispose: () => watchers.forEach((watcher) => watcher.dispose()) },
+    { dispose: () => watchers.forEach((watcher) => void watcher.dispose()) },
     vscode.workspace.onDidChangeConfiguration((event) => {
       if (event.affectsConfiguration(settingId('pipelineFile'))) rebuild();
     }),

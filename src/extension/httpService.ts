@@ -187,11 +187,11 @@ function managerSource(manager: QueueManager, history: MetricsHistory): HttpRoot
     list: () => manager.list().map((root) => adapter(root.root)),
     onEvent(listener) {
       const subscription = manager.onQueueEvent(({ root, event }) => listener(root.root, event));
-      return () => subscription.dispose();
+      return () => void subscription.dispose();
     },
     onRootsChanged(listener) {
       const subscription = manager.onDidChange(() => listener());
-      return () => subscription.dispose();
+      return () => void subscription.dispose();
     },
   };
 }

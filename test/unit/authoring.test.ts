@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { copyFile, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { readTests, type PipelineTest } from '../../src/core/authoring/pipelineTests';
+import { readTests } from '../../src/core/authoring/pipelineTests';
 import { SampleRunner, traceAt } from '../../src/core/authoring/sampleRunner';
 import { lineDiff } from '../../src/core/authoring/testReport';
 import { runPipelineTest } from '../../src/core/authoring/testRunner';
@@ -210,6 +210,7 @@ describe('pipeline authoring: engine', () => {
     it('processStream (standard input) decompresses gzip even when a pipe delivers it a byte at a time', async () => {
       const dir = await tempDir();
       const config = await compilePipelineObject(ROUTED, path.join(dir, 'p.json'));
+      // eslint-disable-next-line @typescript-eslint/require-await -- async on purpose: a pipe is an async source, the path under test
       async function* byteByByte(): AsyncGenerator<Buffer> {
         for (const byte of LATIN1_GZ) yield Buffer.from([byte]);
       }
@@ -311,10 +312,10 @@ describe('pipeline authoring: engine', () => {
       try {
         const loaded = await runner.load({ file, allowCustomModules: true });
         assert.ok(loaded.ok);
-        const stuck = await runner.test(loaded.tests[0] as PipelineTest);
+        const stuck = await runner.test(loaded.tests[0]);
         assert.equal(stuck.passed, false);
         assert.match(stuck.actual.error ?? '', /took longer than 1 s and was stopped/);
-        const fine = await runner.test(loaded.tests[1] as PipelineTest);
+        const fine = await runner.test(loaded.tests[1]);
         assert.equal(fine.passed, true, JSON.stringify(fine.failures));
       } finally {
         await runner.dispose();
@@ -341,9 +342,9 @@ describe('pipeline authoring: engine', () => {
         const loaded = await runner.load({ file, allowCustomModules: true });
         assert.ok(loaded.ok);
         await rm(file); // gone: a worker that read it would have no pipeline
-        const stuck = await runner.test(loaded.tests[0] as PipelineTest);
+        const stuck = await runner.test(loaded.tests[0]);
         assert.match(stuck.actual.error ?? '', /took longer than 1 s/);
-        const fine = await runner.test(loaded.tests[1] as PipelineTest);
+        const fine = await runner.test(loaded.tests[1]);
         assert.equal(fine.passed, true, JSON.stringify(fine.failures));
         const missing = await runner.load({ file, allowCustomModules: true });
         assert.equal(missing.ok, false);

@@ -7,6 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
+import type { FileSummary } from '../../src/core/summary';
 import { useTempDirs } from './support/harness';
 import { CLI, expectCode, fileflowIntoClosedPipe } from './helpers/cliProcess';
 import { useCli, waitFor, waitForExit } from './helpers/queueHarness';
@@ -88,7 +89,7 @@ describe('fileflow CLI: output to a closed pipe', function () {
         assert.equal(await readFile(path.join(dir, out, name), 'utf8'), `${name}:2: [ERROR] file ${i} failed\n`, `${out}/${name}`);
       }
     }
-    assert.equal(JSON.parse(await readFile(path.join(dir, 'bad', 'bad.log.summary.json'), 'utf8')).status, 'failed');
+    assert.equal((JSON.parse(await readFile(path.join(dir, 'bad', 'bad.log.summary.json'), 'utf8')) as FileSummary).status, 'failed');
   });
 
   it('`watch ROOT` whose reader goes away after the first line keeps processing new files, and exits 0 on SIGTERM', async () => {
@@ -106,7 +107,7 @@ describe('fileflow CLI: output to a closed pipe', function () {
       await writeFile(path.join(staging, name), `[ERROR] ${name}\n`);
       await rename(path.join(staging, name), path.join(root, 'unprocessed', name));
     }
-    await waitFor('the later files processed', async () => later.every((name) => existsSync(path.join(root, 'processed', name))), { root });
+    await waitFor('the later files processed', () => later.every((name) => existsSync(path.join(root, 'processed', name))), { root });
     assert.ok(child.running(), `the watcher must still run:\n${child.stderr()}`);
     process.kill(child.pid, 'SIGTERM');
     const { code } = await waitForExit(child, 30_000, root);

@@ -50,7 +50,7 @@ function split(bytes: Buffer, size: number, encoding: ConstructorParameters<type
   const settle = (done: boolean): void => {
     for (let rounds = 0; !done; rounds++) {
       assert.ok(rounds < 1_000_000, 'resume() ends');
-      done = (splitter as LineSplitter).resume();
+      done = splitter.resume();
     }
   };
   const scratch = Buffer.alloc(Math.min(size, Math.max(bytes.length, 1)));

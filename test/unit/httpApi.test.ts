@@ -7,6 +7,7 @@ import { mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import * as path from 'node:path';
 import parsePrometheusTextFormat from 'parse-prometheus-text-format';
+import { errorMessage } from '../../src/core/errors';
 import { authorized } from '../../src/core/http/auth';
 import { parseListenAddress } from '../../src/core/http/address';
 import type { MetricsSnapshot } from '../../src/core/metrics';
@@ -301,7 +302,7 @@ describe('HTTP API', function () {
       for (let i = 0; i < 6; i++) req.write('z'.repeat(200));
       const reply = await response;
       req.destroy();
-      assert.ok(!(reply instanceof Error), `no answer: ${String(reply)}`);
+      assert.ok(!(reply instanceof Error), `no answer: ${errorMessage(reply)}`);
       assert.equal(reply.status, 413);
       await waitFor('no temporary upload left', async () => (await temporaryUploads(area.root)).length === 0);
       const form = new FormData();

@@ -271,7 +271,7 @@ describe('folder queue with hostile input', function () {
       const { queue } = await startQueue({ root, concurrency: 1 });
       queue.pause();
       await dropAtomically(area, 'app.log', '[ERROR] first version\n');
-      await waitFor('the file to be ready', async () => queue.metrics.queued === 1, { root });
+      await waitFor('the file to be ready', () => queue.metrics.queued === 1, { root });
       await dropAtomically(area, 'app.log', '[ERROR] second version\n'); // a new inode at the same path
       queue.resume();
       await waitFor('app.log to be processed', () => pathExists(statePath(root, 'processed', 'app.log')), { root });
@@ -404,7 +404,7 @@ describe('folder queue with hostile input', function () {
         async () => (await readdir(statePath(root, 'unprocessed'))).length === 0,
         { root, timeoutMs: 30_000 },
       );
-      await waitFor('their watches to be released', () => (inotifyWatches() as number) <= (watchesBefore as number) + 1, {
+      await waitFor('their watches to be released', () => (inotifyWatches() as number) <= watchesBefore + 1, {
         root,
         context: () => `watches: before ${watchesBefore}, busy ${watchesWhileBusy}, now ${inotifyWatches()}`,
       });

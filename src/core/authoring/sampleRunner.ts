@@ -160,7 +160,7 @@ export class SampleRunner {
           reject(error);
         },
       });
-      worker.postMessage({ ...request, id } as ToSampleWorker);
+      worker.postMessage({ ...request, id });
     });
   }
 
@@ -183,7 +183,7 @@ export class SampleRunner {
     // A new worker after a timeout: the pipeline and sample the caller loaded come first.
     // Their answers carry ids nobody waits for.
     for (const replay of [this.lastLoad, this.lastKeep]) {
-      if (replay) worker.postMessage({ ...replay, id: this.nextId++ } as ToSampleWorker);
+      if (replay) worker.postMessage({ ...replay, id: this.nextId++ });
     }
     return worker;
   }

@@ -15,6 +15,7 @@ import * as path from 'node:path';
 import { PassThrough, Transform, Writable, type Readable, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import busboy from 'busboy';
+import { errorMessage } from '../errors';
 import type { QueueLayout } from '../queue/layout';
 import { candidateNames } from '../util/uniqueName';
 import { HttpError, uploadNameProblem } from './names';
@@ -406,11 +407,11 @@ async function receiveForm(request: IncomingMessage, target: UploadTarget): Prom
   try {
     if (streamError !== undefined) {
       if (streamError instanceof HttpError || streamError instanceof ClientGone) throw streamError;
-      throw new HttpError(400, `bad multipart form: ${(streamError as Error).message ?? String(streamError)}`);
+      throw new HttpError(400, `bad multipart form: ${errorMessage(streamError)}`);
     }
     if (refusal) throw refusal;
     const failed = files.find((f) => f.status === 'rejected');
-    if (failed) throw (failed as PromiseRejectedResult).reason;
+    if (failed) throw failed.reason;
     if (kept.length === 0) throw new HttpError(400, 'the form holds no file');
     const saved: SavedUpload[] = [];
     for (const file of kept) saved.push(place(file.path, file.requested, file.bytes, target.layout));

@@ -48,7 +48,7 @@ export function sniffBom(bytes: Buffer): { encoding: InputEncoding; length: numb
  */
 export async function* decompressed(source: AsyncIterable<Buffer> | Iterable<Buffer>, onGzip?: () => void): AsyncGenerator<Buffer> {
   const iterator: AsyncIterator<Buffer> | Iterator<Buffer> =
-    Symbol.asyncIterator in source ? source[Symbol.asyncIterator]() : (source as Iterable<Buffer>)[Symbol.iterator]();
+    Symbol.asyncIterator in source ? source[Symbol.asyncIterator]() : source[Symbol.iterator]();
   try {
     const first = await iterator.next();
     if (first.done) return;
@@ -159,7 +159,7 @@ export class Utf16ToUtf8 {
     LONE_SURROGATE.lastIndex = 0; // matchAll starts where test() stopped
     for (const match of text.matchAll(LONE_SURROGATE)) {
       pieces.push(Buffer.from(text.slice(from, match.index), 'utf8'), INVALID_UTF8);
-      from = (match.index as number) + 1;
+      from = match.index + 1;
     }
     pieces.push(Buffer.from(text.slice(from), 'utf8'));
     if (trailing) pieces.push(INVALID_UTF8);

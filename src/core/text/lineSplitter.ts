@@ -105,7 +105,7 @@ export class LineSplitter {
       return lines.end();
     };
     if (this.lines === undefined) {
-      const head = this.head.length === 0 ? NO_BYTES : (this.head[0] as Buffer);
+      const head = this.head.length === 0 ? NO_BYTES : this.head[0];
       this.head = [];
       if (!this.start(head, this.decide(head, true) as InputEncoding)) {
         this.afterDrain = finish;

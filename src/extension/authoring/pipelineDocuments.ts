@@ -50,7 +50,7 @@ export function pointerSegments(pointer: string): string[] {
  */
 export function placeOf(document: vscode.TextDocument, root: Node | undefined, pointer: string, preferKey = false): JsonPlace {
   const whole = new vscode.Range(0, 0, 0, Math.max(1, document.lineAt(0).text.length));
-  if (!root) return { node: { type: 'null', offset: 0, length: 0 } as Node, isKey: false, exact: false, range: whole };
+  if (!root) return { node: { type: 'null', offset: 0, length: 0 }, isKey: false, exact: false, range: whole };
   let node: Node = root;
   let property: Node | undefined;
   let exact = true;

@@ -203,7 +203,7 @@ export class PipelinePreviews implements vscode.Disposable, vscode.TextDocumentC
     type Pick = vscode.QuickPickItem & { sample?: PreviewSample };
     const picks: Pick[] = [
       { label: vscode.l10n.t('$(file) Choose a file…') },
-      ...tests.map((test) => ({ label: `$(beaker) ${test.name}`, description: vscode.l10n.t("the test's input"), sample: { kind: 'test', index: test.index } as PreviewSample })),
+      ...tests.map((test): Pick => ({ label: `$(beaker) ${test.name}`, description: vscode.l10n.t("the test's input"), sample: { kind: 'test', index: test.index } })),
     ];
     const picked = tests.length === 0 ? picks[0] : await vscode.window.showQuickPick(picks, { placeHolder: vscode.l10n.t('Preview the pipeline over…') });
     if (!picked) return undefined;

@@ -39,7 +39,7 @@ describe('pipeline diagnostics', () => {
     const dir = await scratchFolder('diagnostics');
     const { document, editor } = await openPipeline(path.join(dir, 'broken.fileflow.json'), BROKEN);
     const diagnostics = await waitForDiagnostics(document.uri, 'four diagnostics', (d) => d.length === 4);
-    const byCode = new Map(diagnostics.map((d) => [String(d.code), d]));
+    const byCode = new Map(diagnostics.map((d) => [typeof d.code === 'object' ? d.code.value : d.code, d]));
     const expected: [string, vscode.Range, RegExp][] = [
       ['/start', rangeOfText(document, '"begin"'), /the start node "begin" does not exist/],
       ['/nodes/warn/with/pattern', rangeOfText(document, '"disk("'), /invalid regular expression/i],

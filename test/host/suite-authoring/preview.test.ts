@@ -43,7 +43,7 @@ describe('Preview Pipeline', () => {
     const pipelineFile = path.join(dir, 'p.fileflow.json');
     const { document, editor } = await openPipeline(pipelineFile, PIPELINE);
 
-    const preview = (await vscode.commands.executeCommand('fileflow.previewPipeline', document.uri, { kind: 'file', path: sample })) as Preview;
+    const preview = await vscode.commands.executeCommand<Preview>('fileflow.previewPipeline', document.uri, { kind: 'file', path: sample });
     assert.ok(preview, 'the command returns the preview');
     const expected = cliStdout(pipelineFile, sample);
     assert.equal(expected, 'sample.log:2: 10:01 [WARN] Disk: 91%\nE 10:02 [ERROR] DB: DOWN\nsample.log:5: 10:04 [WARN] Disk: 95%\n');

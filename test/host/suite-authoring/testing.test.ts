@@ -100,7 +100,7 @@ function recordRuns(testing: { controller: vscode.TestController }): { recorded:
       passed(item, duration);
     };
     run.failed = (item, message, duration) => {
-      recorded.failed.set(item.label, Array.isArray(message) ? message : [message]);
+      recorded.failed.set(item.label, [message].flat());
       failed(item, message, duration);
     };
     run.errored = (item, message, duration) => {

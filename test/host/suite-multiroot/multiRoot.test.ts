@@ -161,7 +161,13 @@ describe('multi-root workspace', () => {
     }
     await vscode.commands.executeCommand(COMMANDS.watchFolder, vscode.Uri.file(one));
     await vscode.commands.executeCommand(COMMANDS.watchFolder, vscode.Uri.file(two));
-    await Promise.all([one, two].map((dir) => runningRoot(api, dir).queue?.drain()));
+    await Promise.all(
+      [one, two].map((dir) => {
+        const { queue } = runningRoot(api, dir);
+        assert.ok(queue, `${dir} has a queue`);
+        return queue.drain();
+      }),
+    );
 
     assert.deepEqual(await listNames(path.join(one, 'processed')), ['app.log', 'keep.bak']);
     assert.deepEqual(await listNames(path.join(one, 'unprocessed')), []);

@@ -47,7 +47,7 @@ describe('commands', () => {
     await editor.edit((edit) => edit.insert(new vscode.Position(1, 0), '2026-11-30 08:00:05 [ERROR] Api: unsaved line\n'));
     assert.equal(document.isDirty, true);
 
-    const summary = (await vscode.commands.executeCommand(COMMANDS.processCurrentFile)) as FileSummary;
+    const summary = await vscode.commands.executeCommand<FileSummary>(COMMANDS.processCurrentFile);
     assert.equal(summary.status, 'processed');
     const name = path.relative(folder.uri.fsPath, file).split(path.sep).join('/');
     assert.equal(summary.name, name);
@@ -67,7 +67,7 @@ describe('commands', () => {
     await writeFile(path.join(dir, 'bin.dat'), Buffer.from([0x61, 0x00, 0x62]));
     await writeFile(path.join(dir, '.hidden'), 'x [WARN] hidden\n');
 
-    const summaries = (await vscode.commands.executeCommand(COMMANDS.processFolder, vscode.Uri.file(dir))) as FileSummary[];
+    const summaries = await vscode.commands.executeCommand<FileSummary[]>(COMMANDS.processFolder, vscode.Uri.file(dir));
     const byName = new Map(summaries.map((s) => [path.posix.basename(s.name), s]));
     assert.deepEqual([...byName.keys()].sort(), ['a.log', 'b.log', 'bin.dat']);
     assert.equal(byName.get('a.log')?.status, 'processed');
@@ -99,7 +99,7 @@ describe('commands', () => {
 
   it('Generate Sample Logs writes sample logs into the folder it is given', async () => {
     const dir = await scratchFolder('samples');
-    const files = (await vscode.commands.executeCommand(COMMANDS.generateSampleLogs, vscode.Uri.file(dir))) as string[];
+    const files = await vscode.commands.executeCommand<string[]>(COMMANDS.generateSampleLogs, vscode.Uri.file(dir));
     assert.equal(files.length, 10);
     const first = await readFile(files[0], 'utf8');
     assert.match(first, /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d( \[[A-Z]+\] \w+: |\|[A-Z]+\|\w+\|)/);

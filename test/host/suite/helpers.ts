@@ -4,6 +4,7 @@
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { errorMessage } from '../../../src/core/errors';
 import type { FileflowApi } from '../../../src/extension/extension';
 
 export const EXTENSION_ID = 'fileflow.fileflow';
@@ -46,9 +47,14 @@ export async function waitFor<T>(
     } catch (error) {
       last = error;
     }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${errorMessage(last)}` : ''}`);
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
+}
+
+/** A tree item's label as text (a label may be a string or a TreeItemLabel). */
+export function labelOf(item: vscode.TreeItem): string | undefined {
+  return typeof item.label === 'object' ? item.label.label : item.label;
 }
 
 export async function listNames(dir: string): Promise<string[]> {

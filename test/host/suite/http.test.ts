@@ -99,7 +99,7 @@ describe('HTTP API in the extension', () => {
     await waitFor('core.bin failed', async () => (await listNames(path.join(one, 'failed'))).includes('core.bin'));
     const retry = await fetch(`${url}/files/core.bin/retry?root=${encodeURIComponent(one)}`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
     assert.equal(retry.status, 200);
-    await waitFor('core.bin to fail again after its retry', async () => (api.manager.get(one)?.queue?.metrics.failed ?? 0) === 2);
+    await waitFor('core.bin to fail again after its retry', () => (api.manager.get(one)?.queue?.metrics.failed ?? 0) === 2);
 
     const metrics = await (await get(`${url}/metrics`, token)).text();
     assert.match(metrics, new RegExp(`^fileflow_files_total\\{root="${two.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}",status="processed"\\} 1$`, 'm'));
@@ -112,7 +112,7 @@ describe('HTTP API in the extension', () => {
   });
 
   it('"Open Dashboard in Browser" opens the page with the token in its #fragment', async () => {
-    const opened = (await vscode.commands.executeCommand(COMMANDS.openDashboard)) as string;
+    const opened = await vscode.commands.executeCommand<string>(COMMANDS.openDashboard);
     const token = await api.http.token();
     assert.ok(opened, 'the command opened a link');
     const link = new URL(opened);

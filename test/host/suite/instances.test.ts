@@ -7,8 +7,7 @@ import { mkdir, rename, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { FileflowApi } from '../../../src/extension/extension';
-import type { QueueRoot } from '../../../src/extension/queueManager';
-import { EXTENSION_ID, extensionApi, listNames, scratchFolder, waitFor } from './helpers';
+import { EXTENSION_ID, extensionApi, labelOf, listNames, scratchFolder, waitFor } from './helpers';
 
 describe('several instances on one folder', () => {
   let api: FileflowApi;
@@ -36,7 +35,7 @@ describe('several instances on one folder', () => {
     const pipelineFile = path.join(pipelineDir, 'slow.json');
     await writeFile(pipelineFile, JSON.stringify({ version: 1, nodes: { start: { use: { module: './slow.cjs' } } } }));
 
-    const root = (await api.manager.watch(dir)) as QueueRoot;
+    const root = await api.manager.watch(dir);
     assert.equal(root.status, 'watching');
     const extensionPath = vscode.extensions.getExtension(EXTENSION_ID)?.extensionPath as string;
     let out = '';
@@ -59,7 +58,7 @@ describe('several instances on one folder', () => {
           `this id ${root.queue?.id}; leases on disk: ${leases.join(', ')}`,
       );
     });
-    assert.match(String(instanceRow.label), new RegExp(`^Also worked by .+:${pid}$`));
+    assert.match(labelOf(instanceRow) ?? '', new RegExp(`^Also worked by .+:${pid}$`));
 
     const names = Array.from({ length: 12 }, (_, i) => `f${String(i).padStart(2, '0')}.log`);
     // Written next door and renamed in, so that either instance may take a file at once.

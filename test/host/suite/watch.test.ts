@@ -8,7 +8,7 @@ import type { FileflowApi } from '../../../src/extension/extension';
 import { COMMANDS } from '../../../src/extension/constants';
 import type { QueueRoot } from '../../../src/extension/queueManager';
 import type { FileflowNode } from '../../../src/extension/treeView';
-import { extensionApi, listNames, scratchFolder, waitFor, workspaceFolder } from './helpers';
+import { extensionApi, labelOf, listNames, scratchFolder, waitFor, workspaceFolder } from './helpers';
 
 function watchList(): string[] {
   return vscode.workspace.getConfiguration('fileflow', workspaceFolder().uri).get<string[]>('watchFolders', []);
@@ -20,8 +20,8 @@ async function treeGroups(api: FileflowApi, root: QueueRoot): Promise<Map<string
   const groups = new Map<string, { count: string; files: string[] }>();
   for (const group of await api.tree.getChildren(rootNode)) {
     const item = api.tree.getTreeItem(group);
-    const files = (await api.tree.getChildren(group)).map((n: FileflowNode) => String(api.tree.getTreeItem(n).label));
-    groups.set(String(item.label), { count: String(item.description), files });
+    const files = (await api.tree.getChildren(group)).map((n: FileflowNode) => labelOf(api.tree.getTreeItem(n)) ?? '');
+    groups.set(labelOf(item) ?? '', { count: String(item.description), files });
   }
   return groups;
 }
@@ -35,7 +35,7 @@ describe('watching folders', () => {
 
   it('Watch Folder starts a queue root, persists it in fileflow.watchFolders, and processes dropped files', async () => {
     const dir = await scratchFolder('watched');
-    const rootPath = (await vscode.commands.executeCommand(COMMANDS.watchFolder, vscode.Uri.file(dir))) as string;
+    const rootPath = await vscode.commands.executeCommand<string>(COMMANDS.watchFolder, vscode.Uri.file(dir));
     assert.equal(rootPath, dir);
     const relative = path.relative(workspaceFolder().uri.fsPath, dir).split(path.sep).join('/');
     await waitFor('the watch list to be saved', () => watchList().includes(relative));
@@ -50,7 +50,7 @@ describe('watching folders', () => {
 
     // The tree (read through its data provider) shows them under the right states, with counts.
     const groups = await waitFor('the tree to show both files', async () => {
-      const g = await treeGroups(api, root as QueueRoot);
+      const g = await treeGroups(api, root);
       return g.get('Processed')?.files.includes('ok.log') && g.get('Failed')?.files.includes('bad.log') ? g : undefined;
     });
     assert.equal(groups.get('Processed')?.count, '1');
@@ -96,7 +96,7 @@ describe('watching folders', () => {
 
   it('right-clicking a folder named unprocessed watches its parent', async () => {
     const dir = await scratchFolder('inbox-click');
-    const root = (await vscode.commands.executeCommand(COMMANDS.watchFolder, vscode.Uri.file(path.join(dir, 'unprocessed')))) as string;
+    const root = await vscode.commands.executeCommand<string>(COMMANDS.watchFolder, vscode.Uri.file(path.join(dir, 'unprocessed')));
     assert.equal(root, dir);
     assert.equal(api.manager.get(dir)?.status, 'watching');
     await vscode.commands.executeCommand(COMMANDS.stopWatchingFolder, vscode.Uri.file(dir));
