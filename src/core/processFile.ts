@@ -5,7 +5,7 @@
 
 import { rmSync } from 'node:fs';
 import { encodingFor, selectPipeline, type LoadedConfig, type PipelineSpec } from './config/pipelineSpec';
-import { FencedError, FileProcessingError, isTransientFsError } from './errors';
+import { errorMessage, FencedError, FileProcessingError, isTransientFsError } from './errors';
 import { levelEnabled, silentLogger, type Logger } from './logger';
 import { PipelineRun, TracingPipelineRun, type LineTrace, type LineTraceSink } from './pipeline/router';
 import { failureSummary, makeSummary, recordFailure, summaryText, type FailurePartial, type FileSummary, type SummaryJob } from './summary';
@@ -459,5 +459,5 @@ function asFileError(error: unknown): FileProcessingError {
   if (errno && typeof errno.code === 'string') {
     return new FileProcessingError(`filesystem error: ${errno.message}`, 'EIO', undefined, undefined, errno.code);
   }
-  return new FileProcessingError(error instanceof Error ? error.message : String(error), 'EPROCESSOR');
+  return new FileProcessingError(errorMessage(error), 'EPROCESSOR');
 }

@@ -15,6 +15,7 @@ import type { QueueManager, QueueRoot } from './queueManager';
 import { readSettings } from './settings';
 import type { SingleRun, SingleRunner } from './singleRuns';
 import { filePath, type FileflowNode, type FileflowTreeProvider } from './treeView';
+import { errorMessage } from '../core/errors';
 
 type FileNode = Extract<FileflowNode, { kind: 'file' }>;
 
@@ -55,7 +56,7 @@ export function registerCommands(deps: CommandDeps, failures: CommandFailure[] =
       try {
         return await handler(...args);
       } catch (error) {
-        const message = error instanceof Error ? error.message : String(error);
+        const message = errorMessage(error);
         log.error(`${id}: ${message}`);
         failures.push({ command: id, message, at: Date.now() });
         if (failures.length > KEPT_FAILURES) failures.splice(0, failures.length - KEPT_FAILURES);

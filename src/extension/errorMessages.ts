@@ -3,7 +3,7 @@
 
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { ConfigError } from '../core/errors';
+import { ConfigError, errorMessage } from '../core/errors';
 import { VSCODE_COMMANDS } from './constants';
 
 /** One line: for a configuration error, its first problem and where it is. */
@@ -13,7 +13,7 @@ export function describeError(error: unknown): string {
     const more = error.issues.length > 1 ? vscode.l10n.t(' (+{0} more)', error.issues.length - 1) : '';
     return `${first.message} — ${path.basename(error.file)}${first.path ? ` ${first.path}` : ''}${more}`;
   }
-  return error instanceof Error ? error.message : String(error);
+  return errorMessage(error);
 }
 
 /** Shows an error; a refusal because of Restricted Mode offers to manage workspace trust. */

@@ -16,6 +16,7 @@ import { listState } from '../core/queue/stateListing';
 import { StateModel } from '../core/queue/stateModel';
 import { showError } from './errorMessages';
 import { readSettings, settingPathFor, writeWatchFolders } from './settings';
+import { errorMessage } from '../core/errors';
 
 export type RootStatus = 'starting' | 'watching' | 'paused' | 'error' | 'stopping';
 
@@ -270,7 +271,7 @@ export class QueueManager implements vscode.Disposable {
       await queue.stop().catch(() => undefined);
       root.model.attach(undefined); // not running: the disk says what is where
       root.status = 'error';
-      root.error = error instanceof Error ? error.message : String(error);
+      root.error = errorMessage(error);
       this.logger.error(`could not watch ${rootPath}: ${root.error}`);
       showError(vscode.l10n.t('Fileflow could not watch {0}', path.basename(rootPath)), error);
     }

@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { constants, setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { compilePipelineObject, loadDefaultConfig, matchesSchema, parsePipelineText, pipelineShapes, type LoadedConfig } from '../config/pipelineConfig';
-import { ConfigError } from '../errors';
+import { ConfigError, errorMessage } from '../errors';
 import { processInMemory } from '../processFile';
 import { readTests, testInput, type PipelineTest, type TestInput } from './pipelineTests';
 import { packTraces, type FromSampleWorker, type InvalidStage, type SampleRun, type ToSampleWorker } from './sampleProtocol';
@@ -34,7 +34,7 @@ function post(message: FromSampleWorker): void {
 
 let queue: Promise<void> = Promise.resolve();
 port.on('message', (message: ToSampleWorker) => {
-  queue = queue.then(() => handle(message)).catch((error: unknown) => post({ type: 'error', id: message.id, message: error instanceof Error ? error.message : String(error) }));
+  queue = queue.then(() => handle(message)).catch((error: unknown) => post({ type: 'error', id: message.id, message: errorMessage(error) }));
 });
 
 async function handle(message: ToSampleWorker): Promise<void> {

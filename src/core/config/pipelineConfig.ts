@@ -10,7 +10,7 @@ import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { inputFileIssues, readTests } from '../authoring/pipelineTests';
-import { ConfigError, type ConfigIssue } from '../errors';
+import { ConfigError, type ConfigIssue, errorMessage } from '../errors';
 import { BUILTINS } from '../pipeline/builtins';
 import type { CreateProcessor, Processor, ProcessorOptions } from '../pipeline/processor';
 import type { TextEncoding } from '../text/decode';
@@ -355,7 +355,7 @@ function callFactory(factory: CreateProcessor, options: ProcessorOptions, module
   try {
     return factory({ ...options });
   } catch (error) {
-    throw new Error(`createProcessor() of ${module} threw: ${error instanceof Error ? error.message : String(error)}`);
+    throw new Error(`createProcessor() of ${module} threw: ${errorMessage(error)}`);
   }
 }
 

@@ -3,7 +3,7 @@
 // This is the per-line hot path: no allocation per hop beyond what processors do themselves.
 
 import { END_TAG, type PipelineSpec } from '../config/pipelineSpec';
-import { FileProcessingError } from '../errors';
+import { errorMessage, FileProcessingError } from '../errors';
 import type { Processor, ProcessorContext } from './processor';
 
 import type { NodeStats } from '../../shared/metrics';
@@ -330,7 +330,7 @@ export class PipelineRun {
   private processorError(node: NodeRuntime, error: unknown, n: number): FileProcessingError {
     if (error instanceof FileProcessingError) return error;
     node.errors++;
-    const message = error instanceof Error ? error.message : String(error);
+    const message = errorMessage(error);
     const wrapped = new FileProcessingError(`node "${node.name}" failed on line ${n}: ${message}`, 'EPROCESSOR', node.name, n);
     if (error instanceof Error && error.stack) wrapped.stack = error.stack;
     return wrapped;

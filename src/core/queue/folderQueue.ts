@@ -19,7 +19,7 @@ import {
   DEFAULT_USE_POLLING,
   workerCount,
 } from '../defaults';
-import { ConfigError, FencedError, FileProcessingError, isTransientFsError } from '../errors';
+import { ConfigError, errorMessage, FencedError, FileProcessingError, isTransientFsError } from '../errors';
 import { silentLogger, type Logger } from '../logger';
 import { MetricsCollector } from '../metrics';
 import type { FileJob } from '../processFile';
@@ -552,7 +552,7 @@ export class FolderQueue extends EventEmitter<{ event: [QueueEvent] }> {
       pool = await this.startPool(text);
     } catch (error) {
       this.pipelineText = text; // the same broken text is not reported again
-      this.rejectPipeline(file, error instanceof Error ? error.message : String(error));
+      this.rejectPipeline(file, errorMessage(error));
       return;
     }
     if (this.stopping) {
@@ -694,7 +694,7 @@ export class FolderQueue extends EventEmitter<{ event: [QueueEvent] }> {
   private scheduleTick(lookOnly = false): void {
     this.ticking = this.ticking
       .then(() => (lookOnly ? this.lookNow() : this.tick()))
-      .catch((error: unknown) => this.logger.warn(`checking the other instances on ${this.layout.root} failed: ${error instanceof Error ? error.message : String(error)}`));
+      .catch((error: unknown) => this.logger.warn(`checking the other instances on ${this.layout.root} failed: ${errorMessage(error)}`));
   }
 
   /**

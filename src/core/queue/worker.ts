@@ -4,7 +4,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { compilePipelineText, loadDefaultConfig, pipelineShapes, type LoadedConfig } from '../config/pipelineConfig';
 import { lstatSync } from 'node:fs';
-import { ConfigError, FencedError, FileProcessingError } from '../errors';
+import { ConfigError, errorMessage, FencedError, FileProcessingError } from '../errors';
 import { LOG_LEVELS, type Logger, type LogLevel } from '../logger';
 import { processFile } from '../processFile';
 import type { FromWorker, ToWorker, WorkerData, WorkerSettings } from './workerProtocol';
@@ -46,7 +46,7 @@ config.then(
     post(
       error instanceof ConfigError
         ? { type: 'startFailed', message: error.message, file: error.file, issues: error.issues }
-        : { type: 'startFailed', message: error instanceof Error ? error.message : String(error) },
+        : { type: 'startFailed', message: errorMessage(error) },
     ),
 );
 
@@ -86,7 +86,7 @@ async function handleJob(message: Extract<ToWorker, { type: 'job' }>): Promise<v
       return;
     }
     const fileError =
-      error instanceof FileProcessingError ? error : new FileProcessingError(error instanceof Error ? error.message : String(error), 'EIO');
+      error instanceof FileProcessingError ? error : new FileProcessingError(errorMessage(error), 'EIO');
     post({ type: 'transient', id, message: fileError.message, code: fileError.code, sysCode: fileError.sysCode });
     return;
   }

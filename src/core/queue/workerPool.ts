@@ -7,7 +7,7 @@
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { PipelineShape } from '../../shared/metrics';
-import { ConfigError, FencedError, FileProcessingError } from '../errors';
+import { ConfigError, errorMessage, FencedError, FileProcessingError } from '../errors';
 import { silentLogger, type Logger } from '../logger';
 import type { FileJob } from '../processFile';
 import type { FileSummary } from '../summary';
@@ -248,7 +248,7 @@ export class WorkerPool {
     for (const [key, name] of folders) {
       const [dir, tag] = key.split('\0');
       await removeTemporaryFilesIn(dir, tag, thread).catch((error: unknown) =>
-        this.logger.warn(`could not remove a temporary file of ${name}: ${error instanceof Error ? error.message : String(error)}`),
+        this.logger.warn(`could not remove a temporary file of ${name}: ${errorMessage(error)}`),
       );
     }
   }

@@ -11,6 +11,7 @@ import { SampleRunner } from '../../core/authoring/sampleRunner';
 import type { Logger } from '../../core/logger';
 import { settingId } from '../settings';
 import { coveredBySchema, isPipelineDocument, parseDocumentTree, placeOf } from './pipelineDocuments';
+import { errorMessage } from '../../core/errors';
 
 export const DIAGNOSTIC_SOURCE = 'fileflow';
 const DEBOUNCE_MS = 200;
@@ -126,7 +127,7 @@ export class PipelineDiagnostics implements vscode.Disposable, vscode.CodeAction
         ok: false as const,
         stage: 'semantic' as const,
         message: String(error),
-        issues: [{ path: '', message: `the pipeline could not be checked: ${error instanceof Error ? error.message : String(error)}` }],
+        issues: [{ path: '', message: `the pipeline could not be checked: ${errorMessage(error)}` }],
       }));
       if (document.isClosed || document.version !== version) return; // a newer check follows
       const issues = outcome.ok ? [] : outcome.stage === 'json' ? [] : outcome.issues; // VS Code reports JSON syntax errors itself

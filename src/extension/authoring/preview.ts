@@ -11,7 +11,7 @@ import { parse as parseJsonc } from 'jsonc-parser';
 import * as vscode from 'vscode';
 import { readTests, testInput } from '../../core/authoring/pipelineTests';
 import { SampleRunner, SampleTimeoutError, traceAt, type SampleData, type SampleRun } from '../../core/authoring/sampleRunner';
-import { formatConfigIssues } from '../../core/errors';
+import { errorMessage, formatConfigIssues } from '../../core/errors';
 import { DEFAULT_FILE_TIMEOUT_MS } from '../../core/defaults';
 import type { Logger } from '../../core/logger';
 import { COMMANDS, CONTEXT_KEYS, VSCODE_COMMANDS } from '../constants';
@@ -248,7 +248,7 @@ export class PipelinePreviews implements vscode.Disposable, vscode.TextDocumentC
       const run = await preview.runner.run(sample.name, { key: sample.key }, { trace: true, maxLines: PREVIEW_MAX_LINES });
       this.show(preview, version, run, undefined);
     } catch (error) {
-      const message = error instanceof SampleTimeoutError ? vscode.l10n.t('The sample took longer than the time limit (fileflow.fileTimeoutSec) and was stopped: a processor may be stuck.') : error instanceof Error ? error.message : String(error);
+      const message = error instanceof SampleTimeoutError ? vscode.l10n.t('The sample took longer than the time limit (fileflow.fileTimeoutSec) and was stopped: a processor may be stuck.') : errorMessage(error);
       if (error instanceof SampleTimeoutError) preview.keptKey = undefined; // the new worker has the sample replayed, but be safe
       this.show(preview, -1, undefined, `${message}\n`);
       if (!(error instanceof SampleTimeoutError)) this.logger.warn(`preview of ${preview.pipeline.fsPath}: ${message}`);

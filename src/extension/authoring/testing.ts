@@ -15,6 +15,7 @@ import { DEFAULT_FILE_TIMEOUT_MS, DEFAULT_PIPELINE_FILE } from '../../core/defau
 import { TEST_CONTROLLER } from '../constants';
 import { readSettings } from '../settings';
 import { isPipelineDocument, parseDocumentTree, PIPELINE_FILE_SUFFIX, placeOf } from './pipelineDocuments';
+import { errorMessage } from '../../core/errors';
 
 export class PipelineTesting implements vscode.Disposable {
   readonly controller = vscode.tests.createTestController(TEST_CONTROLLER, vscode.l10n.t('Fileflow pipeline tests'));
@@ -147,7 +148,7 @@ export class PipelineTesting implements vscode.Disposable {
       }
     } catch (error) {
       if (!token.isCancellationRequested) {
-        const message = new vscode.TestMessage(error instanceof Error ? error.message : String(error));
+        const message = new vscode.TestMessage(errorMessage(error));
         for (const item of items) run.errored(item, message);
       }
     } finally {
