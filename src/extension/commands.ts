@@ -5,6 +5,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { errorMessage } from '../core/errors';
 import { writeSamples } from '../core/samples';
 import { SUMMARY_SUFFIX } from '../core/summary';
 import { COMMANDS, CONTEXT_KEYS, VSCODE_COMMANDS } from './constants';
@@ -15,7 +16,6 @@ import type { QueueManager, QueueRoot } from './queueManager';
 import { readSettings } from './settings';
 import type { SingleRun, SingleRunner } from './singleRuns';
 import { filePath, type FileflowNode, type FileflowTreeProvider } from './treeView';
-import { errorMessage } from '../core/errors';
 
 type FileNode = Extract<FileflowNode, { kind: 'file' }>;
 

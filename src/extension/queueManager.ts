@@ -6,6 +6,7 @@
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { errorMessage } from '../core/errors';
 import type { Logger } from '../core/logger';
 import type { MetricsCollector } from '../core/metrics';
 import { FolderQueue, type QueueEvent } from '../core/queue/folderQueue';
@@ -16,7 +17,6 @@ import { listState } from '../core/queue/stateListing';
 import { StateModel } from '../core/queue/stateModel';
 import { showError } from './errorMessages';
 import { readSettings, settingPathFor, writeWatchFolders } from './settings';
-import { errorMessage } from '../core/errors';
 
 export type RootStatus = 'starting' | 'watching' | 'paused' | 'error' | 'stopping';
 

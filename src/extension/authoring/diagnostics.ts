@@ -8,10 +8,10 @@
 import * as vscode from 'vscode';
 import type { ConfigIssue } from '../../core/errors';
 import { SampleRunner } from '../../core/authoring/sampleRunner';
+import { errorMessage } from '../../core/errors';
 import type { Logger } from '../../core/logger';
 import { settingId } from '../settings';
 import { coveredBySchema, isPipelineDocument, parseDocumentTree, placeOf } from './pipelineDocuments';
-import { errorMessage } from '../../core/errors';
 
 export const DIAGNOSTIC_SOURCE = 'fileflow';
 const DEBOUNCE_MS = 200;

@@ -10,12 +10,12 @@ import { readTests } from '../../core/authoring/pipelineTests';
 import { SampleRunner } from '../../core/authoring/sampleRunner';
 import { describeFailure } from '../../core/authoring/testReport';
 import type { TestResult } from '../../core/authoring/testRunner';
+import { errorMessage } from '../../core/errors';
 import type { Logger } from '../../core/logger';
 import { DEFAULT_FILE_TIMEOUT_MS, DEFAULT_PIPELINE_FILE } from '../../core/defaults';
 import { TEST_CONTROLLER } from '../constants';
 import { readSettings } from '../settings';
 import { isPipelineDocument, parseDocumentTree, PIPELINE_FILE_SUFFIX, placeOf } from './pipelineDocuments';
-import { errorMessage } from '../../core/errors';
 
 export class PipelineTesting implements vscode.Disposable {
   readonly controller = vscode.tests.createTestController(TEST_CONTROLLER, vscode.l10n.t('Fileflow pipeline tests'));
