@@ -373,7 +373,7 @@ export async function processStream(
   job: SummaryJob,
   input: FileInput,
   write: (text: string) => void | Promise<void>,
-  options: Pick<FileRunOptions, 'maxLineBytes' | 'logger' | 'traceLine'> = {},
+  options: Omit<FileRunOptions, 'decoded'> = {},
 ): Promise<FileSummary> {
   let file: FileRun | undefined;
   let bytesOut = 0;
@@ -418,31 +418,15 @@ export async function processInMemory(
 ): Promise<InMemoryResult> {
   const lines: string[] = [];
   const traces: LineTrace[] | undefined = options.trace ? [] : undefined;
-  let file: FileRun | undefined;
-  let bytesOut = 0;
-  try {
-    const run = new FileRun(config, job, {
-      maxLineBytes: options.maxLineBytes,
-      logger: options.logger,
-      decoded: 'text' in input,
-      collectLines: lines,
-      traceLine: traces ? (path, n) => traces.push({ path, n }) : undefined,
-    });
-    file = run;
-    await runThrough(
-      run,
-      (settle) => feed(run, input, settle),
-      (text) => {
-        bytesOut += Buffer.byteLength(text, 'utf8');
-      },
-    );
-    run.warnInvalid();
-    return { summary: run.processedSummary(bytesOut), lines, ...(traces ? { traces } : {}) };
-  } catch (caught) {
-    file?.warnInvalid();
-    const summary = failureSummary(job, asFileError(caught), file?.started ?? Date.now(), file?.partial() ?? {});
-    return { summary, lines: [], ...(traces ? { traces: [] } : {}) };
-  }
+  const summary = await processStream(config, job, input, () => undefined, {
+    maxLineBytes: options.maxLineBytes,
+    logger: options.logger,
+    collectLines: lines,
+    traceLine: traces ? (path, n) => traces.push({ path, n }) : undefined,
+  });
+  // A failed file has no result, so none of its lines (or their traces) are given back.
+  if (summary.status === 'failed') return { summary, lines: [], ...(traces ? { traces: [] } : {}) };
+  return { summary, lines, ...(traces ? { traces } : {}) };
 }
 
 function choosePipeline(config: LoadedConfig, name: string, firstLine: string | undefined): PipelineSpec {

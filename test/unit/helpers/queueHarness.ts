@@ -331,17 +331,8 @@ export function expectedTriage(name: string, text: string): string {
 // ---------------------------------------------------------------------------------------
 // Generated contents
 
-/** A small seeded PRNG (mulberry32), so a failing run can be repeated with its seed. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A small seeded PRNG (the sample data's mulberry32), so a failing run can be repeated with its seed. */
+export { seededRandom as prng } from '../../../src/core/samples';
 
 const LEVELS = ['TRACE', 'DEBUG', 'INFO', 'NOTICE', 'WARN', 'WARNING', 'ERROR', 'ERR', 'SEVERE', 'CRITICAL', 'CRIT', 'FATAL', 'EMERG', 'ALERT'];
 // Look like levels but are not whole-word level tokens (or come after an earlier one).
