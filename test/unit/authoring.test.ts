@@ -293,8 +293,8 @@ describe('pipeline authoring: engine', () => {
   });
 
   describe('SampleRunner (worker thread)', () => {
-    it('runs tests under the time limit: a stuck processor fails its test, and the next test still runs', async function () {
-      this.timeout(20_000);
+    /** A pipeline file whose processor never returns from "HANG", with a test stuck on it and one that passes. */
+    async function writeStuckAndFinePipeline(): Promise<string> {
       const dir = await tempDir();
       await copyFile(path.join(FIXTURES, 'hangOn.cjs'), path.join(dir, 'hangOn.cjs'));
       const file = path.join(dir, 'p.json');
@@ -308,6 +308,12 @@ describe('pipeline authoring: engine', () => {
           ],
         }),
       );
+      return file;
+    }
+
+    it('runs tests under the time limit: a stuck processor fails its test, and the next test still runs', async function () {
+      this.timeout(20_000);
+      const file = await writeStuckAndFinePipeline();
       const runner = new SampleRunner({ timeoutMs: 1000 });
       try {
         const loaded = await runner.load({ file, allowCustomModules: true });
@@ -324,19 +330,7 @@ describe('pipeline authoring: engine', () => {
 
     it('a worker started again after a timeout loads the text the caller read, never the file itself', async function () {
       this.timeout(20_000);
-      const dir = await tempDir();
-      await copyFile(path.join(FIXTURES, 'hangOn.cjs'), path.join(dir, 'hangOn.cjs'));
-      const file = path.join(dir, 'p.json');
-      await writeFile(
-        file,
-        JSON.stringify({
-          nodes: { start: { use: { module: './hangOn.cjs' } } },
-          tests: [
-            { name: 'stuck', input: ['HANG'] },
-            { name: 'fine', input: ['ok'], expect: { output: ['ok'] } },
-          ],
-        }),
-      );
+      const file = await writeStuckAndFinePipeline();
       const runner = new SampleRunner({ timeoutMs: 1000 });
       try {
         const loaded = await runner.load({ file, allowCustomModules: true });

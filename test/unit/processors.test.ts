@@ -403,37 +403,27 @@ describe('built-in processors (the table of docs/pipelines.md)', () => {
       assert.deepEqual(await outputOf(byTag(), lines), expected);
     });
 
-    it('finds the level in pipe-separated and bare forms', async () => {
-      assert.deepEqual(await outputOf(byTag(), ['2026|WARNING|Db|slow', 'FATAL', 'x ALERT: y']), [
-        'warn <- 2026|WARNING|Db|slow',
-        'critical <- FATAL',
-        'critical <- x ALERT: y',
-      ]);
-    });
-
-    it('lines with no level token go to "other" by default', async () => {
-      assert.deepEqual(await outputOf(byTag(), ['nothing to see', '']), ['other <- nothing to see', 'other <- ']);
-    });
-
-    it('matches whole words only', async () => {
-      const lines = ['ERRORS happened', 'XERROR', 'ERROR_CODE 5', 'INFOS', 'WARNINGS', 'CRITICALLY', 'DEBUGGER', 'ERR42'];
-      assert.deepEqual(
-        await outputOf(byTag(), lines),
-        lines.map((line) => `other <- ${line}`),
-      );
-    });
-
-    it('uses the first level token on the line', async () => {
-      assert.deepEqual(await outputOf(byTag(), ['INFO then ERROR', 'WARNINGS ERROR then INFO', 'a-DEBUG-b FATAL']), [
-        'info <- INFO then ERROR',
-        'error <- WARNINGS ERROR then INFO',
-        'debug <- a-DEBUG-b FATAL',
-      ]);
-    });
-
-    it('is case-sensitive: lower-case words are not levels', async () => {
-      assert.deepEqual(await outputOf(byTag(), ['no error found', 'Warning: x']), ['other <- no error found', 'other <- Warning: x']);
-    });
+    const notLevels = ['ERRORS happened', 'XERROR', 'ERROR_CODE 5', 'INFOS', 'WARNINGS', 'CRITICALLY', 'DEBUGGER', 'ERR42'];
+    const cases: { title: string; lines: string[]; expected: string[] }[] = [
+      {
+        title: 'finds the level in pipe-separated and bare forms',
+        lines: ['2026|WARNING|Db|slow', 'FATAL', 'x ALERT: y'],
+        expected: ['warn <- 2026|WARNING|Db|slow', 'critical <- FATAL', 'critical <- x ALERT: y'],
+      },
+      { title: 'lines with no level token go to "other" by default', lines: ['nothing to see', ''], expected: ['other <- nothing to see', 'other <- '] },
+      { title: 'matches whole words only', lines: notLevels, expected: notLevels.map((line) => `other <- ${line}`) },
+      {
+        title: 'uses the first level token on the line',
+        lines: ['INFO then ERROR', 'WARNINGS ERROR then INFO', 'a-DEBUG-b FATAL'],
+        expected: ['info <- INFO then ERROR', 'error <- WARNINGS ERROR then INFO', 'debug <- a-DEBUG-b FATAL'],
+      },
+      { title: 'is case-sensitive: lower-case words are not levels', lines: ['no error found', 'Warning: x'], expected: ['other <- no error found', 'other <- Warning: x'] },
+    ];
+    for (const { title, lines, expected } of cases) {
+      it(title, async () => {
+        assert.deepEqual(await outputOf(byTag(), lines), expected);
+      });
+    }
 
     it('the default option names the tag for lines without a level', async () => {
       const pipeline = byTag({ with: { default: 'misc' } });
