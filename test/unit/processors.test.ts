@@ -304,67 +304,47 @@ describe('built-in processors (the table of docs/pipelines.md)', () => {
 
   describe('route', () => {
     const tagged = (format: string) => ({ use: 'template', with: { format } });
+    /** A pipeline whose start node routes by `rules` (else to `fallback`) to the other `nodes`. */
+    const routing = (rules: object[], fallback: string, nodes: Record<string, object>) => ({
+      nodes: { start: { use: 'route', with: { rules, default: fallback } }, ...nodes },
+    });
 
     it('sends a line to the tag of the first rule whose regex matches, in rule order', async () => {
-      const pipeline = {
-        nodes: {
-          start: {
-            use: 'route',
-            with: {
-              rules: [
-                { pattern: 'disk', tag: 'a' },
-                { pattern: 'error', tag: 'b' },
-              ],
-              default: 'c',
-            },
-          },
-          a: tagged('A {line}'),
-          b: tagged('B {line}'),
-          c: tagged('C {line}'),
-        },
-      };
-      assert.deepEqual(await outputOf(pipeline, ['disk error', 'error', 'disk', 'other']), [
-        'A disk error',
-        'B error',
-        'A disk',
-        'C other',
-      ]);
+      const pipeline = routing(
+        [
+          { pattern: 'disk', tag: 'a' },
+          { pattern: 'error', tag: 'b' },
+        ],
+        'c',
+        { a: tagged('A {line}'), b: tagged('B {line}'), c: tagged('C {line}') },
+      );
+      assert.deepEqual(await outputOf(pipeline, ['disk error', 'error', 'disk', 'other']), ['A disk error', 'B error', 'A disk', 'C other']);
     });
 
     it('uses default when no rule matches (including with no rules at all)', async () => {
-      const pipeline = { nodes: { start: { use: 'route', with: { rules: [], default: 'x' } }, x: tagged('X {line}') } };
+      const pipeline = routing([], 'x', { x: tagged('X {line}') });
       assert.deepEqual(await outputOf(pipeline, ['a', 'b']), ['X a', 'X b']);
     });
 
     it('rule flags default to "" (case-sensitive) and can be set per rule', async () => {
-      const pipeline = {
-        nodes: {
-          start: {
-            use: 'route',
-            with: {
-              rules: [
-                { pattern: 'warn', tag: 'w' },
-                { pattern: 'error', flags: 'i', tag: 'e' },
-              ],
-              default: 'end',
-            },
-          },
-          w: tagged('W {line}'),
-          e: tagged('E {line}'),
-        },
-      };
+      const pipeline = routing(
+        [
+          { pattern: 'warn', tag: 'w' },
+          { pattern: 'error', flags: 'i', tag: 'e' },
+        ],
+        'end',
+        { w: tagged('W {line}'), e: tagged('E {line}') },
+      );
       assert.deepEqual(await outputOf(pipeline, ['warn', 'WARN', 'ERROR', 'error']), ['W warn', 'WARN', 'E ERROR', 'E error']);
     });
 
     it('a "g" rule matches every line it should (lastIndex is not carried over)', async () => {
-      const pipeline = {
-        nodes: { start: { use: 'route', with: { rules: [{ pattern: 'x', flags: 'g', tag: 'hit' }], default: 'end' } }, hit: tagged('hit {line}') },
-      };
+      const pipeline = routing([{ pattern: 'x', flags: 'g', tag: 'hit' }], 'end', { hit: tagged('hit {line}') });
       assert.deepEqual(await outputOf(pipeline, ['x', 'x', 'x']), ['hit x', 'hit x', 'hit x']);
     });
 
     it('may route straight to end', async () => {
-      const pipeline = { nodes: { start: { use: 'route', with: { rules: [{ pattern: '^k', tag: 'end' }], default: 'gone' } }, gone: { use: 'drop' } } };
+      const pipeline = routing([{ pattern: '^k', tag: 'end' }], 'gone', { gone: { use: 'drop' } });
       const result = await run(pipeline, ['keep', 'lose', 'kept']);
       assert.deepEqual(result.lines, ['keep', 'kept']);
       assert.deepEqual(result.summary.tags, { start: 3, gone: 1, end: 2 });
