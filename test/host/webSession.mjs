@@ -27,6 +27,7 @@ export class WebSession {
     /** What the page logged as an error, in order. */
     this.browserErrors = [];
     this.consoleLines = Promise.resolve();
+    this.stopped = undefined;
     this.tempDir = mkdtempSync(join(tmpdir(), prefix));
     running.add(this);
     this.dirs = {
@@ -93,16 +94,23 @@ export class WebSession {
     await this.stop();
   }
 
-  /** Stops the browser and the server and removes the temporary folder (unless kept); safe to call twice. */
-  async stop() {
-    const { browser, server } = this;
+  /**
+   * Stops the browser and the server and removes the temporary folder (unless kept). Every
+   * call (the script's own, a signal's) waits for the one and only stop to finish, so none of
+   * them can let the script exit while the server is still being stopped.
+   */
+  stop() {
+    this.stopped ??= this.#stop();
+    return this.stopped;
+  }
+
+  async #stop() {
+    await closeBrowser(this.browser, this.log);
+    await stopServerProcess(this.server, this.log);
     this.browser = undefined;
     this.server = undefined;
-    await closeBrowser(browser, this.log);
-    await stopServerProcess(server, this.log);
-    if (this.tempDir && !this.keepTemp) rmSync(this.tempDir, { recursive: true, force: true });
-    else if (this.tempDir) console.log(`  (kept ${this.tempDir})`);
-    this.tempDir = undefined;
+    if (!this.keepTemp) rmSync(this.tempDir, { recursive: true, force: true });
+    else console.log(`  (kept ${this.tempDir})`);
     running.delete(this);
   }
 }
