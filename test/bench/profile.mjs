@@ -14,7 +14,7 @@ import { SourceMap } from 'node:module';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BENCH_DIR, CLI, NODE, REPO, cacheDir, removeWorkDirs, sampleLog, workDir } from './lib/harness.mjs';
-import { SEED_BASELINE, SEED_PIPELINE } from './benchmarks/pipeline-1m.mjs';
+import { SEED_BASELINE, SEED_PIPELINE } from './lib/seed.mjs';
 
 function parseArgs(argv) {
   const opts = { lines: 1_000_000, pipeline: 'seed', top: 25, summarise: null, intervalUs: 100, baseline: false };

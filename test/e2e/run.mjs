@@ -19,27 +19,13 @@
 // (server output, browser console) and VS Code's own logs.
 /* global window, document -- functions passed to page.evaluate() run in the browser */
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { CHROMIUM, CODE_SERVER_VERSION, node24, serverMain } from '../host/cache.mjs';
 import { defaultSettings } from '../host/suites.mjs';
-import {
-  LaunchError,
-  NOISE,
-  WORKBENCH_LOAD_LIMIT_MS,
-  closeBrowser,
-  consoleText,
-  freePort,
-  installVsix,
-  launchBrowser,
-  logTo,
-  startServer,
-  stopServerProcess,
-  waitForServer,
-} from '../host/vscodeWeb.mjs';
+import { LaunchError, WORKBENCH_LOAD_LIMIT_MS, installVsix, logTo } from '../host/vscodeWeb.mjs';
+import { WebSession, isStopping, runMain } from '../host/webSession.mjs';
 import { authoringGroup } from './authoring.mjs';
 import { TimeoutError, until, WAIT_MS } from '../host/until.mjs';
 
@@ -506,39 +492,18 @@ const GROUPS = [
 // ---------------------------------------------------------------------------------------------
 // Running a group: one VS Code server + browser for its scenarios
 
-/** What must be stopped however we leave. */
-const live = { server: undefined, browser: undefined, tempDir: undefined };
-
-async function cleanup(log) {
-  const { browser, server } = live;
-  live.browser = undefined;
-  live.server = undefined;
-  await closeBrowser(browser, log);
-  await stopServerProcess(server, log);
-  if (live.tempDir && !KEEP_TEMP) rmSync(live.tempDir, { recursive: true, force: true });
-  else if (live.tempDir) console.log(`    (kept ${live.tempDir})`);
-  live.tempDir = undefined;
-}
-
 async function runGroup(group) {
   const started = Date.now();
   const logFile = join(RESULTS, `${group.name}.log`);
   const log = logTo(logFile);
   const outcomes = [];
   let launchProblem;
-  let page;
-  let consoleLines = Promise.resolve();
-  const browserErrors = [];
+  let session;
 
   try {
-    live.tempDir = mkdtempSync(join(tmpdir(), `fileflow-e2e-${group.name}-`));
-    const dirs = {
-      userDataDir: join(live.tempDir, 'user'),
-      serverDataDir: join(live.tempDir, 'server'),
-      extensionsDir: join(live.tempDir, 'extensions'),
-      workspaceDir: join(live.tempDir, 'fileflow-demo'),
-    };
-    const scratchDir = join(live.tempDir, 'scratch');
+    session = new WebSession({ prefix: `fileflow-e2e-${group.name}-`, workspaceName: 'fileflow-demo', keepTemp: KEEP_TEMP, log });
+    const { dirs } = session;
+    const scratchDir = join(session.tempDir, 'scratch');
     for (const dir of [...Object.values(dirs), scratchDir]) mkdirSync(dir, { recursive: true });
     const settings = { ...defaultSettings, ...group.settings };
     mkdirSync(join(dirs.userDataDir, 'User'), { recursive: true });
@@ -550,33 +515,12 @@ async function runGroup(group) {
     const installed = readdirSync(dirs.extensionsDir).filter((name) => name.startsWith('fileflow.'));
     if (installed.length !== 1) throw new LaunchError(`after installing the .vsix, ${dirs.extensionsDir} holds ${JSON.stringify(readdirSync(dirs.extensionsDir))}`);
 
-    const port = await freePort();
     // No smoke-test driver: with it, VS Code shows no notification toasts.
-    live.server = startServer({ port, cwd: live.tempDir, log, testDriver: false, ...dirs });
-    await waitForServer(live.server, port);
-    log(`[e2e] server answers on port ${port}`);
-    live.browser = await launchBrowser();
-    const context = await live.browser.newContext({ viewport: VIEWPORT });
-    page = await context.newPage();
-    page.on('console', (message) => {
-      consoleLines = consoleLines.then(async () => {
-        const text = await consoleText(message);
-        log(`[browser ${message.type()}] ${text}`);
-        if (message.type() === 'error') browserErrors.push(text);
-      });
-    });
-    page.on('pageerror', (error) => log(`[browser page error] ${error.stack ?? error.message}`));
-
-    const url = `http://localhost:${port}/?folder=${encodeURIComponent(dirs.workspaceDir)}`;
-    log(`[e2e] opening ${url}`);
-    try {
-      await page.goto(url, { waitUntil: 'domcontentloaded', timeout: WORKBENCH_LOAD_LIMIT_MS });
-      await page.waitForSelector('.monaco-workbench', { timeout: WORKBENCH_LOAD_LIMIT_MS });
-      // The Explorer shows the folder once the remote connection works.
-      await page.locator('.explorer-folders-view .monaco-list-row').first().waitFor({ state: 'visible', timeout: WORKBENCH_LOAD_LIMIT_MS });
-    } catch (error) {
-      throw new LaunchError(`VS Code's workbench did not load (${error.message.split('\n')[0]})`);
-    }
+    const port = await session.startServer({ testDriver: false });
+    const page = await session.openPage(VIEWPORT);
+    // The Explorer shows the folder once the remote connection works.
+    const explorerShowsFolder = () => page.locator('.explorer-folders-view .monaco-list-row').first().waitFor({ state: 'visible', timeout: WORKBENCH_LOAD_LIMIT_MS });
+    await session.loadWorkbench(`http://localhost:${port}/?folder=${encodeURIComponent(dirs.workspaceDir)}`, explorerShowsFolder);
     const loadSeconds = (Date.now() - started) / 1000;
     log(`[e2e] workbench loaded after ${loadSeconds.toFixed(1)} s`);
     console.log(`\n  ${group.title} (VS Code ready in ${loadSeconds.toFixed(1)} s)`);
@@ -621,19 +565,15 @@ async function runGroup(group) {
   } catch (error) {
     launchProblem = error instanceof LaunchError ? error.message : `e2e runner error: ${error.stack ?? error}`;
     log(`[e2e] ${launchProblem}`);
+    const page = session?.page;
     if (page && !page.isClosed()) await page.screenshot({ path: join(RESULTS, `${group.name}-launch-failure.png`), timeout: 10_000 }).catch(() => undefined);
   }
 
-  if (live.tempDir && existsSync(join(live.tempDir, 'user', 'logs'))) {
-    cpSync(join(live.tempDir, 'user', 'logs'), join(RESULTS, `${group.name}-server-logs`), { recursive: true });
-  }
-  await Promise.race([consoleLines, sleep(5000)]);
-  await cleanup(log);
+  await session?.end(join(RESULTS, `${group.name}-server-logs`));
   if (launchProblem) {
     console.log(`\n  ${group.title}`);
     console.log(`    ✖ VS Code did not start: ${launchProblem}`);
-    const lastErrors = browserErrors.filter((text) => !NOISE.some((pattern) => pattern.test(text))).slice(-3);
-    for (const text of lastErrors) console.log(`      ${text.split('\n')[0]}`);
+    for (const text of session?.lastErrors() ?? []) console.log(`      ${text.split('\n')[0]}`);
     // Scenarios that never ran count as failed, so the closing line never reads clean.
     for (const [title] of group.scenarios.slice(outcomes.length)) {
       outcomes.push({ group: group.title, title, ms: 0, error: new LaunchError(`not run: ${launchProblem}`) });
@@ -707,7 +647,7 @@ async function main() {
   const logs = [];
   for (const group of GROUPS.filter((g) => wanted.length === 0 || wanted.includes(g.name))) {
     let result = await runGroup(group);
-    if (stopping) return 130;
+    if (isStopping()) return 130;
     // UI timing on a shared 2-core machine is noisy (a lost click, a slow quick pick): a group
     // with failures runs once more in a fresh VS Code, and that run decides. Both are reported,
     // so a flaky scenario stays visible; a real regression fails twice.
@@ -716,7 +656,7 @@ async function main() {
       console.log(`    (${group.name}: ${firstFailures.length} failed: ${firstFailures.map((o) => o.title).join('; ')} — running the group once more)`);
       printFailures(firstFailures);
       result = await runGroup(group);
-      if (stopping) return 130;
+      if (isStopping()) return 130;
     }
     outcomes.push(...result.outcomes);
     logs.push(result);
@@ -736,32 +676,4 @@ async function main() {
   return failures.length > 0 || passed === 0 ? 1 : 0;
 }
 
-let stopping = false;
-for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
-  process.on(signal, () => {
-    if (stopping) return;
-    stopping = true;
-    console.error(`\n${signal}: stopping the VS Code server and the browser …`);
-    void cleanup().finally(() => process.exit(128 + { SIGINT: 2, SIGTERM: 15, SIGHUP: 1 }[signal]));
-  });
-}
-// Last resort if we leave some other way: never leave the server's process group behind.
-process.on('exit', () => {
-  if (live.server) {
-    try {
-      process.kill(-live.server.pid, 'SIGKILL');
-    } catch {
-      // Already gone.
-    }
-  }
-});
-
-main().then(
-  (code) => process.exit(code),
-  async (error) => {
-    console.error(error);
-    await cleanup();
-    console.log('0 passed, 1 failed');
-    process.exit(1);
-  },
-);
+runMain(main);

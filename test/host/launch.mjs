@@ -11,51 +11,17 @@
 //
 // Per suite, test-results/host/<suite>/ holds host.log (server output, browser console),
 // result.json, VS Code's own logs, and failure.png when something went wrong.
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, normalize, relative } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
 import { CHROMIUM, node24, serverMain } from './cache.mjs';
 import { discoverSuites, prepareSuiteDirs, repoRoot, resultsRoot, suiteConfig, suiteIsCompiled, testsModule } from './suites.mjs';
-import {
-  LaunchError,
-  NOISE,
-  WORKBENCH_LOAD_LIMIT_MS,
-  closeBrowser,
-  consoleText,
-  freePort,
-  launchBrowser,
-  logTo,
-  startServer,
-  stopServerProcess,
-  waitForServer,
-} from './vscodeWeb.mjs';
+import { LaunchError, logTo } from './vscodeWeb.mjs';
+import { WebSession, isStopping, runMain } from './webSession.mjs';
 
 const RUN_LIMIT_MS = Number(process.env.FILEFLOW_HOST_TIMEOUT || 600) * 1000;
 const KEEP_TEMP = process.env.FILEFLOW_HOST_KEEP === '1';
-/** What must be stopped however we leave: filled as things start, emptied as they stop. */
-const live = { server: undefined, browser: undefined, tempDir: undefined };
-
-async function stopServer(log) {
-  const server = live.server;
-  live.server = undefined;
-  await stopServerProcess(server, log);
-}
-
-async function stopBrowser(log) {
-  const browser = live.browser;
-  live.browser = undefined;
-  await closeBrowser(browser, log);
-}
-
-async function cleanup(log) {
-  await stopBrowser(log);
-  await stopServer(log);
-  if (live.tempDir && !KEEP_TEMP) rmSync(live.tempDir, { recursive: true, force: true });
-  else if (live.tempDir) console.log(`  (kept ${live.tempDir})`);
-  live.tempDir = undefined;
-}
 
 /** Saves the logs VS Code hands over when its test run ends, under the suite's results folder. */
 function saveVscodeLogs(logs, dir) {
@@ -78,45 +44,22 @@ async function runSuite(name) {
   const log = logTo(logFile);
   const resultFile = join(outDir, 'result.json');
   const started = Date.now();
-  let page;
-  let consoleLines = Promise.resolve();
-  const browserErrors = [];
+  let session;
   let exitCode;
   let report;
   let problem;
 
   try {
     if (!suiteIsCompiled(config)) throw new LaunchError(`${config.compiledDir} has no compiled tests: run \`npm run build\` first`);
-    live.tempDir = mkdtempSync(join(tmpdir(), `fileflow-host-${name}-`));
-    const dirs = {
-      userDataDir: join(live.tempDir, 'user'),
-      serverDataDir: join(live.tempDir, 'server'),
-      extensionsDir: join(live.tempDir, 'extensions'),
-      workspaceDir: join(live.tempDir, 'workspace'),
-    };
-    mkdirSync(dirs.serverDataDir, { recursive: true });
-    mkdirSync(dirs.extensionsDir, { recursive: true });
+    session = new WebSession({ prefix: `fileflow-host-${name}-`, workspaceName: 'workspace', keepTemp: KEEP_TEMP, log });
+    const { dirs } = session;
     const opened = prepareSuiteDirs(config, dirs);
     log(`[launcher] suite ${name}: workspace ${dirs.workspaceDir}${config.fixture ? ` (copy of ${config.fixture})` : ''}`);
     if (opened.isWorkspaceFile) log(`[launcher] multi-root: opening ${opened.openPath} (folders ${config.workspaceFolders.join(', ')})`);
     log(`[launcher] user settings: ${JSON.stringify(config.settings)}`);
 
-    const port = await freePort();
-    live.server = startServer({ port, cwd: live.tempDir, log, ...dirs });
-    await waitForServer(live.server, port);
-    log(`[launcher] server answers on port ${port}`);
-
-    live.browser = await launchBrowser();
-    const context = await live.browser.newContext({ viewport: { width: 1280, height: 800 } });
-    page = await context.newPage();
-    page.on('console', (message) => {
-      consoleLines = consoleLines.then(async () => {
-        const text = await consoleText(message);
-        log(`[browser ${message.type()}] ${text}`);
-        if (message.type() === 'error') browserErrors.push(text);
-      });
-    });
-    page.on('pageerror', (error) => log(`[browser page error] ${error.stack ?? error.message}`));
+    const port = await session.startServer();
+    const page = await session.openPage({ width: 1280, height: 800 });
 
     // VS Code's web workbench calls window.codeAutomationExit(code, logs) when the tests module's
     // run() settles (or could not be loaded): the same hook VS Code's own browser tests use.
@@ -130,7 +73,7 @@ async function runSuite(name) {
     });
     page.on('crash', () => signalEnd('crash'));
     page.on('close', () => signalEnd('close'));
-    void live.server.exited.then((code) => signalEnd(`server-exit:${code}`));
+    void session.server.exited.then((code) => signalEnd(`server-exit:${code}`));
 
     const authority = `localhost:${port}`;
     const remote = (path) => `vscode-remote://${authority}${pathToFileURL(path).pathname}`;
@@ -142,13 +85,7 @@ async function runSuite(name) {
     // The web workbench opens a .code-workspace file with ?workspace=, a single folder with ?folder=.
     const open = `${opened.isWorkspaceFile ? 'workspace' : 'folder'}=${encodeURIComponent(opened.openPath)}`;
     const url = `http://${authority}/?${open}&payload=${encodeURIComponent(JSON.stringify(payload))}`;
-    log(`[launcher] opening ${url}`);
-    try {
-      await page.goto(url, { waitUntil: 'domcontentloaded', timeout: WORKBENCH_LOAD_LIMIT_MS });
-      await page.waitForSelector('.monaco-workbench', { timeout: WORKBENCH_LOAD_LIMIT_MS });
-    } catch (error) {
-      throw new LaunchError(`VS Code's workbench did not load (${error.message.split('\n')[0]})`);
-    }
+    await session.loadWorkbench(url);
     log(`[launcher] workbench loaded after ${((Date.now() - started) / 1000).toFixed(1)} s; waiting for the tests`);
 
     // Results arrive as the file plus the exit hook; the file alone is enough after a grace period.
@@ -184,19 +121,13 @@ async function runSuite(name) {
   }
 
   const failed = problem || !report || report.failures.length > 0 || report.passes === 0;
+  const page = session?.page;
   if (failed && page && !page.isClosed()) {
     await page.screenshot({ path: join(outDir, 'failure.png'), timeout: 10_000 }).catch(() => undefined);
   }
-  if (live.tempDir) {
-    // The extension host runs on the server side; its logs (exthost*/) are under the user data dir.
-    const serverLogs = join(live.tempDir, 'user', 'logs');
-    if (existsSync(serverLogs)) cpSync(serverLogs, join(outDir, 'server-logs'), { recursive: true });
-  }
-  await Promise.race([consoleLines, sleep(5000)]);
-  await cleanup(log);
+  await session?.end(join(outDir, 'server-logs'));
   log(`[launcher] suite ${name} done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-  // VS Code's own words on what went wrong are among the last errors its window logged.
-  const lastErrors = browserErrors.filter((text) => !NOISE.some((pattern) => pattern.test(text))).slice(-3);
+  const lastErrors = session?.lastErrors() ?? [];
   return { name, report, problem, lastErrors, logFile, outDir, seconds: (Date.now() - started) / 1000 };
 }
 
@@ -275,7 +206,7 @@ async function main() {
   for (const name of names) {
     console.log(`\nExtension-host suite "${name}" in VS Code (web, code-server's server)`);
     const outcome = await runSuite(name);
-    if (stopping) return 130; // interrupted: the signal handler reports and exits
+    if (isStopping()) return 130; // interrupted: the signal handler reports and exits
     const { report } = outcome;
     if (report) {
       printReport(outcome);
@@ -305,32 +236,4 @@ async function main() {
   return failed > 0 || passed === 0 ? 1 : 0;
 }
 
-let stopping = false;
-for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
-  process.on(signal, () => {
-    if (stopping) return;
-    stopping = true;
-    console.error(`\n${signal}: stopping the VS Code server and the browser …`);
-    void cleanup().finally(() => process.exit(128 + ({ SIGINT: 2, SIGTERM: 15, SIGHUP: 1 }[signal])));
-  });
-}
-// Last resort if we leave some other way: never leave the server's process group behind.
-process.on('exit', () => {
-  if (live.server) {
-    try {
-      process.kill(-live.server.pid, 'SIGKILL');
-    } catch {
-      // Already gone.
-    }
-  }
-});
-
-main().then(
-  (code) => process.exit(code),
-  async (error) => {
-    console.error(error);
-    await cleanup();
-    console.log('0 passed, 1 failed');
-    process.exit(1);
-  },
-);
+runMain(main);

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { copyFile, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { readTests } from '../../src/core/authoring/pipelineTests';
+import { readTests, type PipelineTest } from '../../src/core/authoring/pipelineTests';
 import { SampleRunner, traceAt } from '../../src/core/authoring/sampleRunner';
 import { lineDiff } from '../../src/core/authoring/testReport';
 import { runPipelineTest } from '../../src/core/authoring/testRunner';
@@ -293,8 +293,12 @@ describe('pipeline authoring: engine', () => {
   });
 
   describe('SampleRunner (worker thread)', () => {
-    it('runs tests under the time limit: a stuck processor fails its test, and the next test still runs', async function () {
-      this.timeout(20_000);
+    /**
+     * Writes a pipeline whose processor never returns from "HANG", with a test stuck on it and
+     * one that passes, loads it into a SampleRunner with a 1 s limit and hands those two tests
+     * to `check`; the runner is disposed of afterwards, whatever happened.
+     */
+    async function withStuckAndFine(check: (runner: SampleRunner, tests: PipelineTest[], file: string) => Promise<void>): Promise<void> {
       const dir = await tempDir();
       await copyFile(path.join(FIXTURES, 'hangOn.cjs'), path.join(dir, 'hangOn.cjs'));
       const file = path.join(dir, 'p.json');
@@ -312,46 +316,35 @@ describe('pipeline authoring: engine', () => {
       try {
         const loaded = await runner.load({ file, allowCustomModules: true });
         assert.ok(loaded.ok);
-        const stuck = await runner.test(loaded.tests[0]);
-        assert.equal(stuck.passed, false);
-        assert.match(stuck.actual.error ?? '', /took longer than 1 s and was stopped/);
-        const fine = await runner.test(loaded.tests[1]);
-        assert.equal(fine.passed, true, JSON.stringify(fine.failures));
+        await check(runner, loaded.tests, file);
       } finally {
         await runner.dispose();
       }
+    }
+
+    it('runs tests under the time limit: a stuck processor fails its test, and the next test still runs', async function () {
+      this.timeout(20_000);
+      await withStuckAndFine(async (runner, [stuckTest, fineTest]) => {
+        const stuck = await runner.test(stuckTest);
+        assert.equal(stuck.passed, false);
+        assert.match(stuck.actual.error ?? '', /took longer than 1 s and was stopped/);
+        const fine = await runner.test(fineTest);
+        assert.equal(fine.passed, true, JSON.stringify(fine.failures));
+      });
     });
 
     it('a worker started again after a timeout loads the text the caller read, never the file itself', async function () {
       this.timeout(20_000);
-      const dir = await tempDir();
-      await copyFile(path.join(FIXTURES, 'hangOn.cjs'), path.join(dir, 'hangOn.cjs'));
-      const file = path.join(dir, 'p.json');
-      await writeFile(
-        file,
-        JSON.stringify({
-          nodes: { start: { use: { module: './hangOn.cjs' } } },
-          tests: [
-            { name: 'stuck', input: ['HANG'] },
-            { name: 'fine', input: ['ok'], expect: { output: ['ok'] } },
-          ],
-        }),
-      );
-      const runner = new SampleRunner({ timeoutMs: 1000 });
-      try {
-        const loaded = await runner.load({ file, allowCustomModules: true });
-        assert.ok(loaded.ok);
+      await withStuckAndFine(async (runner, [stuckTest, fineTest], file) => {
         await rm(file); // gone: a worker that read it would have no pipeline
-        const stuck = await runner.test(loaded.tests[0]);
+        const stuck = await runner.test(stuckTest);
         assert.match(stuck.actual.error ?? '', /took longer than 1 s/);
-        const fine = await runner.test(loaded.tests[1]);
+        const fine = await runner.test(fineTest);
         assert.equal(fine.passed, true, JSON.stringify(fine.failures));
         const missing = await runner.load({ file, allowCustomModules: true });
         assert.equal(missing.ok, false);
         assert.match(!missing.ok ? missing.message : '', /cannot read the pipeline file/);
-      } finally {
-        await runner.dispose();
-      }
+      });
     });
 
     it('previews a kept file sample as bytes (gzip) and an editor sample as text', async () => {

@@ -6,10 +6,10 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { chmod, chown, link, lstat, mkdir, readdir, readFile, readlink, symlink, writeFile } from 'node:fs/promises';
+import { chmod, link, lstat, mkdir, readdir, readFile, readlink, symlink, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { useTempDirs } from './support/harness';
-import { CLI, expectCode, expectUsageError, fileflow, isRoot, NOBODY, type CliResult } from './helpers/cliProcess';
+import { chownTree, CLI, expectCode, expectUsageError, fileflow, isRoot, NOBODY, type CliResult } from './helpers/cliProcess';
 
 const LOG = '2026-11-30 10:00:00 [INFO] Api: started\n2026-11-30 10:00:01 [ERROR] Db: down\n';
 const OTHER = 'an earlier result that is now an input\n';
@@ -199,15 +199,6 @@ describe('fileflow CLI: paths', function () {
       if (!isRoot) return fileflow(dir, args);
       await chownTree(dir, NOBODY);
       return fileflow(dir, args, { uid: NOBODY, gid: NOBODY });
-    }
-
-    async function chownTree(dir: string, id: number): Promise<void> {
-      await chown(dir, id, id);
-      for (const entry of await readdir(dir, { withFileTypes: true })) {
-        const full = path.join(dir, entry.name);
-        if (entry.isDirectory()) await chownTree(full, id);
-        else if (!entry.isSymbolicLink()) await chown(full, id, id);
-      }
     }
 
     /** Skips the test when the unprivileged user cannot even start node here. */

@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { copyFile, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { compilePipelineObject, loadPipelineFile } from '../../src/core/config/pipelineConfig';
-import { configIssues, exists, FIXTURES, REPO_ROOT, runConfig, runPipeline, useTempDirs } from './support/harness';
+import { assertFailedWith, configIssues, exists, FIXTURES, REPO_ROOT, runConfig, runPipeline, useTempDirs } from './support/harness';
 
 const fixture = (name: string): string => path.join(FIXTURES, name);
 
@@ -236,15 +236,13 @@ describe('custom processor modules', () => {
       const dir = await tempDir();
       const pipeline = { nodes: { start: { use: 'trim', then: 'later' }, later: { use: { module: fixture('promiseReturner.cjs') } } } };
       const result = await runPipeline(pipeline, dir, 'a\nb\n');
-      assert.equal(result.summary.status, 'failed');
-      assert.deepEqual(result.summary.error, {
+      assertFailedWith(result, {
         message: 'node "later" returned a Promise from process() on line 1: processors must be synchronous (emit every line with ctx.emit before process() returns)',
         code: 'EPROCESSOR',
         node: 'later',
         line: 1,
       });
       assert.equal(result.summary.nodes.later.errors, 1);
-      assert.equal(result.resultExists, false);
     });
 
     it('a Promise that rejects is failed the same way, with no unhandled rejection', async () => {
@@ -277,26 +275,17 @@ describe('custom processor modules', () => {
       const dir = await tempDir();
       const pipeline = { nodes: { start: { use: 'trim', then: 'risky' }, risky: { use: { module: fixture('thrower.js') } } } };
       const result = await runPipeline(pipeline, dir, 'ok\n boom \nnever\n');
-      assert.equal(result.summary.status, 'failed');
-      assert.deepEqual(result.summary.error, {
-        message: 'node "risky" failed on line 2: exploded on "boom"',
-        code: 'EPROCESSOR',
-        node: 'risky',
-        line: 2,
-      });
+      assertFailedWith(result, { message: 'node "risky" failed on line 2: exploded on "boom"', code: 'EPROCESSOR', node: 'risky', line: 2 });
       assert.deepEqual(result.written.error, result.summary.error);
       assert.equal(result.summary.nodes.risky.errors, 1);
       assert.equal(result.summary.linesOut, 0);
-      assert.equal(result.resultExists, false, 'a failed file leaves no result');
     });
 
     it('a module that throws in flush() fails the file, naming the node and its last line', async () => {
       const dir = await tempDir();
       const pipeline = { nodes: { start: { use: 'filter', with: { pattern: 'x' }, then: 'risky' }, risky: { use: { module: fixture('thrower.js') }, with: { inFlush: true } } } };
       const result = await runPipeline(pipeline, dir, 'x1\nx2\ny\n');
-      assert.equal(result.summary.status, 'failed');
-      assert.deepEqual(result.summary.error, { message: 'node "risky" failed on line 2: exploded in flush', code: 'EPROCESSOR', node: 'risky', line: 2 });
-      assert.equal(result.resultExists, false);
+      assertFailedWith(result, { message: 'node "risky" failed on line 2: exploded in flush', code: 'EPROCESSOR', node: 'risky', line: 2 });
     });
 
     it('createProcessor returning something without process() is a config error at use/module', async () => {

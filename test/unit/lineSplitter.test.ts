@@ -9,7 +9,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { compilePipelineObject } from '../../src/core/config/pipelineConfig';
 import { processFile } from '../../src/core/processFile';
-import { runPipeline, useTempDirs } from './support/harness';
+import { assertFailedWith, runPipeline, useTempDirs } from './support/harness';
 
 const CHUNK_SIZES = [1, 2, 3, 7, Infinity];
 
@@ -344,9 +344,7 @@ describe('line splitter (text handling)', () => {
 
     it('maxLineBytes is honoured and the failure names the line', async () => {
       const result = await runPipeline(passThrough, await tempDir(), 'short\nmuch too long\n', { maxLineBytes: 8 });
-      assert.equal(result.summary.status, 'failed');
-      assert.deepEqual(result.summary.error, { message: 'line 2 is longer than maxLineBytes (8 bytes)', code: 'ELINETOOLONG', line: 2 });
-      assert.equal(result.resultExists, false);
+      assertFailedWith(result, { message: 'line 2 is longer than maxLineBytes (8 bytes)', code: 'ELINETOOLONG', line: 2 });
     });
   });
 });

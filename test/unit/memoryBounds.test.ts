@@ -30,6 +30,26 @@ async function runMeasured(dir: string, args: string[]): Promise<{ status: numbe
   return { status: result.status, rssMiB: Number(match[1]) / 1024, output: result.stdout + result.stderr };
 }
 
+/**
+ * Writes `pipeline` to p.json and `content` to `name` in `dir` and in the inbox of the queue root
+ * `dir/q`, runs `fileflow run` on the one and `fileflow watch --once` on the other, measured, and
+ * checks both exit 0. Returns, per command, the result file it wrote and its peak RSS.
+ */
+async function runAndWatch(dir: string, pipeline: object, name: string, content: string | Buffer): Promise<(readonly ['run' | 'watch', string, number])[]> {
+  await writeFile(path.join(dir, 'p.json'), JSON.stringify(pipeline));
+  await writeFile(path.join(dir, name), content);
+  await mkdir(path.join(dir, 'q', 'unprocessed'), { recursive: true });
+  await writeFile(path.join(dir, 'q', 'unprocessed', name), content);
+  const ran = await runMeasured(dir, ['run', name, '--pipeline', 'p.json']);
+  assert.equal(ran.status, 0, ran.output);
+  const watched = await runMeasured(dir, ['watch', 'q', '--once', '--concurrency', '1', '--stability-ms', '0', '--pipeline', 'p.json']);
+  assert.equal(watched.status, 0, watched.output);
+  return [
+    ['run', path.join(dir, 'results', name), ran.rssMiB],
+    ['watch', path.join(dir, 'q', 'results', name), watched.rssMiB],
+  ];
+}
+
 describe('memory per file stays bounded', function () {
   this.timeout(240_000);
   const tempDir = useTempDirs('fileflow-memory-');
@@ -43,20 +63,9 @@ describe('memory per file stays bounded', function () {
     const bomb = Buffer.concat(Array.from({ length: members }, () => member));
     const linesIn = members * (MiB / line.length);
     assert.ok(bomb.length < MiB, 'small enough for a worker to read it whole');
-    await writeFile(path.join(dir, 'p.json'), JSON.stringify({ nodes: { start: { use: 'filter', with: { pattern: '^ERROR' } } } }));
-    await writeFile(path.join(dir, 'bomb.log.gz'), bomb);
-    await mkdir(path.join(dir, 'q', 'unprocessed'), { recursive: true });
-    await writeFile(path.join(dir, 'q', 'unprocessed', 'bomb.log.gz'), bomb);
-
-    const ran = await runMeasured(dir, ['run', 'bomb.log.gz', '--pipeline', 'p.json']);
-    assert.equal(ran.status, 0, ran.output);
-    const watched = await runMeasured(dir, ['watch', 'q', '--once', '--concurrency', '1', '--stability-ms', '0', '--pipeline', 'p.json']);
-    assert.equal(watched.status, 0, watched.output);
-    for (const [what, summaryFile, rss] of [
-      ['run', path.join(dir, 'results', 'bomb.log.gz.summary.json'), ran.rssMiB],
-      ['watch', path.join(dir, 'q', 'results', 'bomb.log.gz.summary.json'), watched.rssMiB],
-    ] as const) {
-      const summary = JSON.parse(await readFile(summaryFile, 'utf8')) as FileSummary;
+    const pipeline = { nodes: { start: { use: 'filter', with: { pattern: '^ERROR' } } } };
+    for (const [what, result, rss] of await runAndWatch(dir, pipeline, 'bomb.log.gz', bomb)) {
+      const summary = JSON.parse(await readFile(`${result}.summary.json`, 'utf8')) as FileSummary;
       assert.equal(summary.status, 'processed', `${what}: ${JSON.stringify(summary.error)}`);
       assert.equal(summary.linesIn, linesIn, what);
       assert.equal(summary.bytesIn, bomb.length, `${what}: bytesIn counts the compressed bytes`);
@@ -67,20 +76,8 @@ describe('memory per file stays bounded', function () {
   it('a small input whose lines fan out into a 150 MB result is written as it comes', async () => {
     const dir = await tempDir();
     const pipeline = { nodes: { start: { use: { module: path.join(FIXTURES, 'emitter.cjs') }, with: { count: 10_000, width: 1000 } } } };
-    await writeFile(path.join(dir, 'p.json'), JSON.stringify(pipeline));
     const input = Array.from({ length: 15 }, (_, i) => `go ${i}`).join('\n') + '\n';
-    await writeFile(path.join(dir, 'fan.log'), input);
-    await mkdir(path.join(dir, 'q', 'unprocessed'), { recursive: true });
-    await writeFile(path.join(dir, 'q', 'unprocessed', 'fan.log'), input);
-
-    const ran = await runMeasured(dir, ['run', 'fan.log', '--pipeline', 'p.json']);
-    assert.equal(ran.status, 0, ran.output);
-    const watched = await runMeasured(dir, ['watch', 'q', '--once', '--concurrency', '1', '--stability-ms', '0', '--pipeline', 'p.json']);
-    assert.equal(watched.status, 0, watched.output);
-    for (const [what, result, rss] of [
-      ['run', path.join(dir, 'results', 'fan.log'), ran.rssMiB],
-      ['watch', path.join(dir, 'q', 'results', 'fan.log'), watched.rssMiB],
-    ] as const) {
+    for (const [what, result, rss] of await runAndWatch(dir, pipeline, 'fan.log', input)) {
       const summary = JSON.parse(await readFile(`${result}.summary.json`, 'utf8')) as FileSummary;
       assert.equal(summary.status, 'processed', `${what}: ${JSON.stringify(summary.error)}`);
       assert.equal(summary.linesOut, 150_000, what);

@@ -304,67 +304,47 @@ describe('built-in processors (the table of docs/pipelines.md)', () => {
 
   describe('route', () => {
     const tagged = (format: string) => ({ use: 'template', with: { format } });
+    /** A pipeline whose start node routes by `rules` (else to `fallback`) to the other `nodes`. */
+    const routing = (rules: object[], fallback: string, nodes: Record<string, object>) => ({
+      nodes: { start: { use: 'route', with: { rules, default: fallback } }, ...nodes },
+    });
 
     it('sends a line to the tag of the first rule whose regex matches, in rule order', async () => {
-      const pipeline = {
-        nodes: {
-          start: {
-            use: 'route',
-            with: {
-              rules: [
-                { pattern: 'disk', tag: 'a' },
-                { pattern: 'error', tag: 'b' },
-              ],
-              default: 'c',
-            },
-          },
-          a: tagged('A {line}'),
-          b: tagged('B {line}'),
-          c: tagged('C {line}'),
-        },
-      };
-      assert.deepEqual(await outputOf(pipeline, ['disk error', 'error', 'disk', 'other']), [
-        'A disk error',
-        'B error',
-        'A disk',
-        'C other',
-      ]);
+      const pipeline = routing(
+        [
+          { pattern: 'disk', tag: 'a' },
+          { pattern: 'error', tag: 'b' },
+        ],
+        'c',
+        { a: tagged('A {line}'), b: tagged('B {line}'), c: tagged('C {line}') },
+      );
+      assert.deepEqual(await outputOf(pipeline, ['disk error', 'error', 'disk', 'other']), ['A disk error', 'B error', 'A disk', 'C other']);
     });
 
     it('uses default when no rule matches (including with no rules at all)', async () => {
-      const pipeline = { nodes: { start: { use: 'route', with: { rules: [], default: 'x' } }, x: tagged('X {line}') } };
+      const pipeline = routing([], 'x', { x: tagged('X {line}') });
       assert.deepEqual(await outputOf(pipeline, ['a', 'b']), ['X a', 'X b']);
     });
 
     it('rule flags default to "" (case-sensitive) and can be set per rule', async () => {
-      const pipeline = {
-        nodes: {
-          start: {
-            use: 'route',
-            with: {
-              rules: [
-                { pattern: 'warn', tag: 'w' },
-                { pattern: 'error', flags: 'i', tag: 'e' },
-              ],
-              default: 'end',
-            },
-          },
-          w: tagged('W {line}'),
-          e: tagged('E {line}'),
-        },
-      };
+      const pipeline = routing(
+        [
+          { pattern: 'warn', tag: 'w' },
+          { pattern: 'error', flags: 'i', tag: 'e' },
+        ],
+        'end',
+        { w: tagged('W {line}'), e: tagged('E {line}') },
+      );
       assert.deepEqual(await outputOf(pipeline, ['warn', 'WARN', 'ERROR', 'error']), ['W warn', 'WARN', 'E ERROR', 'E error']);
     });
 
     it('a "g" rule matches every line it should (lastIndex is not carried over)', async () => {
-      const pipeline = {
-        nodes: { start: { use: 'route', with: { rules: [{ pattern: 'x', flags: 'g', tag: 'hit' }], default: 'end' } }, hit: tagged('hit {line}') },
-      };
+      const pipeline = routing([{ pattern: 'x', flags: 'g', tag: 'hit' }], 'end', { hit: tagged('hit {line}') });
       assert.deepEqual(await outputOf(pipeline, ['x', 'x', 'x']), ['hit x', 'hit x', 'hit x']);
     });
 
     it('may route straight to end', async () => {
-      const pipeline = { nodes: { start: { use: 'route', with: { rules: [{ pattern: '^k', tag: 'end' }], default: 'gone' } }, gone: { use: 'drop' } } };
+      const pipeline = routing([{ pattern: '^k', tag: 'end' }], 'gone', { gone: { use: 'drop' } });
       const result = await run(pipeline, ['keep', 'lose', 'kept']);
       assert.deepEqual(result.lines, ['keep', 'kept']);
       assert.deepEqual(result.summary.tags, { start: 3, gone: 1, end: 2 });
@@ -403,37 +383,27 @@ describe('built-in processors (the table of docs/pipelines.md)', () => {
       assert.deepEqual(await outputOf(byTag(), lines), expected);
     });
 
-    it('finds the level in pipe-separated and bare forms', async () => {
-      assert.deepEqual(await outputOf(byTag(), ['2026|WARNING|Db|slow', 'FATAL', 'x ALERT: y']), [
-        'warn <- 2026|WARNING|Db|slow',
-        'critical <- FATAL',
-        'critical <- x ALERT: y',
-      ]);
-    });
-
-    it('lines with no level token go to "other" by default', async () => {
-      assert.deepEqual(await outputOf(byTag(), ['nothing to see', '']), ['other <- nothing to see', 'other <- ']);
-    });
-
-    it('matches whole words only', async () => {
-      const lines = ['ERRORS happened', 'XERROR', 'ERROR_CODE 5', 'INFOS', 'WARNINGS', 'CRITICALLY', 'DEBUGGER', 'ERR42'];
-      assert.deepEqual(
-        await outputOf(byTag(), lines),
-        lines.map((line) => `other <- ${line}`),
-      );
-    });
-
-    it('uses the first level token on the line', async () => {
-      assert.deepEqual(await outputOf(byTag(), ['INFO then ERROR', 'WARNINGS ERROR then INFO', 'a-DEBUG-b FATAL']), [
-        'info <- INFO then ERROR',
-        'error <- WARNINGS ERROR then INFO',
-        'debug <- a-DEBUG-b FATAL',
-      ]);
-    });
-
-    it('is case-sensitive: lower-case words are not levels', async () => {
-      assert.deepEqual(await outputOf(byTag(), ['no error found', 'Warning: x']), ['other <- no error found', 'other <- Warning: x']);
-    });
+    const notLevels = ['ERRORS happened', 'XERROR', 'ERROR_CODE 5', 'INFOS', 'WARNINGS', 'CRITICALLY', 'DEBUGGER', 'ERR42'];
+    const cases: { title: string; lines: string[]; expected: string[] }[] = [
+      {
+        title: 'finds the level in pipe-separated and bare forms',
+        lines: ['2026|WARNING|Db|slow', 'FATAL', 'x ALERT: y'],
+        expected: ['warn <- 2026|WARNING|Db|slow', 'critical <- FATAL', 'critical <- x ALERT: y'],
+      },
+      { title: 'lines with no level token go to "other" by default', lines: ['nothing to see', ''], expected: ['other <- nothing to see', 'other <- '] },
+      { title: 'matches whole words only', lines: notLevels, expected: notLevels.map((line) => `other <- ${line}`) },
+      {
+        title: 'uses the first level token on the line',
+        lines: ['INFO then ERROR', 'WARNINGS ERROR then INFO', 'a-DEBUG-b FATAL'],
+        expected: ['info <- INFO then ERROR', 'error <- WARNINGS ERROR then INFO', 'debug <- a-DEBUG-b FATAL'],
+      },
+      { title: 'is case-sensitive: lower-case words are not levels', lines: ['no error found', 'Warning: x'], expected: ['other <- no error found', 'other <- Warning: x'] },
+    ];
+    for (const { title, lines, expected } of cases) {
+      it(title, async () => {
+        assert.deepEqual(await outputOf(byTag(), lines), expected);
+      });
+    }
 
     it('the default option names the tag for lines without a level', async () => {
       const pipeline = byTag({ with: { default: 'misc' } });

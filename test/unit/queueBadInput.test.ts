@@ -4,12 +4,13 @@
 
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { chmod, chown, lstat, mkdir, readFile, readdir, rename, stat, symlink, unlink, writeFile } from 'node:fs/promises';
+import { chmod, lstat, mkdir, readFile, readdir, rename, stat, symlink, unlink, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import type { QueueEvent } from '../../src/core/queue/folderQueue';
 import type { FileSummary } from '../../src/core/summary';
+import { chownTree, isRoot, NOBODY } from './helpers/cliProcess';
 import {
   describeRoot,
   dropAtomically,
@@ -32,20 +33,8 @@ import {
 } from './helpers/queueHarness';
 
 const execFileAsync = promisify(execFile);
-const isRoot = process.getuid?.() === 0;
-const NOBODY = 65534;
 
 type Place = 'processed' | 'failed';
-
-/** chown -R */
-async function chownTree(dir: string, id: number): Promise<void> {
-  await chown(dir, id, id);
-  for (const entry of await readdir(dir, { withFileTypes: true })) {
-    const full = path.join(dir, entry.name);
-    if (entry.isDirectory()) await chownTree(full, id);
-    else await chown(full, id, id);
-  }
-}
 
 interface Case {
   name: string;

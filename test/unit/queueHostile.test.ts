@@ -11,6 +11,7 @@ import { chmod, chown, lstat, mkdir, readFile, readdir, rename, rm, symlink, wri
 import * as path from 'node:path';
 import type { QueueEvent } from '../../src/core/queue/folderQueue';
 import type { FileSummary } from '../../src/core/summary';
+import { chownTree, isRoot, NOBODY } from './helpers/cliProcess';
 import {
   describeRoot,
   dropAtomically,
@@ -31,8 +32,6 @@ import {
   writeSlowPipeline,
 } from './helpers/queueHarness';
 
-const isRoot = process.getuid?.() === 0;
-const NOBODY = 65534;
 
 /** Every summary below results/, by the source it names. */
 async function summariesBySource(root: string): Promise<Map<string, FileSummary[]>> {
@@ -65,16 +64,6 @@ function inotifyWatches(pid: number | 'self' = 'self'): number | undefined {
     watches += info.split('\n').filter((line) => line.startsWith('inotify wd:')).length;
   }
   return watches;
-}
-
-/** chown -R */
-async function chownTree(dir: string, id: number): Promise<void> {
-  await chown(dir, id, id);
-  for (const entry of await readdir(dir, { withFileTypes: true })) {
-    const full = path.join(dir, entry.name);
-    if (entry.isDirectory()) await chownTree(full, id);
-    else await chown(full, id, id);
-  }
 }
 
 describe('folder queue with hostile input', function () {

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { compilePipelineObject } from '../../src/core/config/pipelineConfig';
 import type { Logger } from '../../src/core/logger';
-import { FIXTURES, runConfig, runPipeline, useTempDirs, type RunResult } from './support/harness';
+import { assertFailedWith, FIXTURES, runConfig, runPipeline, useTempDirs, type RunResult } from './support/harness';
 
 const fixture = (name: string): string => path.join(FIXTURES, name);
 const template = (format: string, then?: string) => ({ use: 'template', with: { format }, ...(then ? { then } : {}) });
@@ -100,9 +100,7 @@ describe('tag router', () => {
         },
       };
       const result = await run(pipeline, 'fine\n#bad\nnever\n');
-      assert.equal(result.summary.status, 'failed');
-      assert.deepEqual(result.summary.error, { message: 'no node for tag "x" (emitted by node "y")', code: 'EROUTING', node: 'y', line: 2 });
-      assert.equal(result.resultExists, false);
+      assertFailedWith(result, { message: 'no node for tag "x" (emitted by node "y")', code: 'EROUTING', node: 'y', line: 2 });
       assert.equal(result.summary.linesOut, 0);
       assert.equal(result.summary.tags.x, 1);
     });
@@ -160,14 +158,7 @@ describe('tag router', () => {
 
     it('one node more is a routing loop that fails the file', async () => {
       const result = await run(loop(9), 'x\n');
-      assert.equal(result.summary.status, 'failed');
-      assert.deepEqual(result.summary.error, {
-        message: 'routing loop: a line passed through more than maxHops (9) nodes, the last "check"',
-        code: 'EROUTING',
-        node: 'check',
-        line: 1,
-      });
-      assert.equal(result.resultExists, false);
+      assertFailedWith(result, { message: 'routing loop: a line passed through more than maxHops (9) nodes, the last "check"', code: 'EROUTING', node: 'check', line: 1 });
     });
 
     it('maxHops defaults to 64', async () => {

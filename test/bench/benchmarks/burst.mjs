@@ -10,10 +10,9 @@
 // The inbox files are dated an hour back (fs.utimes) before each run: files dropped before the
 // queue started, which it takes at once (no stabilityMs wait; see lib/queue.mjs fillInbox).
 // Results must be byte-identical to the Node baseline's before anything is timed.
-import { mkdirSync } from 'node:fs';
 import * as path from 'node:path';
-import { CLI, NODE, cpuRow, fmt, measure, sampleFolder, timedSides, workDir } from '../lib/harness.mjs';
-import { BASELINES, checkBaselineRoot, checkFileflowRoot, compareResults, fillInbox } from '../lib/queue.mjs';
+import { NODE, cpuRow, fmt, measure, timedSides } from '../lib/harness.mjs';
+import { BASELINES, BURST_LINES, BURST_SEED, NODE_IN_FLIGHT, burstFiles, burstSamples, checkBaselineRoot, checkFileflowRoot, compareResults, fillInbox, queueWorkDir, runFileflowOnce } from '../lib/queue.mjs';
 
 export const name = 'burst';
 export const order = 200;
@@ -22,29 +21,14 @@ export const RATIO_TARGET = 1.5;
 export const target = `wall-time ratio ≤ ${RATIO_TARGET.toFixed(2)}× vs hand-written Node queue script`;
 export const description = '2,000 queued 50-line logs drained by `fileflow watch --once` vs a hand-written Node queue script and a bash loop';
 
-export const BURST_LINES = 50;
-export const BURST_SEED = 7;
-export const NODE_IN_FLIGHT = 8;
 const NODE_BASELINE = path.join(BASELINES, 'burstQueue.mjs');
 const SH_BASELINE = path.join(BASELINES, 'burstQueue.sh');
 const SAME_WORK_BASELINE = path.join(BASELINES, 'burstQueueSameWork.mjs');
 
-/** Files in the burst: 2,000, or 500 with --quick. */
-export function burstFiles(ctx) {
-  return ctx.quick ? 500 : 2000;
-}
-
-/** `fileflow watch ROOT --once [args]`, timed as a whole process, in a folder with no pipeline file. */
-export function runFileflowOnce(root, cwd, args = []) {
-  return measure({ cmd: NODE, args: [CLI, 'watch', root, '--once', ...args], cwd, label: 'fileflow watch --once' });
-}
-
 export async function run(ctx) {
   const count = burstFiles(ctx);
-  const { dir: source, names } = await sampleFolder(count, BURST_LINES, BURST_SEED);
-  const dir = workDir(name, { deferRemoval: true });
-  const cwd = path.join(dir, 'cwd'); // no fileflow.pipeline.json here: the built-in default pipeline
-  mkdirSync(cwd, { recursive: true });
+  const { dir: source, names } = await burstSamples(count);
+  const { dir, cwd } = queueWorkDir(name); // cwd: no fileflow.pipeline.json, the built-in default pipeline
   // A fresh root for every run, all removed only after the benchmark: deleting thousands of
   // files just before a timed run makes the next run's file creations slow on some file systems
   // (ext4 without a journal skips inodes freed in the last minute), which distorts the figures.
@@ -103,6 +87,17 @@ export async function run(ctx) {
   const ratio = fileflow.medianMs / node.medianMs;
   const filesPerSec = (side) => count / (side.medianMs / 1000);
   const label = `${count} files`;
+  /** Fileflow's wall time against another baseline, for information. */
+  const wallTimeInfo = (baseline, baselineName) => ({
+    what: `wall time, ${label} (info)`,
+    unit: 'ms',
+    fileflow: fileflow.medianMs,
+    baseline: baseline.medianMs,
+    baselineName,
+    ratio: fileflow.medianMs / baseline.medianMs,
+    target: 'info',
+    pass: null,
+  });
   return {
     rows: [
       {
@@ -115,26 +110,8 @@ export async function run(ctx) {
         target: `≤ ${RATIO_TARGET.toFixed(2)}×`,
         pass: ratio <= RATIO_TARGET,
       },
-      {
-        what: `wall time, ${label} (info)`,
-        unit: 'ms',
-        fileflow: fileflow.medianMs,
-        baseline: bash.medianMs,
-        baselineName: 'bash mv/awk/mv loop',
-        ratio: fileflow.medianMs / bash.medianMs,
-        target: 'info',
-        pass: null,
-      },
-      {
-        what: `wall time, ${label} (info)`,
-        unit: 'ms',
-        fileflow: fileflow.medianMs,
-        baseline: same.medianMs,
-        baselineName: 'Node script + name checks, atomic result and summary',
-        ratio: fileflow.medianMs / same.medianMs,
-        target: 'info',
-        pass: null,
-      },
+      wallTimeInfo(bash, 'bash mv/awk/mv loop'),
+      wallTimeInfo(same, 'Node script + name checks, atomic result and summary'),
       {
         what: 'the guarantees by hand (info)',
         unit: 'ms',

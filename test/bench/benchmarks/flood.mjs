@@ -12,9 +12,8 @@
 // memory flatness is the target.
 import { mkdirSync, readFileSync, renameSync, utimesSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { NODE, fmt, measure, median, sampleFolder, workDir } from '../lib/harness.mjs';
-import { BASELINES, OLD_FILE_AGE_MS, checkBaselineRoot, checkFileflowRoot, rssKiB, startWatcher } from '../lib/queue.mjs';
-import { BURST_LINES, BURST_SEED, NODE_IN_FLIGHT } from './burst.mjs';
+import { NODE, fmt, measure, median } from '../lib/harness.mjs';
+import { BASELINES, NODE_IN_FLIGHT, OLD_FILE_AGE_MS, burstFiles, burstSamples, checkBaselineRoot, checkFileflowRoot, noneLostRow, queueWorkDir, rssKiB, startWatcher } from '../lib/queue.mjs';
 
 export const name = 'flood';
 export const order = 230;
@@ -123,11 +122,9 @@ async function baselineRun(ctx, { dir, cwd, contents, count }) {
 
 export async function run(ctx) {
   const count = ctx.quick ? 2000 : 20_000;
-  const { dir: source, names } = await sampleFolder(ctx.quick ? 500 : 2000, BURST_LINES, BURST_SEED);
+  const { dir: source, names } = await burstSamples(burstFiles(ctx));
   const contents = names.map((n) => readFileSync(path.join(source, n)));
-  const dir = workDir(name, { deferRemoval: true });
-  const cwd = path.join(dir, 'cwd');
-  mkdirSync(cwd, { recursive: true });
+  const { dir, cwd } = queueWorkDir(name);
 
   const runs = floodRuns(ctx);
   ctx.log(`${runs} run(s): ${count} files into a running watcher, then the baseline over ${count} queued files`);
@@ -149,16 +146,7 @@ export async function run(ctx) {
   const signed = (v) => `${v >= 0 ? '+' : ''}${v.toFixed(1)} MiB`;
   return {
     rows: [
-      {
-        what: `files processed, ${count} dropped`,
-        unit: 'text',
-        fileflow: count,
-        baseline: count,
-        display: { fileflow: `${count} of ${count}, none lost`, baseline: `${count}` },
-        ratio: null,
-        target: 'none lost',
-        pass: true, // checkFileflowRoot threw otherwise
-      },
+      noneLostRow(count, 'dropped'),
       {
         what: 'throughput, first drop → last finished (info)',
         unit: 'text',

@@ -11,9 +11,8 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import * as path from 'node:path';
-import { BenchFailure, CLI, NODE, measure, median, sampleFolder, timedSides, workDir } from '../lib/harness.mjs';
-import { checkFileflowRoot, fillInbox } from '../lib/queue.mjs';
-import { BURST_LINES, BURST_SEED, burstFiles } from './burst.mjs';
+import { BenchFailure, CLI, NODE, median, timedSides } from '../lib/harness.mjs';
+import { burstFiles, burstSamples, checkFileflowRoot, fillInbox, queueWorkDir, runFileflowOnce } from '../lib/queue.mjs';
 
 export const name = 'instances';
 export const order = 215;
@@ -23,16 +22,12 @@ export const description = 'the burst drained by 1 vs 2 instances on one root; t
 
 const TAKEOVER_LEASE_SEC = 5;
 
-function once(root, cwd) {
-  return measure({ cmd: NODE, args: [CLI, 'watch', root, '--once', '--concurrency', '1'], cwd, label: 'fileflow watch --once' });
-}
+const once = (root, cwd) => runFileflowOnce(root, cwd, ['--concurrency', '1']);
 
 export async function run(ctx) {
   const count = burstFiles(ctx);
-  const { dir: source, names } = await sampleFolder(count, BURST_LINES, BURST_SEED);
-  const dir = workDir(name, { deferRemoval: true });
-  const cwd = path.join(dir, 'cwd');
-  mkdirSync(cwd, { recursive: true });
+  const { dir: source, names } = await burstSamples(count);
+  const { dir, cwd } = queueWorkDir(name);
   let round = 0;
   let root;
   const fresh = (side) => {

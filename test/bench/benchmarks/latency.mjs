@@ -11,9 +11,8 @@
 // long, so what counts is p95 − stabilityMs. Target: p95 ≤ stabilityMs + 50 ms.
 import { mkdirSync, readFileSync, renameSync, watch, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { BenchFailure, fmt, median, sampleFolder, workDir } from '../lib/harness.mjs';
-import { checkFileflowRoot, percentile, startWatcher } from '../lib/queue.mjs';
-import { BURST_LINES, BURST_SEED } from './burst.mjs';
+import { BenchFailure, fmt, median } from '../lib/harness.mjs';
+import { burstFiles, burstSamples, checkFileflowRoot, percentile, queueWorkDir, startWatcher } from '../lib/queue.mjs';
 
 export const name = 'latency';
 export const order = 220;
@@ -89,11 +88,9 @@ async function dropRun(ctx, { dir, cwd, contents, durationMs, mode, round }) {
 
 export async function run(ctx) {
   const durationMs = ctx.quick ? 4000 : 10_000;
-  const { dir: source, names } = await sampleFolder(ctx.quick ? 500 : 2000, BURST_LINES, BURST_SEED);
+  const { dir: source, names } = await burstSamples(burstFiles(ctx));
   const contents = names.slice(0, 200).map((n) => readFileSync(path.join(source, n)));
-  const dir = workDir(name, { deferRemoval: true });
-  const cwd = path.join(dir, 'cwd');
-  mkdirSync(cwd, { recursive: true });
+  const { dir, cwd } = queueWorkDir(name);
 
   const runs = { rename: [], direct: [] };
   ctx.log(`${ctx.runs} run(s) of each mode, ${durationMs / 1000} s of drops every ${INTERVAL_MS} ms; watcher with default stabilityMs (${STABILITY_MS} ms)`);

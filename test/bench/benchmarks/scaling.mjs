@@ -3,11 +3,9 @@
 // files/s and the speed-up over concurrency 1 (the baseline: the same program on one worker).
 // Target: with at least two cores, concurrency 2 is ≥ 1.8× as fast as concurrency 1.
 import { availableParallelism } from 'node:os';
-import { mkdirSync } from 'node:fs';
 import * as path from 'node:path';
-import { sampleFolder, timedSides, workDir } from '../lib/harness.mjs';
-import { checkFileflowRoot, fillInbox } from '../lib/queue.mjs';
-import { BURST_LINES, BURST_SEED, burstFiles, runFileflowOnce } from './burst.mjs';
+import { timedSides } from '../lib/harness.mjs';
+import { burstFiles, burstSamples, checkFileflowRoot, fillInbox, queueWorkDir, runFileflowOnce } from '../lib/queue.mjs';
 
 export const name = 'scaling';
 export const order = 210;
@@ -18,10 +16,8 @@ export const description = 'the burst at --concurrency 1, 2, 4: files/s and spee
 
 export async function run(ctx) {
   const count = burstFiles(ctx);
-  const { dir: source, names } = await sampleFolder(count, BURST_LINES, BURST_SEED);
-  const dir = workDir(name, { deferRemoval: true });
-  const cwd = path.join(dir, 'cwd');
-  mkdirSync(cwd, { recursive: true });
+  const { dir: source, names } = await burstSamples(count);
+  const { dir, cwd } = queueWorkDir(name);
   const sides = {};
   // A fresh root for every run, removed after the benchmark (see burst.mjs).
   let run = 0;

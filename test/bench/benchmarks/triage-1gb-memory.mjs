@@ -21,7 +21,7 @@ import {
   timedPair,
   workDir,
 } from '../lib/harness.mjs';
-import { pipelineLines } from './pipeline-1m.mjs';
+import { pipelineLines } from '../lib/seed.mjs';
 
 export const name = 'triage-1gb-memory';
 export const RSS_TARGET_MIB = 150;

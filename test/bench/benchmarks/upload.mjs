@@ -10,9 +10,8 @@
 import { copyFile, mkdir, readFile, rename } from 'node:fs/promises';
 import { Agent, request } from 'node:http';
 import * as path from 'node:path';
-import { BenchFailure, fmt, sampleFolder, timedSides, workDir } from '../lib/harness.mjs';
-import { checkFileflowRoot, compareResults, startWatcher } from '../lib/queue.mjs';
-import { BURST_LINES, BURST_SEED } from './burst.mjs';
+import { BenchFailure, fmt, timedSides } from '../lib/harness.mjs';
+import { burstSamples, checkFileflowRoot, compareResults, noneLostRow, queueWorkDir, startWatcher } from '../lib/queue.mjs';
 
 export const name = 'upload';
 export const order = 235;
@@ -61,11 +60,9 @@ async function pool(count, parallel, work) {
 
 export async function run(ctx) {
   const count = ctx.quick ? 200 : 1000;
-  const { dir: source, names } = await sampleFolder(count, BURST_LINES, BURST_SEED);
+  const { dir: source, names } = await burstSamples(count);
   const bodies = await Promise.all(names.map((n) => readFile(path.join(source, n))));
-  const dir = workDir(name, { deferRemoval: true });
-  const cwd = path.join(dir, 'cwd'); // no fileflow.pipeline.json: the built-in default pipeline
-  await mkdir(cwd, { recursive: true });
+  const { dir, cwd } = queueWorkDir(name); // cwd: no fileflow.pipeline.json, the built-in default pipeline
   const roots = {};
   const watchers = {};
   let round = 0;
@@ -173,16 +170,7 @@ export async function run(ctx) {
         target: 'info',
         pass: null,
       },
-      {
-        what: `files processed, ${count} uploaded`,
-        unit: 'text',
-        fileflow: count,
-        baseline: count,
-        display: { fileflow: `${count} of ${count}, none lost`, baseline: `${count}` },
-        ratio: null,
-        target: 'none lost',
-        pass: true, // checkFileflowRoot threw otherwise
-      },
+      noneLostRow(count, 'uploaded'),
     ],
     details: { files: count, connections: CONNECTIONS, http: result.http, copy: result.copy, note: `${fmt.ratio(ratio)}` },
   };

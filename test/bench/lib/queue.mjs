@@ -1,13 +1,46 @@
-// Helpers for the folder-queue benchmarks (burst, scaling, latency, flood): filling a queue
-// root's inbox, checking that every file went all the way through, comparing result folders,
-// and running a long-lived `fileflow watch` whose memory can be sampled.
+// Helpers for the folder-queue benchmarks (burst, scaling, instances, latency, flood, upload):
+// filling a queue root's inbox, checking that every file went all the way through, comparing
+// result folders, and running a long-lived `fileflow watch` whose memory can be sampled.
 
 import { spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, utimesSync } from 'node:fs';
 import * as path from 'node:path';
-import { BENCH_DIR, BenchFailure, CLI, NODE, REPO } from './harness.mjs';
+import { BENCH_DIR, BenchFailure, CLI, NODE, REPO, measure, sampleFolder, workDir } from './harness.mjs';
 
 export const BASELINES = path.join(BENCH_DIR, 'baselines');
+
+/** The burst's logs: 50 lines each, `fileflow samples … --seed 7`. */
+export const BURST_LINES = 50;
+export const BURST_SEED = 7;
+/** Files the hand-written Node queue scripts keep in flight. */
+export const NODE_IN_FLIGHT = 8;
+
+/** Files in the burst: 2,000, or 500 with --quick. */
+export function burstFiles(ctx) {
+  return ctx.quick ? 500 : 2000;
+}
+
+/** `count` sample logs of the burst's kind (cached): their folder and sorted names. */
+export function burstSamples(count) {
+  return sampleFolder(count, BURST_LINES, BURST_SEED);
+}
+
+/**
+ * The work folder of a queue benchmark, removed when the driver exits (see README.md), and in it
+ * an empty `cwd/` to run fileflow in: no fileflow.pipeline.json there, so it takes the built-in
+ * default pipeline.
+ */
+export function queueWorkDir(benchmark) {
+  const dir = workDir(benchmark, { deferRemoval: true });
+  const cwd = path.join(dir, 'cwd');
+  mkdirSync(cwd, { recursive: true });
+  return { dir, cwd };
+}
+
+/** `fileflow watch ROOT --once [args]`, timed as a whole process, in a folder with no pipeline file. */
+export function runFileflowOnce(root, cwd, args = []) {
+  return measure({ cmd: NODE, args: [CLI, 'watch', root, '--once', ...args], cwd, label: 'fileflow watch --once' });
+}
 
 /** How far in the past prepared inbox files are dated (see fillInbox). */
 export const OLD_FILE_AGE_MS = 60 * 60 * 1000;
@@ -60,6 +93,20 @@ export function checkFileflowRoot(root, names, { pipeline = 'logs' } = {}) {
     if (summary.status !== 'processed') throw new BenchFailure(`${names[i]} was not processed: ${JSON.stringify(summary.error ?? summary.status)}`);
     if (summary.pipeline !== pipeline) throw new BenchFailure(`${names[i]}: expected pipeline "${pipeline}", got "${summary.pipeline}"`);
   }
+}
+
+/** The row saying that all `count` files came through: a benchmark reports it after checkFileflowRoot (which throws when one did not). */
+export function noneLostRow(count, how) {
+  return {
+    what: `files processed, ${count} ${how}`,
+    unit: 'text',
+    fileflow: count,
+    baseline: count,
+    display: { fileflow: `${count} of ${count}, none lost`, baseline: `${count}` },
+    ratio: null,
+    target: 'none lost',
+    pass: true,
+  };
 }
 
 /** Checks a baseline's queue root: everything in processed/ with a result. */

@@ -1,15 +1,28 @@
-// Running the built `fileflow` command as a child process in the CLI tests: synchronously with
-// its output captured, as another user, or with a standard output whose reader is gone.
+// Running the built `fileflow` command as a child process in the CLI and queue tests:
+// synchronously with its output captured, as another user, or with a standard output whose
+// reader is gone.
 
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type SpawnSyncOptions } from 'node:child_process';
 import { closeSync, constants as fsConstants, openSync, unlinkSync } from 'node:fs';
+import { chown, readdir } from 'node:fs/promises';
 import * as path from 'node:path';
 import { REPO_ROOT } from '../support/harness';
 
 export const CLI = path.join(REPO_ROOT, 'dist', 'cli.js');
 export const isRoot = process.getuid?.() === 0;
+/** The unprivileged user root's tests run a child as, so that permission bits apply to it. */
 export const NOBODY = 65534;
+
+/** chown -R: hands `dir` and everything below it to `id` (user and group); links are left as they are. */
+export async function chownTree(dir: string, id: number): Promise<void> {
+  await chown(dir, id, id);
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) await chownTree(full, id);
+    else if (!entry.isSymbolicLink()) await chown(full, id, id);
+  }
+}
 
 export interface CliResult {
   code: number | null;

@@ -1,7 +1,7 @@
 // A small HTTP client for the HTTP API tests: Node's http module, so paths are sent exactly
 // as written (fetch would normalise "..") and a request can be cut off half-way.
 
-import { request as httpRequest, type IncomingHttpHeaders, type ClientRequest } from 'node:http';
+import { request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type ClientRequest } from 'node:http';
 import { once } from 'node:events';
 import type { Socket } from 'node:net';
 import { readdir } from 'node:fs/promises';
@@ -29,6 +29,20 @@ export interface RequestOptions {
   token?: string | null;
 }
 
+/** Reads a response to its end; rejects when it breaks off. */
+function readReply(res: IncomingMessage): Promise<Reply> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    res.on('data', (chunk: Buffer) => chunks.push(chunk));
+    res.on('end', () => {
+      const body = Buffer.concat(chunks);
+      const text = body.toString('utf8');
+      resolve({ status: res.statusCode ?? 0, headers: res.headers, body, text, json: <T>() => JSON.parse(text) as T });
+    });
+    res.on('error', reject);
+  });
+}
+
 export function call(port: number, rawPath: string, options: RequestOptions = {}): Promise<Reply> {
   const headers: Record<string, string> = { ...(options.headers ?? {}) };
   const token = options.token === undefined ? TOKEN : options.token;
@@ -36,14 +50,7 @@ export function call(port: number, rawPath: string, options: RequestOptions = {}
   if (options.body !== undefined) headers['content-length'] = String(Buffer.byteLength(options.body));
   return new Promise((resolve, reject) => {
     const req = httpRequest({ host: '127.0.0.1', port, path: rawPath, method: options.method ?? 'GET', headers, agent: false }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => {
-        const body = Buffer.concat(chunks);
-        const text = body.toString('utf8');
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, body, text, json: <T>() => JSON.parse(text) as T });
-      });
-      res.on('error', reject);
+      readReply(res).then(resolve, reject);
     });
     req.on('error', reject);
     req.end(options.body);
@@ -55,14 +62,7 @@ export function openRequest(port: number, rawPath: string, headers: Record<strin
   const req = httpRequest({ host: '127.0.0.1', port, path: rawPath, method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, ...headers }, agent: false });
   const response = new Promise<Reply | Error>((resolve) => {
     req.on('response', (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => {
-        const body = Buffer.concat(chunks);
-        const text = body.toString('utf8');
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, body, text, json: <T>() => JSON.parse(text) as T });
-      });
-      res.on('error', resolve);
+      readReply(res).then(resolve, (error: Error) => resolve(error));
     });
     req.on('error', resolve);
   });

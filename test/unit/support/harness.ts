@@ -9,7 +9,7 @@ import { compilePipelineObject, type LoadedConfig, type LoadOptions } from '../.
 import { ConfigError, type ConfigIssue } from '../../../src/core/errors';
 import type { Logger } from '../../../src/core/logger';
 import { processFile } from '../../../src/core/processFile';
-import type { FileSummary } from '../../../src/core/summary';
+import type { FileErrorInfo, FileSummary } from '../../../src/core/summary';
 
 /** The repository root (tests run from out/test/unit/support or out/test/unit). */
 export const REPO_ROOT = path.resolve(__dirname, '../../../..');
@@ -57,6 +57,13 @@ export interface RunResult {
   /** The summary as written to disk. */
   written: FileSummary;
   resultExists: boolean;
+}
+
+/** Asserts that the file failed with exactly `error` and left no result. */
+export function assertFailedWith(result: RunResult, error: FileErrorInfo): void {
+  assert.equal(result.summary.status, 'failed');
+  assert.deepEqual(result.summary.error, error);
+  assert.equal(result.resultExists, false, 'a failed file leaves no result');
 }
 
 export interface RunOptions {
