@@ -104,8 +104,8 @@ const builds = [
   { ...nodeDefaults, entryPoints: { sampleWorker: 'src/core/authoring/sampleWorker.ts' }, outdir: dist },
   // The VS Code extension host entry (the only bundle with `vscode` as an external).
   { ...nodeDefaults, entryPoints: { extension: 'src/extension/extension.ts' }, outdir: dist },
-  // The HTTP API server, which the extension loads only when fileflow.http.enabled is on (the
-  // CLI bundles it too, evaluated only for --http).
+  // The HTTP API server, which the extension loads only when fileflow.http.enabled is on and
+  // the CLI only for --http (neither bundle contains it).
   { ...nodeDefaults, entryPoints: { http: 'src/core/http/server.ts' }, outdir: dist },
   // The metrics panel's page: a browser bundle (no Node), loaded under the panel's CSP.
   {

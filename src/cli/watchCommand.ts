@@ -2,10 +2,12 @@
 // stops cleanly on SIGINT/SIGTERM (in-flight files finish, nothing new is taken); `--once`
 // drains what is there and exits; `--json` streams the queue's events as NDJSON (docs/cli.md).
 
+import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { version } from '../../package.json';
 import { DEFAULT_PIPELINE_FILE, workerCount } from '../core/defaults';
 import { formatListenAddress, isLoopback } from '../core/http/address';
+import type * as HttpModule from '../core/http/server';
 import type { RunningHttpServer, SingleRootSource } from '../core/http/server';
 import { streamLogger, type Logger } from '../core/logger';
 import { FolderQueue, type StopReport, type UnfinishedFile } from '../core/queue/folderQueue';
@@ -147,6 +149,18 @@ export function describeUnfinished(report: StopReport, gaveUp: UnfinishedFile[])
 }
 
 /**
+ * The HTTP server's module. The CLI's bundle leaves it out, so that the runs that serve no HTTP
+ * (most of them) do not parse it at every start: it is dist/http.js beside dist/cli.js, as for
+ * the extension. Run from the compiled sources (the unit tests), it is the module itself.
+ */
+function loadHttpModule(): typeof HttpModule {
+  const bundled = path.join(__dirname, 'http.js');
+  const file = existsSync(bundled) ? bundled : '../core/http/server';
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- a path known only at run time, so the bundler leaves it alone
+  return require(file) as typeof HttpModule;
+}
+
+/**
  * `--http HOST:PORT`: the API and dashboard for this queue (docs/http.md). The token comes
  * from FILEFLOW_HTTP_TOKEN, or is generated and written to ROOT/.fileflow/http-token (0600);
  * a generated one is shown once, in the dashboard link. The server code is loaded only here.
@@ -158,7 +172,7 @@ async function startHttp(
   logger: Logger,
   io: WatchIo,
 ): Promise<{ server: RunningHttpServer; source: SingleRootSource }> {
-  const http = await import('../core/http/server');
+  const http = loadHttpModule();
   let token: string | undefined;
   try {
     token = http.tokenFromEnvironment(io.env ?? process.env);

@@ -54,7 +54,7 @@ describe('install from the npm pack tarball, and the Dockerfile', function () {
     const packed = await run('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', work], { cwd: REPO_ROOT, maxBuffer: 16 * 1024 * 1024 });
     const [info] = JSON.parse(packed.stdout) as { filename: string; files: { path: string }[] }[];
     const files = info.files.map((f) => f.path).sort();
-    for (const needed of ['package.json', 'dist/cli.js', 'dist/worker.js', 'dist/pipeline.schema.json', 'dist/webview/main.js', 'dist/webview/styles.css', 'dist/webview/dashboard.css']) {
+    for (const needed of ['package.json', 'dist/cli.js', 'dist/worker.js', 'dist/http.js', 'dist/sampleWorker.js', 'dist/pipeline.schema.json', 'dist/webview/main.js', 'dist/webview/styles.css', 'dist/webview/dashboard.css']) {
       assert.ok(files.includes(needed), `${needed} is missing from the tarball`);
     }
     for (const file of files) assert.doesNotMatch(file, /^(src|test|node_modules|webview|out|media)\/|\.map$|\.vsix$|^dist\/extension\.js$/, `${file} should not be in the tarball`);
@@ -115,6 +115,11 @@ describe('install from the npm pack tarball, and the Dockerfile', function () {
     const once = await run('fileflow', ['watch', 'q', '--once'], { cwd: elsewhere, env });
     assert.match(once.stdout, /processed 1|1 processed|✓ app\.log/);
     assert.equal(await readFile(path.join(elsewhere, 'q', 'results', 'app.log'), 'utf8'), 'app.log:1: 2026-01-01 10:00:00 [ERROR] db: down\n');
+    // `fileflow test` runs the pipeline's tests in a worker thread of its own (dist/sampleWorker.js).
+    const tested = path.join(elsewhere, 'tested.fileflow.json');
+    await writeFile(tested, JSON.stringify({ version: 1, nodes: { start: { use: 'uppercase' } }, tests: [{ name: 'shouts', input: ['a'], expect: { output: ['A'] } }] }));
+    const tests = await run('fileflow', ['test', tested], { cwd: elsewhere, env });
+    assert.match(tests.stdout, /1 passed, 0 failed/);
 
     // 4. The image's CMD on the volume (port 8000 swapped for a free one, here and in the health check).
     assert.deepEqual(cmd, ['fileflow', 'watch', '/data', '--http', '0.0.0.0:8000']);
