@@ -220,6 +220,10 @@ class FileSink extends Writable {
  * and the error rethrown (a vanished client as ClientGone).
  */
 async function receiveInto(source: Readable, target: UploadTarget, limit = new ByteLimit(target.maxBytes)): Promise<{ path: string; bytes: number }> {
+  // A client that goes away while the temporary file is being made errors `source` (a form's
+  // file part, destroyed with the form) before the pipeline below listens: the pipeline still
+  // sees it (the stream is destroyed), but without a listener now it would be uncaught.
+  source.on('error', () => undefined);
   const file = await temporaryPath(target.layout);
   let handle: FileHandle | undefined;
   try {
